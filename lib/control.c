@@ -1,0 +1,3 @@
+/* control.c: placeholder. */
+#include "control.h"
+extern int ctn_control_placeholder;

@@ -1,0 +1,1 @@
+/* control.h: placeholder, written by the foundation work. */

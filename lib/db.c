@@ -1,0 +1,3 @@
+/* db.c: placeholder. */
+#include "db.h"
+extern int ctn_db_placeholder;

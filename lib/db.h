@@ -1,0 +1,1 @@
+/* db.h: placeholder, written by the foundation work. */

@@ -1,0 +1,35 @@
+/* json.h: small helpers over json-c that bind objects to APR pools.
+ *
+ * json-c objects are reference counted; the helpers here hand an object's
+ * last reference to a pool cleanup so that its lifetime is the pool's, the
+ * way every other lifetime in Cortana is expressed. */
+#ifndef CTN_JSON_H
+#define CTN_JSON_H
+
+#include <apr_pools.h>
+#include <json-c/json.h>
+
+/* Release `obj` when `pool` is cleared or destroyed. Returns `obj`. */
+json_object *ctn_json_pool_own(apr_pool_t *pool, json_object *obj);
+
+/* Parse exactly one JSON value from `text` (`len` bytes, which need not be
+ * NUL-terminated). Trailing non-space bytes are an error. On success the
+ * value belongs to `pool`. On failure returns NULL and sets `*why` (pool
+ * string) to a reason fit for a log line or an API error message. */
+json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len,
+                            const char **why);
+
+/* Compact serialisation of `obj`, copied into `pool`. */
+const char *ctn_json_serialize(apr_pool_t *pool, json_object *obj);
+
+/* Typed member getters. They return the default (or APR_ENOENT / APR_EINVAL
+ * for the status-returning ones) when `obj` is not an object, when the
+ * member is missing, or when it has another type: no silent coercion. */
+const char *ctn_json_get_string(json_object *obj, const char *key, const char *dflt);
+apr_status_t ctn_json_get_int64(json_object *obj, const char *key, long long *out);
+apr_status_t ctn_json_get_bool(json_object *obj, const char *key, int *out);
+
+/* `s` as a JSON string literal with quotes, escaped per RFC 8259. */
+const char *ctn_json_quote(apr_pool_t *pool, const char *s);
+
+#endif

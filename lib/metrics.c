@@ -1,0 +1,3 @@
+/* metrics.c: placeholder. */
+#include "metrics.h"
+extern int ctn_metrics_placeholder;

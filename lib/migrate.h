@@ -1,0 +1,1 @@
+/* migrate.h: placeholder, written by the foundation work. */

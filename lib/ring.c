@@ -1,0 +1,3 @@
+/* ring.c: placeholder. */
+#include "ring.h"
+extern int ctn_ring_placeholder;

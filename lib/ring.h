@@ -1,0 +1,1 @@
+/* ring.h: placeholder, written by the foundation work. */

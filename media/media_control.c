@@ -1,0 +1,2 @@
+/* media_control.c: placeholder. */
+extern int media_control_placeholder;

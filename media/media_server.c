@@ -1,0 +1,2 @@
+/* media_server.c: placeholder. */
+extern int media_server_placeholder;
