@@ -29,19 +29,17 @@ apr_status_t ctn_form_parse(apr_array_header_t **pairs, apr_pool_t *pool, const 
             *why = "a form field has an empty name";
             return APR_EINVAL;
         }
-        if (ctn_url_unescape(&name, NULL, pool, p, (apr_size_t)(name_end - p), 1) !=
-            APR_SUCCESS) {
+        if (ctn_url_unescape(&name, NULL, pool, p, (apr_size_t)(name_end - p), 1) != APR_SUCCESS) {
             *why = "a form field name has a malformed %-escape";
             return APR_EINVAL;
         }
         if (eq) {
-            if (ctn_url_unescape(&value, NULL, pool, eq + 1, (apr_size_t)(field_end - eq - 1),
-                                 1) != APR_SUCCESS) {
+            if (ctn_url_unescape(&value, NULL, pool, eq + 1, (apr_size_t)(field_end - eq - 1), 1) !=
+                APR_SUCCESS) {
                 *why = apr_psprintf(pool, "form field '%s' has a malformed %%-escape", name);
                 return APR_EINVAL;
             }
-        }
-        else {
+        } else {
             value = "";
         }
         pair = apr_array_push(out);

@@ -29,8 +29,7 @@ static int only_space(const char *s, apr_size_t len)
     return 1;
 }
 
-json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len,
-                            const char **why)
+json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len, const char **why)
 {
     json_tokener *tok;
     json_object *obj;
@@ -50,9 +49,19 @@ json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len,
         *why = "out of memory";
         return NULL;
     }
-    obj = json_tokener_parse_ex(tok, text, (int)len);
+    /* Passing the terminating NUL tells json-c the document ends here, so a
+     * bare scalar ("null", "5") is complete rather than "to be continued". */
+    obj = json_tokener_parse_ex(tok, apr_pstrmemdup(pool, text, len), (int)len + 1);
     jerr = json_tokener_get_error(tok);
     used = (apr_size_t)json_tokener_get_parse_end(tok);
+    if (used > len) {
+        used = len;
+    }
+    if (obj == NULL && jerr == json_tokener_success) {
+        json_tokener_free(tok);
+        *why = "document is null";
+        return NULL;
+    }
     if (obj == NULL || jerr != json_tokener_success) {
         *why = apr_psprintf(pool, "invalid JSON at byte %" APR_SIZE_T_FMT ": %s", used,
                             jerr == json_tokener_continue ? "unexpected end of document"
@@ -63,14 +72,8 @@ json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len,
     }
     json_tokener_free(tok);
     if (!only_space(text + used, len - used)) {
-        *why = apr_psprintf(pool, "invalid JSON at byte %" APR_SIZE_T_FMT ": trailing data",
-                            used);
+        *why = apr_psprintf(pool, "invalid JSON at byte %" APR_SIZE_T_FMT ": trailing data", used);
         json_object_put(obj);
-        return NULL;
-    }
-    if (obj == NULL) {
-        /* A literal `null` parses to NULL with success: give callers a value. */
-        *why = "document is null";
         return NULL;
     }
     return ctn_json_pool_own(pool, obj);

@@ -16,8 +16,7 @@ json_object *ctn_json_pool_own(apr_pool_t *pool, json_object *obj);
  * NUL-terminated). Trailing non-space bytes are an error. On success the
  * value belongs to `pool`. On failure returns NULL and sets `*why` (pool
  * string) to a reason fit for a log line or an API error message. */
-json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len,
-                            const char **why);
+json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len, const char **why);
 
 /* Compact serialisation of `obj`, copied into `pool`. */
 const char *ctn_json_serialize(apr_pool_t *pool, json_object *obj);

@@ -57,8 +57,8 @@ static const char *level_name(ctn_log_level_e level)
     return "?";
 }
 
-void ctn_log_stderr_sink(void *baton, ctn_log_level_e level, const char *call_sid,
-                         const char *file, int line, const char *message)
+void ctn_log_stderr_sink(void *baton, ctn_log_level_e level, const char *call_sid, const char *file,
+                         int line, const char *message)
 {
     char stamp[32];
     time_t now = time(NULL);
@@ -70,8 +70,8 @@ void ctn_log_stderr_sink(void *baton, ctn_log_level_e level, const char *call_si
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
     /* One write(2) per line so lines from several threads never interleave. */
     n = snprintf(buf, sizeof(buf), "%s %s[%ld] %s %s%s%s\n", stamp, (const char *)baton,
-                 (long)getpid(), level_name(level), call_sid ? call_sid : "",
-                 call_sid ? ": " : "", message);
+                 (long)getpid(), level_name(level), call_sid ? call_sid : "", call_sid ? ": " : "",
+                 message);
     if (n > (int)sizeof(buf) - 1) {
         n = (int)sizeof(buf) - 1;
         buf[n - 1] = '\n';

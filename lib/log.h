@@ -38,8 +38,8 @@ void ctn_log_at(const char *file, int line, ctn_log_level_e level, const char *c
 
 /* The sink for programs: "2026-11-24T20:00:00Z cortana-media[pid] LEVEL CA…: message"
  * on stderr. `baton` is the program name (const char *). */
-void ctn_log_stderr_sink(void *baton, ctn_log_level_e level, const char *call_sid,
-                         const char *file, int line, const char *message);
+void ctn_log_stderr_sink(void *baton, ctn_log_level_e level, const char *call_sid, const char *file,
+                         int line, const char *message);
 
 #define ctn_log_err(sid, ...)     ctn_log_at(__FILE__, __LINE__, CTN_LOG_ERR, sid, __VA_ARGS__)
 #define ctn_log_warning(sid, ...) ctn_log_at(__FILE__, __LINE__, CTN_LOG_WARNING, sid, __VA_ARGS__)

@@ -32,8 +32,8 @@ static int host_char_ok(char c)
 }
 
 /* Validate "host" or "[v6]" in [start, end), store host (lower case). */
-static apr_status_t parse_host(ctn_url_t *out, apr_pool_t *pool, const char *start,
-                               const char *end, const char **why)
+static apr_status_t parse_host(ctn_url_t *out, apr_pool_t *pool, const char *start, const char *end,
+                               const char **why)
 {
     if (start == end) {
         *why = "the URL has no host";
@@ -70,8 +70,7 @@ static apr_status_t parse_host(ctn_url_t *out, apr_pool_t *pool, const char *sta
     return APR_SUCCESS;
 }
 
-static apr_status_t parse_port(ctn_url_t *out, const char *start, const char *end,
-                               const char **why)
+static apr_status_t parse_port(ctn_url_t *out, const char *start, const char *end, const char **why)
 {
     long port = 0;
 
@@ -150,8 +149,7 @@ apr_status_t ctn_url_parse(ctn_url_t *out, apr_pool_t *pool, const char *text,
             *why = "the URL has a malformed IPv6 host";
             return APR_EINVAL;
         }
-    }
-    else {
+    } else {
         const char *colon = memchr(authority, ':', (apr_size_t)(auth_end - authority));
         if (colon != NULL) {
             host_end = colon;
@@ -174,8 +172,8 @@ apr_status_t ctn_url_parse(ctn_url_t *out, apr_pool_t *pool, const char *text,
     {
         const char *q = strchr(rest, '?');
         const char *path_end = q ? q : rest + strlen(rest);
-        out->path = path_end > rest ? apr_pstrmemdup(pool, rest, (apr_size_t)(path_end - rest))
-                                    : "/";
+        out->path =
+            path_end > rest ? apr_pstrmemdup(pool, rest, (apr_size_t)(path_end - rest)) : "/";
         out->query = q ? apr_pstrdup(pool, q + 1) : NULL;
     }
     return APR_SUCCESS;
@@ -209,8 +207,7 @@ const char *ctn_url_escape(apr_pool_t *pool, const char *s)
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
         if (unreserved(*c)) {
             *o++ = (char)*c;
-        }
-        else {
+        } else {
             *o++ = '%';
             *o++ = hex[*c >> 4];
             *o++ = hex[*c & 15];
@@ -234,8 +231,8 @@ static int hexval(char c)
     return -1;
 }
 
-apr_status_t ctn_url_unescape(char **out, apr_size_t *out_len, apr_pool_t *pool,
-                              const char *s, apr_size_t len, int plus_is_space)
+apr_status_t ctn_url_unescape(char **out, apr_size_t *out_len, apr_pool_t *pool, const char *s,
+                              apr_size_t len, int plus_is_space)
 {
     char *buf = apr_palloc(pool, len + 1);
     apr_size_t n = 0;
@@ -254,8 +251,7 @@ apr_status_t ctn_url_unescape(char **out, apr_size_t *out_len, apr_pool_t *pool,
             }
             c = (char)(hi * 16 + lo);
             i += 2;
-        }
-        else if (c == '+' && plus_is_space) {
+        } else if (c == '+' && plus_is_space) {
             c = ' ';
         }
         if (c == '\0') {

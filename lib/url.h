@@ -9,12 +9,12 @@
 #include <apr_pools.h>
 
 typedef struct ctn_url_t {
-    const char *scheme;   /* lower case: "http", "https", "ws", "wss", "unix" */
-    const char *host;     /* lower case; IPv6 literals without brackets */
-    int port;             /* explicit port, or the scheme's default */
-    int port_given;       /* 1 when the text named a port */
-    const char *path;     /* "/" when the text had none */
-    const char *query;    /* NULL when absent (without the '?') */
+    const char *scheme; /* lower case: "http", "https", "ws", "wss", "unix" */
+    const char *host;   /* lower case; IPv6 literals without brackets */
+    int port;           /* explicit port, or the scheme's default */
+    int port_given;     /* 1 when the text named a port */
+    const char *path;   /* "/" when the text had none */
+    const char *query;  /* NULL when absent (without the '?') */
 } ctn_url_t;
 
 /* Parse an absolute URL whose scheme is one of `schemes` (a NULL-terminated
@@ -35,7 +35,7 @@ const char *ctn_url_escape(apr_pool_t *pool, const char *s);
 /* Decode %XX escapes (and '+' as space when `plus_is_space`). Returns
  * APR_EINVAL for a malformed escape or an embedded NUL; the result is
  * NUL-terminated and its length stored in `*out_len` when not NULL. */
-apr_status_t ctn_url_unescape(char **out, apr_size_t *out_len, apr_pool_t *pool,
-                              const char *s, apr_size_t len, int plus_is_space);
+apr_status_t ctn_url_unescape(char **out, apr_size_t *out_len, apr_pool_t *pool, const char *s,
+                              apr_size_t len, int plus_is_space);
 
 #endif
