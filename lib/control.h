@@ -1,1 +1,19 @@
-/* control.h: placeholder, written by the foundation work. */
+/* control.h: the client side of the media worker's control socket.
+ *
+ * One JSON object per line in, one JSON line out, over a unix socket
+ * (e.g. {"cmd":"stats"}). Used by httpd children (/healthz) and tools. */
+#ifndef CTN_CONTROL_H
+#define CTN_CONTROL_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+
+/* Send `request` (one line, without the newline) to the worker listening
+ * on `socket_path` and read its one-line reply into `*reply` (pool string,
+ * newline stripped). Gives up after `timeout` in total: APR_ETIMEDOUT, or
+ * the connect error (e.g. ECONNREFUSED, ENOENT when no worker runs).
+ * Blocking; any thread. */
+apr_status_t ctn_control_call(const char **reply, apr_pool_t *pool, const char *socket_path,
+                              const char *request, apr_interval_time_t timeout);
+
+#endif

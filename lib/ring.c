@@ -1,3 +1,323 @@
-/* ring.c: placeholder. */
+/* ring.c: the shared-memory event ring (see ring.h).
+ *
+ * Segment layout (one contiguous block, no pointers inside: every process
+ * maps it at its own address, so slots are found by index):
+ *
+ *   +------------------------------- header (64 bytes) -----------------+
+ *   | magic | version | capacity | slot_size | head | writes | drops    |
+ *   +-------------------------------------------------------------------+
+ *   | slot 0: ctn_ring_event_t | slot 1 | ... | slot capacity-1         |
+ *   +-------------------------------------------------------------------+
+ *
+ * Event with sequence number s lives in slot (s - 1) % capacity. head is the
+ * last sequence written; events head-capacity+1 .. head are held. head is
+ * stored with release semantics after the slot is complete, so a poller may
+ * read it without the lock to decide whether to take the lock at all.
+ *
+ * Why two lock implementations: httpd children share an apr_global_mutex,
+ * but the worker is a separate program (fork+exec) and APR cannot reopen an
+ * apr_global_mutex from an unrelated process. The module therefore creates
+ * its mutex with the flock mechanism, whose lock file persists, and the
+ * worker takes flock(2) on that same file: flock locks held through
+ * separate open file descriptions exclude each other, which is exactly how
+ * APR's flock mechanism excludes httpd's own children. (apr_file_lock would
+ * use fcntl locks on Linux, which do not interact with flock.) */
 #include "ring.h"
-extern int ctn_ring_placeholder;
+
+#include <apr_file_io.h>
+#include <apr_portable.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <errno.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RING_MAGIC   0x43544e52494e4731ULL /* "CTNRING1" */
+#define RING_VERSION 1
+
+typedef struct ring_header_t {
+    apr_uint64_t magic;
+    apr_uint32_t version;
+    apr_uint32_t capacity;
+    apr_uint64_t slot_size;
+    apr_uint64_t head;
+    apr_uint64_t writes;
+    apr_uint64_t drops;
+    apr_uint64_t reserved[2];
+} ring_header_t;
+
+struct ctn_ring_t {
+    ring_header_t *hdr;
+    ctn_ring_event_t *slots;
+    ctn_ring_lock_t lock;
+};
+
+apr_size_t ctn_ring_bytes(apr_uint32_t capacity)
+{
+    return sizeof(ring_header_t) + (apr_size_t)capacity * sizeof(ctn_ring_event_t);
+}
+
+static apr_status_t make(ctn_ring_t **out, void *base, const ctn_ring_lock_t *lock,
+                         apr_pool_t *pool)
+{
+    ctn_ring_t *ring = apr_pcalloc(pool, sizeof(*ring));
+
+    ring->hdr = base;
+    ring->slots = (ctn_ring_event_t *)((char *)base + sizeof(ring_header_t));
+    ring->lock = *lock;
+    *out = ring;
+    return APR_SUCCESS;
+}
+
+apr_status_t ctn_ring_format(ctn_ring_t **ring, void *base, apr_size_t bytes, apr_uint32_t capacity,
+                             const ctn_ring_lock_t *lock, apr_pool_t *pool)
+{
+    ring_header_t *hdr = base;
+
+    if (capacity == 0 || bytes < ctn_ring_bytes(capacity)) {
+        return APR_EINVAL;
+    }
+    memset(base, 0, ctn_ring_bytes(capacity));
+    hdr->version = RING_VERSION;
+    hdr->capacity = capacity;
+    hdr->slot_size = sizeof(ctn_ring_event_t);
+    __atomic_store_n(&hdr->magic, RING_MAGIC, __ATOMIC_RELEASE);
+    return make(ring, base, lock, pool);
+}
+
+apr_status_t ctn_ring_attach(ctn_ring_t **ring, void *base, apr_size_t bytes,
+                             const ctn_ring_lock_t *lock, apr_pool_t *pool)
+{
+    ring_header_t *hdr = base;
+
+    if (bytes < sizeof(*hdr) || __atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE) != RING_MAGIC ||
+        hdr->version != RING_VERSION || hdr->slot_size != sizeof(ctn_ring_event_t) ||
+        hdr->capacity == 0 || bytes < ctn_ring_bytes(hdr->capacity)) {
+        return APR_EINVAL;
+    }
+    return make(ring, base, lock, pool);
+}
+
+static void copy_field(char *dst, apr_size_t size, const char *src)
+{
+    apr_cpystrn(dst, src ? src : "", size);
+}
+
+apr_status_t ctn_ring_write(ctn_ring_t *ring, const char *business_id, const char *call_sid,
+                            const char *type, const char *payload, apr_uint64_t *seq)
+{
+    apr_size_t len = payload ? strlen(payload) : 0;
+    ring_header_t *hdr = ring->hdr;
+    ctn_ring_event_t *slot;
+    apr_uint64_t next;
+    apr_status_t rv;
+
+    if (len > CTN_RING_PAYLOAD_MAX) {
+        return APR_EINVAL;
+    }
+    if ((rv = ring->lock.acquire(ring->lock.baton)) != APR_SUCCESS) {
+        return rv;
+    }
+    next = hdr->head + 1;
+    slot = &ring->slots[(next - 1) % hdr->capacity];
+    if (next > hdr->capacity) {
+        hdr->drops++; /* the slot's previous event is overwritten */
+    }
+    slot->seq = next;
+    slot->at = apr_time_now();
+    copy_field(slot->business_id, sizeof(slot->business_id), business_id);
+    copy_field(slot->call_sid, sizeof(slot->call_sid), call_sid);
+    copy_field(slot->type, sizeof(slot->type), type);
+    memcpy(slot->payload, payload ? payload : "", len);
+    slot->payload[len] = '\0';
+    slot->payload_len = len;
+    hdr->writes++;
+    __atomic_store_n(&hdr->head, next, __ATOMIC_RELEASE);
+    rv = ring->lock.release(ring->lock.baton);
+    if (seq) {
+        *seq = next;
+    }
+    return rv;
+}
+
+apr_status_t ctn_ring_read(ctn_ring_t *ring, apr_uint64_t after, ctn_ring_event_t *out,
+                           apr_uint64_t *missed)
+{
+    ring_header_t *hdr = ring->hdr;
+    apr_uint64_t head, oldest, want;
+    apr_status_t rv;
+
+    if (missed) {
+        *missed = 0;
+    }
+    if (__atomic_load_n(&hdr->head, __ATOMIC_ACQUIRE) <= after) {
+        return APR_EAGAIN;
+    }
+    if ((rv = ring->lock.acquire(ring->lock.baton)) != APR_SUCCESS) {
+        return rv;
+    }
+    head = hdr->head;
+    oldest = head > hdr->capacity ? head - hdr->capacity + 1 : 1;
+    want = after + 1;
+    if (want < oldest) {
+        if (missed) {
+            *missed = oldest - want;
+        }
+        want = oldest;
+    }
+    memcpy(out, &ring->slots[(want - 1) % hdr->capacity], sizeof(*out));
+    return ring->lock.release(ring->lock.baton);
+}
+
+apr_uint64_t ctn_ring_head(ctn_ring_t *ring)
+{
+    return __atomic_load_n(&ring->hdr->head, __ATOMIC_ACQUIRE);
+}
+
+void ctn_ring_stats(ctn_ring_t *ring, ctn_ring_stats_t *stats)
+{
+    ring_header_t *hdr = ring->hdr;
+
+    stats->capacity = hdr->capacity;
+    stats->head = __atomic_load_n(&hdr->head, __ATOMIC_ACQUIRE);
+    stats->oldest = stats->head > hdr->capacity ? stats->head - hdr->capacity + 1 : 1;
+    stats->writes = __atomic_load_n(&hdr->writes, __ATOMIC_RELAXED);
+    stats->drops = __atomic_load_n(&hdr->drops, __ATOMIC_RELAXED);
+}
+
+/* ------------------------------------------------- the worker's flock lock --- */
+
+typedef struct flock_lock_t {
+    int fd;
+    apr_thread_mutex_t *threads;
+} flock_lock_t;
+
+static apr_status_t flock_acquire(void *baton)
+{
+    flock_lock_t *l = baton;
+    apr_status_t rv = apr_thread_mutex_lock(l->threads);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    while (flock(l->fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            rv = errno;
+            apr_thread_mutex_unlock(l->threads);
+            return rv;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t flock_release(void *baton)
+{
+    flock_lock_t *l = baton;
+    apr_status_t rv = flock(l->fd, LOCK_UN) == 0 ? APR_SUCCESS : errno;
+
+    apr_thread_mutex_unlock(l->threads);
+    return rv;
+}
+
+apr_status_t ctn_ring_flock_lock_create(ctn_ring_lock_t *lock, const char *path, apr_pool_t *pool)
+{
+    flock_lock_t *l = apr_pcalloc(pool, sizeof(*l));
+    apr_file_t *f;
+    apr_os_file_t fd;
+    apr_status_t rv;
+
+    if ((rv = apr_file_open(&f, path, APR_FOPEN_WRITE, APR_OS_DEFAULT, pool)) != APR_SUCCESS ||
+        (rv = apr_os_file_get(&fd, f)) != APR_SUCCESS ||
+        (rv = apr_thread_mutex_create(&l->threads, APR_THREAD_MUTEX_DEFAULT, pool)) !=
+            APR_SUCCESS) {
+        return rv;
+    }
+    l->fd = fd;
+    lock->acquire = flock_acquire;
+    lock->release = flock_release;
+    lock->baton = l;
+    return APR_SUCCESS;
+}
+
+/* ------------------------------------------------------ file-backed memory --- */
+
+typedef struct mapping_t {
+    void *base;
+    apr_size_t bytes;
+    const char *unlink_path; /* NULL: keep the file */
+} mapping_t;
+
+static apr_status_t unmap(void *data)
+{
+    mapping_t *m = data;
+
+    munmap(m->base, m->bytes);
+    if (m->unlink_path) {
+        unlink(m->unlink_path);
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t map_fd(void **base, int fd, apr_size_t bytes, const char *unlink_path,
+                           apr_pool_t *pool)
+{
+    mapping_t *m = apr_pcalloc(pool, sizeof(*m));
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+    if (p == MAP_FAILED) {
+        return errno;
+    }
+    m->base = p;
+    m->bytes = bytes;
+    m->unlink_path = unlink_path;
+    apr_pool_cleanup_register(pool, m, unmap, apr_pool_cleanup_null);
+    *base = p;
+    return APR_SUCCESS;
+}
+
+apr_status_t ctn_ring_shm_create(void **base, const char *path, apr_size_t bytes, long uid,
+                                 long gid, apr_pool_t *pool)
+{
+    apr_status_t rv;
+    int fd;
+
+    unlink(path);
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return errno;
+    }
+    if (ftruncate(fd, (off_t)bytes) != 0 ||
+        ((uid >= 0 || gid >= 0) && fchown(fd, (uid_t)uid, (gid_t)gid) != 0)) {
+        rv = errno;
+        close(fd);
+        unlink(path);
+        return rv;
+    }
+    rv = map_fd(base, fd, bytes, apr_pstrdup(pool, path), pool);
+    close(fd);
+    return rv;
+}
+
+apr_status_t ctn_ring_shm_attach(void **base, apr_size_t *bytes, const char *path, apr_pool_t *pool)
+{
+    struct stat st;
+    apr_status_t rv;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+
+    if (fd < 0) {
+        return errno;
+    }
+    if (fstat(fd, &st) != 0) {
+        rv = errno;
+        close(fd);
+        return rv;
+    }
+    *bytes = (apr_size_t)st.st_size;
+    rv = map_fd(base, fd, *bytes, NULL, pool);
+    close(fd);
+    return rv;
+}

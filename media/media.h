@@ -1,0 +1,42 @@
+/* media.h: what the parts of cortana-media share.
+ *
+ * One libwebsockets context: a vhost on the unix socket that httpd proxies
+ * Twilio Media Streams to (media_server.c), a vhost on the control socket
+ * (media_control.c), and a periodic tick (media_main.c). Everything runs on
+ * the one event-loop thread; nothing here blocks it. */
+#ifndef MEDIA_H
+#define MEDIA_H
+
+#include "ring.h"
+
+#include <apr_pools.h>
+#include <libwebsockets.h>
+
+#define MEDIA_EXIT_BAD_CONFIG 78 /* EX_CONFIG: the supervisor will not respawn */
+
+typedef struct media_t {
+    apr_pool_t *pool;
+    struct lws_context *context;
+    const char *stream_socket;
+    const char *control_socket;
+    const char *ring_shm;
+    const char *ring_lock;
+    const char *database; /* from CORTANA_DATABASE; may be NULL */
+    int tick_seconds;
+    ctn_ring_t *ring; /* NULL when no ring was given */
+    apr_time_t started_at;
+    apr_uint64_t ticks;
+    apr_uint64_t calls; /* streams currently open */
+    apr_uint64_t streams_total;
+    lws_sorted_usec_list_t tick_sul;
+    volatile int stopping;
+} media_t;
+
+/* The protocols of each vhost (terminated lists, static storage). */
+extern const struct lws_protocols media_stream_protocols[];
+extern const struct lws_protocols media_control_protocols[];
+
+/* The reply to one control line (JSON text, no newline), in `pool`. */
+const char *media_control_answer(media_t *m, apr_pool_t *pool, const char *line, apr_size_t len);
+
+#endif
