@@ -1,3 +1,211 @@
-/* db.c: placeholder. */
+/* db.c: the PostgreSQL connection pool (see db.h). */
 #include "db.h"
-extern int ctn_db_placeholder;
+
+#include "log.h"
+
+#include <apr_reslist.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <string.h>
+
+/* Statements that run longer than this are cancelled by the server: a phone
+ * call cannot wait on a runaway query. */
+#define DB_STATEMENT_TIMEOUT "5s"
+#define DB_CONNECT_TIMEOUT   "3"
+
+struct ctn_db_t {
+    PGconn *conn;
+    void *owner;
+};
+
+struct ctn_db_pool_t {
+    apr_pool_t *pool;
+    apr_reslist_t *list;
+    const char *conninfo;
+    apr_thread_mutex_t *lock; /* guards last_error */
+    char last_error[256];
+};
+
+static void remember_error(ctn_db_pool_t *p, const char *message)
+{
+    apr_thread_mutex_lock(p->lock);
+    apr_cpystrn(p->last_error, message ? message : "unknown error", sizeof(p->last_error));
+    for (char *c = p->last_error; *c; c++) {
+        if (*c == '\n') {
+            *c = ' ';
+        }
+    }
+    apr_thread_mutex_unlock(p->lock);
+}
+
+const char *ctn_db_pool_error(ctn_db_pool_t *p)
+{
+    return p->last_error[0] ? p->last_error : "no error";
+}
+
+static apr_status_t connect_one(PGconn **out, const char *conninfo, char *err, apr_size_t errlen)
+{
+    const char *keys[] = {"dbname", "application_name", "connect_timeout", "options", NULL};
+    const char *values[] = {conninfo, "cortana", DB_CONNECT_TIMEOUT,
+                            "-c statement_timeout=" DB_STATEMENT_TIMEOUT, NULL};
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
+
+    if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+        apr_cpystrn(err, conn ? PQerrorMessage(conn) : "out of memory", errlen);
+        PQfinish(conn);
+        return APR_ECONNREFUSED;
+    }
+    *out = conn;
+    return APR_SUCCESS;
+}
+
+static apr_status_t db_construct(void **resource, void *params, apr_pool_t *pool)
+{
+    ctn_db_pool_t *p = params;
+    ctn_db_t *db = apr_pcalloc(pool, sizeof(*db));
+    char err[256];
+    apr_status_t rv = connect_one(&db->conn, p->conninfo, err, sizeof(err));
+
+    if (rv != APR_SUCCESS) {
+        remember_error(p, err);
+        return rv;
+    }
+    *resource = db;
+    return APR_SUCCESS;
+}
+
+static apr_status_t db_destruct(void *resource, void *params, apr_pool_t *pool)
+{
+    ctn_db_t *db = resource;
+
+    PQfinish(db->conn);
+    db->conn = NULL;
+    return APR_SUCCESS;
+}
+
+apr_status_t ctn_db_pool_create(ctn_db_pool_t **out, apr_pool_t *pool, const char *conninfo,
+                                int min, int smax, int hmax, apr_interval_time_t ttl)
+{
+    ctn_db_pool_t *p = apr_pcalloc(pool, sizeof(*p));
+    char *errmsg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &errmsg);
+    apr_status_t rv;
+
+    if (opts == NULL) {
+        ctn_log_err(NULL, "invalid database connection string: %s", errmsg ? errmsg : "?");
+        PQfreemem(errmsg);
+        return APR_EINVAL;
+    }
+    PQconninfoFree(opts);
+    p->pool = pool;
+    p->conninfo = apr_pstrdup(pool, conninfo);
+    if ((rv = apr_thread_mutex_create(&p->lock, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS) {
+        return rv;
+    }
+    rv = apr_reslist_create(&p->list, min, smax, hmax, ttl, db_construct, db_destruct, p, pool);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    apr_reslist_timeout_set(p->list, apr_time_from_sec(5));
+    *out = p;
+    return APR_SUCCESS;
+}
+
+static apr_status_t run(ctn_db_t *db, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+
+    PQclear(res);
+    return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t ctn_db_set_tenant(ctn_db_t *db, const char *business_id)
+{
+    const char *params[1] = {business_id ? business_id : ""};
+
+    return run(db, "SELECT set_config('cortana.business_id', $1, false)", 1, params);
+}
+
+apr_status_t ctn_db_acquire(ctn_db_t **out, ctn_db_pool_t *p, const char *business_id)
+{
+    ctn_db_t *db = NULL;
+    apr_status_t rv = apr_reslist_acquire(p->list, (void **)&db);
+
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        /* The server restarted or dropped us: one reconnection attempt. */
+        PQreset(db->conn);
+        if (PQstatus(db->conn) != CONNECTION_OK) {
+            remember_error(p, PQerrorMessage(db->conn));
+            apr_reslist_invalidate(p->list, db);
+            return APR_ECONNREFUSED;
+        }
+    }
+    if ((rv = ctn_db_set_tenant(db, business_id)) != APR_SUCCESS) {
+        /* A dead socket shows up here first; retry once on a fresh connection. */
+        PQreset(db->conn);
+        if (PQstatus(db->conn) != CONNECTION_OK ||
+            (rv = ctn_db_set_tenant(db, business_id)) != APR_SUCCESS) {
+            remember_error(p, PQerrorMessage(db->conn));
+            apr_reslist_invalidate(p->list, db);
+            return APR_ECONNREFUSED;
+        }
+    }
+    db->owner = NULL;
+    *out = db;
+    return APR_SUCCESS;
+}
+
+void ctn_db_release(ctn_db_pool_t *p, ctn_db_t *db)
+{
+    if (PQstatus(db->conn) != CONNECTION_OK || PQtransactionStatus(db->conn) != PQTRANS_IDLE ||
+        ctn_db_set_tenant(db, NULL) != APR_SUCCESS) {
+        apr_reslist_invalidate(p->list, db);
+        return;
+    }
+    db->owner = NULL;
+    apr_reslist_release(p->list, db);
+}
+
+PGconn *ctn_db_conn(ctn_db_t *db)
+{
+    return db->conn;
+}
+
+void ctn_db_set_owner(ctn_db_t *db, void *owner)
+{
+    db->owner = owner;
+}
+
+void *ctn_db_owner(ctn_db_t *db)
+{
+    return db->owner;
+}
+
+void ctn_db_pool_stats(ctn_db_pool_t *p, int *in_use, int *idle)
+{
+    *in_use = apr_reslist_acquired_count(p->list);
+    *idle = 0;
+}
+
+static apr_status_t finish_conn(void *conn)
+{
+    PQfinish(conn);
+    return APR_SUCCESS;
+}
+
+apr_status_t ctn_db_connect(PGconn **conn, apr_pool_t *pool, const char *conninfo, const char **why)
+{
+    char err[256];
+    apr_status_t rv = connect_one(conn, conninfo, err, sizeof(err));
+
+    if (rv != APR_SUCCESS) {
+        *why = apr_pstrdup(pool, err);
+        return rv;
+    }
+    apr_pool_cleanup_register(pool, *conn, finish_conn, apr_pool_cleanup_null);
+    return APR_SUCCESS;
+}

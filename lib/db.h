@@ -1,1 +1,51 @@
-/* db.h: placeholder, written by the foundation work. */
+/* db.h: a pool of PostgreSQL connections, with the tenant set for RLS.
+ *
+ * An apr_reslist of PGconn. Acquiring checks the connection's health
+ * (reconnecting once when the server went away) and sets the connection's
+ * tenant (cortana.business_id) so that row-level security shows only that
+ * business's rows; releasing clears it, and a connection left inside a
+ * transaction or broken is closed rather than reused. Thread-safe: httpd's
+ * worker threads share one pool per process. */
+#ifndef CTN_DB_H
+#define CTN_DB_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+#include <libpq-fe.h>
+
+typedef struct ctn_db_pool_t ctn_db_pool_t;
+typedef struct ctn_db_t ctn_db_t;
+
+/* Validate `conninfo` (libpq keyword string or URI) and create the pool in
+ * `pool`. Connections are opened lazily; `min` of them are kept open.
+ * APR_EINVAL with `*why` when the conninfo does not parse. */
+apr_status_t ctn_db_pool_create(ctn_db_pool_t **dbpool, apr_pool_t *pool, const char *conninfo,
+                                int min, int smax, int hmax, apr_interval_time_t ttl);
+
+/* Check out a connection with the tenant set to `business_id` (NULL: no
+ * tenant). On failure the reason is kept for ctn_db_pool_error. */
+apr_status_t ctn_db_acquire(ctn_db_t **db, ctn_db_pool_t *dbpool, const char *business_id);
+
+/* Change the tenant of a checked-out connection. */
+apr_status_t ctn_db_set_tenant(ctn_db_t *db, const char *business_id);
+
+/* Return the connection (tenant cleared; closed instead when unhealthy). */
+void ctn_db_release(ctn_db_pool_t *dbpool, ctn_db_t *db);
+
+PGconn *ctn_db_conn(ctn_db_t *db);
+
+/* The last connection error of the pool (never contains a password). */
+const char *ctn_db_pool_error(ctn_db_pool_t *dbpool);
+
+/* A pointer the caller may attach to a checked-out connection. */
+void ctn_db_set_owner(ctn_db_t *db, void *owner);
+void *ctn_db_owner(ctn_db_t *db);
+
+/* Connections checked out and idle. */
+void ctn_db_pool_stats(ctn_db_pool_t *dbpool, int *in_use, int *idle);
+
+/* Open a single connection outside any pool (tools). `*why` on failure. */
+apr_status_t ctn_db_connect(PGconn **conn, apr_pool_t *pool, const char *conninfo,
+                            const char **why);
+
+#endif
