@@ -1,0 +1,114 @@
+/* business.c: loading a business for the engines (see business.h). */
+#include "business.h"
+
+#include "json.h"
+#include "log.h"
+
+#include <apr_strings.h>
+#include <string.h>
+
+static const char *copy_value(apr_pool_t *pool, const PGresult *res, int col)
+{
+    return PQgetisnull(res, 0, col) ? NULL : apr_pstrdup(pool, PQgetvalue(res, 0, col));
+}
+
+static json_object *json_value(apr_pool_t *pool, const PGresult *res, int col, json_type expected)
+{
+    const char *why = NULL;
+    const char *text = PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
+    json_object *obj = text ? ctn_json_parse(pool, text, strlen(text), &why) : NULL;
+
+    if (obj == NULL || !json_object_is_type(obj, expected)) {
+        obj = ctn_json_pool_own(pool, expected == json_type_array ? json_object_new_array()
+                                                                  : json_object_new_object());
+    }
+    return obj;
+}
+
+apr_status_t ctn_business_id_by_number(const char **business_id, PGconn *conn, apr_pool_t *pool,
+                                       const char *e164)
+{
+    const char *params[1] = {e164};
+    PGresult *res =
+        PQexecParams(conn, "SELECT cortana_business_by_number($1)", 1, NULL, params, NULL, NULL, 0);
+    apr_status_t rv = APR_SUCCESS;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        ctn_log_err(NULL, "business lookup by number failed: %s", PQerrorMessage(conn));
+        rv = APR_EGENERAL;
+    } else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+        rv = APR_ENOENT;
+    } else {
+        *business_id = apr_pstrdup(pool, PQgetvalue(res, 0, 0));
+    }
+    PQclear(res);
+    return rv;
+}
+
+apr_status_t ctn_business_load(ctn_business_t **business, PGconn *conn, apr_pool_t *pool,
+                               const char *business_id)
+{
+    static const char sql[] =
+        "SELECT id, name, phone_number, timezone, address, owner_phone, plan, "
+        "subscription_status, hours, holidays, services, pricing, service_area, "
+        "ai_personality, settings FROM businesses WHERE id = $1";
+    const char *params[1] = {business_id};
+    PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+    ctn_business_t *b;
+    apr_status_t rv = APR_SUCCESS;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        ctn_log_err(NULL, "loading business %s failed: %s", business_id, PQerrorMessage(conn));
+        rv = APR_EGENERAL;
+        goto leave;
+    }
+    if (PQntuples(res) != 1) {
+        rv = APR_ENOENT;
+        goto leave;
+    }
+    b = apr_pcalloc(pool, sizeof(*b));
+    b->id = copy_value(pool, res, 0);
+    b->name = copy_value(pool, res, 1);
+    b->phone_number = copy_value(pool, res, 2);
+    b->timezone = copy_value(pool, res, 3);
+    b->address = copy_value(pool, res, 4);
+    b->owner_phone = copy_value(pool, res, 5);
+    b->plan = copy_value(pool, res, 6);
+    b->subscription_status = copy_value(pool, res, 7);
+    b->hours = json_value(pool, res, 8, json_type_object);
+    b->holidays = json_value(pool, res, 9, json_type_array);
+    b->services = json_value(pool, res, 10, json_type_array);
+    b->pricing = json_value(pool, res, 11, json_type_object);
+    b->service_area = json_value(pool, res, 12, json_type_object);
+    b->personality = json_value(pool, res, 13, json_type_object);
+    b->settings = json_value(pool, res, 14, json_type_object);
+    *business = b;
+leave:
+    PQclear(res);
+    return rv;
+}
+
+json_object *ctn_business_setting(const ctn_business_t *b, const char *key)
+{
+    json_object *value = NULL;
+
+    if (b->settings == NULL || !json_object_object_get_ex(b->settings, key, &value)) {
+        return NULL;
+    }
+    return value;
+}
+
+int ctn_business_setting_int(const ctn_business_t *b, const char *key, int dflt)
+{
+    json_object *value = ctn_business_setting(b, key);
+
+    return value && json_object_is_type(value, json_type_int) ? json_object_get_int(value) : dflt;
+}
+
+int ctn_business_setting_bool(const ctn_business_t *b, const char *key, int dflt)
+{
+    json_object *value = ctn_business_setting(b, key);
+
+    return value && json_object_is_type(value, json_type_boolean) ? json_object_get_boolean(value)
+                                                                  : dflt;
+}

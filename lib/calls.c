@@ -1,0 +1,221 @@
+/* calls.c: call logs, transcript lines and dialog state (see calls.h). */
+#include "calls.h"
+
+#include "json.h"
+#include "log.h"
+
+#include <apr_strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CALL_COLUMNS                                                                               \
+    "id, business_id, call_sid, from_number, to_number, status, language, engine, route, "         \
+    "disposition, emergency, is_test, extract(epoch from started_at)::float8, dialog_state"
+
+static apr_status_t clear_result(void *res)
+{
+    PQclear(res);
+    return APR_SUCCESS;
+}
+
+apr_status_t ctn_calls_exec(PGresult **out, PGconn *conn, apr_pool_t *pool, const char *what,
+                            ExecStatusType expect, const char *sql, int nparams,
+                            const char *const *params)
+{
+    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+
+    if (PQresultStatus(res) != expect) {
+        ctn_log_err(NULL, "%s failed: %s", what,
+                    res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+        PQclear(res);
+        if (out) {
+            *out = NULL;
+        }
+        return APR_EGENERAL;
+    }
+    if (out && pool) {
+        apr_pool_cleanup_register(pool, res, clear_result, apr_pool_cleanup_null);
+        *out = res;
+    } else {
+        PQclear(res);
+        if (out) {
+            *out = NULL;
+        }
+    }
+    return APR_SUCCESS;
+}
+
+static const char *col(apr_pool_t *pool, const PGresult *res, int c)
+{
+    return PQgetisnull(res, 0, c) ? NULL : apr_pstrdup(pool, PQgetvalue(res, 0, c));
+}
+
+static ctn_call_t *call_from_row(apr_pool_t *pool, const PGresult *res)
+{
+    ctn_call_t *call = apr_pcalloc(pool, sizeof(*call));
+    const char *state;
+
+    call->id = col(pool, res, 0);
+    call->business_id = col(pool, res, 1);
+    call->call_sid = col(pool, res, 2);
+    call->from_number = col(pool, res, 3);
+    call->to_number = col(pool, res, 4);
+    call->status = col(pool, res, 5);
+    call->language = col(pool, res, 6);
+    call->engine = col(pool, res, 7);
+    call->route = col(pool, res, 8);
+    call->disposition = col(pool, res, 9);
+    call->emergency = !PQgetisnull(res, 0, 10) && PQgetvalue(res, 0, 10)[0] == 't';
+    call->is_test = !PQgetisnull(res, 0, 11) && PQgetvalue(res, 0, 11)[0] == 't';
+    call->started_at = (apr_time_t)(atof(PQgetvalue(res, 0, 12)) * APR_USEC_PER_SEC);
+    state = PQgetisnull(res, 0, 13) ? NULL : PQgetvalue(res, 0, 13);
+    if (state != NULL) {
+        const char *why = NULL;
+        call->dialog_state = ctn_json_parse(pool, state, strlen(state), &why);
+    }
+    return call;
+}
+
+apr_status_t ctn_calls_open(ctn_call_t **call, PGconn *conn, apr_pool_t *pool,
+                            const ctn_call_open_t *in)
+{
+    /* ON CONFLICT … DO UPDATE (a no-op update) returns the existing row, and
+     * xmax = 0 tells a fresh insert from a retry of the same webhook. */
+    static const char sql[] =
+        "INSERT INTO call_logs (business_id, call_sid, from_number, to_number, status, language, "
+        "engine, route, is_test, started_at) VALUES ($1, $2, $3, $4, 'in-progress', $5, $6, $7, "
+        "$8::boolean, now()) ON CONFLICT (call_sid) DO UPDATE SET call_sid = EXCLUDED.call_sid "
+        "RETURNING " CALL_COLUMNS ", (xmax = 0)";
+    const char *params[8] = {
+        in->business_id, in->call_sid, in->from_number, in->to_number,
+        in->language,    in->engine,   in->route,       in->is_test ? "true" : "false"};
+    PGresult *res;
+    apr_status_t rv;
+
+    rv = ctn_calls_exec(&res, conn, pool, "creating the call log", PGRES_TUPLES_OK, sql, 8, params);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    *call = call_from_row(pool, res);
+    (*call)->created = PQgetvalue(res, 0, 14)[0] == 't';
+    return APR_SUCCESS;
+}
+
+apr_status_t ctn_calls_get(ctn_call_t **call, PGconn *conn, apr_pool_t *pool, const char *call_sid)
+{
+    static const char sql[] = "SELECT " CALL_COLUMNS " FROM call_logs WHERE call_sid = $1";
+    const char *params[1] = {call_sid};
+    PGresult *res;
+    apr_status_t rv;
+
+    rv = ctn_calls_exec(&res, conn, pool, "reading the call log", PGRES_TUPLES_OK, sql, 1, params);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (PQntuples(res) != 1) {
+        return APR_ENOENT;
+    }
+    *call = call_from_row(pool, res);
+    return APR_SUCCESS;
+}
+
+apr_status_t ctn_calls_save_state(PGconn *conn, const ctn_call_t *call, json_object *state,
+                                  const char *language, int emergency, const char *disposition,
+                                  const char *booked_appointment_id)
+{
+    static const char sql[] =
+        "UPDATE call_logs SET dialog_state = $2::jsonb, language = coalesce($3, language), "
+        "emergency = emergency OR $4::boolean, disposition = coalesce($5, disposition), "
+        "booked_appointment_id = coalesce($6::uuid, booked_appointment_id) WHERE id = $1";
+    const char *params[6] = {
+        call->id,    json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN),
+        language,    emergency ? "true" : "false",
+        disposition, booked_appointment_id};
+
+    return ctn_calls_exec(NULL, conn, NULL, "saving the dialog state", PGRES_COMMAND_OK, sql, 6,
+                          params);
+}
+
+apr_status_t ctn_calls_add_line(PGconn *conn, apr_pool_t *pool, const ctn_call_t *call,
+                                const char *speaker, const char *text, const char *language,
+                                int *seq)
+{
+    /* Turns of one call are serialised by Twilio (it waits for each answer),
+     * so numbering from max(seq) cannot race within a call. */
+    static const char sql[] =
+        "INSERT INTO transcript_lines (business_id, call_log_id, seq, speaker, text, language) "
+        "SELECT $1, $2, coalesce(max(seq), 0) + 1, $3, $4, $5 FROM transcript_lines "
+        "WHERE call_log_id = $2 RETURNING seq";
+    const char *params[5] = {call->business_id, call->id, speaker, text, language};
+    PGresult *res;
+    apr_status_t rv;
+
+    rv = ctn_calls_exec(&res, conn, pool, "adding a transcript line", PGRES_TUPLES_OK, sql, 5,
+                        params);
+    if (rv == APR_SUCCESS && seq) {
+        *seq = atoi(PQgetvalue(res, 0, 0));
+    }
+    return rv;
+}
+
+apr_status_t ctn_calls_finish(PGconn *conn, const ctn_call_t *call, const char *status,
+                              int duration_s, const char *disposition, const char *summary,
+                              const char *sentiment)
+{
+    static const char sql[] =
+        "UPDATE call_logs SET status = $2, ended_at = coalesce(ended_at, now()), "
+        "duration_s = $3::int, disposition = coalesce($4, disposition, 'abandoned'), "
+        "summary = coalesce($5, summary), sentiment = coalesce($6, sentiment), "
+        "transcript = (SELECT string_agg(speaker || ': ' || text, E'\\n' ORDER BY seq) "
+        "FROM transcript_lines WHERE call_log_id = $1) WHERE id = $1";
+    char duration[16];
+    const char *params[6];
+
+    apr_snprintf(duration, sizeof(duration), "%d", duration_s < 0 ? 0 : duration_s);
+    params[0] = call->id;
+    params[1] = status;
+    params[2] = duration;
+    params[3] = disposition;
+    params[4] = summary;
+    params[5] = sentiment;
+    return ctn_calls_exec(NULL, conn, NULL, "finishing the call log", PGRES_COMMAND_OK, sql, 6,
+                          params);
+}
+
+apr_status_t ctn_calls_active_count(PGconn *conn, const char *business_id, int *count)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM call_logs WHERE business_id = $1 AND status = 'in-progress' "
+        "AND ended_at IS NULL AND started_at > now() - interval '4 hours'";
+    const char *params[1] = {business_id};
+    PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+    apr_status_t rv = APR_SUCCESS;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        ctn_log_err(NULL, "counting active calls failed: %s", PQerrorMessage(conn));
+        rv = APR_EGENERAL;
+    } else {
+        *count = atoi(PQgetvalue(res, 0, 0));
+    }
+    PQclear(res);
+    return rv;
+}
+
+apr_status_t ctn_calls_caller_blocked(PGconn *conn, const char *business_id, const char *phone,
+                                      int *blocked)
+{
+    static const char sql[] =
+        "SELECT 1 FROM blocked_numbers WHERE business_id = $1 AND phone = $2 LIMIT 1";
+    const char *params[2] = {business_id, phone};
+    PGresult *res = PQexecParams(conn, sql, 2, NULL, params, NULL, NULL, 0);
+    apr_status_t rv = APR_SUCCESS;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        ctn_log_err(NULL, "checking blocked numbers failed: %s", PQerrorMessage(conn));
+        rv = APR_EGENERAL;
+    } else {
+        *blocked = PQntuples(res) > 0;
+    }
+    PQclear(res);
+    return rv;
+}

@@ -1,0 +1,81 @@
+/* calls.h: the call log in PostgreSQL — one row per call, its transcript
+ * lines, and the dialog state carried between webhooks.
+ *
+ * Every webhook of a call is a separate HTTP request that may land on any
+ * httpd child (or, later, any host), so the conversation's state lives in
+ * call_logs.dialog_state, read at the start of a turn and written at its end.
+ * The connection's tenant must be the call's business (row-level security);
+ * every function here takes the connection the caller acquired. */
+#ifndef CTN_CALLS_H
+#define CTN_CALLS_H
+
+#include <apr_pools.h>
+#include <apr_time.h>
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+typedef struct ctn_call_t {
+    const char *id; /* call_logs.id (uuid) */
+    const char *business_id;
+    const char *call_sid;
+    const char *from_number;
+    const char *to_number;
+    const char *status;   /* in-progress, completed, … */
+    const char *language; /* "en" / "es" */
+    const char *engine;   /* "builtin" / "realtime" */
+    const char *route;
+    const char *disposition; /* NULL while live */
+    int emergency;
+    int is_test;
+    int created; /* 1 when ctn_calls_open created the row */
+    apr_time_t started_at;
+    json_object *dialog_state; /* NULL before the first save */
+} ctn_call_t;
+
+typedef struct ctn_call_open_t {
+    const char *business_id, *call_sid, *from_number, *to_number;
+    const char *route, *engine, *language;
+    int is_test;
+} ctn_call_open_t;
+
+/* Create the call's row, or return the existing one when Twilio retries the
+ * voice webhook (call_sid is unique). */
+apr_status_t ctn_calls_open(ctn_call_t **call, PGconn *conn, apr_pool_t *pool,
+                            const ctn_call_open_t *in);
+
+/* The call with `call_sid` (visible to the connection's tenant); APR_ENOENT
+ * when none. */
+apr_status_t ctn_calls_get(ctn_call_t **call, PGconn *conn, apr_pool_t *pool, const char *call_sid);
+
+/* Store the dialog state and what it says about the call so far. */
+apr_status_t ctn_calls_save_state(PGconn *conn, const ctn_call_t *call, json_object *state,
+                                  const char *language, int emergency, const char *disposition,
+                                  const char *booked_appointment_id);
+
+/* Append one transcript line; `*seq` gets its number within the call. */
+apr_status_t ctn_calls_add_line(PGconn *conn, apr_pool_t *pool, const ctn_call_t *call,
+                                const char *speaker, const char *text, const char *language,
+                                int *seq);
+
+/* The call ended (Twilio's status callback): status, duration, the final
+ * disposition (NULL: keep what the dialog set, else 'abandoned'), summary
+ * and sentiment; the whole transcript is copied into call_logs.transcript. */
+apr_status_t ctn_calls_finish(PGconn *conn, const ctn_call_t *call, const char *status,
+                              int duration_s, const char *disposition, const char *summary,
+                              const char *sentiment);
+
+/* Calls of the business in progress (stale rows older than 4 h ignored). */
+apr_status_t ctn_calls_active_count(PGconn *conn, const char *business_id, int *count);
+
+/* 1 when `phone` is on the business's blocked list. */
+apr_status_t ctn_calls_caller_blocked(PGconn *conn, const char *business_id, const char *phone,
+                                      int *blocked);
+
+/* Run one SQL statement with text parameters and expect `expect`; on
+ * failure log `what` with PostgreSQL's message and return APR_EGENERAL.
+ * The result is bound to `pool` (or cleared at once when `pool` is NULL). */
+apr_status_t ctn_calls_exec(PGresult **res, PGconn *conn, apr_pool_t *pool, const char *what,
+                            ExecStatusType expect, const char *sql, int nparams,
+                            const char *const *params);
+
+#endif
