@@ -30,7 +30,14 @@ typedef struct media_t {
     apr_uint64_t streams_total;
     lws_sorted_usec_list_t tick_sul;
     volatile int stopping;
+    struct apr_thread_t *jobs_thread; /* media_jobs.c */
+    apr_pool_t *jobs_conn_pool;
+    volatile apr_uint64_t jobs_runs;
 } media_t;
+
+/* Start / stop the background jobs thread (escalations, SMS outbox). */
+apr_status_t media_jobs_start(media_t *m);
+void media_jobs_stop(media_t *m);
 
 /* The protocols of each vhost (terminated lists, static storage). */
 extern const struct lws_protocols media_stream_protocols[];

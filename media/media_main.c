@@ -159,6 +159,9 @@ static int run(media_t *m)
     }
     lws_sul_schedule(m->context, 0, &m->tick_sul, tick,
                      (lws_usec_t)m->tick_seconds * LWS_USEC_PER_SEC);
+    if (media_jobs_start(m) != APR_SUCCESS) {
+        ctn_log_err(NULL, "cannot start the background jobs thread");
+    }
     ctn_log_notice(NULL, "cortana-media ready: streams on %s, control on %s", m->stream_socket,
                    m->control_socket);
     while (!m->stopping) {
@@ -166,6 +169,8 @@ static int run(media_t *m)
             break;
         }
     }
+    m->stopping = 1;
+    media_jobs_stop(m);
     lws_context_destroy(m->context);
     unlink(m->stream_socket);
     unlink(m->control_socket);

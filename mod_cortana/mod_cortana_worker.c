@@ -72,8 +72,19 @@ apr_status_t ctn_worker_status(ctn_worker_status_t *out)
 static void maintenance(int reason, void *data, apr_wait_t status);
 
 /* In the forked child, before exec: become the worker. Never returns. */
+static void set_or_unset(const char *name, const char *value)
+{
+    if (value != NULL) {
+        setenv(name, value, 1);
+    } else {
+        unsetenv(name);
+    }
+}
+
 static void become_worker(supervisor_t *sup, const char *const *argv, const char *database)
 {
+    ctn_server_conf_t *conf = ctn_config_get(sup->s);
+
     sigset_t none;
     long maxfd = sysconf(_SC_OPEN_MAX);
 
@@ -96,11 +107,12 @@ static void become_worker(supervisor_t *sup, const char *const *argv, const char
     for (long fd = 3; fd < (maxfd > 0 ? maxfd : 1024); fd++) {
         close((int)fd);
     }
-    if (database != NULL) {
-        setenv("CORTANA_DATABASE", database, 1);
-    } else {
-        unsetenv("CORTANA_DATABASE");
-    }
+    /* Secrets go through the environment, which only the worker's own user
+     * can read, never through argv, which every user can. */
+    set_or_unset("CORTANA_DATABASE", database);
+    set_or_unset("CORTANA_TWILIO_API_BASE", conf->twilio_api_base);
+    set_or_unset("CORTANA_TWILIO_ACCOUNT_SID", conf->twilio_account_sid);
+    set_or_unset("CORTANA_TWILIO_AUTH_TOKEN", conf->twilio_auth_token);
     execv(argv[0], (char *const *)argv);
     _exit(127);
 }

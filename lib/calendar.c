@@ -1,0 +1,269 @@
+/* calendar.c: the built-in calendar in SQL (see calendar.h). */
+#include "calendar.h"
+
+#include "calls.h"
+#include "log.h"
+
+#include <apr_strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Local wall-clock slot starts for each open interval of each day of the
+ * horizon, converted to instants in the business's zone, minus holidays,
+ * busy time (appointments widened by the buffer) and the lead time. */
+static const char free_slots_sql[] =
+    "WITH b AS (SELECT timezone AS tz, hours, holidays FROM businesses WHERE id = $1), "
+    "days AS (SELECT ((now() AT TIME ZONE b.tz)::date + d) AS day, d FROM b, "
+    "  generate_series(0, $5::int) AS d), "
+    "iv AS (SELECT days.day, days.d, (i->>'open')::time AS open_t, i->>'close' AS close_s "
+    "  FROM days, b, jsonb_array_elements(coalesce(b.hours -> trim(to_char(days.day, 'day')), "
+    "  '[]'::jsonb)) AS i "
+    "  WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(b.holidays) h "
+    "                    WHERE (h->>'date')::date = days.day)), "
+    "spans AS (SELECT day, d, day + open_t AS open_l, "
+    "  CASE WHEN close_s = '24:00' OR close_s::time <= open_t "
+    "       THEN day + 1 + (CASE WHEN close_s = '24:00' THEN '00:00' ELSE close_s END)::time "
+    "       ELSE day + close_s::time END AS close_l FROM iv), "
+    "starts AS (SELECT d, day, s AS start_l FROM spans, "
+    "  generate_series(open_l, close_l - make_interval(mins => $2::int), "
+    "                  make_interval(mins => $6::int)) AS s), "
+    "cand AS (SELECT d, day, start_l, start_l AT TIME ZONE b.tz AS start_at, "
+    "  (start_l AT TIME ZONE b.tz) + make_interval(mins => $2::int) AS end_at FROM starts, b) "
+    "SELECT extract(epoch FROM start_at)::float8, extract(epoch FROM end_at)::float8 FROM cand "
+    "WHERE start_at >= now() + make_interval(mins => $4::int) "
+    "  AND start_at >= to_timestamp($11::float8) "
+    "  AND ($8::int < 0 OR d = $8::int) "
+    "  AND ($9::int < 0 OR extract(dow FROM day) = $9::int) "
+    "  AND ($10::int = 0 OR ($10::int = 1 AND start_l::time < '12:00') "
+    "       OR ($10::int = 2 AND start_l::time >= '12:00' AND start_l::time < '17:00') "
+    "       OR ($10::int = 3 AND start_l::time >= '17:00')) "
+    "  AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.business_id = $1 "
+    "    AND a.status <> 'canceled' AND tstzrange(a.starts_at - make_interval(mins => $3::int), "
+    "    a.ends_at + make_interval(mins => $3::int)) && tstzrange(start_at, end_at)) "
+    "ORDER BY start_at LIMIT $7::int";
+
+apr_status_t ctn_calendar_free_slots(apr_array_header_t **slots, PGconn *conn, apr_pool_t *pool,
+                                     const ctn_calendar_query_t *q)
+{
+    char buf[10][24];
+    const char *params[11];
+    const ctn_time_pref_t *p = q->pref;
+    PGresult *res;
+    apr_status_t rv;
+    apr_array_header_t *out;
+
+    apr_snprintf(buf[0], 24, "%d", q->duration_min > 0 ? q->duration_min : 60);
+    apr_snprintf(buf[1], 24, "%d", q->buffer_min >= 0 ? q->buffer_min : 30);
+    apr_snprintf(buf[2], 24, "%d", q->lead_min >= 0 ? q->lead_min : 60);
+    apr_snprintf(buf[3], 24, "%d", q->horizon_days > 0 ? q->horizon_days : 14);
+    apr_snprintf(buf[4], 24, "%d", q->granularity_min > 0 ? q->granularity_min : 30);
+    apr_snprintf(buf[5], 24, "%d", q->max > 0 ? q->max : 3);
+    apr_snprintf(buf[6], 24, "%d", p && !p->asap ? p->day_offset : -1);
+    apr_snprintf(buf[7], 24, "%d", p && !p->asap ? p->weekday : -1);
+    apr_snprintf(buf[8], 24, "%d", p ? (int)p->part : 0);
+    apr_snprintf(buf[9], 24, "%.6f", (double)q->not_before / APR_USEC_PER_SEC);
+    params[0] = q->business_id;
+    for (int i = 0; i < 10; i++) {
+        params[i + 1] = buf[i];
+    }
+    rv = ctn_calls_exec(&res, conn, pool, "finding free slots", PGRES_TUPLES_OK, free_slots_sql, 11,
+                        params);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    out = apr_array_make(pool, PQntuples(res) + 1, sizeof(ctn_slot_t));
+    for (int i = 0; i < PQntuples(res); i++) {
+        ctn_slot_t *s = apr_array_push(out);
+        s->start = (apr_time_t)(atof(PQgetvalue(res, i, 0)) * APR_USEC_PER_SEC);
+        s->end = (apr_time_t)(atof(PQgetvalue(res, i, 1)) * APR_USEC_PER_SEC);
+    }
+    *slots = out;
+    return APR_SUCCESS;
+}
+
+apr_status_t ctn_calendar_is_open(PGconn *conn, const char *business_id, int *open)
+{
+    /* Today's intervals and yesterday's overnight ones, in local time. */
+    static const char sql[] =
+        "WITH b AS (SELECT timezone AS tz, hours, holidays FROM businesses WHERE id = $1), "
+        "l AS (SELECT (now() AT TIME ZONE b.tz) AS t, b.* FROM b), "
+        "iv AS (SELECT l.t, dd.day, (i->>'open')::time AS o, i->>'close' AS c, l.holidays "
+        "  FROM l, (VALUES (0), (1)) AS back(n), "
+        "  LATERAL (SELECT l.t::date - back.n AS day) dd, "
+        "  jsonb_array_elements(coalesce(l.hours -> trim(to_char(dd.day, 'day')), '[]')) i) "
+        "SELECT coalesce(bool_or(t >= day + o AND t < (CASE WHEN c = '24:00' OR c::time <= o "
+        "  THEN day + 1 + (CASE WHEN c = '24:00' THEN '00:00' ELSE c END)::time "
+        "  ELSE day + c::time END) AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(holidays) h "
+        "  WHERE (h->>'date')::date = day)), false) FROM iv";
+    const char *params[1] = {business_id};
+    PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+    apr_status_t rv = APR_SUCCESS;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        ctn_log_err(NULL, "checking business hours failed: %s", PQresultErrorMessage(res));
+        rv = APR_EGENERAL;
+    } else {
+        *open = PQgetvalue(res, 0, 0)[0] == 't';
+    }
+    PQclear(res);
+    return rv;
+}
+
+apr_status_t ctn_calendar_book(PGconn *conn, apr_pool_t *pool, const char *business_id,
+                               const char *call_log_id, const ctn_slots_t *who,
+                               const ctn_slot_t *slot, const char **id)
+{
+    static const char sql[] =
+        "INSERT INTO appointments (business_id, call_log_id, customer_name, customer_phone, "
+        "customer_address, problem, starts_at, ends_at) VALUES ($1, $2::uuid, $3, $4, $5, $6, "
+        "to_timestamp($7::float8), to_timestamp($8::float8)) RETURNING id";
+    char start[32], end[32];
+    const char *params[8] = {business_id,  call_log_id,  who->name, who->callback_number,
+                             who->address, who->problem, start,     end};
+    PGresult *res;
+    const char *state;
+
+    apr_snprintf(start, sizeof(start), "%.6f", (double)slot->start / APR_USEC_PER_SEC);
+    apr_snprintf(end, sizeof(end), "%.6f", (double)slot->end / APR_USEC_PER_SEC);
+    res = PQexecParams(conn, sql, 8, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        *id = apr_pstrdup(pool, PQgetvalue(res, 0, 0));
+        PQclear(res);
+        return APR_SUCCESS;
+    }
+    state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (state && strcmp(state, "23P01") == 0) { /* exclusion_violation: slot taken */
+        PQclear(res);
+        return APR_EEXIST;
+    }
+    ctn_log_err(NULL, "booking failed: %s", PQresultErrorMessage(res));
+    PQclear(res);
+    return APR_EGENERAL;
+}
+
+static const char *const en_days[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                      "Thursday", "Friday", "Saturday"};
+static const char *const es_days[] = {"domingo", "lunes",   "martes", "miércoles",
+                                      "jueves",  "viernes", "sábado"};
+static const char *const en_months[] = {"January",   "February", "March",    "April",
+                                        "May",       "June",     "July",     "August",
+                                        "September", "October",  "November", "December"};
+static const char *const es_months[] = {"enero",      "febrero", "marzo",     "abril",
+                                        "mayo",       "junio",   "julio",     "agosto",
+                                        "septiembre", "octubre", "noviembre", "diciembre"};
+
+/* "9 AM", "2:30 PM"; "9 de la mañana", "2:30 de la tarde". */
+static const char *clock_time(apr_pool_t *pool, int hour, int minute, int es)
+{
+    int h12 = hour % 12 == 0 ? 12 : hour % 12;
+    const char *mins = minute ? apr_psprintf(pool, ":%02d", minute) : "";
+
+    if (!es) {
+        return apr_psprintf(pool, "%d%s %s", h12, mins, hour < 12 ? "AM" : "PM");
+    }
+    return apr_psprintf(pool, "%d%s %s", h12, mins,
+                        hour < 12   ? "de la mañana"
+                        : hour < 19 ? "de la tarde"
+                                    : "de la noche");
+}
+
+/* "at 9 AM"; "a las 9 de la mañana", "a la 1 de la tarde". */
+static const char *say_time(apr_pool_t *pool, int hour, int minute, int es)
+{
+    int h12 = hour % 12 == 0 ? 12 : hour % 12;
+
+    return apr_pstrcat(pool, es ? (h12 == 1 ? "a la " : "a las ") : "at ",
+                       clock_time(pool, hour, minute, es), NULL);
+}
+
+const char *ctn_calendar_say(apr_pool_t *pool, PGconn *conn, const char *business_id,
+                             apr_time_t start, const char *lang)
+{
+    static const char sql[] =
+        "SELECT extract(dow FROM l)::int, extract(day FROM l)::int, extract(month FROM l)::int, "
+        "extract(hour FROM l)::int, extract(minute FROM l)::int, "
+        "(l::date - (now() AT TIME ZONE b.timezone)::date) FROM businesses b, "
+        "LATERAL (SELECT to_timestamp($2::float8) AT TIME ZONE b.timezone AS l) x WHERE b.id = $1";
+    char ts[32];
+    const char *params[2] = {business_id, ts};
+    PGresult *res;
+    int dow, day, month, hour, minute, diff, es = lang && strcmp(lang, "es") == 0;
+    const char *when;
+
+    apr_snprintf(ts, sizeof(ts), "%.6f", (double)start / APR_USEC_PER_SEC);
+    if (ctn_calls_exec(&res, conn, pool, "formatting a slot", PGRES_TUPLES_OK, sql, 2, params) !=
+            APR_SUCCESS ||
+        PQntuples(res) != 1) {
+        return es ? "pronto" : "soon";
+    }
+    dow = atoi(PQgetvalue(res, 0, 0)), day = atoi(PQgetvalue(res, 0, 1));
+    month = atoi(PQgetvalue(res, 0, 2)), hour = atoi(PQgetvalue(res, 0, 3));
+    minute = atoi(PQgetvalue(res, 0, 4)), diff = atoi(PQgetvalue(res, 0, 5));
+    if (diff == 0) {
+        when = es ? "hoy" : "today";
+    } else if (diff == 1) {
+        when = es ? "mañana" : "tomorrow";
+    } else if (es) {
+        when = apr_psprintf(pool, "el %s %d de %s", es_days[dow], day, es_months[month - 1]);
+    } else {
+        when = apr_psprintf(pool, "%s, %s %d", en_days[dow], en_months[month - 1], day);
+    }
+    return apr_psprintf(pool, "%s %s", when, say_time(pool, hour, minute, es));
+}
+
+const char *ctn_calendar_say_hours(apr_pool_t *pool, PGconn *conn, const char *business_id,
+                                   const char *lang)
+{
+    static const char sql[] =
+        "SELECT d.n, extract(hour FROM (i->>'open')::time)::int, "
+        "extract(minute FROM (i->>'open')::time)::int, "
+        "CASE WHEN i->>'close' = '24:00' THEN 24 ELSE extract(hour FROM (i->>'close')::time)::int "
+        "END, "
+        "CASE WHEN i->>'close' = '24:00' THEN 0 ELSE extract(minute FROM (i->>'close')::time)::int "
+        "END "
+        "FROM businesses b, unnest($2::text[]) WITH ORDINALITY AS d(k, n), "
+        "jsonb_array_elements(coalesce(b.hours -> d.k, '[]')) i WHERE b.id = $1 ORDER BY d.n, 2";
+    const char *params[2] = {business_id,
+                             "{monday,tuesday,wednesday,thursday,friday,saturday,sunday}"};
+    PGresult *res;
+    apr_array_header_t *parts = apr_array_make(pool, 8, sizeof(const char *));
+    int es = lang && strcmp(lang, "es") == 0;
+    const char *prev_hours = NULL;
+    int first_day = -1, last_day = -1;
+
+    if (ctn_calls_exec(&res, conn, pool, "reading the hours", PGRES_TUPLES_OK, sql, 2, params) !=
+        APR_SUCCESS) {
+        return NULL;
+    }
+    if (PQntuples(res) == 0) {
+        return es ? "No tengo el horario a la mano." : "I don't have our hours on hand.";
+    }
+    /* Group consecutive days with the same hours: "Monday to Friday, 8 AM to 5 PM". */
+    for (int i = 0; i <= PQntuples(res); i++) {
+        int day = -1;
+        const char *hours = NULL;
+        if (i < PQntuples(res)) {
+            day = atoi(PQgetvalue(res, i, 0)) % 7; /* 1 = Monday … 7 = Sunday → 0 Sunday */
+            hours = apr_psprintf(
+                pool, es ? "de %s a %s" : "%s to %s",
+                clock_time(pool, atoi(PQgetvalue(res, i, 1)), atoi(PQgetvalue(res, i, 2)), es),
+                clock_time(pool, atoi(PQgetvalue(res, i, 3)) % 24, atoi(PQgetvalue(res, i, 4)),
+                           es));
+            if (prev_hours && strcmp(hours, prev_hours) == 0 && day == (last_day + 1) % 7) {
+                last_day = day;
+                continue;
+            }
+        }
+        if (prev_hours) {
+            const char *const *names = es ? es_days : en_days;
+            const char *span = first_day == last_day
+                                   ? names[first_day]
+                                   : apr_psprintf(pool, es ? "de %s a %s" : "%s to %s",
+                                                  names[first_day], names[last_day]);
+            APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(pool, "%s, %s", span, prev_hours);
+        }
+        first_day = last_day = day;
+        prev_hours = hours;
+    }
+    return apr_array_pstrcat(pool, parts, ';');
+}

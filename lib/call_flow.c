@@ -1,0 +1,686 @@
+/* call_flow.c: each Twilio webhook of a call (see call_flow.h).
+ *
+ * Never drop a caller: when the database cannot be reached the voice and
+ * gather webhooks answer with TwiML that records a message; the recording
+ * callbacks then answer 503 so that Twilio retries them until the database
+ * is back. */
+#include "call_flow.h"
+
+#include "business.h"
+#include "calls.h"
+#include "dialog.h"
+#include "dispatcher.h"
+#include "emergency.h"
+#include "form.h"
+#include "json.h"
+#include "log.h"
+#include "personality.h"
+#include "routing.h"
+#include "slots.h"
+#include "tools.h"
+#include "twiml.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct turn_t {
+    const ctn_call_flow_env_t *env;
+    apr_pool_t *pool;
+    const apr_array_header_t *params;
+    const char *call_sid, *from, *to;
+    PGconn *conn;
+    ctn_business_t *business;
+    ctn_call_t *call;
+    ctn_sms_client_t sms;
+    ctn_tools_t tools;
+    ctn_dialog_context_t ctx;
+    const char **why;
+} turn_t;
+
+/* ---------------------------------------------------------- parameters --- */
+
+static int valid_sid(const char *sid, const char *prefix)
+{
+    if (sid == NULL || strlen(sid) != 34 || strncmp(sid, prefix, 2) != 0) {
+        return 0;
+    }
+    for (int i = 2; i < 34; i++) {
+        if (!apr_isxdigit(sid[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The dialled number as E.164; Twilio normally sends it so already. */
+static const char *e164(apr_pool_t *pool, const char *number)
+{
+    if (number == NULL) {
+        return NULL;
+    }
+    if (number[0] == '+' && strlen(number) >= 8 &&
+        strspn(number + 1, "0123456789") == strlen(number) - 1) {
+        return number;
+    }
+    return ctn_slots_phone(pool, number);
+}
+
+static int bad_request(turn_t *t, const char *why)
+{
+    *t->why = why;
+    return 400;
+}
+
+static int require_call(turn_t *t, int need_from_to)
+{
+    t->call_sid = ctn_form_get(t->params, "CallSid");
+    t->from = ctn_form_get(t->params, "From");
+    t->to = e164(t->pool, ctn_form_get(t->params, "To"));
+    if (!valid_sid(t->call_sid, "CA")) {
+        return bad_request(t,
+                           t->call_sid ? "CallSid is not CA + 32 hex digits" : "missing CallSid");
+    }
+    if (need_from_to && (t->from == NULL || *t->from == '\0')) {
+        return bad_request(t, "missing From");
+    }
+    if (need_from_to && t->to == NULL) {
+        return bad_request(t, ctn_form_get(t->params, "To") ? "To is not a phone number"
+                                                            : "missing To");
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- TwiML --- */
+
+static const char *action_url(turn_t *t, const char *path)
+{
+    return apr_pstrcat(t->pool, t->env->public_url, path, NULL);
+}
+
+/* The caller can always leave a message, whatever failed. */
+static const char *fallback_twiml(turn_t *t, ctn_lang_e lang)
+{
+    ctn_twiml_t *x = ctn_twiml_create(t->pool);
+    const char *why;
+
+    ctn_twiml_say(
+        x,
+        lang == CTN_LANG_ES ? "Disculpe, tenemos un problema técnico. Deje su nombre, su número y "
+                              "un mensaje después del tono y le devolveremos la llamada."
+                            : "Sorry, we're having a technical problem. Please leave your name, "
+                              "number and a message after the tone, and we'll call you right back.",
+        lang == CTN_LANG_ES ? "Polly.Lupe-Neural" : "Polly.Joanna-Neural", ctn_language_tag(lang));
+    ctn_twiml_record(x, action_url(t, "/twilio/voicemail"), action_url(t, "/twilio/transcription"),
+                     120);
+    ctn_twiml_hangup(x);
+    return ctn_twiml_finish(x, &why);
+}
+
+static const char *hints_of(turn_t *t)
+{
+    apr_array_header_t *names = apr_array_make(t->pool, 8, sizeof(const char *));
+    json_object *services = t->business->services;
+
+    for (size_t i = 0; services && i < json_object_array_length(services); i++) {
+        json_object *name = NULL;
+        if (json_object_object_get_ex(json_object_array_get_idx(services, i), "name", &name)) {
+            APR_ARRAY_PUSH(names, const char *) = json_object_get_string(name);
+        }
+    }
+    APR_ARRAY_PUSH(names, const char *) = "emergency, appointment, leak, flooding, gas";
+    return apr_array_pstrcat(t->pool, names, ',');
+}
+
+static const char *reply_twiml(turn_t *t, const ctn_dialog_reply_t *reply)
+{
+    ctn_twiml_t *x = ctn_twiml_create(t->pool);
+    const char *lang = ctn_language_tag(reply->lang), *why = NULL, *doc;
+    int n = reply->lines->nelts;
+
+    if (reply->action == CTN_DIALOG_GATHER) {
+        ctn_twiml_gather_begin(x, action_url(t, "/twilio/gather"), lang, hints_of(t));
+    }
+    for (int i = 0; i < n; i++) {
+        ctn_twiml_say(x, APR_ARRAY_IDX(reply->lines, i, const char *), reply->voice, lang);
+    }
+    switch (reply->action) {
+    case CTN_DIALOG_GATHER:
+        ctn_twiml_gather_end(x);
+        /* No speech: Twilio runs the next verb; the gather webhook sees silence. */
+        ctn_twiml_redirect(x, action_url(t, "/twilio/gather"));
+        break;
+    case CTN_DIALOG_RECORD:
+        ctn_twiml_record(x, action_url(t, "/twilio/voicemail"),
+                         action_url(t, "/twilio/transcription"), 120);
+        ctn_twiml_hangup(x);
+        break;
+    case CTN_DIALOG_TRANSFER:
+        ctn_twiml_dial(x, reply->transfer_to, action_url(t, "/twilio/dial-status"),
+                       t->business->phone_number);
+        break;
+    case CTN_DIALOG_HANGUP:
+        ctn_twiml_hangup(x);
+        break;
+    }
+    doc = ctn_twiml_finish(x, &why);
+    if (doc == NULL) {
+        ctn_log_err(t->call_sid, "TwiML error: %s", why);
+        return fallback_twiml(t, reply->lang);
+    }
+    return doc;
+}
+
+/* --------------------------------------------------------------- events --- */
+
+static void publish(turn_t *t, const char *type, json_object *payload)
+{
+    json_object_object_add(payload, "call_id", json_object_new_string(t->call->id));
+    json_object_object_add(payload, "call_sid", json_object_new_string(t->call->call_sid));
+    if (t->env->publish) {
+        t->env->publish(t->env->baton, t->business->id, t->call->call_sid, type,
+                        ctn_json_serialize(t->pool, payload));
+    }
+    json_object_put(payload);
+}
+
+static void add_line(turn_t *t, const char *speaker, const char *text, ctn_lang_e lang)
+{
+    int seq = 0;
+    json_object *ev;
+
+    if (ctn_calls_add_line(t->conn, t->pool, t->call, speaker, text, ctn_language_code(lang),
+                           &seq) != APR_SUCCESS) {
+        return; /* logged; the call goes on */
+    }
+    ev = json_object_new_object();
+    json_object_object_add(ev, "speaker", json_object_new_string(speaker));
+    /* The ring holds at most CTN_RING_PAYLOAD_MAX bytes: long lines are
+     * shortened there; the database keeps them whole. */
+    json_object_object_add(
+        ev, "text",
+        json_object_new_string_len(text, (int)(strlen(text) > 600 ? 600 : strlen(text))));
+    json_object_object_add(ev, "language", json_object_new_string(ctn_language_code(lang)));
+    json_object_object_add(ev, "seq", json_object_new_int(seq));
+    publish(t, "transcript", ev);
+}
+
+/* ---------------------------------------------------------------- setup --- */
+
+static apr_status_t set_tenant(PGconn *conn, const char *business_id)
+{
+    const char *params[1] = {business_id};
+    return ctn_calls_exec(NULL, conn, NULL, "setting the tenant", PGRES_TUPLES_OK,
+                          "SELECT set_config('cortana.business_id', $1, false)", 1, params);
+}
+
+/* Connect, find the business by the dialled number, set the tenant. */
+static int open_business(turn_t *t)
+{
+    const char *business_id = NULL;
+    apr_status_t rv;
+
+    if (t->env->db_acquire(t->env->baton, t->pool, &t->conn) != APR_SUCCESS) {
+        return 503;
+    }
+    rv = ctn_business_id_by_number(&business_id, t->conn, t->pool, t->to);
+    if (rv == APR_ENOENT) {
+        return 404;
+    }
+    if (rv != APR_SUCCESS || set_tenant(t->conn, business_id) != APR_SUCCESS ||
+        ctn_business_load(&t->business, t->conn, t->pool, business_id) != APR_SUCCESS) {
+        return 503;
+    }
+    t->sms.api_base = t->env->twilio_api_base;
+    t->sms.account_sid = t->env->twilio_account_sid;
+    t->sms.auth_token = t->env->twilio_auth_token;
+    return 0;
+}
+
+static void build_context(turn_t *t)
+{
+    const char *why = NULL;
+    apr_array_header_t *rules = NULL;
+
+    memset(&t->tools, 0, sizeof(t->tools));
+    t->tools.conn = t->conn;
+    t->tools.business = t->business;
+    t->tools.call = t->call;
+    t->tools.sms = &t->sms;
+    t->tools.public_url = t->env->public_url;
+    ctn_tools_init(&t->tools);
+    memset(&t->ctx, 0, sizeof(t->ctx));
+    t->ctx.business_name = t->business->name;
+    t->ctx.personality = t->business->personality;
+    t->ctx.services = t->business->services;
+    t->ctx.pricing = t->business->pricing;
+    t->ctx.service_area = t->business->service_area;
+    if (ctn_emergency_rules_from_json(&rules, t->pool,
+                                      ctn_business_setting(t->business, "emergency_rules"),
+                                      &why) != APR_SUCCESS) {
+        ctn_log_warning(t->call_sid, "ignoring the business's emergency rules: %s", why);
+        rules = NULL;
+    }
+    t->ctx.emergency_rules = rules;
+    t->ctx.freezing = ctn_business_setting_bool(t->business, "freezing", 0);
+    t->ctx.caller_number = t->call ? t->call->from_number : t->from;
+    t->ctx.owner_phone = t->business->owner_phone;
+    t->ctx.after_hours = t->call && t->call->route && strcmp(t->call->route, "after_hours") == 0;
+    t->ctx.tools = &t->tools.ops;
+}
+
+/* Persist the state after a turn and tell the dashboard. */
+static void save_turn(turn_t *t, ctn_dialog_state_t *st, const ctn_dialog_reply_t *reply)
+{
+    json_object *state = ctn_dialog_state_to_json(st), *ev;
+    const char *disposition = st->stage == CTN_STAGE_DONE || st->dispatched || st->appointment_id
+                                  ? ctn_dialog_disposition(st)
+                                  : NULL;
+
+    ctn_calls_save_state(t->conn, t->call, state, ctn_language_code(st->lang.current),
+                         st->emergency, disposition, st->appointment_id);
+    json_object_put(state);
+    for (int i = 0; i < reply->lines->nelts; i++) {
+        add_line(t, "cortana", APR_ARRAY_IDX(reply->lines, i, const char *), reply->lang);
+    }
+    ev = json_object_new_object();
+    json_object_object_add(ev, "intent", json_object_new_string(reply->intent));
+    json_object_object_add(ev, "emergency", json_object_new_boolean(st->emergency));
+    json_object_object_add(ev, "booked", json_object_new_boolean(st->appointment_id != NULL));
+    json_object_object_add(ev, "language",
+                           json_object_new_string(ctn_language_code(st->lang.current)));
+    publish(t, "call.updated", ev);
+}
+
+/* ------------------------------------------------------------- webhooks --- */
+
+static int on_voice(turn_t *t, const char **twiml)
+{
+    ctn_routing_input_t in;
+    ctn_routing_result_t route;
+    ctn_call_open_t open;
+    ctn_dialog_state_t st;
+    ctn_dialog_reply_t reply;
+    ctn_twiml_t *x;
+    const char *why;
+    int status, blocked = 0, active = 0, is_open = 1;
+
+    if ((status = require_call(t, 1)) != 0) {
+        return status;
+    }
+    if ((status = open_business(t)) == 404) {
+        ctn_log_warning(t->call_sid, "call to %s, which no business has", t->to);
+        x = ctn_twiml_create(t->pool);
+        ctn_twiml_say(x, "Sorry, this number is not in service. Goodbye.", "Polly.Joanna-Neural",
+                      "en-US");
+        ctn_twiml_hangup(x);
+        *twiml = ctn_twiml_finish(x, &why);
+        return 200;
+    }
+    if (status != 0) {
+        ctn_log_err(t->call_sid, "database unavailable: answering with voicemail");
+        *twiml = fallback_twiml(t, CTN_LANG_EN);
+        return 200;
+    }
+    memset(&in, 0, sizeof(in));
+    ctn_calls_caller_blocked(t->conn, t->business->id, t->from, &blocked);
+    ctn_calls_active_count(t->conn, t->business->id, &active);
+    ctn_calendar_is_open(t->conn, t->business->id, &is_open);
+    in.subscription_status = t->business->subscription_status;
+    in.plan = t->business->plan;
+    in.open_now = is_open;
+    in.active_calls = active;
+    in.overflow_limit = ctn_business_setting_int(t->business, "overflow_limit", 0);
+    in.caller_blocked = blocked;
+    in.owner_phone = t->business->owner_phone;
+    in.realtime_available = t->env->realtime_available;
+    ctn_routing_decide(&in, &route);
+    memset(&open, 0, sizeof(open));
+    open.business_id = t->business->id;
+    open.call_sid = t->call_sid;
+    open.from_number = t->from;
+    open.to_number = t->to;
+    open.route = ctn_routing_decision_name(route.decision);
+    open.engine = "builtin"; /* the realtime engine arrives with its own work */
+    open.language = "en";
+    open.is_test = ctn_form_get(t->params, "CortanaTestCall") != NULL;
+    if (ctn_calls_open(&t->call, t->conn, t->pool, &open) != APR_SUCCESS) {
+        *twiml = fallback_twiml(t, CTN_LANG_EN);
+        return 200;
+    }
+    ctn_log_info(t->call_sid, "call from %s to %s: %s", t->from, t->to, route.reason);
+    if (t->call->created) {
+        json_object *ev = json_object_new_object();
+        json_object_object_add(ev, "from", json_object_new_string(t->from));
+        json_object_object_add(ev, "route", json_object_new_string(open.route));
+        json_object_object_add(ev, "engine", json_object_new_string(open.engine));
+        json_object_object_add(ev, "test", json_object_new_boolean(open.is_test));
+        publish(t, "call.started", ev);
+    }
+    build_context(t);
+    ctn_dialog_state_init(&st, CTN_LANG_EN);
+    x = ctn_twiml_create(t->pool);
+    switch (route.decision) {
+    case CTN_ROUTING_BLOCKED:
+        st.spam = 1;
+        st.stage = CTN_STAGE_DONE;
+        ctn_twiml_say(x, "Sorry, we can't take your call. Goodbye.", "Polly.Joanna-Neural",
+                      "en-US");
+        ctn_twiml_hangup(x);
+        break;
+    case CTN_ROUTING_FORWARD_OWNER:
+        st.transferred = 1;
+        st.stage = CTN_STAGE_DONE;
+        ctn_twiml_dial(x, t->business->owner_phone, NULL, t->business->phone_number);
+        break;
+    case CTN_ROUTING_VOICEMAIL:
+        st.stage = CTN_STAGE_DONE;
+        ctn_twiml_say(x,
+                      apr_psprintf(t->pool,
+                                   "Thanks for calling %s. All our lines are busy. "
+                                   "Please leave your name, number and a message "
+                                   "after the tone, and we'll call you back.",
+                                   t->business->name),
+                      "Polly.Joanna-Neural", "en-US");
+        ctn_twiml_record(x, action_url(t, "/twilio/voicemail"),
+                         action_url(t, "/twilio/transcription"), 120);
+        ctn_twiml_hangup(x);
+        break;
+    default:
+        ctn_dialog_start(&reply, t->pool, &st, &t->ctx);
+        save_turn(t, &st, &reply);
+        *twiml = reply_twiml(t, &reply);
+        return 200;
+    }
+    {
+        json_object *state = ctn_dialog_state_to_json(&st);
+        ctn_calls_save_state(
+            t->conn, t->call, state, "en", 0,
+            route.decision == CTN_ROUTING_VOICEMAIL ? NULL : ctn_dialog_disposition(&st), NULL);
+        json_object_put(state);
+    }
+    *twiml = ctn_twiml_finish(x, &why);
+    return 200;
+}
+
+static int load_call(turn_t *t)
+{
+    int status;
+
+    if ((status = open_business(t)) != 0) {
+        return status;
+    }
+    if (ctn_calls_get(&t->call, t->conn, t->pool, t->call_sid) != APR_SUCCESS) {
+        return 404;
+    }
+    build_context(t);
+    return 0;
+}
+
+static int on_gather(turn_t *t, const char **twiml)
+{
+    ctn_dialog_state_t st;
+    ctn_dialog_reply_t reply;
+    const char *speech = ctn_form_get(t->params, "SpeechResult");
+    int status;
+
+    if ((status = require_call(t, 1)) != 0) {
+        return status;
+    }
+    if ((status = load_call(t)) == 404) {
+        return bad_request(t, "no call with this CallSid for the dialled number");
+    }
+    if (status != 0) {
+        ctn_log_err(t->call_sid, "database unavailable mid-call: taking a message");
+        *twiml = fallback_twiml(t, CTN_LANG_EN);
+        return 200;
+    }
+    if (t->call->dialog_state == NULL ||
+        ctn_dialog_state_from_json(&st, t->pool, t->call->dialog_state) != APR_SUCCESS) {
+        ctn_dialog_state_init(&st, ctn_language_from_code(t->call->language));
+    }
+    if (speech && *speech) {
+        add_line(t, "caller", speech, st.lang.current);
+    }
+    ctn_dialog_turn(&reply, t->pool, &st, &t->ctx, speech);
+    if (reply.language_switched) {
+        ctn_log_info(t->call_sid, "language switched to %s", ctn_language_code(reply.lang));
+    }
+    save_turn(t, &st, &reply);
+    *twiml = reply_twiml(t, &reply);
+    return 200;
+}
+
+static int on_voicemail(turn_t *t, const char **twiml)
+{
+    const char *url = ctn_form_get(t->params, "RecordingUrl");
+    const char *rec_sid = ctn_form_get(t->params, "RecordingSid");
+    const char *duration = ctn_form_get(t->params, "RecordingDuration");
+    const char *params[5];
+    ctn_twiml_t *x;
+    const char *why;
+    int status;
+
+    if ((status = require_call(t, 1)) != 0) {
+        return status;
+    }
+    if (url == NULL || rec_sid == NULL) {
+        return bad_request(t, "missing RecordingUrl or RecordingSid");
+    }
+    if ((status = load_call(t)) != 0) {
+        /* 503: Twilio retries the callback once the database is back. */
+        *t->why = "database unavailable: Twilio will retry";
+        return status == 404 ? 400 : 503;
+    }
+    params[0] = t->business->id;
+    params[1] = t->call->id;
+    params[2] = rec_sid;
+    params[3] = url;
+    params[4] = duration;
+    ctn_calls_exec(
+        NULL, t->conn, NULL, "storing the voicemail", PGRES_COMMAND_OK,
+        "INSERT INTO voicemails (business_id, call_log_id, recording_sid, recording_url, "
+        "duration_s) VALUES ($1, $2, $3, $4, $5::int) ON CONFLICT (recording_sid) DO "
+        "NOTHING",
+        5, params);
+    {
+        const char *p2[2] = {t->call->id, url};
+        ctn_calls_exec(NULL, t->conn, NULL, "linking the voicemail", PGRES_COMMAND_OK,
+                       "UPDATE call_logs SET recording_url = $2, disposition = CASE WHEN "
+                       "disposition IS NULL OR disposition = 'abandoned' THEN 'message_taken' "
+                       "ELSE disposition END WHERE id = $1",
+                       2, p2);
+    }
+    x = ctn_twiml_create(t->pool);
+    ctn_twiml_say(x, "Thank you. We got your message and will call you back soon. Goodbye.",
+                  "Polly.Joanna-Neural", "en-US");
+    ctn_twiml_hangup(x);
+    *twiml = ctn_twiml_finish(x, &why);
+    return 200;
+}
+
+static int on_transcription(turn_t *t, const char **twiml)
+{
+    const char *text = ctn_form_get(t->params, "TranscriptionText");
+    const char *rec_sid = ctn_form_get(t->params, "RecordingSid");
+    ctn_emergency_match_t match;
+    int status;
+
+    if ((status = require_call(t, 1)) != 0) {
+        return status;
+    }
+    if (rec_sid == NULL) {
+        return bad_request(t, "missing RecordingSid");
+    }
+    if ((status = load_call(t)) != 0) {
+        *t->why = "database unavailable: Twilio will retry";
+        return status == 404 ? 400 : 503;
+    }
+    *twiml = NULL;
+    if (text == NULL || *text == '\0') {
+        return 204;
+    }
+    {
+        const char *params[2] = {rec_sid, text};
+        ctn_calls_exec(NULL, t->conn, NULL, "storing the transcription", PGRES_COMMAND_OK,
+                       "UPDATE voicemails SET transcription = $2 WHERE recording_sid = $1", 2,
+                       params);
+    }
+    {
+        const char *params[2] = {t->call->id, text};
+        ctn_calls_exec(NULL, t->conn, NULL, "storing the message", PGRES_COMMAND_OK,
+                       "UPDATE call_logs SET message = $2 WHERE id = $1", 2, params);
+    }
+    add_line(t, "caller", text, ctn_language_from_code(t->call->language));
+    /* The referee: an emergency in a voicemail dispatches too. */
+    if (ctn_emergency_detect(t->pool, text, t->ctx.emergency_rules, t->ctx.freezing, &match)) {
+        ctn_slots_t slots;
+        ctn_slots_init(&slots);
+        ctn_slots_extract(&slots, t->pool, text, CTN_EXPECT_NONE);
+        slots.callback_number = t->call->from_number;
+        if (t->tools.ops.dispatch(t->tools.ops.baton, t->pool, &slots, match.category) ==
+            APR_SUCCESS) {
+            const char *params[1] = {t->call->id};
+            ctn_calls_exec(NULL, t->conn, NULL, "marking the emergency", PGRES_COMMAND_OK,
+                           "UPDATE call_logs SET emergency = true, disposition = "
+                           "'emergency_dispatched' WHERE id = $1",
+                           1, params);
+        }
+    } else {
+        ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call,
+                               apr_psprintf(t->pool, "voicemail: %s", text));
+    }
+    return 204;
+}
+
+static int on_status(turn_t *t, const char **twiml)
+{
+    const char *call_status = ctn_form_get(t->params, "CallStatus");
+    const char *duration = ctn_form_get(t->params, "CallDuration");
+    ctn_dialog_state_t st;
+    const char *disposition = NULL, *summary = NULL;
+    int status, has_state;
+
+    *twiml = NULL;
+    if ((status = require_call(t, 1)) != 0) {
+        return status;
+    }
+    if (call_status == NULL) {
+        return bad_request(t, "missing CallStatus");
+    }
+    if ((status = load_call(t)) == 404) {
+        return 204; /* a call we never answered (e.g. rejected upstream) */
+    }
+    if (status != 0) {
+        *t->why = "database unavailable: Twilio will retry";
+        return 503;
+    }
+    has_state = t->call->dialog_state &&
+                ctn_dialog_state_from_json(&st, t->pool, t->call->dialog_state) == APR_SUCCESS;
+    if (has_state) {
+        disposition = ctn_dialog_disposition(&st);
+        summary = ctn_dialog_summary(t->pool, &st);
+        if (strcmp(disposition, "abandoned") == 0 && t->call->disposition) {
+            disposition = NULL; /* keep what a voicemail or dispatch recorded */
+        }
+    }
+    ctn_calls_finish(t->conn, t->call, call_status, duration ? atoi(duration) : 0, disposition,
+                     summary, "neutral");
+    /* Re-read to see the final disposition. */
+    ctn_calls_get(&t->call, t->conn, t->pool, t->call_sid);
+    if (t->call->disposition && strcmp(t->call->disposition, "abandoned") == 0 &&
+        !t->call->is_test && ctn_business_setting_bool(t->business, "missed_call_text_back", 1)) {
+        ctn_sms_t text;
+        memset(&text, 0, sizeof(text));
+        text.business_id = t->business->id;
+        text.to = t->call->from_number;
+        text.from = t->business->phone_number;
+        text.call_log_id = t->call->id;
+        text.purpose = "missed_call";
+        text.body = apr_psprintf(t->pool,
+                                 "Sorry we missed you at %s! Reply to this text or call "
+                                 "us back and we'll help right away.",
+                                 t->business->name);
+        if (text.to && text.to[0] == '+') {
+            ctn_sms_enqueue(t->conn, t->pool, &t->sms, &text, NULL);
+        }
+    } else if (t->call->disposition && strcmp(t->call->disposition, "emergency_dispatched") == 0) {
+        ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call,
+                               "emergency call dispatched");
+    }
+    {
+        json_object *ev = json_object_new_object();
+        json_object_object_add(
+            ev, "disposition",
+            json_object_new_string(t->call->disposition ? t->call->disposition : "abandoned"));
+        json_object_object_add(ev, "duration_s",
+                               json_object_new_int(duration ? atoi(duration) : 0));
+        publish(t, "call.ended", ev);
+    }
+    return 204;
+}
+
+static int on_sms(turn_t *t, const char **twiml)
+{
+    const char *from = ctn_form_get(t->params, "From");
+    const char *body = ctn_form_get(t->params, "Body");
+    const char *sid = ctn_form_get(t->params, "MessageSid");
+    ctn_twiml_t *x;
+    const char *why;
+    int status, handled = 0;
+
+    t->to = e164(t->pool, ctn_form_get(t->params, "To"));
+    if (from == NULL || t->to == NULL || body == NULL) {
+        return bad_request(t, "missing From, To or Body");
+    }
+    t->call_sid = sid;
+    if ((status = open_business(t)) != 0) {
+        *t->why = status == 404 ? "no business has this number" : "database unavailable";
+        return status == 404 ? 400 : 503;
+    }
+    ctn_sms_record_inbound(t->conn, t->pool, t->business->id, from, t->to, body, sid, NULL);
+    ctn_dispatcher_handle_reply(t->conn, t->pool, &t->sms, t->business->id, from, body, &handled);
+    x = ctn_twiml_create(t->pool);
+    *twiml = ctn_twiml_finish(x, &why); /* no automatic reply */
+    return 200;
+}
+
+int ctn_call_flow_handle(const ctn_call_flow_env_t *env, apr_pool_t *pool, const char *path,
+                         const apr_array_header_t *params, const char **twiml, const char **why)
+{
+    turn_t t;
+
+    memset(&t, 0, sizeof(t));
+    t.env = env;
+    t.pool = pool;
+    t.params = params;
+    t.why = why;
+    *twiml = NULL;
+    if (strcmp(path, "/twilio/voice") == 0) {
+        return on_voice(&t, twiml);
+    }
+    if (strcmp(path, "/twilio/gather") == 0) {
+        return on_gather(&t, twiml);
+    }
+    if (strcmp(path, "/twilio/voicemail") == 0) {
+        return on_voicemail(&t, twiml);
+    }
+    if (strcmp(path, "/twilio/transcription") == 0) {
+        return on_transcription(&t, twiml);
+    }
+    if (strcmp(path, "/twilio/status") == 0 || strcmp(path, "/twilio/dial-status") == 0) {
+        if (strcmp(path, "/twilio/dial-status") == 0) {
+            ctn_twiml_t *x = ctn_twiml_create(pool);
+            ctn_twiml_hangup(x);
+            *twiml = ctn_twiml_finish(x, why);
+            return 200;
+        }
+        return on_status(&t, twiml);
+    }
+    if (strcmp(path, "/twilio/sms") == 0) {
+        return on_sms(&t, twiml);
+    }
+    *why = "no such Twilio webhook";
+    return 404;
+}

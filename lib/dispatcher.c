@@ -1,0 +1,331 @@
+/* dispatcher.c: emergency dispatch and escalation (see dispatcher.h).
+ *
+ * The escalation chain of a business is its active technicians ordered by
+ * on_call_order, then the owner's phone. Step n (1-based) is the nth link of
+ * that chain; the dispatch row remembers the step, who was texted
+ * (notified_phone, technician_id) and when the next escalation is due. */
+#include "dispatcher.h"
+
+#include "calls.h"
+#include "log.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct link_t {
+    const char *technician_id; /* NULL for the owner */
+    const char *name;
+    const char *phone;
+} link_t;
+
+/* The `step`th link of the business's chain; APR_ENOENT past its end. */
+static apr_status_t chain_link(PGconn *conn, apr_pool_t *pool, const char *business_id, int step,
+                               link_t *out)
+{
+    static const char sql[] =
+        "(SELECT id::text, name, phone, 0 AS owner, on_call_order FROM technicians "
+        " WHERE business_id = $1 AND active ORDER BY on_call_order, name) "
+        "UNION ALL (SELECT NULL, 'owner', owner_phone, 1, 2147483647 FROM businesses "
+        " WHERE id = $1 AND coalesce(owner_phone, '') <> '') "
+        "ORDER BY 4, 5, 2 OFFSET $2::int LIMIT 1";
+    char offset[12];
+    const char *params[2] = {business_id, offset};
+    PGresult *res;
+    apr_status_t rv;
+
+    apr_snprintf(offset, sizeof(offset), "%d", step - 1);
+    rv = ctn_calls_exec(&res, conn, pool, "reading the on-call chain", PGRES_TUPLES_OK, sql, 2,
+                        params);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (PQntuples(res) == 0) {
+        return APR_ENOENT;
+    }
+    out->technician_id = PQgetisnull(res, 0, 0) ? NULL : apr_pstrdup(pool, PQgetvalue(res, 0, 0));
+    out->name = apr_pstrdup(pool, PQgetvalue(res, 0, 1));
+    out->phone = apr_pstrdup(pool, PQgetvalue(res, 0, 2));
+    return APR_SUCCESS;
+}
+
+static const char *or_unknown(const char *s)
+{
+    return s && *s ? s : "unknown";
+}
+
+/* Text link `l` about the dispatch and move the dispatch to `step`. */
+static apr_status_t notify(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
+                           const char *dispatch_id, int step, const link_t *l)
+{
+    static const char update[] =
+        "UPDATE dispatches SET step = $2::int, technician_id = $3::uuid, notified_phone = $4, "
+        "status = 'notified', notified_at = now(), due_at = now() + make_interval(secs => "
+        "ack_window_s) WHERE id = $1 "
+        "RETURNING business_id, call_log_id, message, "
+        "(SELECT phone_number FROM businesses b WHERE b.id = dispatches.business_id)";
+    char step_s[12];
+    const char *params[4] = {dispatch_id, step_s, l->technician_id, l->phone};
+    PGresult *res;
+    ctn_sms_t text;
+    apr_status_t rv;
+
+    apr_snprintf(step_s, sizeof(step_s), "%d", step);
+    rv = ctn_calls_exec(&res, conn, pool, "updating the dispatch", PGRES_TUPLES_OK, update, 4,
+                        params);
+    if (rv != APR_SUCCESS || PQntuples(res) != 1) {
+        return rv == APR_SUCCESS ? APR_ENOENT : rv;
+    }
+    memset(&text, 0, sizeof(text));
+    text.business_id = apr_pstrdup(pool, PQgetvalue(res, 0, 0));
+    text.call_log_id = PQgetisnull(res, 0, 1) ? NULL : apr_pstrdup(pool, PQgetvalue(res, 0, 1));
+    text.dispatch_id = dispatch_id;
+    text.to = l->phone;
+    text.from = apr_pstrdup(pool, PQgetvalue(res, 0, 3));
+    text.body = apr_pstrcat(pool, PQgetvalue(res, 0, 2),
+                            l->technician_id ? ""
+                                             : " (No technician acknowledged: you are last in "
+                                               "line.)",
+                            " Reply YES to take it or NO to pass.", NULL);
+    text.purpose = "dispatch";
+    ctn_log_notice(NULL, "dispatch %s: step %d, texting %s", dispatch_id, step,
+                   l->technician_id ? l->name : "the owner");
+    return ctn_sms_enqueue(conn, pool, sms, &text, NULL);
+}
+
+/* Move to the next link, or mark the dispatch exhausted. */
+static apr_status_t advance(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
+                            const char *business_id, const char *dispatch_id, int step)
+{
+    link_t next;
+    apr_status_t rv = chain_link(conn, pool, business_id, step + 1, &next);
+
+    if (rv == APR_ENOENT) {
+        const char *params[1] = {dispatch_id};
+        ctn_log_warning(NULL, "dispatch %s: nobody acknowledged, chain exhausted", dispatch_id);
+        return ctn_calls_exec(NULL, conn, NULL, "exhausting the dispatch", PGRES_COMMAND_OK,
+                              "UPDATE dispatches SET status = 'exhausted', due_at = NULL "
+                              "WHERE id = $1",
+                              1, params);
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    return notify(conn, pool, sms, dispatch_id, step + 1, &next);
+}
+
+apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
+                                  const ctn_dispatch_request_t *req, const char **dispatch_id)
+{
+    /* One dispatch per call: the unique index on call_log_id makes a retried
+     * or repeated start return the existing row without texting again. */
+    static const char insert[] =
+        "INSERT INTO dispatches (business_id, call_log_id, category, message, ack_window_s, "
+        "status, step) VALUES ($1, $2::uuid, $3, $4, $5::int, 'pending', 0) "
+        "ON CONFLICT (call_log_id) DO NOTHING RETURNING id";
+    char window[12];
+    const char *message;
+    const char *params[5];
+    PGresult *res;
+    link_t first;
+    apr_status_t rv;
+
+    message =
+        apr_psprintf(pool, "EMERGENCY (%s) for %s: caller %s%s%s, address: %s, problem: %s.%s%s",
+                     or_unknown(req->category), req->business_name, or_unknown(req->caller_number),
+                     req->caller_name ? ", " : "", req->caller_name ? req->caller_name : "",
+                     or_unknown(req->address), or_unknown(req->problem),
+                     req->call_link ? " Call: " : "", req->call_link ? req->call_link : "");
+    apr_snprintf(window, sizeof(window), "%d",
+                 req->ack_window_s > 0 ? req->ack_window_s : CTN_DISPATCH_DEFAULT_ACK_WINDOW);
+    params[0] = req->business_id;
+    params[1] = req->call_log_id;
+    params[2] = req->category;
+    params[3] = message;
+    params[4] = window;
+    rv = ctn_calls_exec(&res, conn, pool, "creating the dispatch", PGRES_TUPLES_OK, insert, 5,
+                        params);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (PQntuples(res) == 0) {
+        const char *p1[1] = {req->call_log_id};
+        rv = ctn_calls_exec(&res, conn, pool, "reading the dispatch", PGRES_TUPLES_OK,
+                            "SELECT id FROM dispatches WHERE call_log_id = $1", 1, p1);
+        if (rv == APR_SUCCESS && PQntuples(res) == 1 && dispatch_id) {
+            *dispatch_id = apr_pstrdup(pool, PQgetvalue(res, 0, 0));
+        }
+        return rv;
+    }
+    if (dispatch_id) {
+        *dispatch_id = apr_pstrdup(pool, PQgetvalue(res, 0, 0));
+    }
+    rv = chain_link(conn, pool, req->business_id, 1, &first);
+    if (rv == APR_ENOENT) {
+        ctn_log_err(req->call_sid, "emergency with no technician and no owner phone to text");
+        return advance(conn, pool, sms, req->business_id, PQgetvalue(res, 0, 0), 0);
+    }
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    return notify(conn, pool, sms, apr_pstrdup(pool, PQgetvalue(res, 0, 0)), 1, &first);
+}
+
+static apr_status_t set_tenant(PGconn *conn, const char *business_id)
+{
+    const char *params[1] = {business_id};
+
+    return ctn_calls_exec(NULL, conn, NULL, "setting the tenant", PGRES_TUPLES_OK,
+                          "SELECT set_config('cortana.business_id', $1, true)", 1, params);
+}
+
+apr_status_t ctn_dispatcher_escalate_due(PGconn *conn, apr_pool_t *pool,
+                                         const ctn_sms_client_t *sms, int max, int *escalated)
+{
+    char max_s[12];
+    const char *params[1] = {max_s};
+    PGresult *res;
+    apr_status_t rv;
+    int n = 0;
+
+    apr_snprintf(max_s, sizeof(max_s), "%d", max);
+    if ((rv = ctn_calls_exec(NULL, conn, NULL, "BEGIN", PGRES_COMMAND_OK, "BEGIN", 0, NULL)) !=
+        APR_SUCCESS) {
+        return rv;
+    }
+    rv = ctn_calls_exec(&res, conn, pool, "claiming due dispatches", PGRES_TUPLES_OK,
+                        "SELECT id, business_id, step FROM cortana_claim_due_dispatches($1::int)",
+                        1, params);
+    for (int i = 0; rv == APR_SUCCESS && i < PQntuples(res); i++) {
+        const char *business_id = PQgetvalue(res, i, 1);
+        if ((rv = set_tenant(conn, business_id)) == APR_SUCCESS &&
+            (rv = advance(conn, pool, sms, business_id, PQgetvalue(res, i, 0),
+                          atoi(PQgetvalue(res, i, 2)))) == APR_SUCCESS) {
+            n++;
+        }
+    }
+    if (ctn_calls_exec(NULL, conn, NULL, "ending the escalation transaction", PGRES_COMMAND_OK,
+                       rv == APR_SUCCESS ? "COMMIT" : "ROLLBACK", 0, NULL) != APR_SUCCESS &&
+        rv == APR_SUCCESS) {
+        rv = APR_EGENERAL;
+    }
+    if (escalated) {
+        *escalated = rv == APR_SUCCESS ? n : 0;
+    }
+    return rv;
+}
+
+int ctn_dispatcher_parse_answer(const char *body)
+{
+    static const char *const yes[] = {"yes",  "y",     "si",  "s\xc3\xad", "ok",  "okay", "yep",
+                                      "yeah", "on it", "omw", "claro",     "voy", NULL};
+    static const char *const no[] = {"no", "n", "nope", "pass", "can't", "cant", "busy", NULL};
+    char word[16];
+    apr_size_t n = 0;
+
+    if (body == NULL) {
+        return -1;
+    }
+    while (*body && !apr_isalnum(*body) && (unsigned char)*body < 0x80) {
+        body++;
+    }
+    /* The first word (or "on it"), lower-cased, decides. */
+    while (body[n] && n < sizeof(word) - 1 &&
+           (apr_isalpha(body[n]) || (unsigned char)body[n] >= 0x80 || body[n] == '\'' ||
+            (body[n] == ' ' && strncasecmp(body, "on it", 5) == 0 && n < 5))) {
+        word[n] = (char)apr_tolower(body[n]);
+        n++;
+    }
+    word[n] = '\0';
+    for (int i = 0; yes[i]; i++) {
+        if (strcmp(word, yes[i]) == 0) {
+            return 1;
+        }
+    }
+    for (int i = 0; no[i]; i++) {
+        if (strcmp(word, no[i]) == 0) {
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static apr_status_t acknowledge(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
+                                const PGresult *d)
+{
+    static const char update[] =
+        "WITH d AS (UPDATE dispatches SET status = 'acknowledged', ack_at = now(), due_at = NULL "
+        "WHERE id = $1 RETURNING call_log_id, technician_id) "
+        "UPDATE call_logs c SET assigned_tech_id = d.technician_id FROM d "
+        "WHERE c.id = d.call_log_id RETURNING c.from_number, c.to_number, c.id, "
+        "(SELECT name FROM businesses WHERE id = c.business_id)";
+    const char *params[1] = {PQgetvalue(d, 0, 0)};
+    const char *tech_name = PQgetvalue(d, 0, 3);
+    PGresult *res;
+    apr_status_t rv;
+
+    rv = ctn_calls_exec(&res, conn, pool, "acknowledging the dispatch", PGRES_TUPLES_OK, update, 1,
+                        params);
+    if (rv != APR_SUCCESS || PQntuples(res) != 1) {
+        return rv;
+    }
+    ctn_log_notice(NULL, "dispatch %s acknowledged by %s", params[0], tech_name);
+    if (PQgetvalue(d, 0, 4)[0] == 't') {
+        /* Tell the caller help is coming (setting eta_sms_to_caller). */
+        ctn_sms_t text;
+        memset(&text, 0, sizeof(text));
+        text.business_id = PQgetvalue(d, 0, 1);
+        text.to = PQgetvalue(res, 0, 0);
+        text.from = PQgetvalue(res, 0, 1);
+        text.call_log_id = PQgetvalue(res, 0, 2);
+        text.dispatch_id = params[0];
+        text.purpose = "caller_eta";
+        text.body = apr_psprintf(pool,
+                                 "%s: %s is on the way to help with your emergency. Reply "
+                                 "here or call us if anything changes.",
+                                 PQgetvalue(res, 0, 3), tech_name);
+        return ctn_sms_enqueue(conn, pool, sms, &text, NULL);
+    }
+    return APR_SUCCESS;
+}
+
+apr_status_t ctn_dispatcher_handle_reply(PGconn *conn, apr_pool_t *pool,
+                                         const ctn_sms_client_t *sms, const char *business_id,
+                                         const char *from, const char *body, int *handled)
+{
+    static const char find[] =
+        "SELECT d.id, d.business_id, d.step, coalesce(t.name, 'the owner'), "
+        "coalesce((b.settings->>'eta_sms_to_caller')::boolean, true) "
+        "FROM dispatches d JOIN businesses b ON b.id = d.business_id "
+        "LEFT JOIN technicians t ON t.id = d.technician_id "
+        "WHERE d.business_id = $1 AND d.status = 'notified' AND d.notified_phone = $2 "
+        "ORDER BY d.notified_at DESC LIMIT 1 FOR UPDATE OF d";
+    const char *params[2] = {business_id, from};
+    PGresult *res;
+    apr_status_t rv;
+    int answer = ctn_dispatcher_parse_answer(body);
+
+    *handled = 0;
+    if (answer < 0) {
+        return APR_SUCCESS;
+    }
+    if ((rv = ctn_calls_exec(NULL, conn, NULL, "BEGIN", PGRES_COMMAND_OK, "BEGIN", 0, NULL)) !=
+        APR_SUCCESS) {
+        return rv;
+    }
+    rv = ctn_calls_exec(&res, conn, pool, "finding the pending dispatch", PGRES_TUPLES_OK, find, 2,
+                        params);
+    if (rv == APR_SUCCESS && PQntuples(res) == 1) {
+        *handled = 1;
+        rv = answer ? acknowledge(conn, pool, sms, res)
+                    : advance(conn, pool, sms, business_id, PQgetvalue(res, 0, 0),
+                              atoi(PQgetvalue(res, 0, 2)));
+    }
+    if (ctn_calls_exec(NULL, conn, NULL, "ending the reply transaction", PGRES_COMMAND_OK,
+                       rv == APR_SUCCESS ? "COMMIT" : "ROLLBACK", 0, NULL) != APR_SUCCESS &&
+        rv == APR_SUCCESS) {
+        rv = APR_EGENERAL;
+    }
+    return rv;
+}

@@ -1,0 +1,59 @@
+/* dispatcher.h: emergency dispatch to the on-call technicians, with escalation.
+ *
+ * An emergency call texts the first active technician in on-call order. If
+ * nobody answers YES within the business's acknowledgement window, the
+ * next one is texted, then the owner; after the owner the dispatch is
+ * `exhausted`. A technician's reply YES/SÍ acknowledges (recorded on the
+ * dispatch and the call log, the caller optionally texted that help is on
+ * the way), NO passes to the next at once. One dispatch row per call holds
+ * the current step; every text is a row in sms_messages (lib/sms.c).
+ * Escalations are rows with a due time, picked up by the worker's tick with
+ * FOR UPDATE SKIP LOCKED, so several hosts can share the work. */
+#ifndef CTN_DISPATCHER_H
+#define CTN_DISPATCHER_H
+
+#include "sms.h"
+
+#include <apr_pools.h>
+#include <libpq-fe.h>
+
+/* Acknowledgement window when the business set none (seconds). */
+#define CTN_DISPATCH_DEFAULT_ACK_WINDOW 300
+
+typedef struct ctn_dispatch_request_t {
+    const char *business_id;
+    const char *business_name;
+    const char *business_number; /* SMS sender */
+    const char *call_log_id;
+    const char *call_sid;
+    const char *category; /* emergency category, e.g. "flooding" */
+    const char *caller_number;
+    const char *caller_name; /* may be NULL */
+    const char *address;     /* may be NULL */
+    const char *problem;     /* may be NULL */
+    const char *call_link;   /* dashboard URL of the call */
+    int ack_window_s;        /* <= 0: the default */
+} ctn_dispatch_request_t;
+
+/* Start the dispatch of an emergency call (once per call: a second call for
+ * the same call log returns the existing dispatch). The connection's tenant
+ * must be the business. */
+apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
+                                  const ctn_dispatch_request_t *req, const char **dispatch_id);
+
+/* Escalate dispatches whose acknowledgement window has passed, across
+ * businesses (worker tick). `*escalated` (may be NULL) gets how many. */
+apr_status_t ctn_dispatcher_escalate_due(PGconn *conn, apr_pool_t *pool,
+                                         const ctn_sms_client_t *sms, int max, int *escalated);
+
+/* A text from `from` to the business: if it is a technician's (or the
+ * owner's) answer to a pending dispatch, apply it. `*handled` is 1 when it
+ * was one. The tenant must be the business. */
+apr_status_t ctn_dispatcher_handle_reply(PGconn *conn, apr_pool_t *pool,
+                                         const ctn_sms_client_t *sms, const char *business_id,
+                                         const char *from, const char *body, int *handled);
+
+/* 1 for YES / SÍ / Y / OK …, 0 for NO …, -1 for anything else. */
+int ctn_dispatcher_parse_answer(const char *body);
+
+#endif

@@ -1,0 +1,192 @@
+/* intent.c: intent cues and their precedence (see intent.h). */
+#include "intent.h"
+
+#include "text.h"
+
+#include <string.h>
+
+/* An answer longer than this is not a plain yes or no. */
+#define YES_NO_MAX_WORDS 5
+
+static const char *const spam[] = {"recorded message",
+                                   "car warranty",
+                                   "extended warranty",
+                                   "business listing",
+                                   "google listing",
+                                   "wrong number",
+                                   "numero equivocado",
+                                   "not looking for a plumber",
+                                   "this is an automated",
+                                   "press 1",
+                                   "seo",
+                                   "merchant services",
+                                   NULL};
+static const char *const goodbye[] = {"bye",         "goodbye",      "thats all",   "that is all",
+                                      "thats it",    "nothing else", "no thats it", "adios",
+                                      "eso es todo", "nada mas",     "hasta luego", NULL};
+static const char *const human[] = {"real person",        "a person",           "human",
+                                    "representative",     "operator",           "speak to someone",
+                                    "talk to someone",    "speak with someone", "the owner",
+                                    "a manager",          "una persona",        "el dueno",
+                                    "hablar con alguien", "con el encargado",   NULL};
+static const char *const message[] = {"leave a message",
+                                      "take a message",
+                                      "call me back",
+                                      "have him call",
+                                      "have her call",
+                                      "have someone call",
+                                      "dejar un mensaje",
+                                      "dejarle un mensaje",
+                                      "que me llame",
+                                      "me devuelva la llamada",
+                                      NULL};
+static const char *const book[] = {"book",
+                                   "schedule",
+                                   "appointment",
+                                   "come out",
+                                   "send someone",
+                                   "send a",
+                                   "someone to come",
+                                   "can you come",
+                                   "come fix",
+                                   "come look",
+                                   "need someone",
+                                   "need a plumber",
+                                   "need a tech*",
+                                   "repair",
+                                   "fix",
+                                   "install*",
+                                   "replace",
+                                   "clogged",
+                                   "leak*",
+                                   "broken",
+                                   "not working",
+                                   "isnt working",
+                                   "stopped working",
+                                   "cita",
+                                   "agendar",
+                                   "programar",
+                                   "que vengan",
+                                   "que venga",
+                                   "manden a alguien",
+                                   "mandar a alguien",
+                                   "reparar",
+                                   "arreglar",
+                                   "instalar",
+                                   "tapado",
+                                   "tapada",
+                                   "fuga",
+                                   "no funciona",
+                                   "se descompuso",
+                                   NULL};
+static const char *const price[] = {"how much",     "cost",   "price",         "prices",
+                                    "pricing",      "charge", "estimate",      "quote",
+                                    "fee",          "rates",  "cuanto cuesta", "cuanto cobran",
+                                    "cuanto cobra", "precio", "costo",         NULL};
+static const char *const hours[] = {"hours",   "open",       "close",  "closing", "what time",
+                                    "weekend", "saturday",   "sunday", "horario", "abren",
+                                    "cierran", "a que hora", NULL};
+static const char *const area[] = {
+    "service area", "do you service", "do you cover", "come to", "serve", "zip", "area",
+    "near",         "llegan",         "trabajan en",  "zona",    "van a", NULL};
+static const char *const question[] = {"do you",   "can you", "what", "which",   "why",   "how",
+                                       "is there", "are you", "does", "tienen",  "hacen", "ofrecen",
+                                       "que",      "cual",    "como", "aceptan", NULL};
+static const char *const yes[] = {
+    "yes",        "yeah",   "yep",        "yup",         "sure",     "correct",   "right",
+    "ok",         "okay",   "that works", "sounds good", "perfect",  "please",    "absolutely",
+    "definitely", "si",     "claro",      "correcto",    "perfecto", "esta bien", "de acuerdo",
+    "por favor",  "eso es", "dale",       "bueno",       NULL};
+static const char *const no[] = {"no",         "nope",        "nah",         "not really",
+                                 "dont",       "doesnt work", "that doesnt", "negative",
+                                 "todavia no", "mejor no",    NULL};
+
+static int any(const apr_array_header_t *words, const char *const *cues)
+{
+    for (int i = 0; cues[i]; i++) {
+        if (ctn_text_find(words, cues[i], 0) >= 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int starts_with(const apr_array_header_t *words, const char *const *cues)
+{
+    for (int i = 0; cues[i]; i++) {
+        if (ctn_text_find(words, cues[i], 0) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+const char *ctn_intent_name(ctn_intent_e intent)
+{
+    static const char *const names[] = {"unknown",      "spam",     "goodbye", "human",
+                                        "message",      "book",     "price",   "hours",
+                                        "service_area", "question", "yes",     "no"};
+    return intent <= CTN_INTENT_NO ? names[intent] : "unknown";
+}
+
+ctn_intent_e ctn_intent_yes_no(apr_pool_t *pool, const char *text)
+{
+    apr_array_header_t *words = ctn_text_words(pool, ctn_text_normalize(pool, text));
+    int content = 0;
+
+    for (int i = 0; i < words->nelts; i++) {
+        content += strcmp(APR_ARRAY_IDX(words, i, const char *), ".") != 0;
+    }
+    if (content == 0) {
+        return CTN_INTENT_UNKNOWN;
+    }
+    /* "no" before "yes": "no, that doesn't work for me" starts with a no. */
+    if (starts_with(words, no) ||
+        (content <= YES_NO_MAX_WORDS && any(words, no) && !any(words, yes))) {
+        return CTN_INTENT_NO;
+    }
+    if (starts_with(words, yes) || (content <= YES_NO_MAX_WORDS && any(words, yes))) {
+        return CTN_INTENT_YES;
+    }
+    return CTN_INTENT_UNKNOWN;
+}
+
+ctn_intent_e ctn_intent_classify(apr_pool_t *pool, const char *text)
+{
+    apr_array_header_t *words = ctn_text_words(pool, ctn_text_normalize(pool, text));
+
+    if (any(words, spam)) {
+        return CTN_INTENT_SPAM;
+    }
+    if (any(words, human)) {
+        return CTN_INTENT_HUMAN;
+    }
+    if (any(words, message)) {
+        return CTN_INTENT_MESSAGE;
+    }
+    if (any(words, book)) {
+        return CTN_INTENT_BOOK;
+    }
+    if (any(words, price)) {
+        return CTN_INTENT_PRICE;
+    }
+    if (any(words, hours)) {
+        return CTN_INTENT_HOURS;
+    }
+    if (any(words, area)) {
+        return CTN_INTENT_SERVICE_AREA;
+    }
+    if (words->nelts <= 6 && any(words, goodbye)) {
+        return CTN_INTENT_GOODBYE;
+    }
+    if (words->nelts <= YES_NO_MAX_WORDS) {
+        ctn_intent_e yn = ctn_intent_yes_no(pool, text);
+        if (yn != CTN_INTENT_UNKNOWN) {
+            return yn;
+        }
+    }
+    if (any(words, question)) {
+        return CTN_INTENT_QUESTION;
+    }
+    return CTN_INTENT_UNKNOWN;
+}

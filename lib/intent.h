@@ -1,0 +1,40 @@
+/* intent.h: what a caller wants, from cue phrases in English and Spanish.
+ *
+ * Emergencies are not an intent here: lib/emergency.c decides them first,
+ * in every engine. Yes/no are recognised only in short answers or at the
+ * start of one ("yes please", "no gracias"), never as a word buried in a
+ * sentence. When several intents are cued the first of spam, human,
+ * message, book, price, hours, service area wins, then goodbye and yes/no
+ * in short answers, then a general question: a caller who asks "how much to
+ * fix a leak, can you come tomorrow" is booked. */
+#ifndef CTN_INTENT_H
+#define CTN_INTENT_H
+
+#include <apr_pools.h>
+
+typedef enum {
+    CTN_INTENT_UNKNOWN,
+    CTN_INTENT_SPAM,
+    CTN_INTENT_GOODBYE,
+    CTN_INTENT_HUMAN,
+    CTN_INTENT_MESSAGE,
+    CTN_INTENT_BOOK,
+    CTN_INTENT_PRICE,
+    CTN_INTENT_HOURS,
+    CTN_INTENT_SERVICE_AREA,
+    CTN_INTENT_QUESTION,
+    CTN_INTENT_YES,
+    CTN_INTENT_NO
+} ctn_intent_e;
+
+/* "spam", "goodbye", "human", "message", "book", "price", "hours",
+ * "service_area", "question", "yes", "no", "unknown". */
+const char *ctn_intent_name(ctn_intent_e intent);
+
+/* The caller's primary intent in `text`. */
+ctn_intent_e ctn_intent_classify(apr_pool_t *pool, const char *text);
+
+/* Only yes/no (or UNKNOWN): for answers to a confirmation question. */
+ctn_intent_e ctn_intent_yes_no(apr_pool_t *pool, const char *text);
+
+#endif

@@ -1,0 +1,334 @@
+/* slots.c: slot extraction (see slots.h). */
+#include "slots.h"
+
+#include "text.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <string.h>
+
+#define NAME_MAX_WORDS 4
+
+void ctn_slots_init(ctn_slots_t *slots)
+{
+    memset(slots, 0, sizeof(*slots));
+    slots->when.day_offset = -1;
+    slots->when.weekday = -1;
+}
+
+static const char *const digit_words[][2] = {
+    {"zero", "0"},  {"oh", "0"},   {"one", "1"},   {"two", "2"},    {"three", "3"}, {"four", "4"},
+    {"five", "5"},  {"six", "6"},  {"seven", "7"}, {"eight", "8"},  {"nine", "9"},  {"cero", "0"},
+    {"uno", "1"},   {"dos", "2"},  {"tres", "3"},  {"cuatro", "4"}, {"cinco", "5"}, {"seis", "6"},
+    {"siete", "7"}, {"ocho", "8"}, {"nueve", "9"}, {NULL, NULL}};
+
+const char *ctn_slots_phone(apr_pool_t *pool, const char *text)
+{
+    apr_array_header_t *words = ctn_text_words(pool, ctn_text_normalize(pool, text));
+    char digits[32];
+    apr_size_t n = 0;
+
+    for (int i = 0; i < words->nelts && n < sizeof(digits) - 1; i++) {
+        const char *w = APR_ARRAY_IDX(words, i, const char *);
+        if (apr_isdigit(*w)) {
+            for (; *w && n < sizeof(digits) - 1; w++) {
+                if (apr_isdigit(*w)) {
+                    digits[n++] = *w;
+                }
+            }
+            continue;
+        }
+        for (int d = 0; digit_words[d][0]; d++) {
+            if (strcmp(w, digit_words[d][0]) == 0) {
+                digits[n++] = digit_words[d][1][0];
+                break;
+            }
+        }
+    }
+    digits[n] = '\0';
+    if (n == 10 && digits[0] >= '2') {
+        return apr_pstrcat(pool, "+1", digits, NULL);
+    }
+    if (n == 11 && digits[0] == '1') {
+        return apr_pstrcat(pool, "+", digits, NULL);
+    }
+    if (n >= 11 && n <= 15 && strchr(text, '+') != NULL) {
+        return apr_pstrcat(pool, "+", digits, NULL);
+    }
+    return NULL;
+}
+
+/* The words of `text` after `cue` up to the end of the clause. */
+static const char *after_cue(apr_pool_t *pool, const apr_array_header_t *words, const char *cue,
+                             int max_words)
+{
+    int at = ctn_text_find(words, cue, 0);
+    apr_array_header_t *out;
+    int cue_words = 1;
+
+    if (at < 0) {
+        return NULL;
+    }
+    for (const char *c = cue; *c; c++) {
+        cue_words += *c == ' ';
+    }
+    out = apr_array_make(pool, 4, sizeof(const char *));
+    for (int i = at + cue_words; i < words->nelts && out->nelts < max_words; i++) {
+        const char *w = APR_ARRAY_IDX(words, i, const char *);
+        if (strcmp(w, ".") == 0 || strcmp(w, "and") == 0 || strcmp(w, "y") == 0) {
+            break;
+        }
+        APR_ARRAY_PUSH(out, const char *) = w;
+    }
+    return out->nelts ? apr_array_pstrcat(pool, out, ' ') : NULL;
+}
+
+static int is_stopword(const char *w)
+{
+    static const char *const stop[] = {"calling", "having", "looking", "just", "not",      "a",
+                                       "the",     "here",   "trying",  "so",   "very",     "sorry",
+                                       "in",      "at",     "from",    "with", "llamando", "aqui",
+                                       "un",      "una",    "de",      "el",   "la",       NULL};
+    for (int i = 0; stop[i]; i++) {
+        if (strcmp(w, stop[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *name_of(apr_pool_t *pool, const char *raw)
+{
+    char *first;
+
+    if (raw == NULL) {
+        return NULL;
+    }
+    first = apr_pstrdup(pool, raw);
+    first[strcspn(first, " ")] = '\0';
+    if (is_stopword(first) || apr_isdigit(*first)) {
+        return NULL;
+    }
+    return ctn_text_title_case(pool, raw);
+}
+
+static const char *extract_name(apr_pool_t *pool, const apr_array_header_t *words,
+                                ctn_expect_e expecting, const char *norm)
+{
+    static const char *const cues[] = {"my name is",   "name is", "this is", "me llamo",
+                                       "mi nombre es", "habla",   "i am",    "im",
+                                       "soy",          NULL};
+    for (int i = 0; cues[i]; i++) {
+        const char *n = name_of(pool, after_cue(pool, words, cues[i], 3));
+        if (n) {
+            return n;
+        }
+    }
+    if (expecting == CTN_EXPECT_NAME && words->nelts > 0 && words->nelts <= NAME_MAX_WORDS) {
+        return name_of(pool, norm);
+    }
+    return NULL;
+}
+
+static const char *const street_suffixes[] = {
+    "street", "st",      "avenue",    "ave",     "road",    "rd", "drive", "dr",
+    "lane",   "ln",      "boulevard", "blvd",    "court",   "ct", "way",   "place",
+    "pl",     "terrace", "circle",    "parkway", "highway", NULL};
+
+static const char *extract_address(apr_pool_t *pool, const apr_array_header_t *words,
+                                   ctn_expect_e expecting, const char *original)
+{
+    const char *const *w = (const char *const *)words->elts;
+
+    for (int i = 0; i < words->nelts; i++) {
+        if (!apr_isdigit(w[i][0])) {
+            continue;
+        }
+        /* A house number followed within five words by a street suffix, or
+         * "calle/avenida" before it. */
+        for (int j = i + 1; j < words->nelts && j <= i + 5; j++) {
+            int suffix = 0;
+            for (int s = 0; street_suffixes[s]; s++) {
+                suffix |= strcmp(w[j], street_suffixes[s]) == 0;
+            }
+            if (suffix) {
+                apr_array_header_t *out = apr_array_make(pool, 8, sizeof(const char *));
+                int k;
+                for (k = i; k <= j; k++) {
+                    APR_ARRAY_PUSH(out, const char *) = ctn_text_title_case(pool, w[k]);
+                }
+                /* "apartment 2", "unit 5", "apt 4b" */
+                if (k + 1 < words->nelts &&
+                    (strcmp(w[k], "apartment") == 0 || strcmp(w[k], "apt") == 0 ||
+                     strcmp(w[k], "unit") == 0 || strcmp(w[k], "suite") == 0)) {
+                    APR_ARRAY_PUSH(out, const char *) = apr_pstrcat(pool, "Apt ", w[k + 1], NULL);
+                }
+                return apr_array_pstrcat(pool, out, ' ');
+            }
+        }
+    }
+    {
+        static const char *const es_cues[] = {
+            "vivo en", "la direccion es", "mi direccion es", "calle",
+            "avenida", "i live at",       "address is",      NULL};
+        for (int i = 0; es_cues[i]; i++) {
+            const char *a = after_cue(pool, words, es_cues[i], 8);
+            if (a && strpbrk(a, "0123456789")) {
+                return ctn_text_title_case(pool, strncmp(es_cues[i], "calle", 5) == 0 ||
+                                                         strncmp(es_cues[i], "avenida", 7) == 0
+                                                     ? apr_pstrcat(pool, es_cues[i], " ", a, NULL)
+                                                     : a);
+            }
+        }
+    }
+    if (expecting == CTN_EXPECT_ADDRESS && strpbrk(original, "0123456789")) {
+        return original;
+    }
+    return NULL;
+}
+
+static const char *extract_zip(apr_pool_t *pool, const apr_array_header_t *words)
+{
+    for (int i = 0; i < words->nelts; i++) {
+        const char *w = APR_ARRAY_IDX(words, i, const char *);
+        /* A five-digit number followed by more words is a house number. */
+        int followed =
+            i + 1 < words->nelts && strcmp(APR_ARRAY_IDX(words, i + 1, const char *), ".") != 0;
+        if (strlen(w) == 5 && strspn(w, "0123456789") == 5 && !followed) {
+            return apr_pstrdup(pool, w);
+        }
+    }
+    return NULL;
+}
+
+static const char *const fixtures[] = {"water heater",
+                                       "heater",
+                                       "furnace",
+                                       "boiler",
+                                       "ac",
+                                       "air conditioning",
+                                       "air conditioner",
+                                       "toilet",
+                                       "sink",
+                                       "drain",
+                                       "pipe*",
+                                       "faucet",
+                                       "shower",
+                                       "tub",
+                                       "basement",
+                                       "sewer",
+                                       "outlet",
+                                       "breaker",
+                                       "panel",
+                                       "lock",
+                                       "door",
+                                       "garbage disposal",
+                                       "dishwasher",
+                                       "leak*",
+                                       "clog*",
+                                       "calentador",
+                                       "caldera",
+                                       "aire acondicionado",
+                                       "inodoro",
+                                       "bano",
+                                       "fregadero",
+                                       "lavabo",
+                                       "drenaje",
+                                       "tuberia",
+                                       "tubo",
+                                       "llave",
+                                       "regadera",
+                                       "sotano",
+                                       "enchufe",
+                                       "cerradura",
+                                       "fuga",
+                                       "tapado",
+                                       "tapada",
+                                       NULL};
+
+static const char *extract_problem(apr_pool_t *pool, const char *original,
+                                   const apr_array_header_t *words, ctn_expect_e expecting)
+{
+    for (int i = 0; fixtures[i]; i++) {
+        if (ctn_text_find(words, fixtures[i], 0) >= 0) {
+            return original;
+        }
+    }
+    return expecting == CTN_EXPECT_PROBLEM && words->nelts > 0 ? original : NULL;
+}
+
+static void extract_time(ctn_slots_t *slots, const apr_array_header_t *words,
+                         ctn_expect_e expecting)
+{
+    static const char *const days[][2] = {{"sunday", "domingo"},  {"monday", "lunes"},
+                                          {"tuesday", "martes"},  {"wednesday", "miercoles"},
+                                          {"thursday", "jueves"}, {"friday", "viernes"},
+                                          {"saturday", "sabado"}};
+    ctn_time_pref_t *t = &slots->when;
+    int given = 0;
+
+    if (ctn_text_find(words, "as soon as", 0) >= 0 || ctn_text_find(words, "asap", 0) >= 0 ||
+        ctn_text_find(words, "lo antes posible", 0) >= 0 ||
+        ctn_text_find(words, "lo mas pronto", 0) >= 0 ||
+        ctn_text_find(words, "right away", 0) >= 0 || ctn_text_find(words, "earliest", 0) >= 0 ||
+        ctn_text_find(words, "soonest", 0) >= 0 || ctn_text_find(words, "whenever", 0) >= 0 ||
+        ctn_text_find(words, "cuando sea", 0) >= 0 || ctn_text_find(words, "any time", 0) >= 0 ||
+        ctn_text_find(words, "anytime", 0) >= 0) {
+        t->asap = 1, given = 1;
+    }
+    if (ctn_text_find(words, "today", 0) >= 0 || ctn_text_find(words, "hoy", 0) >= 0) {
+        t->day_offset = 0, given = 1;
+    }
+    if (ctn_text_find(words, "tomorrow", 0) >= 0 ||
+        (ctn_text_find(words, "manana", 0) >= 0 && ctn_text_find(words, "en la manana", 0) < 0 &&
+         ctn_text_find(words, "por la manana", 0) != 0)) {
+        t->day_offset = 1, given = 1;
+    }
+    for (int d = 0; d < 7; d++) {
+        if (ctn_text_find(words, days[d][0], 0) >= 0 || ctn_text_find(words, days[d][1], 0) >= 0) {
+            t->weekday = d, given = 1;
+        }
+    }
+    if (ctn_text_find(words, "morning", 0) >= 0 || ctn_text_find(words, "por la manana", 0) >= 0 ||
+        ctn_text_find(words, "en la manana", 0) >= 0) {
+        t->part = CTN_DAYPART_MORNING, given = 1;
+    } else if (ctn_text_find(words, "afternoon", 0) >= 0 || ctn_text_find(words, "tarde", 0) >= 0) {
+        t->part = CTN_DAYPART_AFTERNOON, given = 1;
+    } else if (ctn_text_find(words, "evening", 0) >= 0 || ctn_text_find(words, "noche", 0) >= 0) {
+        t->part = CTN_DAYPART_EVENING, given = 1;
+    }
+    if (given || expecting == CTN_EXPECT_TIME) {
+        slots->when_given = 1;
+    }
+}
+
+void ctn_slots_extract(ctn_slots_t *slots, apr_pool_t *pool, const char *text,
+                       ctn_expect_e expecting)
+{
+    const char *norm = ctn_text_normalize(pool, text ? text : "");
+    apr_array_header_t *words = ctn_text_words(pool, norm);
+    const char *v;
+
+    if (words->nelts == 0) {
+        return;
+    }
+    if (expecting == CTN_EXPECT_MESSAGE) {
+        slots->message = apr_pstrdup(pool, text);
+    }
+    if (!slots->name && (v = extract_name(pool, words, expecting, norm))) {
+        slots->name = v;
+    }
+    if ((v = ctn_slots_phone(pool, text)) != NULL) {
+        slots->callback_number = v;
+    }
+    if (!slots->address && (v = extract_address(pool, words, expecting, text))) {
+        slots->address = v;
+    }
+    if (!slots->zip && (v = extract_zip(pool, words))) {
+        slots->zip = v;
+    }
+    if (!slots->problem && (v = extract_problem(pool, text, words, expecting))) {
+        slots->problem = apr_pstrdup(pool, v);
+    }
+    extract_time(slots, words, expecting);
+}
