@@ -84,8 +84,9 @@ static const char *const no_heat[] = {"no heat",
                                       "no hay calefaccion",
                                       "calefaccion no funciona",
                                       NULL};
-static const char *const cold_cues[] = {"freez*", "below zero", "baby",       "elderly", "frozen",
-                                        "helad*", "congel*",    "mucho frio", "bebe",    NULL};
+static const char *const cold_cues[] = {"freez*",     "below zero", "baby",    "elderly",
+                                        "frozen",     "helad*",     "heland*", "congel*",
+                                        "mucho frio", "bebe",       NULL};
 
 static const char *const negators[] = {"no",    "not",     "dont",    "doesnt",  "isnt",  "arent",
                                        "wasnt", "never",   "nothing", "without", "nunca", "nada",
@@ -233,7 +234,9 @@ apr_status_t ctn_emergency_rules_from_json(apr_array_header_t **rules, apr_pool_
             !json_object_object_get_ex(item, "phrase", &phrase) ||
             !json_object_is_type(phrase, json_type_string) ||
             json_object_get_string_len(phrase) == 0) {
-            *why = apr_psprintf(pool, "emergency_rules[%zu].phrase must be a non-empty string", i);
+            *why = apr_psprintf(
+                pool, "emergency_rules[%" APR_SIZE_T_FMT "].phrase must be a non-empty string",
+                (apr_size_t)i);
             return APR_EINVAL;
         }
         rule = apr_array_push(out);

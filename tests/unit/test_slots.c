@@ -1,0 +1,147 @@
+/* test_slots.c: intents and slot extraction (lib/intent.c, lib/slots.c). */
+#include "unit.h"
+
+#include "intent.h"
+#include "slots.h"
+
+#include <string.h>
+
+CTN_UNIT_POOL_FIXTURE
+
+static const struct {
+    const char *text;
+    ctn_intent_e intent;
+} intents[] = {
+    {"I'd like to book an appointment", CTN_INTENT_BOOK},
+    {"my kitchen sink is clogged", CTN_INTENT_BOOK},
+    {"quiero una cita para mañana", CTN_INTENT_BOOK},
+    {"el fregadero está tapado", CTN_INTENT_BOOK},
+    {"how much do you charge for drain cleaning", CTN_INTENT_PRICE},
+    {"¿cuánto cobran por una visita?", CTN_INTENT_PRICE},
+    {"what are your hours", CTN_INTENT_HOURS},
+    {"¿a qué hora abren el sábado?", CTN_INTENT_HOURS},
+    {"do you service Evanston", CTN_INTENT_SERVICE_AREA},
+    {"do you offer financing", CTN_INTENT_QUESTION},
+    {"I want to leave a message", CTN_INTENT_MESSAGE},
+    {"quiero dejar un mensaje", CTN_INTENT_MESSAGE},
+    {"can I talk to a real person", CTN_INTENT_HUMAN},
+    {"quiero hablar con una persona", CTN_INTENT_HUMAN},
+    {"we're calling about your Google business listing", CTN_INTENT_SPAM},
+    {"sorry, wrong number", CTN_INTENT_SPAM},
+    {"that's all, bye", CTN_INTENT_GOODBYE},
+    {"yes please", CTN_INTENT_YES},
+    {"sí, claro", CTN_INTENT_YES},
+    {"no thanks", CTN_INTENT_NO},
+    {"um", CTN_INTENT_UNKNOWN},
+};
+
+START_TEST(classifies_intents)
+{
+    ctn_intent_e got = ctn_intent_classify(unit_pool, intents[_i].text);
+    ck_assert_msg(got == intents[_i].intent, "'%s': got %s", intents[_i].text,
+                  ctn_intent_name(got));
+}
+END_TEST
+
+START_TEST(yes_no_only_in_short_answers_or_at_the_start)
+{
+    ck_assert_int_eq(ctn_intent_yes_no(unit_pool, "yes that works"), CTN_INTENT_YES);
+    ck_assert_int_eq(ctn_intent_yes_no(unit_pool, "no, that doesn't work for me"), CTN_INTENT_NO);
+    ck_assert_int_eq(ctn_intent_yes_no(unit_pool, "there is no water coming out of the tap at all"),
+                     CTN_INTENT_UNKNOWN);
+    ck_assert_int_eq(ctn_intent_yes_no(unit_pool, ""), CTN_INTENT_UNKNOWN);
+}
+END_TEST
+
+static const struct {
+    const char *raw, *e164;
+} phones[] = {
+    {"312 555 0142", "+13125550142"},
+    {"(312) 555-0142", "+13125550142"},
+    {"+1 312 555 0142", "+13125550142"},
+    {"three one two five five five zero one four two", "+13125550142"},
+    {"tres uno dos cinco cinco cinco cero uno cuatro dos", "+13125550142"},
+    {"+44 20 7946 0958", "+442079460958"},
+    {"555 0142", NULL},
+    {"my number is unknown", NULL},
+};
+
+START_TEST(normalizes_phone_numbers)
+{
+    const char *got = ctn_slots_phone(unit_pool, phones[_i].raw);
+    if (phones[_i].e164) {
+        ck_assert_ptr_nonnull(got);
+        ck_assert_str_eq(got, phones[_i].e164);
+    } else {
+        ck_assert_ptr_null(got);
+    }
+}
+END_TEST
+
+START_TEST(extracts_names_addresses_and_problems)
+{
+    ctn_slots_t s;
+
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool,
+                      "Hi, my name is maria lopez and I live at 1420 Oak Street apartment 2",
+                      CTN_EXPECT_NONE);
+    ck_assert_str_eq(s.name, "Maria Lopez");
+    ck_assert_str_eq(s.address, "1420 Oak Street Apt 2");
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "I'm calling about my water heater, it's leaking",
+                      CTN_EXPECT_NONE);
+    ck_assert_ptr_null(s.name);
+    ck_assert_ptr_nonnull(s.problem);
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "Juan Perez", CTN_EXPECT_NAME);
+    ck_assert_str_eq(s.name, "Juan Perez");
+    ctn_slots_extract(&s, unit_pool, "me llamo Pedro", CTN_EXPECT_NAME);
+    ck_assert_str_eq(s.name, "Juan Perez"); /* never overwritten */
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "vivo en 2200 calle Milwaukee", CTN_EXPECT_NONE);
+    ck_assert_ptr_nonnull(s.address);
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "do you come to 60614?", CTN_EXPECT_NONE);
+    ck_assert_str_eq(s.zip, "60614");
+}
+END_TEST
+
+START_TEST(extracts_time_preferences)
+{
+    ctn_slots_t s;
+
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "tomorrow morning if possible", CTN_EXPECT_TIME);
+    ck_assert_int_eq(s.when.day_offset, 1);
+    ck_assert_int_eq(s.when.part, CTN_DAYPART_MORNING);
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "mañana por la tarde", CTN_EXPECT_TIME);
+    ck_assert_int_eq(s.when.day_offset, 1);
+    ck_assert_int_eq(s.when.part, CTN_DAYPART_AFTERNOON);
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "next Tuesday", CTN_EXPECT_TIME);
+    ck_assert_int_eq(s.when.weekday, 2);
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "lo antes posible", CTN_EXPECT_TIME);
+    ck_assert_int_eq(s.when.asap, 1);
+    ck_assert_int_eq(s.when_given, 1);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("slots");
+    TCase *tc = tcase_create("slots");
+
+    tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
+    tcase_add_loop_test(tc, classifies_intents, 0, (int)(sizeof(intents) / sizeof(intents[0])));
+    tcase_add_test(tc, yes_no_only_in_short_answers_or_at_the_start);
+    tcase_add_loop_test(tc, normalizes_phone_numbers, 0, (int)(sizeof(phones) / sizeof(phones[0])));
+    tcase_add_test(tc, extracts_names_addresses_and_problems);
+    tcase_add_test(tc, extracts_time_preferences);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+CTN_UNIT_MAIN(suite)
