@@ -97,6 +97,27 @@ static int is_stopword(const char *w)
     return 0;
 }
 
+/* The caller's own spelling of the normalised words `norm_name` in
+ * `original` ("jose ramirez" → "José Ramírez"), or NULL when not found. */
+static const char *original_spelling(apr_pool_t *pool, const char *original, const char *norm_name)
+{
+    apr_array_header_t *want = ctn_text_words(pool, norm_name);
+    apr_array_header_t *out = apr_array_make(pool, 4, sizeof(const char *));
+    char *copy = apr_pstrdup(pool, original), *state = NULL;
+    int next = 0;
+
+    for (char *tok = apr_strtok(copy, " ,.;:!?¿¡", &state); tok && next < want->nelts;
+         tok = apr_strtok(NULL, " ,.;:!?¿¡", &state)) {
+        if (strcmp(ctn_text_normalize(pool, tok), APR_ARRAY_IDX(want, next, const char *)) == 0) {
+            APR_ARRAY_PUSH(out, const char *) = tok;
+            next++;
+        } else if (next > 0) {
+            out->nelts = 0, next = 0;
+        }
+    }
+    return next == want->nelts && next > 0 ? apr_array_pstrcat(pool, out, ' ') : NULL;
+}
+
 static const char *name_of(apr_pool_t *pool, const char *raw)
 {
     char *first;
@@ -113,19 +134,26 @@ static const char *name_of(apr_pool_t *pool, const char *raw)
 }
 
 static const char *extract_name(apr_pool_t *pool, const apr_array_header_t *words,
-                                ctn_expect_e expecting, const char *norm)
+                                ctn_expect_e expecting, const char *norm, const char *original)
 {
+    const char *name = NULL;
+
     static const char *const cues[] = {"my name is",   "name is", "this is", "me llamo",
                                        "mi nombre es", "habla",   "i am",    "im",
                                        "soy",          NULL};
-    for (int i = 0; cues[i]; i++) {
-        const char *n = name_of(pool, after_cue(pool, words, cues[i], 3));
-        if (n) {
-            return n;
+    for (int i = 0; cues[i] && !name; i++) {
+        const char *raw = after_cue(pool, words, cues[i], 3);
+        if (name_of(pool, raw)) {
+            name = raw;
         }
     }
-    if (expecting == CTN_EXPECT_NAME && words->nelts > 0 && words->nelts <= NAME_MAX_WORDS) {
-        return name_of(pool, norm);
+    if (!name && expecting == CTN_EXPECT_NAME && words->nelts > 0 &&
+        words->nelts <= NAME_MAX_WORDS && name_of(pool, norm)) {
+        name = norm;
+    }
+    if (name) {
+        const char *spelled = original_spelling(pool, original, name);
+        return ctn_text_title_case(pool, spelled ? spelled : name);
     }
     return NULL;
 }
@@ -315,7 +343,7 @@ void ctn_slots_extract(ctn_slots_t *slots, apr_pool_t *pool, const char *text,
     if (expecting == CTN_EXPECT_MESSAGE) {
         slots->message = apr_pstrdup(pool, text);
     }
-    if (!slots->name && (v = extract_name(pool, words, expecting, norm))) {
+    if (!slots->name && (v = extract_name(pool, words, expecting, norm, text))) {
         slots->name = v;
     }
     if ((v = ctn_slots_phone(pool, text)) != NULL) {

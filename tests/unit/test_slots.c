@@ -99,6 +99,9 @@ START_TEST(extracts_names_addresses_and_problems)
     ctn_slots_extract(&s, unit_pool, "me llamo Pedro", CTN_EXPECT_NAME);
     ck_assert_str_eq(s.name, "Juan Perez"); /* never overwritten */
     ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "Me llamo José Ramírez", CTN_EXPECT_NONE);
+    ck_assert_str_eq(s.name, "José Ramírez"); /* the caller's spelling, accents kept */
+    ctn_slots_init(&s);
     ctn_slots_extract(&s, unit_pool, "vivo en 2200 calle Milwaukee", CTN_EXPECT_NONE);
     ck_assert_ptr_nonnull(s.address);
     ctn_slots_init(&s);
