@@ -28,9 +28,13 @@ static json_object *json_value(apr_pool_t *pool, const PGresult *res, int col, j
 apr_status_t ctn_business_id_by_number(const char **business_id, PGconn *conn, apr_pool_t *pool,
                                        const char *e164)
 {
+    /* One round trip: find the business and make it the connection's tenant
+     * (an unknown number sets the empty tenant, which shows nothing). */
     const char *params[1] = {e164};
-    PGresult *res =
-        PQexecParams(conn, "SELECT cortana_business_by_number($1)", 1, NULL, params, NULL, NULL, 0);
+    PGresult *res = PQexecParams(conn,
+                                 "SELECT nullif(set_config('cortana.business_id', "
+                                 "coalesce(cortana_business_by_number($1)::text, ''), false), '')",
+                                 1, NULL, params, NULL, NULL, 0);
     apr_status_t rv = APR_SUCCESS;
 
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {

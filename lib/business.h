@@ -30,8 +30,9 @@ typedef struct ctn_business_t {
 } ctn_business_t;
 
 /* The business that owns the dialled number `e164`, whatever tenant the
- * connection has (a SECURITY DEFINER lookup: webhooks know no tenant yet).
- * APR_ENOENT when no business has it. `*business_id` lives in `pool`. */
+ * connection has (a SECURITY DEFINER lookup: webhooks know no tenant yet),
+ * made the connection's tenant in the same round trip. APR_ENOENT when no
+ * business has it. `*business_id` lives in `pool`. */
 apr_status_t ctn_business_id_by_number(const char **business_id, PGconn *conn, apr_pool_t *pool,
                                        const char *e164);
 

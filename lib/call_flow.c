@@ -37,6 +37,7 @@ typedef struct turn_t {
     ctn_tools_t tools;
     ctn_dialog_context_t ctx;
     const char **why;
+    apr_array_header_t *lines; /* ctn_call_line_t not yet stored */
 } turn_t;
 
 /* ---------------------------------------------------------- parameters --- */
@@ -185,37 +186,58 @@ static void publish(turn_t *t, const char *type, json_object *payload)
     json_object_put(payload);
 }
 
+/* Lines are collected during the turn and written with the state in one
+ * round trip (flush); their live events follow once they are stored. */
 static void add_line(turn_t *t, const char *speaker, const char *text, ctn_lang_e lang)
 {
-    int seq = 0;
-    json_object *ev;
+    ctn_call_line_t *l;
 
-    if (ctn_calls_add_line(t->conn, t->pool, t->call, speaker, text, ctn_language_code(lang),
-                           &seq) != APR_SUCCESS) {
+    if (t->lines == NULL) {
+        t->lines = apr_array_make(t->pool, 4, sizeof(ctn_call_line_t));
+    }
+    l = apr_array_push(t->lines);
+    l->speaker = speaker;
+    l->text = text;
+    l->language = ctn_language_code(lang);
+}
+
+static void flush(turn_t *t, json_object *state, const ctn_dialog_state_t *st)
+{
+    apr_array_header_t *none = apr_array_make(t->pool, 1, sizeof(ctn_call_line_t));
+    const apr_array_header_t *lines = t->lines ? t->lines : none;
+    const char *disposition = NULL;
+    int seq = 0;
+
+    if (st && (st->stage == CTN_STAGE_DONE || st->dispatched || st->appointment_id)) {
+        disposition = ctn_dialog_disposition(st);
+    }
+    if (ctn_calls_save_turn(t->conn, t->pool, t->call, state,
+                            st ? ctn_language_code(st->lang.current) : NULL, st ? st->emergency : 0,
+                            disposition, st ? st->appointment_id : NULL, lines,
+                            &seq) != APR_SUCCESS) {
+        t->lines = NULL;
         return; /* logged; the call goes on */
     }
-    ev = json_object_new_object();
-    json_object_object_add(ev, "speaker", json_object_new_string(speaker));
-    /* The ring holds at most CTN_RING_PAYLOAD_MAX bytes: long lines are
-     * shortened there; the database keeps them whole. */
-    json_object_object_add(
-        ev, "text",
-        json_object_new_string_len(text, (int)(strlen(text) > 600 ? 600 : strlen(text))));
-    json_object_object_add(ev, "language", json_object_new_string(ctn_language_code(lang)));
-    json_object_object_add(ev, "seq", json_object_new_int(seq));
-    publish(t, "transcript", ev);
+    for (int i = 0; i < lines->nelts; i++) {
+        const ctn_call_line_t *l = &APR_ARRAY_IDX(lines, i, ctn_call_line_t);
+        json_object *ev = json_object_new_object();
+        apr_size_t n = strlen(l->text);
+        json_object_object_add(ev, "speaker", json_object_new_string(l->speaker));
+        /* The ring holds at most CTN_RING_PAYLOAD_MAX bytes: long lines are
+         * shortened there; the database keeps them whole. */
+        json_object_object_add(ev, "text",
+                               json_object_new_string_len(l->text, (int)(n > 600 ? 600 : n)));
+        json_object_object_add(ev, "language", json_object_new_string(l->language));
+        json_object_object_add(ev, "seq", json_object_new_int(seq + i));
+        publish(t, "transcript", ev);
+    }
+    t->lines = NULL;
 }
 
 /* ---------------------------------------------------------------- setup --- */
 
-static apr_status_t set_tenant(PGconn *conn, const char *business_id)
-{
-    const char *params[1] = {business_id};
-    return ctn_calls_exec(NULL, conn, NULL, "setting the tenant", PGRES_TUPLES_OK,
-                          "SELECT set_config('cortana.business_id', $1, false)", 1, params);
-}
-
-/* Connect, find the business by the dialled number, set the tenant. */
+/* Connect, find the business by the dialled number (which also makes it
+ * the connection's tenant), and load it. */
 static int open_business(turn_t *t)
 {
     const char *business_id = NULL;
@@ -228,7 +250,7 @@ static int open_business(turn_t *t)
     if (rv == APR_ENOENT) {
         return 404;
     }
-    if (rv != APR_SUCCESS || set_tenant(t->conn, business_id) != APR_SUCCESS ||
+    if (rv != APR_SUCCESS ||
         ctn_business_load(&t->business, t->conn, t->pool, business_id) != APR_SUCCESS) {
         return 503;
     }
@@ -270,20 +292,16 @@ static void build_context(turn_t *t)
     t->ctx.tools = &t->tools.ops;
 }
 
-/* Persist the state after a turn and tell the dashboard. */
+/* Persist the state and the turn's lines, then tell the dashboard. */
 static void save_turn(turn_t *t, ctn_dialog_state_t *st, const ctn_dialog_reply_t *reply)
 {
     json_object *state = ctn_dialog_state_to_json(st), *ev;
-    const char *disposition = st->stage == CTN_STAGE_DONE || st->dispatched || st->appointment_id
-                                  ? ctn_dialog_disposition(st)
-                                  : NULL;
 
-    ctn_calls_save_state(t->conn, t->call, state, ctn_language_code(st->lang.current),
-                         st->emergency, disposition, st->appointment_id);
-    json_object_put(state);
     for (int i = 0; i < reply->lines->nelts; i++) {
         add_line(t, "cortana", APR_ARRAY_IDX(reply->lines, i, const char *), reply->lang);
     }
+    flush(t, state, st);
+    json_object_put(state);
     ev = json_object_new_object();
     json_object_object_add(ev, "intent", json_object_new_string(reply->intent));
     json_object_object_add(ev, "emergency", json_object_new_boolean(st->emergency));
@@ -533,6 +551,7 @@ static int on_transcription(turn_t *t, const char **twiml)
                        "UPDATE call_logs SET message = $2 WHERE id = $1", 2, params);
     }
     add_line(t, "caller", text, ctn_language_from_code(t->call->language));
+    flush(t, NULL, NULL);
     /* The referee: an emergency in a voicemail dispatches too. */
     if (ctn_emergency_detect(t->pool, text, t->ctx.emergency_rules, t->ctx.freezing, &match)) {
         ctn_slots_t slots;

@@ -136,6 +136,75 @@ apr_status_t ctn_calls_save_state(PGconn *conn, const ctn_call_t *call, json_obj
                           params);
 }
 
+/* A PostgreSQL text[] literal: {"a","b"} with quotes and backslashes escaped. */
+static const char *text_array(apr_pool_t *pool, const apr_array_header_t *lines, int field)
+{
+    apr_array_header_t *parts = apr_array_make(pool, lines->nelts * 2 + 2, sizeof(const char *));
+
+    APR_ARRAY_PUSH(parts, const char *) = "{";
+    for (int i = 0; i < lines->nelts; i++) {
+        const ctn_call_line_t *l = &APR_ARRAY_IDX(lines, i, ctn_call_line_t);
+        const char *v = field == 0 ? l->speaker : field == 1 ? l->text : l->language;
+        apr_size_t n = strlen(v ? v : "");
+        char *esc = apr_palloc(pool, 2 * n + 4), *o = esc;
+        *o++ = '"';
+        for (const char *s = v ? v : ""; *s; s++) {
+            if (*s == '"' || *s == '\\') {
+                *o++ = '\\';
+            }
+            *o++ = *s;
+        }
+        *o++ = '"';
+        *o = '\0';
+        if (i > 0) {
+            APR_ARRAY_PUSH(parts, const char *) = ",";
+        }
+        APR_ARRAY_PUSH(parts, const char *) = esc;
+    }
+    APR_ARRAY_PUSH(parts, const char *) = "}";
+    return apr_array_pstrcat(pool, parts, 0);
+}
+
+apr_status_t ctn_calls_save_turn(PGconn *conn, apr_pool_t *pool, const ctn_call_t *call,
+                                 json_object *state, const char *language, int emergency,
+                                 const char *disposition, const char *booked_appointment_id,
+                                 const apr_array_header_t *lines, int *first_seq)
+{
+    /* The state update and the inserts in one statement; the turns of one
+     * call are serialised by Twilio, so numbering from max(seq) cannot race. */
+    static const char sql[] =
+        "WITH u AS (UPDATE call_logs SET dialog_state = coalesce($3::jsonb, dialog_state), "
+        "language = coalesce($4, language), emergency = emergency OR $5::boolean, "
+        "disposition = coalesce($6, disposition), "
+        "booked_appointment_id = coalesce($7::uuid, booked_appointment_id) WHERE id = $1 "
+        "RETURNING id), "
+        "base AS (SELECT coalesce(max(seq), 0) AS s FROM transcript_lines WHERE call_log_id = $1), "
+        "ins AS (INSERT INTO transcript_lines (business_id, call_log_id, seq, speaker, text, "
+        "language) SELECT $2, $1, base.s + l.n, l.speaker, l.text, l.lang FROM base, "
+        "unnest($8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS l(speaker, text, lang, n) "
+        "RETURNING seq) "
+        "SELECT (SELECT s FROM base) + 1, (SELECT count(*) FROM u), (SELECT count(*) FROM ins)";
+    const char *params[10];
+    PGresult *res;
+    apr_status_t rv;
+
+    params[0] = call->id;
+    params[1] = call->business_id;
+    params[2] = state ? json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN) : NULL;
+    params[3] = language;
+    params[4] = emergency ? "true" : "false";
+    params[5] = disposition;
+    params[6] = booked_appointment_id;
+    params[7] = text_array(pool, lines, 0);
+    params[8] = text_array(pool, lines, 1);
+    params[9] = text_array(pool, lines, 2);
+    rv = ctn_calls_exec(&res, conn, pool, "saving the turn", PGRES_TUPLES_OK, sql, 10, params);
+    if (rv == APR_SUCCESS && first_seq) {
+        *first_seq = atoi(PQgetvalue(res, 0, 0));
+    }
+    return rv;
+}
+
 apr_status_t ctn_calls_add_line(PGconn *conn, apr_pool_t *pool, const ctn_call_t *call,
                                 const char *speaker, const char *text, const char *language,
                                 int *seq)

@@ -10,6 +10,7 @@
 #define CTN_CALLS_H
 
 #include <apr_pools.h>
+#include <apr_tables.h>
 #include <apr_time.h>
 #include <json-c/json.h>
 #include <libpq-fe.h>
@@ -51,6 +52,20 @@ apr_status_t ctn_calls_get(ctn_call_t **call, PGconn *conn, apr_pool_t *pool, co
 apr_status_t ctn_calls_save_state(PGconn *conn, const ctn_call_t *call, json_object *state,
                                   const char *language, int emergency, const char *disposition,
                                   const char *booked_appointment_id);
+
+typedef struct ctn_call_line_t {
+    const char *speaker; /* caller, cortana, system */
+    const char *text;
+    const char *language;
+} ctn_call_line_t;
+
+/* End of a turn in one round trip: store the dialog state (when `state` is
+ * not NULL) and append `lines` (array of ctn_call_line_t) to the
+ * transcript. `*first_seq` gets the number of the first line appended. */
+apr_status_t ctn_calls_save_turn(PGconn *conn, apr_pool_t *pool, const ctn_call_t *call,
+                                 json_object *state, const char *language, int emergency,
+                                 const char *disposition, const char *booked_appointment_id,
+                                 const apr_array_header_t *lines, int *first_seq);
 
 /* Append one transcript line; `*seq` gets its number within the call. */
 apr_status_t ctn_calls_add_line(PGconn *conn, apr_pool_t *pool, const ctn_call_t *call,

@@ -161,8 +161,10 @@ apr_status_t ctn_db_acquire(ctn_db_t **out, ctn_db_pool_t *p, const char *busine
 
 void ctn_db_release(ctn_db_pool_t *p, ctn_db_t *db)
 {
-    if (PQstatus(db->conn) != CONNECTION_OK || PQtransactionStatus(db->conn) != PQTRANS_IDLE ||
-        ctn_db_set_tenant(db, NULL) != APR_SUCCESS) {
+    /* No round trip to clear the tenant: every acquisition sets it first
+     * (to '' when there is none), so a released connection's tenant is never
+     * seen by its next user. */
+    if (PQstatus(db->conn) != CONNECTION_OK || PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
         apr_reslist_invalidate(p->list, db);
         return;
     }

@@ -1,9 +1,9 @@
 /* db.h: a pool of PostgreSQL connections, with the tenant set for RLS.
  *
  * An apr_reslist of PGconn. Acquiring checks the connection's health
- * (reconnecting once when the server went away) and sets the connection's
- * tenant (cortana.business_id) so that row-level security shows only that
- * business's rows; releasing clears it, and a connection left inside a
+ * (reconnecting once when the server went away) and always sets the
+ * connection's tenant (cortana.business_id, '' for none) so that row-level
+ * security shows only that business's rows; a connection left inside a
  * transaction or broken is closed rather than reused. Thread-safe: httpd's
  * worker threads share one pool per process. */
 #ifndef CTN_DB_H
@@ -29,7 +29,8 @@ apr_status_t ctn_db_acquire(ctn_db_t **db, ctn_db_pool_t *dbpool, const char *bu
 /* Change the tenant of a checked-out connection. */
 apr_status_t ctn_db_set_tenant(ctn_db_t *db, const char *business_id);
 
-/* Return the connection (tenant cleared; closed instead when unhealthy). */
+/* Return the connection (closed instead when unhealthy or inside a
+ * transaction). Its tenant is reset by the next ctn_db_acquire. */
 void ctn_db_release(ctn_db_pool_t *dbpool, ctn_db_t *db);
 
 PGconn *ctn_db_conn(ctn_db_t *db);

@@ -77,7 +77,7 @@ def main():
     from urllib.parse import urlencode
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--calls", type=int, default=400)
+    parser.add_argument("--calls", type=int, default=2000)
     args = parser.parse_args()
     pg = stack.Postgres(stack.make_state_dir("bench-pg"), stack.free_port())
     pg.init()
