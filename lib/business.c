@@ -1,6 +1,7 @@
 /* business.c: loading a business for the engines (see business.h). */
 #include "business.h"
 
+#include "calls.h"
 #include "json.h"
 #include "log.h"
 
@@ -57,18 +58,16 @@ apr_status_t ctn_business_load(ctn_business_t **business, PGconn *conn, apr_pool
         "subscription_status, hours, holidays, services, pricing, service_area, "
         "ai_personality, settings FROM businesses WHERE id = $1";
     const char *params[1] = {business_id};
-    PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+    PGresult *res = NULL;
     ctn_business_t *b;
-    apr_status_t rv = APR_SUCCESS;
+    apr_status_t rv;
 
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        ctn_log_err(NULL, "loading business %s failed: %s", business_id, PQerrorMessage(conn));
-        rv = APR_EGENERAL;
-        goto leave;
+    if ((rv = ctn_calls_exec(&res, conn, pool, "loading the business", PGRES_TUPLES_OK, sql, 1,
+                             params)) != APR_SUCCESS) {
+        return rv;
     }
     if (PQntuples(res) != 1) {
-        rv = APR_ENOENT;
-        goto leave;
+        return APR_ENOENT;
     }
     b = apr_pcalloc(pool, sizeof(*b));
     b->id = copy_value(pool, res, 0);
@@ -87,9 +86,7 @@ apr_status_t ctn_business_load(ctn_business_t **business, PGconn *conn, apr_pool
     b->personality = json_value(pool, res, 13, json_type_object);
     b->settings = json_value(pool, res, 14, json_type_object);
     *business = b;
-leave:
-    PQclear(res);
-    return rv;
+    return APR_SUCCESS;
 }
 
 json_object *ctn_business_setting(const ctn_business_t *b, const char *key)

@@ -18,11 +18,55 @@ static apr_status_t clear_result(void *res)
     return APR_SUCCESS;
 }
 
+/* Statements are prepared on each connection the first time they run there
+ * and executed by name afterwards, so PostgreSQL parses and plans each of
+ * them once per connection instead of once per webhook. The name is a hash
+ * of the SQL text; SQLSTATE 26000 (no such prepared statement) triggers the
+ * preparation. */
+static const char *statement_name(char buf[24], const char *sql)
+{
+    apr_uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+    for (const unsigned char *s = (const unsigned char *)sql; *s; s++) {
+        h = (h ^ *s) * 1099511628211ULL;
+    }
+    apr_snprintf(buf, 24, "ctn_%016" APR_UINT64_T_HEX_FMT, h);
+    return buf;
+}
+
+static PGresult *exec_prepared(PGconn *conn, const char *sql, int nparams,
+                               const char *const *params)
+{
+    char name[24];
+    PGresult *res;
+    const char *state;
+
+    /* Inside a transaction a failed attempt would abort it: run unprepared. */
+    if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
+        return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    }
+    statement_name(name, sql);
+    res = PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
+    state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (state == NULL || strcmp(state, "26000") != 0) {
+        return res;
+    }
+    PQclear(res);
+    res = PQprepare(conn, name, sql, nparams, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        return res;
+    }
+    PQclear(res);
+    return PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
+}
+
 apr_status_t ctn_calls_exec(PGresult **out, PGconn *conn, apr_pool_t *pool, const char *what,
                             ExecStatusType expect, const char *sql, int nparams,
                             const char *const *params)
 {
-    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    /* Transaction control has nothing to plan and cannot be prepared inside
+     * an aborted transaction: run it directly. */
+    PGresult *res = nparams == 0 ? PQexec(conn, sql) : exec_prepared(conn, sql, nparams, params);
 
     if (PQresultStatus(res) != expect) {
         ctn_log_err(NULL, "%s failed: %s", what,
