@@ -567,7 +567,7 @@ static int on_transcription(turn_t *t, const char **twiml)
                            1, params);
         }
     } else {
-        ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call,
+        ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
                                apr_psprintf(t->pool, "voicemail: %s", text));
     }
     return 204;
@@ -604,8 +604,20 @@ static int on_status(turn_t *t, const char **twiml)
             disposition = NULL; /* keep what a voicemail or dispatch recorded */
         }
     }
-    ctn_calls_finish(t->conn, t->call, call_status, duration ? atoi(duration) : 0, disposition,
-                     summary, "neutral");
+    {
+        const char *params[1] = {t->call->id};
+        PGresult *res = NULL;
+        const char *sentiment = "neutral";
+        if (ctn_calls_exec(&res, t->conn, t->pool, "reading what the caller said", PGRES_TUPLES_OK,
+                           "SELECT string_agg(text, ' ' ORDER BY seq) FROM transcript_lines "
+                           "WHERE call_log_id = $1 AND speaker = 'caller'",
+                           1, params) == APR_SUCCESS &&
+            !PQgetisnull(res, 0, 0)) {
+            sentiment = ctn_dialog_sentiment(t->pool, PQgetvalue(res, 0, 0));
+        }
+        ctn_calls_finish(t->conn, t->call, call_status, duration ? atoi(duration) : 0, disposition,
+                         summary, sentiment);
+    }
     /* Re-read to see the final disposition. */
     ctn_calls_get(&t->call, t->conn, t->pool, t->call_sid);
     if (t->call->disposition && strcmp(t->call->disposition, "abandoned") == 0 &&
@@ -625,7 +637,7 @@ static int on_status(turn_t *t, const char **twiml)
             ctn_sms_enqueue(t->conn, t->pool, &t->sms, &text, NULL);
         }
     } else if (t->call->disposition && strcmp(t->call->disposition, "emergency_dispatched") == 0) {
-        ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call,
+        ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
                                "emergency call dispatched");
     }
     {

@@ -644,6 +644,45 @@ const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st)
     return apr_array_pstrcat(pool, parts, ' ');
 }
 
+/* ------------------------------------------------------------ sentiment --- */
+
+const char *ctn_dialog_sentiment(apr_pool_t *pool, const char *caller_text)
+{
+    static const char *const good[] = {
+        "thank*", "great",   "perfect*",  "awesome", "excellent", "wonderful", "appreciate*",
+        "happy",  "gracias", "excelente", "genial",  "amable",    NULL};
+    static const char *const bad[] = {
+        "angry",      "terrible",     "awful",       "worst",     "upset",   "frustrat*",
+        "ridiculous", "unacceptable", "disappoint*", "horrible",  "enojad*", "molest*",
+        "pesimo",     "furios*",      "queja",       "complain*", NULL};
+    apr_array_header_t *words;
+    int score = 0;
+
+    if (caller_text == NULL) {
+        return "neutral";
+    }
+    words = ctn_text_words(pool, ctn_text_normalize(pool, caller_text));
+    for (int i = 0; i < words->nelts; i++) {
+        const char *w = APR_ARRAY_IDX(words, i, const char *);
+        const char *prev = i > 0 ? APR_ARRAY_IDX(words, i - 1, const char *) : "";
+        /* "not happy" flips; a bare "no" does not ("no thanks" is polite). */
+        int negated = strcmp(prev, "not") == 0 || strcmp(prev, "nada") == 0;
+        int sign = 0;
+        for (int g = 0; good[g] && !sign; g++) {
+            apr_array_header_t *one = apr_array_make(pool, 1, sizeof(const char *));
+            APR_ARRAY_PUSH(one, const char *) = w;
+            sign = ctn_text_find(one, good[g], 0) == 0 ? 1 : 0;
+        }
+        for (int b = 0; bad[b] && !sign; b++) {
+            apr_array_header_t *one = apr_array_make(pool, 1, sizeof(const char *));
+            APR_ARRAY_PUSH(one, const char *) = w;
+            sign = ctn_text_find(one, bad[b], 0) == 0 ? -1 : 0;
+        }
+        score += negated ? -sign : sign;
+    }
+    return score > 0 ? "positive" : score < 0 ? "negative" : "neutral";
+}
+
 /* ---------------------------------------------------------- state JSON --- */
 
 static void put_str(json_object *o, const char *key, const char *value)

@@ -117,6 +117,10 @@ const char *ctn_dialog_disposition(const ctn_dialog_state_t *st);
 /* A one-paragraph extractive summary of the call for the log and the owner. */
 const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st);
 
+/* "positive", "neutral" or "negative" from what the caller said (all their
+ * lines, joined): a small bilingual lexicon with negation ("not happy"). */
+const char *ctn_dialog_sentiment(apr_pool_t *pool, const char *caller_text);
+
 json_object *ctn_dialog_state_to_json(const ctn_dialog_state_t *st);
 apr_status_t ctn_dialog_state_from_json(ctn_dialog_state_t *st, apr_pool_t *pool,
                                         json_object *json);

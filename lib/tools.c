@@ -134,7 +134,7 @@ static apr_status_t kb_search(void *baton, apr_pool_t *pool, const char *questio
 
 apr_status_t ctn_tools_notify_owner(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
                                     const ctn_business_t *b, const ctn_call_t *call,
-                                    const char *what)
+                                    const char *public_url, const char *what)
 {
     ctn_sms_t text;
 
@@ -145,8 +145,9 @@ apr_status_t ctn_tools_notify_owner(PGconn *conn, apr_pool_t *pool, const ctn_sm
     text.business_id = b->id;
     text.to = b->owner_phone;
     text.from = b->phone_number;
-    text.body = apr_psprintf(pool, "Cortana: %s from %s. %s", what, call->from_number,
-                             call->id ? apr_pstrcat(pool, "Call log id ", call->id, NULL) : "");
+    text.body = apr_psprintf(pool, "Cortana: %s (caller %s). %s%s", what, call->from_number,
+                             public_url ? public_url : "",
+                             public_url ? apr_pstrcat(pool, "/#/calls/", call->id, NULL) : "");
     text.call_log_id = call->id;
     text.purpose = "owner_notice";
     return ctn_sms_enqueue(conn, pool, sms, &text, NULL);
@@ -163,7 +164,7 @@ static apr_status_t take_message(void *baton, apr_pool_t *pool, const ctn_slots_
         return rv;
     }
     return ctn_tools_notify_owner(
-        t->conn, pool, t->sms, t->business, t->call,
+        t->conn, pool, t->sms, t->business, t->call, t->public_url,
         apr_psprintf(pool, "message from %s (%s): %s", slots->name ? slots->name : "a caller",
                      slots->callback_number ? slots->callback_number : "no number",
                      slots->message ? slots->message : ""));

@@ -27,9 +27,10 @@ apr_status_t ctn_tools_kb_search(PGconn *conn, apr_pool_t *pool, const char *bus
                                  const char *question, const char *lang, const char **answer,
                                  const char **title);
 
-/* Text the owner about a call that needs them (message, voicemail, emergency). */
+/* Text the owner about a call that needs them (message, voicemail,
+ * emergency): what happened and a link to the call on the dashboard. */
 apr_status_t ctn_tools_notify_owner(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
                                     const ctn_business_t *b, const ctn_call_t *call,
-                                    const char *what);
+                                    const char *public_url, const char *what);
 
 #endif

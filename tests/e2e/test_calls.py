@@ -161,9 +161,10 @@ def test_booking_in_english_gets_the_soonest_slot(pg, web):
     # Open all day, 60 min lead, slots on the half hour: the soonest is within 60-90 min.
     assert 59 <= gap <= 91
     assert start.minute in (0, 30)
-    (linked,) = pg.query("SELECT booked_appointment_id IS NOT NULL FROM call_logs WHERE id = %s",
-                         (c["id"],))[0]
+    (linked, sentiment) = pg.query("SELECT booked_appointment_id IS NOT NULL, sentiment "
+                                   "FROM call_logs WHERE id = %s", (c["id"],))[0]
     assert linked
+    assert sentiment == "positive"  # "no thanks" is polite, not negative
 
 
 def test_booking_in_spanish(pg, web):

@@ -288,6 +288,18 @@ START_TEST(message_human_spam_and_silence)
 }
 END_TEST
 
+START_TEST(sentiment_from_the_callers_words)
+{
+    ck_assert_str_eq(ctn_dialog_sentiment(unit_pool, "great, thank you so much"), "positive");
+    ck_assert_str_eq(ctn_dialog_sentiment(unit_pool, "this is ridiculous, I'm very upset"),
+                     "negative");
+    ck_assert_str_eq(ctn_dialog_sentiment(unit_pool, "I am not happy"), "negative");
+    ck_assert_str_eq(ctn_dialog_sentiment(unit_pool, "muchas gracias, muy amable"), "positive");
+    ck_assert_str_eq(ctn_dialog_sentiment(unit_pool, "my drain is clogged"), "neutral");
+    ck_assert_str_eq(ctn_dialog_sentiment(unit_pool, NULL), "neutral");
+}
+END_TEST
+
 START_TEST(state_json_rejects_garbage)
 {
     ctn_dialog_state_t st;
@@ -313,6 +325,7 @@ static Suite *suite(void)
     tcase_add_test(tc, price_hours_area_and_knowledge_questions);
     tcase_add_test(tc, never_quote_prices_policy_is_respected);
     tcase_add_test(tc, message_human_spam_and_silence);
+    tcase_add_test(tc, sentiment_from_the_callers_words);
     tcase_add_test(tc, state_json_rejects_garbage);
     suite_add_tcase(s, tc);
     return s;
