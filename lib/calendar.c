@@ -8,39 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Local wall-clock slot starts for each open interval of each day of the
- * horizon, converted to instants in the business's zone, minus holidays,
- * busy time (appointments widened by the buffer) and the lead time. */
+/* The slots are computed by cortana_free_slots (sql/002_free_slots.sql), in
+ * SQL because that is where the tz database is. */
 static const char free_slots_sql[] =
-    "WITH b AS (SELECT timezone AS tz, hours, holidays FROM businesses WHERE id = $1), "
-    "days AS (SELECT ((now() AT TIME ZONE b.tz)::date + d) AS day, d FROM b, "
-    "  generate_series(0, $5::int) AS d), "
-    "iv AS (SELECT days.day, days.d, (i->>'open')::time AS open_t, i->>'close' AS close_s "
-    "  FROM days, b, jsonb_array_elements(coalesce(b.hours -> trim(to_char(days.day, 'day')), "
-    "  '[]'::jsonb)) AS i "
-    "  WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(b.holidays) h "
-    "                    WHERE (h->>'date')::date = days.day)), "
-    "spans AS (SELECT day, d, day + open_t AS open_l, "
-    "  CASE WHEN close_s = '24:00' OR close_s::time <= open_t "
-    "       THEN day + 1 + (CASE WHEN close_s = '24:00' THEN '00:00' ELSE close_s END)::time "
-    "       ELSE day + close_s::time END AS close_l FROM iv), "
-    "starts AS (SELECT d, day, s AS start_l FROM spans, "
-    "  generate_series(open_l, close_l - make_interval(mins => $2::int), "
-    "                  make_interval(mins => $6::int)) AS s), "
-    "cand AS (SELECT d, day, start_l, start_l AT TIME ZONE b.tz AS start_at, "
-    "  (start_l AT TIME ZONE b.tz) + make_interval(mins => $2::int) AS end_at FROM starts, b) "
-    "SELECT extract(epoch FROM start_at)::float8, extract(epoch FROM end_at)::float8 FROM cand "
-    "WHERE start_at >= now() + make_interval(mins => $4::int) "
-    "  AND start_at >= to_timestamp($11::float8) "
-    "  AND ($8::int < 0 OR d = $8::int) "
-    "  AND ($9::int < 0 OR extract(dow FROM day) = $9::int) "
-    "  AND ($10::int = 0 OR ($10::int = 1 AND start_l::time < '12:00') "
-    "       OR ($10::int = 2 AND start_l::time >= '12:00' AND start_l::time < '17:00') "
-    "       OR ($10::int = 3 AND start_l::time >= '17:00')) "
-    "  AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.business_id = $1 "
-    "    AND a.status <> 'canceled' AND tstzrange(a.starts_at - make_interval(mins => $3::int), "
-    "    a.ends_at + make_interval(mins => $3::int)) && tstzrange(start_at, end_at)) "
-    "ORDER BY start_at LIMIT $7::int";
+    "SELECT extract(epoch FROM starts_at)::float8, extract(epoch FROM ends_at)::float8 "
+    "FROM cortana_free_slots($1, $2::int, $3::int, $4::int, $5::int, $6::int, $7::int, $8::int, "
+    "$9::int, $10::int, to_timestamp($11::float8), now())";
 
 apr_status_t ctn_calendar_free_slots(apr_array_header_t **slots, PGconn *conn, apr_pool_t *pool,
                                      const ctn_calendar_query_t *q)

@@ -1,0 +1,100 @@
+"""Free slots in the business's local time, across DST (sql/002_free_slots.sql),
+as the RLS-bound application role."""
+import json
+from datetime import datetime, timezone
+
+import psycopg2
+import pytest
+
+ALL_DAY = {d: [{"open": "00:00", "close": "24:00"}] for d in
+           ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
+
+
+@pytest.fixture
+def business(pg):
+    def make(hours, tz="America/Chicago", holidays=()):
+        (bid,) = pg.query("INSERT INTO businesses (name, phone_number, timezone, hours, holidays) "
+                          "VALUES ('Cal Co', '+1312556' || lpad((random() * 9999)::int::text, 4, "
+                          "'0'), %s, %s, %s) RETURNING id",
+                          (tz, json.dumps(hours),
+                           json.dumps([{"date": d, "name": "h"} for d in holidays])))[0]
+        return str(bid)
+    return make
+
+
+def slots(pg, bid, now, duration=60, lead=0, horizon=1, granularity=30, max_slots=48,
+          day_offset=-1, weekday=-1, part=0, buffer=30):
+    conn = psycopg2.connect(pg.app_uri)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT set_config('cortana.business_id', %s, false)", (bid,))
+            cur.execute("SELECT starts_at, ends_at FROM cortana_free_slots(%s, %s, %s, %s, %s, "
+                        "%s, %s, %s, %s, %s, NULL, %s)",
+                        (bid, duration, buffer, lead, horizon, granularity, max_slots,
+                         day_offset, weekday, part, now))
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def utc(s):
+    return datetime.fromisoformat(s).replace(tzinfo=timezone.utc)
+
+
+def test_spring_forward_has_no_slot_in_the_gap(pg, business):
+    bid = business({"sunday": [{"open": "00:00", "close": "06:00"}]})
+    got = slots(pg, bid, utc("2026-03-08 06:00"), horizon=0)  # midnight CST
+    starts = [s for s, _ in got]
+    # 00:00 .. 05:00 local, one hour long each; 02:00-02:59 does not exist on 2026-03-08.
+    assert utc("2026-03-08 06:00") in starts                 # 00:00 CST
+    assert utc("2026-03-08 07:30") in starts                 # 01:30 CST
+    assert utc("2026-03-08 08:00") in starts                 # 03:00 CDT (the clock jumped)
+    assert len(starts) == len(set(starts)), "a gap time mapped onto an existing instant"
+    assert [s for s in starts if utc("2026-03-08 08:00") > s > utc("2026-03-08 07:30")] == []
+    assert max(starts) == utc("2026-03-08 10:00")            # 05:00 CDT, ends 06:00
+
+
+def test_business_hours_follow_local_time_across_dst(pg, business):
+    bid = business({d: [{"open": "08:00", "close": "17:00"}] for d in ("friday", "monday")})
+    before = slots(pg, bid, utc("2026-03-06 12:00"), horizon=0)[0][0]   # Friday, CST
+    after = slots(pg, bid, utc("2026-03-09 05:00"), horizon=0)[0][0]    # Monday, CDT
+    assert before == utc("2026-03-06 14:00")   # 08:00 CST = 14:00Z (lead 0, from 06:00 local)
+    assert after == utc("2026-03-09 13:00")    # 08:00 CDT = 13:00Z
+
+
+def test_fall_back_day_offers_each_local_time_once(pg, business):
+    bid = business({"sunday": [{"open": "00:00", "close": "04:00"}]})
+    starts = [s for s, _ in slots(pg, bid, utc("2026-11-01 05:00"), horizon=0)]
+    assert len(starts) == len(set(starts))
+    assert starts == sorted(starts)
+
+
+def test_holidays_lead_time_buffer_and_preferences(pg, business):
+    bid = business(ALL_DAY, holidays=["2026-12-25"])
+    now = utc("2026-12-24 18:00")  # 12:00 CST on the 24th
+    got = slots(pg, bid, now, lead=60, horizon=2)
+    assert got[0][0] == utc("2026-12-24 19:00")
+    assert not [s for s, _ in got if utc("2026-12-25 06:00") <= s < utc("2026-12-26 06:00")]
+    # An appointment 14:00-15:00 local with a 30 min buffer blocks 12:30 .. 15:00 starts.
+    pg.execute("INSERT INTO appointments (business_id, starts_at, ends_at) VALUES "
+               "(%s, '2026-12-24 20:00Z', '2026-12-24 21:00Z')", (bid,))
+    starts = [s for s, _ in slots(pg, bid, now, lead=60, horizon=0)]
+    assert utc("2026-12-24 19:00") not in starts and utc("2026-12-24 21:30") in starts
+    assert utc("2026-12-24 21:00") not in starts
+    # Tomorrow morning (day 1 is the holiday): nothing; day 2 morning: before noon only.
+    assert slots(pg, bid, now, day_offset=1, part=1, horizon=3) == []
+    morning = slots(pg, bid, now, day_offset=2, part=1, horizon=3)
+    assert morning and all(s.astimezone().hour >= 0 for s, _ in morning)
+    assert max(s for s, _ in morning) < utc("2026-12-26 18:00")
+
+
+def test_another_tenant_sees_no_slots(pg, business):
+    bid = business(ALL_DAY)
+    other = business(ALL_DAY)
+    conn = psycopg2.connect(pg.app_uri)
+    with conn.cursor() as cur:
+        cur.execute("SELECT set_config('cortana.business_id', %s, false)", (other,))
+        cur.execute("SELECT count(*) FROM cortana_free_slots(%s, 60, 30, 0, 1, 30, 10, -1, -1, 0, "
+                    "NULL, now())", (bid,))
+        assert cur.fetchone()[0] == 0
+    conn.close()
