@@ -1,333 +1,451 @@
-/* dialog.c: the built-in conversation (see dialog.h).
+/* dialog.c: the built-in conversation, one caller turn at a time (see
+ * dialog.h).
  *
- * A turn: (1) the caller's words update the call's language; (2) emergency
- * rules run first, in any stage — a match dispatches at once through the
- * tools, exactly once per call; (3) slots are extracted for what was asked;
- * (4) the stage decides what comes next. Goals collect their slots in a
- * fixed order (book: problem, name, address, time; emergency: address,
- * name; message: name, message), then act. Silence or an answer that is not
- * understood is re-prompted twice; the third time Cortana takes a message. */
+ * A turn: (1) the caller's words update the call's language (with
+ * hysteresis, and only to a language the business speaks); (2) the
+ * emergency rules run first, in any stage — a match dispatches at once
+ * through the tools, exactly once per call, before anything else is asked;
+ * (3) slots are extracted for what was asked; (4) the stage decides what
+ * comes next. Goals collect their slots in a fixed order (book: problem,
+ * name, address, callback, time; emergency: address, name; message: name,
+ * message, callback), then act. A question asked in the middle of a goal
+ * ("how much is it?") is answered and the pending question asked again.
+ * Silence or an answer not understood is re-prompted twice, with other
+ * words the second time; the third time Cortana records a message, so no
+ * caller is lost. Every line comes from the phrase table and is rendered
+ * by the business's personality. */
 #include "dialog.h"
 
+#include "dialog_phrases.h"
 #include "emergency.h"
 #include "intent.h"
 #include "personality.h"
 #include "text.h"
 
 #include <apr_strings.h>
-#include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 
-#define MAX_REPROMPTS         2
-#define OFFERS_BEFORE_MESSAGE 3
+#define MAX_REPROMPTS       2 /* then a voicemail */
+#define DECLINES_ALLOWED    2 /* offers declined before a message is taken */
+#define NAME_MAX_WORDS      4 /* longer bare answers are sentences, not names */
+#define FIRST_TURN_EVIDENCE 2 /* words of the other language that decide the first turn */
 
-#define L(st, en, es) ((st)->lang.current == CTN_LANG_ES ? (es) : (en))
+/* One turn's working set. */
+typedef struct dlg_t {
+    ctn_dialog_reply_t *r;
+    apr_pool_t *pool;
+    ctn_dialog_state_t *st;
+    const ctn_dialog_context_t *ctx;
+    const ctn_personality_t *pers;
+    const char *text; /* this turn's words, NULL for silence */
+    int reprompted;   /* this turn asked again instead of moving on */
+} dlg_t;
 
-static void say(ctn_dialog_reply_t *r, const char *line)
+static ctn_lang_e lang_of(const dlg_t *d)
 {
-    if (line && *line) {
-        APR_ARRAY_PUSH(r->lines, const char *) = line;
+    return d->st->lang.current;
+}
+
+/* ------------------------------------------------------------- speaking --- */
+
+static void say_text(dlg_t *d, const char *text)
+{
+    if (text && *text) {
+        APR_ARRAY_PUSH(d->r->lines, const char *) =
+            ctn_personality_render(d->pers, d->pool, lang_of(d), text);
     }
 }
 
-static void begin(ctn_dialog_reply_t *r, apr_pool_t *pool, const ctn_dialog_state_t *st,
-                  const ctn_dialog_context_t *ctx)
+static void say(dlg_t *d, ctn_phrase_e id)
 {
-    memset(r, 0, sizeof(*r));
-    r->lines = apr_array_make(pool, 4, sizeof(const char *));
-    r->action = CTN_DIALOG_GATHER;
-    r->lang = st->lang.current;
-    r->voice = ctn_personality_voice(ctx->personality, st->lang.current);
-    r->intent = "none";
+    say_text(d, ctn_dialog_phrase(id, lang_of(d)));
 }
 
-void ctn_dialog_state_init(ctn_dialog_state_t *st, ctn_lang_e lang)
+static void sayf(dlg_t *d, ctn_phrase_e id, ...)
 {
-    memset(st, 0, sizeof(*st));
-    ctn_language_state_init(&st->lang, lang);
-    ctn_slots_init(&st->slots);
+    va_list ap;
+
+    va_start(ap, id);
+    say_text(d, apr_pvsprintf(d->pool, ctn_dialog_phrase(id, lang_of(d)), ap));
+    va_end(ap);
 }
 
-static void end_call(ctn_dialog_reply_t *r, apr_pool_t *pool, ctn_dialog_state_t *st,
-                     const ctn_dialog_context_t *ctx)
+/* A North American number as "312-555-0142": text-to-speech reads that as
+ * a phone number, where "+13125550142" comes out as one big integer. */
+static const char *spoken_number(apr_pool_t *pool, const char *e164)
 {
-    say(r, ctn_personality_sign_off(pool, ctx->personality, ctx->business_name, st->lang.current));
-    r->action = CTN_DIALOG_HANGUP;
-    st->stage = CTN_STAGE_DONE;
+    if (e164 && strlen(e164) == 12 && strncmp(e164, "+1", 2) == 0) {
+        return apr_psprintf(pool, "%.3s-%.3s-%.4s", e164 + 2, e164 + 5, e164 + 8);
+    }
+    return e164 ? e164 : "";
 }
 
-static void anything_else(ctn_dialog_reply_t *r, ctn_dialog_state_t *st)
+static const char *say_slot(dlg_t *d, apr_time_t start)
 {
-    say(r, L(st, "Is there anything else I can help you with?",
-             "¿Hay algo más en lo que le pueda ayudar?"));
-    st->stage = CTN_STAGE_ANYTHING_ELSE;
-    st->goal = CTN_GOAL_NONE;
-    st->expecting = CTN_EXPECT_NONE;
+    return d->ctx->tools->say_slot(d->ctx->tools->baton, d->pool, start, lang_of(d));
 }
 
-/* Record a voicemail: the last resort that never loses a caller. */
-static void take_voicemail(ctn_dialog_reply_t *r, ctn_dialog_state_t *st)
+/* ------------------------------------------------------------- endings --- */
+
+static void end_call(dlg_t *d)
 {
-    say(r, L(st,
-             "I'm sorry I couldn't help directly. Please leave your name, number and a short "
-             "message after the tone, and we'll call you back.",
-             "Disculpe, no pude ayudarle directamente. Deje su nombre, su número y un mensaje "
-             "breve después del tono, y le devolveremos la llamada."));
-    r->action = CTN_DIALOG_RECORD;
-    st->stage = CTN_STAGE_DONE;
+    say_text(d, ctn_personality_sign_off(d->pers, d->pool, lang_of(d)));
+    d->r->action = CTN_DIALOG_HANGUP;
+    d->st->stage = CTN_STAGE_DONE;
+    d->st->expecting = CTN_EXPECT_NONE;
 }
 
-/* ---------------------------------------------------------------- goals --- */
-
-static void offer_slot(ctn_dialog_reply_t *r, apr_pool_t *pool, ctn_dialog_state_t *st,
-                       const ctn_dialog_context_t *ctx, int next);
-
-static void ask_next_slot(ctn_dialog_reply_t *r, apr_pool_t *pool, ctn_dialog_state_t *st,
-                          const ctn_dialog_context_t *ctx)
+/* Record a voicemail: the last resort that never loses a caller. The
+ * module marks the call message_taken when the recording arrives. */
+static void voicemail(dlg_t *d, ctn_phrase_e why)
 {
+    say(d, why);
+    d->r->action = CTN_DIALOG_RECORD;
+    d->st->stage = CTN_STAGE_DONE;
+    d->st->expecting = CTN_EXPECT_NONE;
+}
+
+static void anything_else(dlg_t *d)
+{
+    say(d, CTN_PH_ANYTHING_ELSE);
+    d->st->stage = CTN_STAGE_ANYTHING_ELSE;
+    d->st->goal = CTN_GOAL_NONE;
+    d->st->expecting = CTN_EXPECT_NONE;
+}
+
+/* Ask a yes/no question about starting `goal` ("Would you like me to book
+ * a visit?"). */
+static void propose(dlg_t *d, ctn_goal_e goal, ctn_phrase_e question)
+{
+    say(d, question);
+    d->st->stage = CTN_STAGE_ANYTHING_ELSE;
+    d->st->goal = goal;
+    d->st->expecting = CTN_EXPECT_NONE;
+}
+
+/* --------------------------------------------------------------- goals --- */
+
+static void offer(dlg_t *d, int next);
+
+static void ask(dlg_t *d, ctn_expect_e what, ctn_phrase_e question)
+{
+    d->st->stage = CTN_STAGE_COLLECT;
+    d->st->expecting = what;
+    say(d, question);
+}
+
+/* The callback number. A number the caller said wins; otherwise the
+ * number they call from is read back ("I have 312-555-0142 as your
+ * callback number.") — unless `quiet`, when a later line reads it — and
+ * the caller can correct it in their next answer. With no caller ID, or
+ * when they said it is not theirs, Cortana asks for one. Returns 1 when
+ * settled, else asks and returns 0. */
+static int settle_callback(dlg_t *d, int quiet)
+{
+    ctn_dialog_state_t *st = d->st;
+
+    if (st->callback_confirmed) {
+        return 1;
+    }
+    if (st->slots.callback_number) {
+        st->callback_confirmed = 1;
+        return 1;
+    }
+    if (d->ctx->caller_number && *d->ctx->caller_number && !st->caller_id_declined) {
+        st->slots.callback_number = d->ctx->caller_number;
+        st->callback_confirmed = 1;
+        if (!quiet) {
+            sayf(d, CTN_PH_CALLBACK_NOTE, spoken_number(d->pool, d->ctx->caller_number));
+        }
+        return 1;
+    }
+    ask(d, CTN_EXPECT_PHONE, CTN_PH_ASK_PHONE);
+    return 0;
+}
+
+static void deliver_message(dlg_t *d)
+{
+    const ctn_dialog_tools_t *tools = d->ctx->tools;
+
+    if (tools->take_message(tools->baton, d->pool, &d->st->slots) != APR_SUCCESS) {
+        voicemail(d, CTN_PH_MESSAGE_FAILED);
+        return;
+    }
+    d->st->message_taken = 1;
+    sayf(d, CTN_PH_MESSAGE_TAKEN, spoken_number(d->pool, d->st->slots.callback_number));
+    anything_else(d);
+}
+
+/* Ask for the next missing slot of the goal, or act when none is missing. */
+static void advance(dlg_t *d)
+{
+    ctn_dialog_state_t *st = d->st;
     ctn_slots_t *s = &st->slots;
 
-    st->stage = CTN_STAGE_COLLECT;
-    if (st->goal == CTN_GOAL_MESSAGE) {
+    switch (st->goal) {
+    case CTN_GOAL_MESSAGE:
         if (!s->name) {
-            st->expecting = CTN_EXPECT_NAME;
-            say(r, L(st, "Sure, I'll take a message. May I have your name?",
-                     "Claro, le tomo un mensaje. ¿Me da su nombre?"));
-            return;
+            ask(d, CTN_EXPECT_NAME, CTN_PH_ASK_NAME);
+        } else if (!s->message) {
+            ask(d, CTN_EXPECT_MESSAGE, CTN_PH_ASK_MESSAGE);
+        } else if (settle_callback(d, 1)) {
+            deliver_message(d);
         }
-        if (!s->message) {
-            st->expecting = CTN_EXPECT_MESSAGE;
-            say(r, L(st, "What message would you like to leave?", "¿Qué mensaje desea dejar?"));
-            return;
-        }
-        if (!s->callback_number) {
-            s->callback_number = ctx->caller_number;
-        }
-        if (ctx->tools->take_message(ctx->tools->baton, pool, s) == APR_SUCCESS) {
-            st->message_taken = 1;
-            say(r, L(st,
-                     "Thank you. I've passed your message on and someone will call you back "
-                     "soon.",
-                     "Gracias. Ya pasé su mensaje y alguien le devolverá la llamada pronto."));
-        } else {
-            take_voicemail(r, st);
-            return;
-        }
-        anything_else(r, st);
         return;
-    }
-    if (st->goal == CTN_GOAL_EMERGENCY) {
+    case CTN_GOAL_EMERGENCY:
+        /* The technician was alerted already; these help them find the caller. */
         if (!s->address) {
-            st->expecting = CTN_EXPECT_ADDRESS;
-            say(r, L(st, "What is the address where the technician should go?",
-                     "¿Cuál es la dirección a donde debe ir el técnico?"));
-            return;
+            ask(d, CTN_EXPECT_ADDRESS, CTN_PH_ASK_ADDRESS_EMERGENCY);
+        } else if (!s->name) {
+            ask(d, CTN_EXPECT_NAME, CTN_PH_ASK_NAME_EMERGENCY);
+        } else {
+            s->when.asap = 1;
+            s->when_given = 1;
+            offer(d, 0);
         }
-        if (!s->name) {
-            st->expecting = CTN_EXPECT_NAME;
-            say(r, L(st, "And your name, please?", "¿Y su nombre, por favor?"));
+        return;
+    case CTN_GOAL_AREA:
+        ask(d, CTN_EXPECT_NONE, CTN_PH_AREA_ASK);
+        return;
+    case CTN_GOAL_BOOK:
+        if (!s->problem) {
+            ask(d, CTN_EXPECT_PROBLEM, CTN_PH_ASK_PROBLEM);
+        } else if (!s->name) {
+            ask(d, CTN_EXPECT_NAME, CTN_PH_ASK_NAME);
+        } else if (!s->address) {
+            ask(d, CTN_EXPECT_ADDRESS, CTN_PH_ASK_ADDRESS);
+        } else if (!settle_callback(d, 0)) {
             return;
+        } else if (!s->when_given) {
+            ask(d, CTN_EXPECT_TIME, CTN_PH_ASK_TIME);
+        } else {
+            offer(d, 0);
         }
-        s->when.asap = 1;
-        s->when_given = 1;
-        offer_slot(r, pool, st, ctx, 0);
+        return;
+    case CTN_GOAL_NONE:
+    default:
+        st->stage = CTN_STAGE_OPEN;
+        st->expecting = CTN_EXPECT_NONE;
+        say(d, CTN_PH_HOW_HELP);
         return;
     }
-    /* Booking. */
-    if (!s->problem) {
-        st->expecting = CTN_EXPECT_PROBLEM;
-        say(r, L(st, "Of course. What seems to be the problem?", "Claro. ¿Cuál es el problema?"));
-        return;
-    }
-    if (!s->name) {
-        st->expecting = CTN_EXPECT_NAME;
-        say(r, L(st, "May I have your name?", "¿Me da su nombre, por favor?"));
-        return;
-    }
-    if (!s->address) {
-        st->expecting = CTN_EXPECT_ADDRESS;
-        say(r, L(st, "What's the address for the visit?", "¿Cuál es la dirección de la visita?"));
-        return;
-    }
-    if (!s->when_given) {
-        st->expecting = CTN_EXPECT_TIME;
-        say(r, L(st, "When would you like us to come? I can find the soonest opening.",
-                 "¿Cuándo le gustaría que vayamos? Puedo buscar el primer espacio disponible."));
-        return;
-    }
-    offer_slot(r, pool, st, ctx, 0);
 }
 
-/* Offer the soonest free slot (or the one after the slot just declined). */
-static void offer_slot(ctn_dialog_reply_t *r, apr_pool_t *pool, ctn_dialog_state_t *st,
-                       const ctn_dialog_context_t *ctx, int next)
+/* Booking failed or was declined: the team will call back. An emergency
+ * caller needs no message — the technician already has the call. */
+static void fall_back_to_message(dlg_t *d, ctn_phrase_e why)
 {
+    if (d->st->goal == CTN_GOAL_EMERGENCY) {
+        say(d, CTN_PH_EMERGENCY_VISIT);
+        anything_else(d);
+        return;
+    }
+    say(d, why);
+    d->st->goal = CTN_GOAL_MESSAGE;
+    if (!d->st->slots.message && d->st->slots.problem) {
+        d->st->slots.message = d->st->slots.problem;
+    }
+    advance(d);
+}
+
+/* No time preference: the soonest. */
+static void reset_when(ctn_slots_t *s)
+{
+    memset(&s->when, 0, sizeof(s->when));
+    s->when.day_offset = -1;
+    s->when.weekday = -1;
+    s->when_given = 0;
+}
+
+static int specific_time(const ctn_time_pref_t *t)
+{
+    return t->day_offset >= 0 || t->weekday >= 0 || t->part != CTN_DAYPART_ANY;
+}
+
+/* Offer the soonest free slot for the preference (or the one after the
+ * slot on offer); nothing then widens to the soonest at all. */
+static void offer(dlg_t *d, int next)
+{
+    const ctn_dialog_tools_t *tools = d->ctx->tools;
+    ctn_dialog_state_t *st = d->st;
     apr_array_header_t *slots = NULL;
     apr_time_t not_before = next ? st->offered.start + 1 : 0;
-    const ctn_slot_t *slot;
 
-    if (ctx->tools->find_slots(ctx->tools->baton, pool, &st->slots.when, not_before, &slots) !=
-            APR_SUCCESS ||
-        slots == NULL) {
-        st->goal = CTN_GOAL_MESSAGE;
-        say(r, L(st, "I'm having trouble reaching the schedule right now.",
-                 "Tengo problemas para consultar la agenda en este momento."));
-        ask_next_slot(r, pool, st, ctx);
+    if (tools->find_slots(tools->baton, d->pool, &st->slots.when, not_before, &slots) !=
+        APR_SUCCESS) {
+        fall_back_to_message(d, CTN_PH_SCHEDULE_DOWN);
         return;
     }
-    if (slots->nelts == 0 && (st->slots.when.day_offset >= 0 || st->slots.when.weekday >= 0 ||
-                              st->slots.when.part != CTN_DAYPART_ANY)) {
-        /* Nothing at the asked time: widen to the soonest opening. */
-        ctn_time_pref_t any;
-        memset(&any, 0, sizeof(any));
-        any.day_offset = -1, any.weekday = -1, any.asap = 1;
-        st->slots.when = any;
-        say(r, L(st, "I don't have anything open then.", "No tengo espacio en ese horario."));
-        ctx->tools->find_slots(ctx->tools->baton, pool, &st->slots.when, not_before, &slots);
+    if ((slots == NULL || slots->nelts == 0) && specific_time(&st->slots.when)) {
+        say(d, CTN_PH_NOTHING_THEN);
+        reset_when(&st->slots);
+        st->slots.when.asap = 1;
+        st->slots.when_given = 1;
+        slots = NULL;
+        if (tools->find_slots(tools->baton, d->pool, &st->slots.when, not_before, &slots) !=
+            APR_SUCCESS) {
+            fall_back_to_message(d, CTN_PH_SCHEDULE_DOWN);
+            return;
+        }
     }
     if (slots == NULL || slots->nelts == 0) {
-        st->goal = CTN_GOAL_MESSAGE;
-        say(r, L(st,
-                 "I don't see an opening in the next two weeks, so I'll take a message for "
-                 "the team.",
-                 "No veo espacio en las próximas dos semanas, así que le tomo un mensaje."));
-        ask_next_slot(r, pool, st, ctx);
+        fall_back_to_message(d, CTN_PH_NO_OPENINGS);
         return;
     }
-    slot = &APR_ARRAY_IDX(slots, 0, ctn_slot_t);
-    st->offered = *slot;
+    st->offered = APR_ARRAY_IDX(slots, 0, ctn_slot_t);
     st->stage = CTN_STAGE_OFFER;
     st->expecting = CTN_EXPECT_NONE;
-    say(r,
-        apr_psprintf(pool, L(st, "%s %s. Does that work for you?", "%s %s. ¿Le funciona?"),
-                     next ? L(st, "The next opening I have is", "El siguiente espacio que tengo es")
-                          : L(st, "The soonest I can have someone there is",
-                              "Lo más pronto que puedo enviar a alguien es"),
-                     ctx->tools->say_slot(ctx->tools->baton, pool, slot->start, st->lang.current)));
+    sayf(d, next ? CTN_PH_OFFER_NEXT : CTN_PH_OFFER_FIRST, say_slot(d, st->offered.start));
 }
 
-static void confirm_booking(ctn_dialog_reply_t *r, apr_pool_t *pool, ctn_dialog_state_t *st,
-                            const ctn_dialog_context_t *ctx)
+static void book(dlg_t *d)
 {
+    const ctn_dialog_tools_t *tools = d->ctx->tools;
+    ctn_dialog_state_t *st = d->st;
     const char *id = NULL;
     apr_status_t rv;
 
     if (!st->slots.callback_number) {
-        st->slots.callback_number = ctx->caller_number;
+        st->slots.callback_number = d->ctx->caller_number;
     }
-    rv = ctx->tools->book(ctx->tools->baton, pool, &st->slots, &st->offered, &id);
+    rv = tools->book(tools->baton, d->pool, &st->slots, &st->offered, &id);
     if (rv == APR_EEXIST) {
-        say(r, L(st, "Oh, that time was just taken.", "Ese horario se acaba de ocupar."));
-        offer_slot(r, pool, st, ctx, 1);
+        say(d, CTN_PH_SLOT_TAKEN);
+        offer(d, 1);
         return;
     }
-    if (rv != APR_SUCCESS) {
-        st->goal = CTN_GOAL_MESSAGE;
-        say(r, L(st, "I couldn't save the booking, so I'll take a message for the team.",
-                 "No pude guardar la cita, así que le tomo un mensaje para el equipo."));
-        ask_next_slot(r, pool, st, ctx);
+    if (rv != APR_SUCCESS || id == NULL) {
+        fall_back_to_message(d, CTN_PH_BOOK_FAILED);
         return;
     }
-    st->appointment_id = apr_pstrdup(pool, id);
-    say(r, apr_psprintf(
-               pool,
-               L(st, "You're booked, %s: %s at %s. We'll call %s if anything changes.",
-                 "Listo, %s: quedó agendado para %s en %s. Le llamaremos al %s si algo cambia."),
-               st->slots.name ? st->slots.name : L(st, "all set", "todo listo"),
-               ctx->tools->say_slot(ctx->tools->baton, pool, st->offered.start, st->lang.current),
-               st->slots.address ? st->slots.address : L(st, "your address", "su dirección"),
-               st->slots.callback_number ? st->slots.callback_number : L(st, "you", "usted")));
-    anything_else(r, st);
+    st->appointment_id = apr_pstrdup(d->pool, id);
+    sayf(d, CTN_PH_BOOKED,
+         st->slots.name ? st->slots.name : ctn_dialog_phrase(CTN_PH_THEN, lang_of(d)),
+         say_slot(d, st->offered.start), st->slots.address ? st->slots.address : "");
+    anything_else(d);
 }
 
-/* ------------------------------------------------------------ questions --- */
+/* ----------------------------------------------------------- questions --- */
 
-static const char *price_answer(apr_pool_t *pool, ctn_dialog_state_t *st,
-                                const ctn_dialog_context_t *ctx, const char *text)
+/* The service the caller asks about: the one with most name words (four
+ * letters or more, compared on their first five, so "install" finds
+ * "installation") in the utterance. */
+static json_object *service_asked(dlg_t *d)
 {
-    const char *policy = ctn_personality_price_policy(ctx->personality);
-    const char *norm = ctn_text_normalize(pool, text);
-    json_object *best = NULL, *notes = NULL, *note = NULL, *fee = NULL;
-    size_t n = ctx->services ? json_object_array_length(ctx->services) : 0;
-    const char *answer;
+    apr_array_header_t *said = ctn_text_words(d->pool, ctn_text_normalize(d->pool, d->text));
+    json_object *services = d->ctx->services, *best = NULL;
+    int best_score = 0;
 
-    for (size_t i = 0; i < n && !best; i++) {
-        json_object *svc = json_object_array_get_idx(ctx->services, i), *name = NULL;
-        if (json_object_object_get_ex(svc, "name", &name)) {
-            apr_array_header_t *words =
-                ctn_text_words(pool, ctn_text_normalize(pool, json_object_get_string(name)));
-            /* A service matches when its distinctive (last) word is mentioned. */
-            const char *key =
-                words->nelts ? APR_ARRAY_IDX(words, words->nelts - 1, const char *) : "";
-            if (*key && strstr(norm, key) != NULL) {
-                best = svc;
+    for (size_t i = 0;
+         json_object_is_type(services, json_type_array) && i < json_object_array_length(services);
+         i++) {
+        json_object *svc = json_object_array_get_idx(services, i), *name = NULL;
+        apr_array_header_t *words;
+        int score = 0;
+
+        if (!json_object_object_get_ex(svc, "name", &name)) {
+            continue;
+        }
+        words = ctn_text_words(d->pool, ctn_text_normalize(d->pool, json_object_get_string(name)));
+        for (int w = 0; w < words->nelts; w++) {
+            const char *word = APR_ARRAY_IDX(words, w, const char *);
+            if (strlen(word) < 4) {
+                continue;
+            }
+            for (int k = 0; k < said->nelts; k++) {
+                if (strncmp(APR_ARRAY_IDX(said, k, const char *), word, 5) == 0) {
+                    score++;
+                    break;
+                }
             }
         }
-    }
-    if (strcmp(policy, "never") == 0) {
-        answer = L(st,
-                   "Every job is different, so the technician gives you an exact quote on "
-                   "site before any work starts.",
-                   "Cada trabajo es distinto, así que el técnico le da un precio exacto en el "
-                   "lugar antes de empezar.");
-    } else if (best) {
-        json_object *lo = NULL, *hi = NULL, *name = NULL;
-        json_object_object_get_ex(best, "name", &name);
-        json_object_object_get_ex(best, "price_min", &lo);
-        json_object_object_get_ex(best, "price_max", &hi);
-        if (strcmp(policy, "exact") == 0 || !hi) {
-            answer = apr_psprintf(pool, L(st, "%s starts at $%d.", "%s empieza en %d dólares."),
-                                  json_object_get_string(name), json_object_get_int(lo));
-        } else {
-            answer = apr_psprintf(pool,
-                                  L(st,
-                                    "%s usually runs between $%d and $%d, depending on the "
-                                    "job.",
-                                    "%s normalmente cuesta entre %d y %d dólares, según el "
-                                    "trabajo."),
-                                  json_object_get_string(name), json_object_get_int(lo),
-                                  json_object_get_int(hi));
-        }
-    } else {
-        answer = L(st, "Prices depend on the job.", "El precio depende del trabajo.");
-    }
-    if (ctx->pricing && strcmp(policy, "never") != 0) {
-        if (json_object_object_get_ex(ctx->pricing, "notes", &notes) &&
-            json_object_object_get_ex(notes, ctn_language_code(st->lang.current), &note)) {
-            answer = apr_pstrcat(pool, answer, " ", json_object_get_string(note), NULL);
-        } else if (json_object_object_get_ex(ctx->pricing, "service_call_fee", &fee)) {
-            answer = apr_psprintf(
-                pool, L(st, "%s The service call is $%d.", "%s La visita cuesta %d dólares."),
-                answer, json_object_get_int(fee));
+        if (score > best_score) {
+            best = svc, best_score = score;
         }
     }
-    return answer;
+    return best;
 }
 
-static int in_service_area(apr_pool_t *pool, const ctn_dialog_context_t *ctx, const char *text,
-                           const char *zip, int *known)
+static int member_int(json_object *o, const char *key, int *out)
 {
-    json_object *zips = NULL, *cities = NULL;
-    const char *norm = ctn_text_normalize(pool, text);
+    json_object *v = NULL;
 
-    *known = 0;
-    if (ctx->service_area == NULL) {
-        return 0;
+    if (o && json_object_object_get_ex(o, key, &v) &&
+        (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))) {
+        *out = json_object_get_int(v);
+        return 1;
     }
-    if (zip && json_object_object_get_ex(ctx->service_area, "zips", &zips)) {
-        *known = 1;
-        for (size_t i = 0; i < json_object_array_length(zips); i++) {
-            if (strcmp(json_object_get_string(json_object_array_get_idx(zips, i)), zip) == 0) {
+    return 0;
+}
+
+/* Prices from the services and pricing notes, as the price policy allows:
+ * "never" gives no number at all (nor the notes, which may hold some). */
+static void answer_price(dlg_t *d)
+{
+    json_object *svc, *name = NULL, *notes = NULL, *note = NULL;
+    int lo = 0, hi = 0, has_lo, has_hi, fee = 0;
+
+    if (d->pers->price_policy == CTN_PRICE_NEVER) {
+        say(d, CTN_PH_PRICE_NEVER);
+        return;
+    }
+    svc = service_asked(d);
+    has_lo = member_int(svc, "price_min", &lo);
+    has_hi = member_int(svc, "price_max", &hi);
+    if (svc && has_lo && json_object_object_get_ex(svc, "name", &name)) {
+        const char *what = json_object_get_string(name);
+        if (!has_hi || hi == lo) {
+            sayf(d, CTN_PH_PRICE_EXACT, what, lo);
+        } else if (d->pers->price_policy == CTN_PRICE_EXACT) {
+            sayf(d, CTN_PH_PRICE_FROM, what, lo);
+        } else {
+            sayf(d, CTN_PH_PRICE_RANGE, what, lo, hi);
+        }
+    } else {
+        say(d, CTN_PH_PRICE_DEPENDS);
+    }
+    if (d->ctx->pricing && json_object_object_get_ex(d->ctx->pricing, "notes", &notes) &&
+        json_object_object_get_ex(notes, ctn_language_code(lang_of(d)), &note) &&
+        json_object_is_type(note, json_type_string)) {
+        APR_ARRAY_PUSH(d->r->lines, const char *) = json_object_get_string(note);
+    } else if (member_int(d->ctx->pricing, "service_call_fee", &fee)) {
+        sayf(d, CTN_PH_PRICE_FEE, fee);
+    }
+}
+
+/* 1 in the area, 0 outside, -1 unknown (no listed city nor ZIP code named). */
+static int in_service_area(dlg_t *d)
+{
+    json_object *area = d->ctx->service_area, *zips = NULL, *cities = NULL;
+    apr_array_header_t *words = ctn_text_words(d->pool, ctn_text_normalize(d->pool, d->text));
+    ctn_slots_t said;
+
+    if (json_object_object_get_ex(area, "cities", &cities)) {
+        for (size_t i = 0;
+             json_object_is_type(cities, json_type_array) && i < json_object_array_length(cities);
+             i++) {
+            const char *city = ctn_text_normalize(
+                d->pool, json_object_get_string(json_object_array_get_idx(cities, i)));
+            if (*city && ctn_text_find(words, city, 0) >= 0) {
                 return 1;
             }
         }
     }
-    if (json_object_object_get_ex(ctx->service_area, "cities", &cities)) {
-        for (size_t i = 0; i < json_object_array_length(cities); i++) {
-            const char *city = ctn_text_normalize(
-                pool, json_object_get_string(json_object_array_get_idx(cities, i)));
-            if (*city && strstr(norm, city)) {
-                *known = 1;
+    ctn_slots_init(&said);
+    ctn_slots_extract(&said, d->pool, d->text, CTN_EXPECT_NONE);
+    if (said.zip == NULL) {
+        return -1;
+    }
+    if (d->st->slots.zip == NULL) {
+        d->st->slots.zip = said.zip;
+    }
+    if (json_object_object_get_ex(area, "zips", &zips)) {
+        for (size_t i = 0;
+             json_object_is_type(zips, json_type_array) && i < json_object_array_length(zips);
+             i++) {
+            const char *zip = json_object_get_string(json_object_array_get_idx(zips, i));
+            if (zip && strcmp(zip, said.zip) == 0) {
                 return 1;
             }
         }
@@ -335,264 +453,572 @@ static int in_service_area(apr_pool_t *pool, const ctn_dialog_context_t *ctx, co
     return 0;
 }
 
-/* ----------------------------------------------------------------- turns --- */
-
-static void handle_emergency(ctn_dialog_reply_t *r, apr_pool_t *pool, ctn_dialog_state_t *st,
-                             const ctn_dialog_context_t *ctx, const char *category)
+/* Answer a question. `side`: it came in the middle of a goal, whose
+ * pending question the caller asks again next. Returns 1 when answered,
+ * 0 when it led somewhere else (a ZIP code asked for, a message offered). */
+static int answer_question(dlg_t *d, ctn_intent_e intent, int side)
 {
-    r->emergency = 1;
-    st->emergency = 1;
-    st->emergency_category = apr_pstrdup(pool, category);
-    st->goal = CTN_GOAL_EMERGENCY;
-    if (!st->slots.callback_number) {
-        st->slots.callback_number = ctx->caller_number;
+    const ctn_dialog_tools_t *tools = d->ctx->tools;
+    const char *answer = NULL;
+    int area;
+
+    switch (intent) {
+    case CTN_INTENT_PRICE:
+        answer_price(d);
+        break;
+    case CTN_INTENT_HOURS:
+        sayf(d, CTN_PH_HOURS, tools->say_hours(tools->baton, d->pool, lang_of(d)));
+        break;
+    case CTN_INTENT_SERVICE_AREA:
+        if (d->ctx->service_area == NULL) {
+            return answer_question(d, CTN_INTENT_QUESTION, side);
+        }
+        area = in_service_area(d);
+        if (area < 0) {
+            if (side) {
+                say(d, CTN_PH_AREA_ASK_LATER);
+                return 1;
+            }
+            d->st->goal = CTN_GOAL_AREA;
+            advance(d);
+            return 0;
+        }
+        say(d, area ? CTN_PH_AREA_YES : CTN_PH_AREA_NO);
+        break;
+    case CTN_INTENT_QUESTION:
+    default:
+        if (tools->kb_search(tools->baton, d->pool, d->text, lang_of(d), &answer) != APR_SUCCESS ||
+            answer == NULL || *answer == '\0') {
+            /* Honest: no guessing. */
+            if (side) {
+                say(d, CTN_PH_KB_MISS_SHORT);
+                return 1;
+            }
+            propose(d, CTN_GOAL_MESSAGE, CTN_PH_KB_MISS);
+            return 0;
+        }
+        /* The owner's words, read as they are. */
+        APR_ARRAY_PUSH(d->r->lines, const char *) = answer;
+        break;
     }
-    if (!st->dispatched &&
-        ctx->tools->dispatch(ctx->tools->baton, pool, &st->slots, category) == APR_SUCCESS) {
-        st->dispatched = 1;
-    }
-    say(r, st->dispatched
-               ? L(st,
-                   "This sounds like an emergency. I'm alerting our on-call technician right "
-                   "now.",
-                   "Esto parece una emergencia. Estoy avisando ahora mismo a nuestro técnico de "
-                   "guardia.")
-               : L(st, "This sounds like an emergency.", "Esto parece una emergencia."));
-    if (strcmp(category, "gas_leak") == 0 || strcmp(category, "carbon_monoxide") == 0) {
-        say(r, L(st, "Please leave the house now and call 911 from outside.",
-                 "Por favor salga de la casa ahora y llame al 911 desde afuera."));
-    }
-    ask_next_slot(r, pool, st, ctx);
+    d->st->question_answered = 1;
+    return 1;
 }
 
-static void open_request(ctn_dialog_reply_t *r, apr_pool_t *pool, ctn_dialog_state_t *st,
-                         const ctn_dialog_context_t *ctx, const char *text, ctn_intent_e intent)
+static int is_question(ctn_intent_e intent)
 {
-    int known = 0;
+    return intent == CTN_INTENT_PRICE || intent == CTN_INTENT_HOURS ||
+           intent == CTN_INTENT_SERVICE_AREA || intent == CTN_INTENT_QUESTION;
+}
+
+/* --------------------------------------------------------- emergencies --- */
+
+static void emergency(dlg_t *d, const char *category)
+{
+    const ctn_dialog_tools_t *tools = d->ctx->tools;
+    ctn_dialog_state_t *st = d->st;
+
+    st->emergency = 1;
+    st->emergency_category = apr_pstrdup(d->pool, category);
+    st->goal = CTN_GOAL_EMERGENCY;
+    if (!st->slots.callback_number) {
+        st->slots.callback_number = d->ctx->caller_number;
+    }
+    if (!st->dispatch_tried) {
+        /* Exactly once per call, before anything else is asked: the
+         * technician gets the caller's number now, the address later. */
+        st->dispatch_tried = 1;
+        st->dispatched =
+            tools->dispatch(tools->baton, d->pool, &st->slots, category) == APR_SUCCESS;
+    }
+    say(d, st->dispatched ? CTN_PH_EMERGENCY_DISPATCHED : CTN_PH_EMERGENCY_NOT_DISPATCHED);
+    if (strcmp(category, "gas_leak") == 0 || strcmp(category, "carbon_monoxide") == 0) {
+        say(d, CTN_PH_SAFETY_GAS);
+    } else if (strcmp(category, "electrical_hazard") == 0) {
+        say(d, CTN_PH_SAFETY_ELECTRICAL);
+    }
+    advance(d);
+}
+
+/* ------------------------------------------------------------- prompts --- */
+
+/* Ask again whatever is pending; `second` gives more help. */
+static void ask_pending(dlg_t *d, int second)
+{
+    ctn_dialog_state_t *st = d->st;
+
+    switch (st->stage) {
+    case CTN_STAGE_OFFER:
+        sayf(d, CTN_PH_OFFER_AGAIN, say_slot(d, st->offered.start));
+        say(d, CTN_PH_YES_OR_NO);
+        return;
+    case CTN_STAGE_COLLECT:
+        if (st->expecting == CTN_EXPECT_PHONE) {
+            ask(d, CTN_EXPECT_PHONE, CTN_PH_ASK_PHONE);
+        } else {
+            advance(d);
+        }
+        return;
+    case CTN_STAGE_ANYTHING_ELSE:
+        say(d, st->goal == CTN_GOAL_BOOK      ? CTN_PH_OFFER_BOOK
+               : st->goal == CTN_GOAL_MESSAGE ? CTN_PH_WANT_MESSAGE
+                                              : CTN_PH_ANYTHING_ELSE);
+        return;
+    case CTN_STAGE_OPEN:
+    default:
+        say(d, CTN_PH_HOW_HELP);
+        if (second) {
+            say(d, CTN_PH_EXAMPLES);
+        }
+        return;
+    }
+}
+
+/* Silence or not understood: ask again, in other words the second time;
+ * the third time take a recorded message. */
+static void reprompt(dlg_t *d, int silence)
+{
+    d->reprompted = 1;
+    if (++d->st->reprompts > MAX_REPROMPTS) {
+        voicemail(d, CTN_PH_VOICEMAIL);
+        return;
+    }
+    if (d->st->reprompts == 1) {
+        say(d, silence ? CTN_PH_SILENCE_1 : CTN_PH_NOMATCH_1);
+    } else {
+        say(d, silence ? CTN_PH_SILENCE_2 : CTN_PH_NOMATCH_2);
+    }
+    ask_pending(d, d->st->reprompts == 2);
+}
+
+/* ------------------------------------------------------------- intents --- */
+
+/* Requests that take over whatever is going on. Returns 1 when handled. */
+static int take_over(dlg_t *d, ctn_intent_e intent)
+{
+    ctn_dialog_state_t *st = d->st;
 
     switch (intent) {
     case CTN_INTENT_SPAM:
         st->spam = 1;
-        say(r, L(st, "Thanks, but we're not interested. Goodbye.",
-                 "Gracias, pero no nos interesa. Adiós."));
-        r->action = CTN_DIALOG_HANGUP;
+        say(d, CTN_PH_SPAM);
+        d->r->action = CTN_DIALOG_HANGUP;
         st->stage = CTN_STAGE_DONE;
-        return;
+        st->expecting = CTN_EXPECT_NONE;
+        return 1;
     case CTN_INTENT_GOODBYE:
-    case CTN_INTENT_NO:
-        end_call(r, pool, st, ctx);
-        return;
+        end_call(d);
+        return 1;
     case CTN_INTENT_HUMAN:
-        if (ctx->owner_phone && *ctx->owner_phone) {
-            say(r, L(st, "Of course, let me connect you now. Please hold.",
-                     "Claro, le comunico ahora. Un momento, por favor."));
-            r->action = CTN_DIALOG_TRANSFER;
-            r->transfer_to = ctx->owner_phone;
+        /* After hours the owner is not to be woken for a non-emergency. */
+        if (d->ctx->owner_phone && *d->ctx->owner_phone && !d->ctx->after_hours) {
+            say(d, CTN_PH_TRANSFER);
+            d->r->action = CTN_DIALOG_TRANSFER;
+            d->r->transfer_to = d->ctx->owner_phone;
             st->transferred = 1;
             st->stage = CTN_STAGE_DONE;
-            return;
+            st->expecting = CTN_EXPECT_NONE;
+            return 1;
         }
-        say(r, L(st, "No one is available to take the call right now.",
-                 "No hay nadie disponible para atender en este momento."));
+        say(d, d->ctx->after_hours ? CTN_PH_CLOSED_NOBODY : CTN_PH_NOBODY);
         st->goal = CTN_GOAL_MESSAGE;
-        ask_next_slot(r, pool, st, ctx);
-        return;
+        advance(d);
+        return 1;
     case CTN_INTENT_MESSAGE:
+        if (st->goal == CTN_GOAL_MESSAGE) {
+            return 0;
+        }
+        say(d, CTN_PH_MESSAGE_START);
         st->goal = CTN_GOAL_MESSAGE;
-        ask_next_slot(r, pool, st, ctx);
-        return;
-    case CTN_INTENT_BOOK:
-        st->goal = CTN_GOAL_BOOK;
-        say(r, ctn_personality_ack(ctx->personality, st->lang.current));
-        ask_next_slot(r, pool, st, ctx);
-        return;
-    case CTN_INTENT_PRICE:
-        say(r, price_answer(pool, st, ctx, text));
-        st->question_answered = 1;
-        say(r, L(st, "Would you like me to book a visit?", "¿Quiere que le agende una visita?"));
-        st->stage = CTN_STAGE_ANYTHING_ELSE;
-        st->goal = CTN_GOAL_BOOK; /* a "yes" books */
-        return;
-    case CTN_INTENT_HOURS:
-        say(r, apr_pstrcat(pool, L(st, "Our hours are: ", "Nuestro horario es: "),
-                           ctx->tools->say_hours(ctx->tools->baton, pool, st->lang.current), ".",
-                           NULL));
-        st->question_answered = 1;
-        anything_else(r, st);
-        return;
-    case CTN_INTENT_SERVICE_AREA:
-        if (in_service_area(pool, ctx, text, st->slots.zip, &known)) {
-            say(r, L(st, "Yes, we serve that area.", "Sí, damos servicio en esa zona."));
-        } else if (known || st->slots.zip) {
-            say(r, L(st, "I'm sorry, that's outside our service area.",
-                     "Lo siento, esa zona está fuera de nuestra área de servicio."));
-        } else {
-            say(r, L(st, "What's the ZIP code? I'll check it for you.",
-                     "¿Cuál es el código postal? Se lo verifico."));
-            st->stage = CTN_STAGE_OPEN;
-            return;
-        }
-        st->question_answered = 1;
-        anything_else(r, st);
-        return;
-    case CTN_INTENT_QUESTION: {
-        const char *answer = NULL;
-        if (ctx->tools->kb_search(ctx->tools->baton, pool, text, st->lang.current, &answer) ==
-                APR_SUCCESS &&
-            answer != NULL) {
-            say(r, answer);
-            st->question_answered = 1;
-            anything_else(r, st);
-        } else {
-            say(r, L(st,
-                     "I don't have that information, but I can take a message and have "
-                     "someone call you back.",
-                     "No tengo esa información, pero puedo tomar un mensaje para que le "
-                     "devuelvan la llamada."));
-            st->goal = CTN_GOAL_MESSAGE;
-            st->stage = CTN_STAGE_ANYTHING_ELSE;
-        }
+        advance(d);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void start_booking(dlg_t *d)
+{
+    say_text(d, ctn_personality_ack(d->pers, lang_of(d)));
+    if (d->ctx->after_hours) {
+        say(d, CTN_PH_AFTER_HOURS_BOOK);
+    }
+    d->st->goal = CTN_GOAL_BOOK;
+    advance(d);
+}
+
+/* A new request, in the open stage. */
+static void open_request(dlg_t *d, ctn_intent_e intent)
+{
+    if (take_over(d, intent)) {
         return;
     }
+    switch (intent) {
+    case CTN_INTENT_NO:
+        end_call(d);
+        return;
+    case CTN_INTENT_YES:
+        d->st->stage = CTN_STAGE_OPEN;
+        say(d, CTN_PH_WHAT_ELSE);
+        return;
+    case CTN_INTENT_BOOK:
+        start_booking(d);
+        return;
+    case CTN_INTENT_PRICE:
+        answer_question(d, intent, 0);
+        propose(d, CTN_GOAL_BOOK, CTN_PH_OFFER_BOOK);
+        return;
+    case CTN_INTENT_HOURS:
+    case CTN_INTENT_SERVICE_AREA:
+    case CTN_INTENT_QUESTION:
+        if (answer_question(d, intent, 0)) {
+            anything_else(d);
+        }
+        return;
     default:
         break;
     }
-    /* A zip code alone after "what's the ZIP code?" */
-    if (st->slots.zip && in_service_area(pool, ctx, text, st->slots.zip, &known)) {
-        say(r, L(st, "Yes, we serve that area.", "Sí, damos servicio en esa zona."));
-        st->question_answered = 1;
-        anything_else(r, st);
-        return;
-    }
     /* A described problem without a cue ("my water heater is leaking") is a booking. */
-    if (st->slots.problem) {
-        st->goal = CTN_GOAL_BOOK;
-        say(r, ctn_personality_ack(ctx->personality, st->lang.current));
-        ask_next_slot(r, pool, st, ctx);
+    if (d->st->slots.problem) {
+        start_booking(d);
         return;
     }
-    if (++st->reprompts > MAX_REPROMPTS) {
-        take_voicemail(r, st);
+    reprompt(d, 0);
+}
+
+/* -------------------------------------------------------------- stages --- */
+
+/* Whether what was asked has been answered. */
+static int answered(const dlg_t *d, ctn_expect_e what)
+{
+    const ctn_slots_t *s = &d->st->slots;
+
+    switch (what) {
+    case CTN_EXPECT_NAME:
+        return s->name != NULL;
+    case CTN_EXPECT_ADDRESS:
+        return s->address != NULL;
+    case CTN_EXPECT_PROBLEM:
+        return s->problem != NULL;
+    case CTN_EXPECT_TIME:
+        return s->when_given;
+    case CTN_EXPECT_MESSAGE:
+        return s->message != NULL;
+    case CTN_EXPECT_PHONE:
+        return s->callback_number != NULL;
+    default:
+        return 1;
+    }
+}
+
+static void on_collect(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
+{
+    ctn_dialog_state_t *st = d->st;
+    ctn_expect_e what = st->expecting;
+
+    if (what != CTN_EXPECT_MESSAGE && take_over(d, intent)) {
         return;
     }
-    say(r, st->reprompts == 1
-               ? L(st, "Sorry, I didn't quite get that. Could you tell me how I can help?",
-                   "Perdón, no le entendí bien. ¿Me dice en qué le puedo ayudar?")
-               : L(st, "You can say things like: book a repair, prices, or leave a message.",
-                   "Puede decir por ejemplo: agendar una reparación, precios, o dejar un "
-                   "mensaje."));
+    if (st->goal == CTN_GOAL_AREA) {
+        int area = in_service_area(d);
+        if (area < 0) {
+            reprompt(d, 0);
+            return;
+        }
+        say(d, area ? CTN_PH_AREA_YES : CTN_PH_AREA_NO);
+        st->question_answered = 1;
+        anything_else(d);
+        return;
+    }
+    if (what == CTN_EXPECT_TIME && !answered(d, what) && yn == CTN_INTENT_NO &&
+        st->slots.callback_number && d->ctx->caller_number &&
+        strcmp(st->slots.callback_number, d->ctx->caller_number) == 0) {
+        /* "No" to "when would you like us?" right after the caller's number
+         * was read back: that is not the number to call. */
+        st->caller_id_declined = 1;
+        st->callback_confirmed = 0;
+        st->slots.callback_number = NULL;
+        ask(d, CTN_EXPECT_PHONE, CTN_PH_ASK_PHONE);
+        return;
+    }
+    if (!answered(d, what)) {
+        if (is_question(intent)) {
+            /* A question in the middle: answer it, then ask again. */
+            answer_question(d, intent, 1);
+            ask_pending(d, 0);
+            return;
+        }
+        reprompt(d, 0);
+        return;
+    }
+    if (what == CTN_EXPECT_PHONE) {
+        st->callback_confirmed = 1;
+    }
+    advance(d);
+}
+
+static void on_offer(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn, int new_time)
+{
+    ctn_dialog_state_t *st = d->st;
+
+    /* "No, do you have anything Thursday?": a new preference, search again. */
+    if (yn != CTN_INTENT_YES && new_time) {
+        offer(d, 0);
+        return;
+    }
+    if (yn == CTN_INTENT_YES) {
+        d->r->intent = "yes";
+        book(d);
+        return;
+    }
+    if (yn == CTN_INTENT_NO) {
+        d->r->intent = "no";
+        if (++st->offers_declined >= DECLINES_ALLOWED) {
+            fall_back_to_message(d, CTN_PH_DECLINED);
+        } else {
+            offer(d, 1);
+        }
+        return;
+    }
+    if (take_over(d, intent)) {
+        return;
+    }
+    if (is_question(intent)) {
+        answer_question(d, intent, 1);
+        ask_pending(d, 0);
+        return;
+    }
+    reprompt(d, 0);
+}
+
+static void on_anything_else(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
+{
+    ctn_dialog_state_t *st = d->st;
+
+    if (yn == CTN_INTENT_NO || intent == CTN_INTENT_GOODBYE) {
+        end_call(d);
+        return;
+    }
+    if (yn == CTN_INTENT_YES && (intent == CTN_INTENT_YES || intent == CTN_INTENT_UNKNOWN)) {
+        if (st->goal == CTN_GOAL_BOOK) {
+            start_booking(d);
+        } else if (st->goal == CTN_GOAL_MESSAGE) {
+            say(d, CTN_PH_MESSAGE_START);
+            advance(d);
+        } else {
+            st->stage = CTN_STAGE_OPEN;
+            say(d, CTN_PH_WHAT_ELSE);
+        }
+        return;
+    }
+    st->goal = CTN_GOAL_NONE;
+    st->stage = CTN_STAGE_OPEN;
+    open_request(d, intent);
+}
+
+/* --------------------------------------------------------------- hints --- */
+
+/* The business's service names, then the words likely in the answer. */
+static const char *hints_for(dlg_t *d)
+{
+    const ctn_dialog_state_t *st = d->st;
+    json_object *services = d->ctx->services;
+    const char *what = "open", *out = NULL;
+
+    if (st->stage == CTN_STAGE_OFFER || st->stage == CTN_STAGE_ANYTHING_ELSE) {
+        what = "yes_no";
+    } else if (st->expecting == CTN_EXPECT_PHONE) {
+        what = "phone";
+    } else if (st->expecting == CTN_EXPECT_ADDRESS) {
+        what = "address";
+    } else if (st->expecting == CTN_EXPECT_TIME) {
+        what = "time";
+    }
+    for (size_t i = 0;
+         json_object_is_type(services, json_type_array) && i < json_object_array_length(services);
+         i++) {
+        json_object *name = NULL;
+        if (json_object_object_get_ex(json_object_array_get_idx(services, i), "name", &name)) {
+            out = out ? apr_pstrcat(d->pool, out, ",", json_object_get_string(name), NULL)
+                      : json_object_get_string(name);
+        }
+    }
+    return out ? apr_pstrcat(d->pool, out, ",", ctn_dialog_phrase_hints(what, lang_of(d)), NULL)
+               : ctn_dialog_phrase_hints(what, lang_of(d));
+}
+
+/* --------------------------------------------------------------- turns --- */
+
+static void begin(dlg_t *d, ctn_dialog_reply_t *r, apr_pool_t *pool, ctn_dialog_state_t *st,
+                  const ctn_dialog_context_t *ctx)
+{
+    ctn_personality_t *pers = NULL;
+
+    memset(d, 0, sizeof(*d));
+    memset(r, 0, sizeof(*r));
+    d->r = r, d->pool = pool, d->st = st, d->ctx = ctx;
+    /* A malformed personality falls back to its defaults; warning about it
+     * is for whoever loads the business, not for every turn. */
+    (void)ctn_personality_parse(&pers, pool, ctx->personality, ctx->business_name, NULL);
+    d->pers = pers;
+    r->lines = apr_array_make(pool, 4, sizeof(const char *));
+    r->action = CTN_DIALOG_GATHER;
+    r->intent = "none";
+}
+
+static void end(dlg_t *d)
+{
+    ctn_dialog_reply_t *r = d->r;
+
+    if (!d->reprompted) {
+        d->st->reprompts = 0;
+    }
+    r->lang = lang_of(d);
+    r->voice = ctn_personality_voice(d->pers, r->lang);
+    r->expecting = r->action == CTN_DIALOG_GATHER ? d->st->expecting : CTN_EXPECT_NONE;
+    r->hints = r->action == CTN_DIALOG_GATHER ? hints_for(d) : NULL;
+    d->st->last_intent = r->intent;
 }
 
 apr_status_t ctn_dialog_start(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
                               const ctn_dialog_context_t *ctx)
 {
-    begin(reply, pool, st, ctx);
-    say(reply, ctn_personality_greeting(pool, ctx->personality, ctx->business_name,
-                                        st->lang.current, ctx->after_hours));
+    dlg_t d;
+
+    if (reply == NULL || pool == NULL || st == NULL || ctx == NULL || ctx->tools == NULL) {
+        return APR_EINVAL;
+    }
+    begin(&d, reply, pool, st, ctx);
+    if (!ctn_personality_speaks(d.pers, st->lang.current)) {
+        ctn_language_state_init(&st->lang, d.pers->default_lang);
+    }
+    say_text(&d, ctn_personality_greeting(d.pers, pool, st->lang.current));
+    if (ctx->after_hours) {
+        say(&d, CTN_PH_AFTER_HOURS);
+    }
     st->stage = CTN_STAGE_OPEN;
+    st->expecting = CTN_EXPECT_NONE;
     reply->intent = "greeting";
+    end(&d);
     return APR_SUCCESS;
 }
 
-apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *r, apr_pool_t *pool, ctn_dialog_state_t *st,
+/* Slot extraction, minding what was asked: a bare answer counts for the
+ * slot Cortana asked for, unless it is plainly something else — a question,
+ * a request, a yes or a no — which must not become a name or a problem. */
+static void extract(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
+{
+    ctn_expect_e expecting = d->st->expecting;
+
+    if (d->st->stage != CTN_STAGE_COLLECT) {
+        expecting = CTN_EXPECT_NONE;
+    } else if (expecting != CTN_EXPECT_MESSAGE &&
+               (is_question(intent) || intent == CTN_INTENT_HUMAN || intent == CTN_INTENT_SPAM ||
+                intent == CTN_INTENT_GOODBYE || intent == CTN_INTENT_MESSAGE ||
+                yn != CTN_INTENT_UNKNOWN)) {
+        expecting = CTN_EXPECT_NONE;
+    } else if (expecting == CTN_EXPECT_NAME &&
+               ctn_text_words(d->pool, ctn_text_normalize(d->pool, d->text))->nelts >
+                   NAME_MAX_WORDS) {
+        expecting = CTN_EXPECT_NONE; /* a sentence: only "my name is …" counts */
+    }
+    ctn_slots_extract(&d->st->slots, d->pool, d->text, expecting);
+}
+
+apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
                              const ctn_dialog_context_t *ctx, const char *utterance)
 {
     ctn_emergency_match_t match;
     ctn_intent_e intent, yn;
-    int silent = utterance == NULL || *ctn_text_normalize(pool, utterance) == '\0';
+    ctn_time_pref_t when_before;
+    int when_given_before, new_time;
+    dlg_t d;
 
+    if (reply == NULL || pool == NULL || st == NULL || ctx == NULL || ctx->tools == NULL) {
+        return APR_EINVAL;
+    }
+    begin(&d, reply, pool, st, ctx);
     st->turns++;
-    if (!silent) {
+    if (utterance && *ctn_text_normalize(pool, utterance) != '\0') {
+        ctn_language_state_t was = st->lang;
+        d.text = utterance;
         int switched = ctn_language_observe(&st->lang, pool, utterance);
-        begin(r, pool, st, ctx);
-        r->language_switched = switched;
-    } else {
-        begin(r, pool, st, ctx);
+        if (!switched && st->turns == 1) {
+            /* The greeting's language was only the business's default: the
+             * caller's first words decide on less evidence than a switch
+             * in the middle of a call needs. */
+            int evidence = 0;
+            ctn_lang_e first = ctn_language_detect(pool, utterance, &evidence);
+            if (first != st->lang.current && evidence >= FIRST_TURN_EVIDENCE) {
+                ctn_language_state_init(&st->lang, first);
+                switched = 1;
+            }
+        }
+        if (switched) {
+            if (ctn_personality_speaks(d.pers, st->lang.current)) {
+                reply->language_switched = 1;
+            } else {
+                st->lang = was; /* the business does not take calls in it */
+                st->lang.pending = 0;
+            }
+        }
     }
     if (st->stage == CTN_STAGE_DONE) {
-        end_call(r, pool, st, ctx);
-        return APR_SUCCESS;
+        end_call(&d);
+        goto leave;
     }
-    if (silent) {
-        if (++st->reprompts > MAX_REPROMPTS) {
-            take_voicemail(r, st);
-            return APR_SUCCESS;
+    if (d.text == NULL) {
+        reply->intent = "silence";
+        reprompt(&d, 1);
+        goto leave;
+    }
+    /* Emergencies first, whatever was asked. */
+    memset(&match, 0, sizeof(match));
+    if (ctn_emergency_detect(pool, utterance, ctx->emergency_rules, ctx->freezing, &match)) {
+        reply->emergency = 1;
+        if (!st->emergency) {
+            reply->intent = "emergency";
+            ctn_slots_extract(&st->slots, pool, utterance, CTN_EXPECT_NONE);
+            emergency(&d, match.category);
+            goto leave;
         }
-        r->intent = "silence";
-        say(r, L(st, "Are you still there? How can I help you?",
-                 "¿Sigue ahí? ¿En qué le puedo ayudar?"));
-        return APR_SUCCESS;
-    }
-    ctn_slots_extract(&st->slots, pool, utterance, st->expecting);
-    if (ctn_emergency_detect(pool, utterance, ctx->emergency_rules, ctx->freezing, &match) &&
-        !st->emergency) {
-        st->reprompts = 0;
-        r->intent = "emergency";
-        st->last_intent = "emergency";
-        handle_emergency(r, pool, st, ctx, match.category);
-        return APR_SUCCESS;
     }
     intent = ctn_intent_classify(pool, utterance);
     yn = ctn_intent_yes_no(pool, utterance);
-    r->intent = ctn_intent_name(intent);
-    st->last_intent = r->intent;
+    reply->intent = ctn_intent_name(intent);
+    when_before = st->slots.when;
+    when_given_before = st->slots.when_given;
+    if (st->stage == CTN_STAGE_OFFER) {
+        /* Only a preference said now counts, not the one being offered. */
+        reset_when(&st->slots);
+    }
+    extract(&d, intent, yn);
+    new_time = st->stage == CTN_STAGE_OFFER && st->slots.when_given;
+    if (st->stage == CTN_STAGE_OFFER && !new_time) {
+        st->slots.when = when_before;
+        st->slots.when_given = when_given_before;
+    }
     switch (st->stage) {
     case CTN_STAGE_OFFER:
-        st->reprompts = 0;
-        if (yn == CTN_INTENT_YES) {
-            r->intent = "yes";
-            confirm_booking(r, pool, st, ctx);
-        } else if (yn == CTN_INTENT_NO) {
-            r->intent = "no";
-            if (++st->offers_declined >= OFFERS_BEFORE_MESSAGE) {
-                st->goal = CTN_GOAL_MESSAGE;
-                say(r, L(st, "Let me take a message so the office can find a time with you.",
-                         "Le tomo un mensaje para que la oficina busque un horario con usted."));
-                ask_next_slot(r, pool, st, ctx);
-            } else {
-                offer_slot(r, pool, st, ctx, 1);
-            }
-        } else {
-            say(r, L(st, "Sorry, does that time work for you? Please say yes or no.",
-                     "Perdón, ¿le funciona ese horario? Diga sí o no, por favor."));
-        }
-        return APR_SUCCESS;
+        on_offer(&d, intent, yn, new_time);
+        break;
     case CTN_STAGE_COLLECT:
-        st->reprompts = 0;
-        if (intent == CTN_INTENT_SPAM || intent == CTN_INTENT_HUMAN) {
-            open_request(r, pool, st, ctx, utterance, intent);
-            return APR_SUCCESS;
-        }
-        ask_next_slot(r, pool, st, ctx);
-        return APR_SUCCESS;
+        on_collect(&d, intent, yn);
+        break;
     case CTN_STAGE_ANYTHING_ELSE:
-        st->reprompts = 0;
-        if (yn == CTN_INTENT_NO || intent == CTN_INTENT_GOODBYE) {
-            end_call(r, pool, st, ctx);
-            return APR_SUCCESS;
-        }
-        if (yn == CTN_INTENT_YES && (intent == CTN_INTENT_YES || intent == CTN_INTENT_UNKNOWN)) {
-            if (st->goal != CTN_GOAL_NONE) {
-                ask_next_slot(r, pool, st, ctx);
-            } else {
-                say(r, L(st, "Sure, what can I do for you?", "Claro, ¿qué necesita?"));
-                st->stage = CTN_STAGE_OPEN;
-            }
-            return APR_SUCCESS;
-        }
-        st->goal = CTN_GOAL_NONE;
-        st->stage = CTN_STAGE_OPEN;
-        open_request(r, pool, st, ctx, utterance, intent);
-        return APR_SUCCESS;
+        on_anything_else(&d, intent, yn);
+        break;
     case CTN_STAGE_OPEN:
     default:
-        open_request(r, pool, st, ctx, utterance, intent);
-        if (intent != CTN_INTENT_UNKNOWN) {
-            st->reprompts = 0;
-        }
-        return APR_SUCCESS;
+        open_request(&d, intent);
+        break;
     }
+leave:
+    end(&d);
+    return APR_SUCCESS;
 }
+
+/* ------------------------------------------------------------- outcome --- */
 
 const char *ctn_dialog_disposition(const ctn_dialog_state_t *st)
 {
@@ -617,10 +1043,17 @@ const char *ctn_dialog_disposition(const ctn_dialog_state_t *st)
     return "abandoned";
 }
 
+const char *ctn_dialog_finish(ctn_dialog_state_t *st)
+{
+    st->stage = CTN_STAGE_DONE;
+    st->expecting = CTN_EXPECT_NONE;
+    return ctn_dialog_disposition(st);
+}
+
 const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st)
 {
     const ctn_slots_t *s = &st->slots;
-    apr_array_header_t *parts = apr_array_make(pool, 6, sizeof(const char *));
+    apr_array_header_t *parts = apr_array_make(pool, 8, sizeof(const char *));
 
     APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(
         pool, "%s call (%s).", ctn_language_code(st->lang.current), ctn_dialog_disposition(st));
@@ -632,11 +1065,18 @@ const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st)
     if (s->name) {
         APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(pool, "Caller: %s.", s->name);
     }
+    if (s->callback_number) {
+        APR_ARRAY_PUSH(parts, const char *) =
+            apr_psprintf(pool, "Callback: %s.", s->callback_number);
+    }
     if (s->problem) {
         APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(pool, "Problem: %s.", s->problem);
     }
     if (s->address) {
         APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(pool, "Address: %s.", s->address);
+    }
+    if (st->appointment_id) {
+        APR_ARRAY_PUSH(parts, const char *) = "Appointment booked.";
     }
     if (s->message) {
         APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(pool, "Message: %s", s->message);
@@ -681,118 +1121,4 @@ const char *ctn_dialog_sentiment(apr_pool_t *pool, const char *caller_text)
         score += negated ? -sign : sign;
     }
     return score > 0 ? "positive" : score < 0 ? "negative" : "neutral";
-}
-
-/* ---------------------------------------------------------- state JSON --- */
-
-static void put_str(json_object *o, const char *key, const char *value)
-{
-    if (value) {
-        json_object_object_add(o, key, json_object_new_string(value));
-    }
-}
-
-static void put_int(json_object *o, const char *key, long long value)
-{
-    json_object_object_add(o, key, json_object_new_int64(value));
-}
-
-json_object *ctn_dialog_state_to_json(const ctn_dialog_state_t *st)
-{
-    json_object *o = json_object_new_object(), *s = json_object_new_object();
-
-    put_str(o, "lang", ctn_language_code(st->lang.current));
-    put_int(o, "lang_pending", st->lang.pending);
-    put_int(o, "stage", st->stage);
-    put_int(o, "goal", st->goal);
-    put_int(o, "expecting", st->expecting);
-    put_int(o, "reprompts", st->reprompts);
-    put_int(o, "turns", st->turns);
-    put_int(o, "emergency", st->emergency);
-    put_str(o, "emergency_category", st->emergency_category);
-    put_int(o, "dispatched", st->dispatched);
-    put_int(o, "offered_start", st->offered.start);
-    put_int(o, "offered_end", st->offered.end);
-    put_int(o, "offers_declined", st->offers_declined);
-    put_str(o, "appointment_id", st->appointment_id);
-    put_int(o, "message_taken", st->message_taken);
-    put_int(o, "question_answered", st->question_answered);
-    put_int(o, "transferred", st->transferred);
-    put_int(o, "spam", st->spam);
-    put_str(o, "last_intent", st->last_intent);
-    put_str(s, "name", st->slots.name);
-    put_str(s, "callback_number", st->slots.callback_number);
-    put_str(s, "address", st->slots.address);
-    put_str(s, "zip", st->slots.zip);
-    put_str(s, "problem", st->slots.problem);
-    put_str(s, "message", st->slots.message);
-    put_int(s, "asap", st->slots.when.asap);
-    put_int(s, "day_offset", st->slots.when.day_offset);
-    put_int(s, "weekday", st->slots.when.weekday);
-    put_int(s, "part", st->slots.when.part);
-    put_int(s, "when_given", st->slots.when_given);
-    json_object_object_add(o, "slots", s);
-    return o;
-}
-
-static const char *get_str(apr_pool_t *pool, json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-               ? apr_pstrdup(pool, json_object_get_string(v))
-               : NULL;
-}
-
-static long long get_int(json_object *o, const char *key, long long dflt)
-{
-    json_object *v = NULL;
-    return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int)
-               ? json_object_get_int64(v)
-               : dflt;
-}
-
-apr_status_t ctn_dialog_state_from_json(ctn_dialog_state_t *st, apr_pool_t *pool, json_object *o)
-{
-    json_object *s = NULL;
-
-    if (o == NULL || !json_object_is_type(o, json_type_object)) {
-        return APR_EINVAL;
-    }
-    ctn_dialog_state_init(st, ctn_language_from_code(get_str(pool, o, "lang")));
-    st->lang.pending = (int)get_int(o, "lang_pending", 0);
-    st->stage = (ctn_stage_e)get_int(o, "stage", CTN_STAGE_OPEN);
-    st->goal = (ctn_goal_e)get_int(o, "goal", CTN_GOAL_NONE);
-    st->expecting = (ctn_expect_e)get_int(o, "expecting", CTN_EXPECT_NONE);
-    st->reprompts = (int)get_int(o, "reprompts", 0);
-    st->turns = (int)get_int(o, "turns", 0);
-    st->emergency = (int)get_int(o, "emergency", 0);
-    st->emergency_category = get_str(pool, o, "emergency_category");
-    st->dispatched = (int)get_int(o, "dispatched", 0);
-    st->offered.start = (apr_time_t)get_int(o, "offered_start", 0);
-    st->offered.end = (apr_time_t)get_int(o, "offered_end", 0);
-    st->offers_declined = (int)get_int(o, "offers_declined", 0);
-    st->appointment_id = get_str(pool, o, "appointment_id");
-    st->message_taken = (int)get_int(o, "message_taken", 0);
-    st->question_answered = (int)get_int(o, "question_answered", 0);
-    st->transferred = (int)get_int(o, "transferred", 0);
-    st->spam = (int)get_int(o, "spam", 0);
-    st->last_intent = get_str(pool, o, "last_intent");
-    if (json_object_object_get_ex(o, "slots", &s)) {
-        st->slots.name = get_str(pool, s, "name");
-        st->slots.callback_number = get_str(pool, s, "callback_number");
-        st->slots.address = get_str(pool, s, "address");
-        st->slots.zip = get_str(pool, s, "zip");
-        st->slots.problem = get_str(pool, s, "problem");
-        st->slots.message = get_str(pool, s, "message");
-        st->slots.when.asap = (int)get_int(s, "asap", 0);
-        st->slots.when.day_offset = (int)get_int(s, "day_offset", -1);
-        st->slots.when.weekday = (int)get_int(s, "weekday", -1);
-        st->slots.when.part = (ctn_daypart_e)get_int(s, "part", 0);
-        st->slots.when_given = (int)get_int(s, "when_given", 0);
-    }
-    if (st->stage > CTN_STAGE_DONE || st->goal > CTN_GOAL_MESSAGE ||
-        st->expecting > CTN_EXPECT_MESSAGE) {
-        return APR_EINVAL;
-    }
-    return APR_SUCCESS;
 }
