@@ -164,11 +164,13 @@ ctn_intent_e ctn_intent_classify(apr_pool_t *pool, const char *text)
     if (any(words, message)) {
         return CTN_INTENT_MESSAGE;
     }
-    if (any(words, book)) {
-        return CTN_INTENT_BOOK;
-    }
+    /* An explicit price question is answered first; the engine then offers
+     * to book ("how much to install a water heater?"). */
     if (any(words, price)) {
         return CTN_INTENT_PRICE;
+    }
+    if (any(words, book)) {
+        return CTN_INTENT_BOOK;
     }
     if (any(words, hours)) {
         return CTN_INTENT_HOURS;

@@ -4,9 +4,10 @@
  * in every engine. Yes/no are recognised only in short answers or at the
  * start of one ("yes please", "no gracias"), never as a word buried in a
  * sentence. When several intents are cued the first of spam, human,
- * message, book, price, hours, service area wins, then goodbye and yes/no
+ * message, price, book, hours, service area wins, then goodbye and yes/no
  * in short answers, then a general question: a caller who asks "how much to
- * fix a leak, can you come tomorrow" is booked. */
+ * install a water heater?" hears the price first and is then offered a
+ * booking. */
 #ifndef CTN_INTENT_H
 #define CTN_INTENT_H
 

@@ -85,10 +85,11 @@ static const char *after_cue(apr_pool_t *pool, const apr_array_header_t *words, 
 
 static int is_stopword(const char *w)
 {
-    static const char *const stop[] = {"calling", "having", "looking", "just", "not",      "a",
-                                       "the",     "here",   "trying",  "so",   "very",     "sorry",
-                                       "in",      "at",     "from",    "with", "llamando", "aqui",
-                                       "un",      "una",    "de",      "el",   "la",       NULL};
+    static const char *const stop[] = {"calling", "having", "looking", "just", "not", "a", "the",
+                                       "here", "trying", "so", "very", "sorry", "in", "at", "from",
+                                       "with", "llamando", "aqui", "un", "una", "de", "el", "la",
+                                       /* "¿habla español?" asks for a language */
+                                       "espanol", "ingles", "english", "spanish", NULL};
     for (int i = 0; stop[i]; i++) {
         if (strcmp(w, stop[i]) == 0) {
             return 1;

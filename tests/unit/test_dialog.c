@@ -301,7 +301,7 @@ static const script_t scripts[] = {
      0,
      NULL,
      {{"no, nothing is leaking, I just want a quote", NULL, GATHER}, END},
-     "abandoned",
+     "question_answered", /* the quote is answered (a price question) */
      0,
      0,
      0,

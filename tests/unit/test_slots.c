@@ -18,6 +18,7 @@ static const struct {
     {"el fregadero está tapado", CTN_INTENT_BOOK},
     {"how much do you charge for drain cleaning", CTN_INTENT_PRICE},
     {"¿cuánto cobran por una visita?", CTN_INTENT_PRICE},
+    {"how much for a water heater install", CTN_INTENT_PRICE},
     {"what are your hours", CTN_INTENT_HOURS},
     {"¿a qué hora abren el sábado?", CTN_INTENT_HOURS},
     {"do you service Evanston", CTN_INTENT_SERVICE_AREA},
@@ -93,6 +94,9 @@ START_TEST(extracts_names_addresses_and_problems)
                       CTN_EXPECT_NONE);
     ck_assert_ptr_null(s.name);
     ck_assert_ptr_nonnull(s.problem);
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "¿habla español?", CTN_EXPECT_NONE);
+    ck_assert_ptr_null(s.name); /* a question about the language, not a name */
     ctn_slots_init(&s);
     ctn_slots_extract(&s, unit_pool, "Juan Perez", CTN_EXPECT_NAME);
     ck_assert_str_eq(s.name, "Juan Perez");
