@@ -141,7 +141,11 @@ static const char *reply_twiml(turn_t *t, const ctn_dialog_reply_t *reply)
     int n = reply->lines->nelts;
 
     if (reply->action == CTN_DIALOG_GATHER) {
-        ctn_twiml_gather_begin(x, action_url(t, "/twilio/gather"), lang, hints_of(t));
+        /* The business's services, plus what the engine expects next. */
+        ctn_twiml_gather_begin(x, action_url(t, "/twilio/gather"), lang,
+                               reply->hints && *reply->hints
+                                   ? apr_pstrcat(t->pool, hints_of(t), ",", reply->hints, NULL)
+                                   : hints_of(t));
     }
     for (int i = 0; i < n; i++) {
         ctn_twiml_say(x, APR_ARRAY_IDX(reply->lines, i, const char *), reply->voice, lang);
