@@ -53,9 +53,12 @@ apr_status_t ctn_sms_record_inbound(PGconn *conn, apr_pool_t *pool, const char *
                                     const char *provider_sid, const char **id)
 {
     static const char sql[] =
+        /* A reply lands on the caller's latest call (a missed-call text-back,
+         * an ETA text), so the owner sees it with that call. */
         "INSERT INTO sms_messages (business_id, direction, to_number, from_number, body, status, "
-        "provider_sid, purpose) VALUES ($1, 'inbound', $2, $3, $4, 'received', $5, 'reply') "
-        "RETURNING id";
+        "provider_sid, purpose, call_log_id) VALUES ($1, 'inbound', $2, $3, $4, 'received', $5, "
+        "'reply', (SELECT id FROM call_logs WHERE business_id = $1 AND from_number = $3 "
+        "ORDER BY started_at DESC LIMIT 1)) RETURNING id";
     const char *params[5] = {business_id, to, from, body, provider_sid};
     PGresult *res;
     apr_status_t rv;

@@ -36,7 +36,8 @@ int ctn_sms_client_live(const ctn_sms_client_t *client);
 apr_status_t ctn_sms_enqueue(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *client,
                              const ctn_sms_t *sms, const char **id);
 
-/* Store an inbound message (Twilio's SMS webhook). */
+/* Store an inbound message (Twilio's SMS webhook), linked to the sender's
+ * latest call with the business when there is one. */
 apr_status_t ctn_sms_record_inbound(PGconn *conn, apr_pool_t *pool, const char *business_id,
                                     const char *from, const char *to, const char *body,
                                     const char *provider_sid, const char **id);

@@ -385,9 +385,16 @@ def test_silence_twice_then_voicemail(pg, web):
 def test_missed_call_gets_a_text_back(pg, web, fake_twilio):
     bid, number = make_business(pg)
     call(web, number, "<hangup>", caller="+13125550188")
-    assert last_call(pg, bid)["disposition"] == "abandoned"
+    c = last_call(pg, bid)
+    assert c["disposition"] == "abandoned"
     assert wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550188"
                              and "Sorry we missed you" in m["body"]])
+    # The caller's reply lands on the call log.
+    assert webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "5" * 32,
+                                        "From": "+13125550188", "To": number,
+                                        "Body": "Can someone come tomorrow?"}).status == 200
+    assert pg.query("SELECT body FROM sms_messages WHERE call_log_id = %s AND direction = "
+                    "'inbound'", (c["id"],)) == [("Can someone come tomorrow?",)]
 
 
 # ------------------------------------------------------------------- routing
