@@ -249,28 +249,6 @@ apr_status_t ctn_calls_save_turn(PGconn *conn, apr_pool_t *pool, const ctn_call_
     return rv;
 }
 
-apr_status_t ctn_calls_add_line(PGconn *conn, apr_pool_t *pool, const ctn_call_t *call,
-                                const char *speaker, const char *text, const char *language,
-                                int *seq)
-{
-    /* Turns of one call are serialised by Twilio (it waits for each answer),
-     * so numbering from max(seq) cannot race within a call. */
-    static const char sql[] =
-        "INSERT INTO transcript_lines (business_id, call_log_id, seq, speaker, text, language) "
-        "SELECT $1, $2, coalesce(max(seq), 0) + 1, $3, $4, $5 FROM transcript_lines "
-        "WHERE call_log_id = $2 RETURNING seq";
-    const char *params[5] = {call->business_id, call->id, speaker, text, language};
-    PGresult *res;
-    apr_status_t rv;
-
-    rv = ctn_calls_exec(&res, conn, pool, "adding a transcript line", PGRES_TUPLES_OK, sql, 5,
-                        params);
-    if (rv == APR_SUCCESS && seq) {
-        *seq = atoi(PQgetvalue(res, 0, 0));
-    }
-    return rv;
-}
-
 apr_status_t ctn_calls_finish(PGconn *conn, const ctn_call_t *call, const char *status,
                               int duration_s, const char *disposition, const char *summary,
                               const char *sentiment)

@@ -67,11 +67,6 @@ apr_status_t ctn_calls_save_turn(PGconn *conn, apr_pool_t *pool, const ctn_call_
                                  const char *disposition, const char *booked_appointment_id,
                                  const apr_array_header_t *lines, int *first_seq);
 
-/* Append one transcript line; `*seq` gets its number within the call. */
-apr_status_t ctn_calls_add_line(PGconn *conn, apr_pool_t *pool, const ctn_call_t *call,
-                                const char *speaker, const char *text, const char *language,
-                                int *seq);
-
 /* The call ended (Twilio's status callback): status, duration, the final
  * disposition (NULL: keep what the dialog set, else 'abandoned'), summary
  * and sentiment; the whole transcript is copied into call_logs.transcript. */

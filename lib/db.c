@@ -187,12 +187,6 @@ void *ctn_db_owner(ctn_db_t *db)
     return db->owner;
 }
 
-void ctn_db_pool_stats(ctn_db_pool_t *p, int *in_use, int *idle)
-{
-    *in_use = apr_reslist_acquired_count(p->list);
-    *idle = 0;
-}
-
 static apr_status_t finish_conn(void *conn)
 {
     PQfinish(conn);

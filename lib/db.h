@@ -42,9 +42,6 @@ const char *ctn_db_pool_error(ctn_db_pool_t *dbpool);
 void ctn_db_set_owner(ctn_db_t *db, void *owner);
 void *ctn_db_owner(ctn_db_t *db);
 
-/* Connections checked out and idle. */
-void ctn_db_pool_stats(ctn_db_pool_t *dbpool, int *in_use, int *idle);
-
 /* Open a single connection outside any pool (tools). `*why` on failure. */
 apr_status_t ctn_db_connect(PGconn **conn, apr_pool_t *pool, const char *conninfo,
                             const char **why);
