@@ -196,9 +196,13 @@ static const char *check_conninfo(apr_pool_t *p, const directive_t *d, const cha
     const char *err = NULL;
 
     if (opts == NULL) {
-        /* libpq's message names the bad keyword; it never echoes a password. */
-        err = apr_psprintf(p, "%s: not a valid PostgreSQL connection string: %s", d->name,
-                           errmsg ? apr_collapse_spaces(apr_pstrdup(p, errmsg), errmsg) : "?");
+        /* libpq's message names the bad keyword; it never echoes a password.
+         * It ends with a newline, which would break httpd's one-line error. */
+        char *msg = apr_pstrdup(p, errmsg ? errmsg : "?");
+        for (char *c = msg; *c; c++) {
+            *c = *c == '\n' ? ' ' : *c;
+        }
+        err = apr_psprintf(p, "%s: not a valid PostgreSQL connection string: %s", d->name, msg);
         if (errmsg) {
             PQfreemem(errmsg);
         }

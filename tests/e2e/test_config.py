@@ -36,7 +36,8 @@ BAD_VALUES = [
     ("CortanaTwilioAccountSID AC123", "not a Twilio account SID"),
     ("CortanaSignup maybe", "must be On or Off"),
     ("CortanaMetricsAllow 10.0.0.0/99", "not an IP address or CIDR block"),
-    ("CortanaDatabase \"host=localhost nonsense_option=1\"", "not a valid PostgreSQL"),
+    ("CortanaDatabase \"host=localhost nonsense_option=1\"",
+     "not a valid PostgreSQL connection string: invalid connection option \"nonsense_option\""),
 ]
 
 
