@@ -53,13 +53,9 @@ apr_status_t ctn_business_id_by_number(const char **business_id, PGconn *conn, a
 apr_status_t ctn_business_load(ctn_business_t **business, PGconn *conn, apr_pool_t *pool,
                                const char *business_id)
 {
-    static const char sql[] =
-        "SELECT id, name, phone_number, timezone, address, owner_phone, plan, "
-        "subscription_status, hours, holidays, services, pricing, service_area, "
-        "ai_personality, settings FROM businesses WHERE id = $1";
+    static const char sql[] = "SELECT " CTN_BUSINESS_COLUMNS " FROM businesses b WHERE b.id = $1";
     const char *params[1] = {business_id};
     PGresult *res = NULL;
-    ctn_business_t *b;
     apr_status_t rv;
 
     if ((rv = ctn_calls_exec(&res, conn, pool, "loading the business", PGRES_TUPLES_OK, sql, 1,
@@ -69,24 +65,30 @@ apr_status_t ctn_business_load(ctn_business_t **business, PGconn *conn, apr_pool
     if (PQntuples(res) != 1) {
         return APR_ENOENT;
     }
-    b = apr_pcalloc(pool, sizeof(*b));
-    b->id = copy_value(pool, res, 0);
-    b->name = copy_value(pool, res, 1);
-    b->phone_number = copy_value(pool, res, 2);
-    b->timezone = copy_value(pool, res, 3);
-    b->address = copy_value(pool, res, 4);
-    b->owner_phone = copy_value(pool, res, 5);
-    b->plan = copy_value(pool, res, 6);
-    b->subscription_status = copy_value(pool, res, 7);
-    b->hours = json_value(pool, res, 8, json_type_object);
-    b->holidays = json_value(pool, res, 9, json_type_array);
-    b->services = json_value(pool, res, 10, json_type_array);
-    b->pricing = json_value(pool, res, 11, json_type_object);
-    b->service_area = json_value(pool, res, 12, json_type_object);
-    b->personality = json_value(pool, res, 13, json_type_object);
-    b->settings = json_value(pool, res, 14, json_type_object);
-    *business = b;
+    *business = ctn_business_from_row(pool, res, 0);
     return APR_SUCCESS;
+}
+
+ctn_business_t *ctn_business_from_row(apr_pool_t *pool, const PGresult *res, int base)
+{
+    ctn_business_t *b = apr_pcalloc(pool, sizeof(*b));
+
+    b->id = copy_value(pool, res, base + 0);
+    b->name = copy_value(pool, res, base + 1);
+    b->phone_number = copy_value(pool, res, base + 2);
+    b->timezone = copy_value(pool, res, base + 3);
+    b->address = copy_value(pool, res, base + 4);
+    b->owner_phone = copy_value(pool, res, base + 5);
+    b->plan = copy_value(pool, res, base + 6);
+    b->subscription_status = copy_value(pool, res, base + 7);
+    b->hours = json_value(pool, res, base + 8, json_type_object);
+    b->holidays = json_value(pool, res, base + 9, json_type_array);
+    b->services = json_value(pool, res, base + 10, json_type_array);
+    b->pricing = json_value(pool, res, base + 11, json_type_object);
+    b->service_area = json_value(pool, res, base + 12, json_type_object);
+    b->personality = json_value(pool, res, base + 13, json_type_object);
+    b->settings = json_value(pool, res, base + 14, json_type_object);
+    return b;
 }
 
 json_object *ctn_business_setting(const ctn_business_t *b, const char *key)

@@ -36,6 +36,17 @@ typedef struct ctn_business_t {
 apr_status_t ctn_business_id_by_number(const char **business_id, PGconn *conn, apr_pool_t *pool,
                                        const char *e164);
 
+/* The columns ctn_business_from_row reads, for a query on `businesses b`. */
+#define CTN_BUSINESS_COLUMNS                                                                       \
+    "b.id, b.name, b.phone_number, b.timezone, b.address, b.owner_phone, b.plan, "                 \
+    "b.subscription_status, b.hours, b.holidays, b.services, b.pricing, b.service_area, "          \
+    "b.ai_personality, b.settings"
+#define CTN_BUSINESS_NCOLUMNS 15
+
+/* The business in row 0 of `res`, its columns starting at `base`
+ * (CTN_BUSINESS_COLUMNS); JSON columns parsed, everything in `pool`. */
+ctn_business_t *ctn_business_from_row(apr_pool_t *pool, const PGresult *res, int base);
+
 /* Load the business; the connection's tenant must be `business_id` (RLS).
  * APR_ENOENT when not visible. */
 apr_status_t ctn_business_load(ctn_business_t **business, PGconn *conn, apr_pool_t *pool,

@@ -242,7 +242,7 @@ static void flush(turn_t *t, json_object *state, const ctn_dialog_state_t *st)
 
 /* Connect, find the business by the dialled number (which also makes it
  * the connection's tenant), and load it. */
-static int open_business(turn_t *t)
+static int open_business(turn_t *t, int with_call)
 {
     const char *business_id = NULL;
     apr_status_t rv;
@@ -254,8 +254,14 @@ static int open_business(turn_t *t)
     if (rv == APR_ENOENT) {
         return 404;
     }
-    if (rv != APR_SUCCESS ||
-        ctn_business_load(&t->business, t->conn, t->pool, business_id) != APR_SUCCESS) {
+    if (rv != APR_SUCCESS) {
+        return 503;
+    }
+    /* A turn of a call needs the business and the call: one round trip. */
+    rv = with_call ? ctn_calls_get_with_business(&t->call, &t->business, t->conn, t->pool,
+                                                 business_id, t->call_sid)
+                   : ctn_business_load(&t->business, t->conn, t->pool, business_id);
+    if (rv != APR_SUCCESS) {
         return 503;
     }
     t->sms.api_base = t->env->twilio_api_base;
@@ -331,7 +337,7 @@ static int on_voice(turn_t *t, const char **twiml)
     if ((status = require_call(t, 1)) != 0) {
         return status;
     }
-    if ((status = open_business(t)) == 404) {
+    if ((status = open_business(t, 0)) == 404) {
         ctn_log_warning(t->call_sid, "call to %s, which no business has", t->to);
         x = ctn_twiml_create(t->pool);
         ctn_twiml_say(x, "Sorry, this number is not in service. Goodbye.", "Polly.Joanna-Neural",
@@ -430,10 +436,10 @@ static int load_call(turn_t *t)
 {
     int status;
 
-    if ((status = open_business(t)) != 0) {
+    if ((status = open_business(t, 1)) != 0) {
         return status;
     }
-    if (ctn_calls_get(&t->call, t->conn, t->pool, t->call_sid) != APR_SUCCESS) {
+    if (t->call == NULL) {
         return 404;
     }
     build_context(t);
@@ -670,7 +676,7 @@ static int on_sms(turn_t *t, const char **twiml)
         return bad_request(t, "missing From, To or Body");
     }
     t->call_sid = sid;
-    if ((status = open_business(t)) != 0) {
+    if ((status = open_business(t, 0)) != 0) {
         *t->why = status == 404 ? "no business has this number" : "database unavailable";
         return status == 404 ? 400 : 503;
     }

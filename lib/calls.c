@@ -1,6 +1,7 @@
 /* calls.c: call logs, transcript lines and dialog state (see calls.h). */
 #include "calls.h"
 
+#include "business.h"
 #include "json.h"
 #include "log.h"
 
@@ -8,7 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The columns call_from_row reads, for a query on `call_logs c`. */
 #define CALL_COLUMNS                                                                               \
+    "c.id, c.business_id, c.call_sid, c.from_number, c.to_number, c.status, c.language, "          \
+    "c.engine, c.route, c.disposition, c.emergency, c.is_test, "                                   \
+    "extract(epoch from c.started_at)::float8, c.dialog_state"
+
+/* RETURNING cannot use the alias: the same columns, unqualified. */
+#define CALL_COLUMNS_BARE                                                                          \
     "id, business_id, call_sid, from_number, to_number, status, language, engine, route, "         \
     "disposition, emergency, is_test, extract(epoch from started_at)::float8, dialog_state"
 
@@ -94,25 +102,31 @@ static const char *col(apr_pool_t *pool, const PGresult *res, int c)
     return PQgetisnull(res, 0, c) ? NULL : apr_pstrdup(pool, PQgetvalue(res, 0, c));
 }
 
-static ctn_call_t *call_from_row(apr_pool_t *pool, const PGresult *res)
+static int flag(const PGresult *res, int c)
+{
+    return !PQgetisnull(res, 0, c) && PQgetvalue(res, 0, c)[0] == 't';
+}
+
+/* The call in row 0 of `res`, its CALL_COLUMNS starting at column `b`. */
+static ctn_call_t *call_from_row(apr_pool_t *pool, const PGresult *res, int b)
 {
     ctn_call_t *call = apr_pcalloc(pool, sizeof(*call));
     const char *state;
 
-    call->id = col(pool, res, 0);
-    call->business_id = col(pool, res, 1);
-    call->call_sid = col(pool, res, 2);
-    call->from_number = col(pool, res, 3);
-    call->to_number = col(pool, res, 4);
-    call->status = col(pool, res, 5);
-    call->language = col(pool, res, 6);
-    call->engine = col(pool, res, 7);
-    call->route = col(pool, res, 8);
-    call->disposition = col(pool, res, 9);
-    call->emergency = !PQgetisnull(res, 0, 10) && PQgetvalue(res, 0, 10)[0] == 't';
-    call->is_test = !PQgetisnull(res, 0, 11) && PQgetvalue(res, 0, 11)[0] == 't';
-    call->started_at = (apr_time_t)(atof(PQgetvalue(res, 0, 12)) * APR_USEC_PER_SEC);
-    state = PQgetisnull(res, 0, 13) ? NULL : PQgetvalue(res, 0, 13);
+    call->id = col(pool, res, b + 0);
+    call->business_id = col(pool, res, b + 1);
+    call->call_sid = col(pool, res, b + 2);
+    call->from_number = col(pool, res, b + 3);
+    call->to_number = col(pool, res, b + 4);
+    call->status = col(pool, res, b + 5);
+    call->language = col(pool, res, b + 6);
+    call->engine = col(pool, res, b + 7);
+    call->route = col(pool, res, b + 8);
+    call->disposition = col(pool, res, b + 9);
+    call->emergency = flag(res, b + 10);
+    call->is_test = flag(res, b + 11);
+    call->started_at = (apr_time_t)(atof(PQgetvalue(res, 0, b + 12)) * APR_USEC_PER_SEC);
+    state = PQgetisnull(res, 0, b + 13) ? NULL : PQgetvalue(res, 0, b + 13);
     if (state != NULL) {
         const char *why = NULL;
         call->dialog_state = ctn_json_parse(pool, state, strlen(state), &why);
@@ -129,7 +143,7 @@ apr_status_t ctn_calls_open(ctn_call_t **call, PGconn *conn, apr_pool_t *pool,
         "INSERT INTO call_logs (business_id, call_sid, from_number, to_number, status, language, "
         "engine, route, is_test, started_at) VALUES ($1, $2, $3, $4, 'in-progress', $5, $6, $7, "
         "$8::boolean, now()) ON CONFLICT (call_sid) DO UPDATE SET call_sid = EXCLUDED.call_sid "
-        "RETURNING " CALL_COLUMNS ", (xmax = 0)";
+        "RETURNING " CALL_COLUMNS_BARE ", (xmax = 0)";
     const char *params[8] = {
         in->business_id, in->call_sid, in->from_number, in->to_number,
         in->language,    in->engine,   in->route,       in->is_test ? "true" : "false"};
@@ -140,14 +154,14 @@ apr_status_t ctn_calls_open(ctn_call_t **call, PGconn *conn, apr_pool_t *pool,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    *call = call_from_row(pool, res);
+    *call = call_from_row(pool, res, 0);
     (*call)->created = PQgetvalue(res, 0, 14)[0] == 't';
     return APR_SUCCESS;
 }
 
 apr_status_t ctn_calls_get(ctn_call_t **call, PGconn *conn, apr_pool_t *pool, const char *call_sid)
 {
-    static const char sql[] = "SELECT " CALL_COLUMNS " FROM call_logs WHERE call_sid = $1";
+    static const char sql[] = "SELECT " CALL_COLUMNS " FROM call_logs c WHERE c.call_sid = $1";
     const char *params[1] = {call_sid};
     PGresult *res;
     apr_status_t rv;
@@ -159,7 +173,33 @@ apr_status_t ctn_calls_get(ctn_call_t **call, PGconn *conn, apr_pool_t *pool, co
     if (PQntuples(res) != 1) {
         return APR_ENOENT;
     }
-    *call = call_from_row(pool, res);
+    *call = call_from_row(pool, res, 0);
+    return APR_SUCCESS;
+}
+
+apr_status_t ctn_calls_get_with_business(ctn_call_t **call, ctn_business_t **business, PGconn *conn,
+                                         apr_pool_t *pool, const char *business_id,
+                                         const char *call_sid)
+{
+    static const char sql[] = "SELECT " CTN_BUSINESS_COLUMNS ", " CALL_COLUMNS
+                              " FROM businesses b LEFT JOIN call_logs c ON c.business_id = b.id "
+                              "AND c.call_sid = $2 WHERE b.id = $1";
+    const char *params[2] = {business_id, call_sid};
+    PGresult *res;
+    apr_status_t rv;
+
+    rv = ctn_calls_exec(&res, conn, pool, "loading the business and the call", PGRES_TUPLES_OK, sql,
+                        2, params);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (PQntuples(res) != 1) {
+        return APR_ENOENT;
+    }
+    *business = ctn_business_from_row(pool, res, 0);
+    *call = PQgetisnull(res, 0, CTN_BUSINESS_NCOLUMNS)
+                ? NULL
+                : call_from_row(pool, res, CTN_BUSINESS_NCOLUMNS);
     return APR_SUCCESS;
 }
 

@@ -48,6 +48,15 @@ apr_status_t ctn_calls_open(ctn_call_t **call, PGconn *conn, apr_pool_t *pool,
  * when none. */
 apr_status_t ctn_calls_get(ctn_call_t **call, PGconn *conn, apr_pool_t *pool, const char *call_sid);
 
+struct ctn_business_t;
+
+/* The business `business_id` and its call `call_sid` in one round trip
+ * (`*call` NULL when the business has no such call). APR_ENOENT when the
+ * business is not visible to the connection's tenant. */
+apr_status_t ctn_calls_get_with_business(ctn_call_t **call, struct ctn_business_t **business,
+                                         PGconn *conn, apr_pool_t *pool, const char *business_id,
+                                         const char *call_sid);
+
 /* Store the dialog state and what it says about the call so far. */
 apr_status_t ctn_calls_save_state(PGconn *conn, const ctn_call_t *call, json_object *state,
                                   const char *language, int emergency, const char *disposition,
