@@ -1,4 +1,10 @@
-/* control.c: a blocking, bounded client of the worker's control socket. */
+/* control.c: a blocking, bounded client of the worker's control socket.
+ *
+ * One request per connection: connect (non-blocking, so the connect itself
+ * is bounded too), send the line, read until the first newline, close. Every
+ * wait is a poll() against one overall deadline, so a stuck or overloaded
+ * worker costs the caller (an httpd thread answering /healthz) at most
+ * `timeout`. The server side is media/media_control.c. */
 #include "control.h"
 
 #include <apr_strings.h>
@@ -45,6 +51,9 @@ apr_status_t ctn_control_call(const char **reply, apr_pool_t *pool, const char *
 
     if (strlen(socket_path) >= sizeof(addr.sun_path)) {
         return APR_ENAMETOOLONG;
+    }
+    if (strchr(request, '\n') != NULL) {
+        return APR_EINVAL; /* one line per request: it would read as two */
     }
     memset(&addr, 0, sizeof(addr));
     addr.sun_family = AF_UNIX;

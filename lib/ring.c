@@ -1,28 +1,50 @@
 /* ring.c: the shared-memory event ring (see ring.h).
  *
- * Segment layout (one contiguous block, no pointers inside: every process
- * maps it at its own address, so slots are found by index):
+ * Segment layout: one contiguous block with no pointers inside (every
+ * process maps it at its own address), so slots are found by index.
  *
- *   +------------------------------- header (64 bytes) -----------------+
- *   | magic | version | capacity | slot_size | head | writes | drops    |
- *   +-------------------------------------------------------------------+
- *   | slot 0: ctn_ring_event_t | slot 1 | ... | slot capacity-1         |
- *   +-------------------------------------------------------------------+
+ *   offset 0                                                    64
+ *   +--------+---------+----------+-----------+------+--------+-------+------+
+ *   | magic  | version | capacity | slot_size | head | writes | drops | (16) |
+ *   | u64    | u32     | u32      | u64       | u64  | u64    | u64   |      |
+ *   +--------+---------+----------+-----------+------+--------+-------+------+
+ *   | slot 0            | slot 1            | ...   | slot capacity-1        |
+ *   | ctn_ring_event_t  | (seq, at, business_id, call_sid, type, payload_len, |
+ *   |                   |  payload[CTN_RING_PAYLOAD_MAX + 1])                 |
+ *   +------------------------------------------------------------------------+
+ *   64 + capacity * slot_size  (= ctn_ring_bytes(capacity))
  *
- * Event with sequence number s lives in slot (s - 1) % capacity. head is the
- * last sequence written; events head-capacity+1 .. head are held. head is
- * stored with release semantics after the slot is complete, so a poller may
- * read it without the lock to decide whether to take the lock at all.
+ * The event with sequence number s (1, 2, …) lives in slot (s - 1) % capacity.
+ * head is the last sequence written; events max(1, head-capacity+1) .. head
+ * are held. Writers fill the slot and then store head with release order
+ * under the lock, so a poller may read head without the lock (acquire) to
+ * decide whether to take the lock at all; readers copy a slot under the
+ * lock, so they never see a slot half-written. writes and drops are only
+ * changed under the lock but stored atomically so stats need no lock.
  *
  * Why two lock implementations: httpd children share an apr_global_mutex,
  * but the worker is a separate program (fork+exec) and APR cannot reopen an
  * apr_global_mutex from an unrelated process. The module therefore creates
  * its mutex with the flock mechanism, whose lock file persists, and the
- * worker takes flock(2) on that same file: flock locks held through
- * separate open file descriptions exclude each other, which is exactly how
- * APR's flock mechanism excludes httpd's own children. (apr_file_lock would
- * use fcntl locks on Linux, which do not interact with flock.) */
+ * worker takes flock(2) on that same file (ctn_ring_flock_lock_create): flock
+ * locks held through separate open file descriptions exclude each other,
+ * which is exactly how APR's flock mechanism excludes httpd's own children.
+ * We call flock(2) ourselves rather than apr_file_lock, whose mechanism is
+ * picked when APR is built (fcntl on some builds; Debian's 1.7 happens to use
+ * flock): fcntl locks do not interact with flock locks, and the exclusion
+ * must not depend on that choice (test_ring.c checks it against APR's
+ * global mutex). flock does not exclude threads sharing one descriptor, so the
+ * worker's lock also holds an apr_thread_mutex. When a process dies holding
+ * the lock the kernel releases it; the slot it was writing keeps a seq that
+ * does not match and readers count it as missed.
+ *
+ * Why a file-backed mapping of our own (ctn_ring_shm_create/attach) rather
+ * than a named apr_shm: APR 1.7 on Linux makes named segments with
+ * shm_open(), root-owned, and apr_shm_perms_set() returns APR_ENOTIMPL for
+ * them, so a worker running as httpd's User could not attach. */
 #include "ring.h"
+
+#include "log.h"
 
 #include <apr_file_io.h>
 #include <apr_portable.h>
@@ -49,6 +71,9 @@ typedef struct ring_header_t {
     apr_uint64_t drops;
     apr_uint64_t reserved[2];
 } ring_header_t;
+
+/* The layout above is part of the segment's format (RING_VERSION). */
+_Static_assert(sizeof(ring_header_t) == 64, "ring header must stay 64 bytes");
 
 struct ctn_ring_t {
     ring_header_t *hdr;
@@ -93,18 +118,40 @@ apr_status_t ctn_ring_attach(ctn_ring_t **ring, void *base, apr_size_t bytes,
                              const ctn_ring_lock_t *lock, apr_pool_t *pool)
 {
     ring_header_t *hdr = base;
+    const char *why = NULL;
 
-    if (bytes < sizeof(*hdr) || __atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE) != RING_MAGIC ||
-        hdr->version != RING_VERSION || hdr->slot_size != sizeof(ctn_ring_event_t) ||
-        hdr->capacity == 0 || bytes < ctn_ring_bytes(hdr->capacity)) {
+    if (bytes < sizeof(*hdr)) {
+        why = "the segment is smaller than the ring's header";
+    } else if (__atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE) != RING_MAGIC) {
+        why = "no ring in the segment (bad magic)";
+    } else if (hdr->version != RING_VERSION) {
+        why = "the ring has another format version (httpd and the worker are of different builds)";
+    } else if (hdr->slot_size != sizeof(ctn_ring_event_t)) {
+        why = "the ring's slot size differs from this build's";
+    } else if (hdr->capacity == 0 || bytes < ctn_ring_bytes(hdr->capacity)) {
+        why = "the segment is smaller than the ring's capacity needs";
+    }
+    if (why != NULL) {
+        ctn_log_err(NULL, "event ring: cannot attach: %s", why);
         return APR_EINVAL;
     }
     return make(ring, base, lock, pool);
 }
 
+/* Copy `src` (NULL: empty) into a fixed field, or APR_EINVAL when it does
+ * not fit: a truncated business id or call SID would route an event to the
+ * wrong dashboard, so nothing is ever cut silently. */
+static apr_status_t check_field(apr_size_t size, const char *src)
+{
+    return src == NULL || strlen(src) < size ? APR_SUCCESS : APR_EINVAL;
+}
+
 static void copy_field(char *dst, apr_size_t size, const char *src)
 {
-    apr_cpystrn(dst, src ? src : "", size);
+    apr_size_t n = src ? strlen(src) : 0;
+
+    memcpy(dst, src ? src : "", n);
+    memset(dst + n, 0, size - n); /* no stale bytes of the overwritten event */
 }
 
 apr_status_t ctn_ring_write(ctn_ring_t *ring, const char *business_id, const char *call_sid,
@@ -116,7 +163,8 @@ apr_status_t ctn_ring_write(ctn_ring_t *ring, const char *business_id, const cha
     apr_uint64_t next;
     apr_status_t rv;
 
-    if (len > CTN_RING_PAYLOAD_MAX) {
+    if (len > CTN_RING_PAYLOAD_MAX || check_field(sizeof(slot->business_id), business_id) ||
+        check_field(sizeof(slot->call_sid), call_sid) || check_field(sizeof(slot->type), type)) {
         return APR_EINVAL;
     }
     if ((rv = ring->lock.acquire(ring->lock.baton)) != APR_SUCCESS) {
@@ -125,7 +173,8 @@ apr_status_t ctn_ring_write(ctn_ring_t *ring, const char *business_id, const cha
     next = hdr->head + 1;
     slot = &ring->slots[(next - 1) % hdr->capacity];
     if (next > hdr->capacity) {
-        hdr->drops++; /* the slot's previous event is overwritten */
+        /* the slot's previous event is overwritten */
+        __atomic_store_n(&hdr->drops, hdr->drops + 1, __ATOMIC_RELAXED);
     }
     slot->seq = next;
     slot->at = apr_time_now();
@@ -135,7 +184,9 @@ apr_status_t ctn_ring_write(ctn_ring_t *ring, const char *business_id, const cha
     memcpy(slot->payload, payload ? payload : "", len);
     slot->payload[len] = '\0';
     slot->payload_len = len;
-    hdr->writes++;
+    __atomic_store_n(&hdr->writes, hdr->writes + 1, __ATOMIC_RELAXED);
+    /* Last, with release order: a lock-free poller that sees the new head
+     * will find the slot complete once it takes the lock. */
     __atomic_store_n(&hdr->head, next, __ATOMIC_RELEASE);
     rv = ring->lock.release(ring->lock.baton);
     if (seq) {
@@ -148,14 +199,14 @@ apr_status_t ctn_ring_read(ctn_ring_t *ring, apr_uint64_t after, ctn_ring_event_
                            apr_uint64_t *missed)
 {
     ring_header_t *hdr = ring->hdr;
-    apr_uint64_t head, oldest, want;
+    apr_uint64_t head, oldest, want, lost = 0;
     apr_status_t rv;
 
     if (missed) {
         *missed = 0;
     }
     if (__atomic_load_n(&hdr->head, __ATOMIC_ACQUIRE) <= after) {
-        return APR_EAGAIN;
+        return APR_EAGAIN; /* the common case for pollers, without the lock */
     }
     if ((rv = ring->lock.acquire(ring->lock.baton)) != APR_SUCCESS) {
         return rv;
@@ -164,13 +215,28 @@ apr_status_t ctn_ring_read(ctn_ring_t *ring, apr_uint64_t after, ctn_ring_event_
     oldest = head > hdr->capacity ? head - hdr->capacity + 1 : 1;
     want = after + 1;
     if (want < oldest) {
-        if (missed) {
-            *missed = oldest - want;
-        }
+        lost = oldest - want;
         want = oldest;
     }
-    memcpy(out, &ring->slots[(want - 1) % hdr->capacity], sizeof(*out));
-    return ring->lock.release(ring->lock.baton);
+    /* A writer that died inside the lock (flock is released by the kernel)
+     * leaves a half-written slot whose seq does not match: count it as lost. */
+    while (want <= head && ring->slots[(want - 1) % hdr->capacity].seq != want) {
+        lost++;
+        want++;
+    }
+    if (want > head) {
+        rv = APR_EAGAIN;
+    } else {
+        memcpy(out, &ring->slots[(want - 1) % hdr->capacity], sizeof(*out));
+        out->payload[CTN_RING_PAYLOAD_MAX] = '\0';
+    }
+    if (missed) {
+        *missed = lost;
+    }
+    {
+        apr_status_t released = ring->lock.release(ring->lock.baton);
+        return rv == APR_SUCCESS ? released : rv;
+    }
 }
 
 apr_uint64_t ctn_ring_head(ctn_ring_t *ring)

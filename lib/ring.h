@@ -41,34 +41,47 @@ typedef struct ctn_ring_stats_t {
 /* Bytes of memory a ring of `capacity` events needs. */
 apr_size_t ctn_ring_bytes(apr_uint32_t capacity);
 
-/* Format a fresh ring in `base` (`bytes` long). The ring handle lives in `pool`. */
+/* Format a fresh ring in `base` (`bytes` long, at least ctn_ring_bytes(capacity)):
+ * header, magic and empty slots. The handle lives in `pool`; `lock` is copied
+ * and must serialise every process and thread that writes or reads. */
 apr_status_t ctn_ring_format(ctn_ring_t **ring, void *base, apr_size_t bytes, apr_uint32_t capacity,
                              const ctn_ring_lock_t *lock, apr_pool_t *pool);
 
-/* Attach to a ring another process formatted; APR_EINVAL when `base` does
- * not hold one of this version and size. */
+/* Attach to a ring another process formatted; APR_EINVAL (the reason
+ * logged) when `base` does not hold a ring of this build's format that fits
+ * in `bytes`. */
 apr_status_t ctn_ring_attach(ctn_ring_t **ring, void *base, apr_size_t bytes,
                              const ctn_ring_lock_t *lock, apr_pool_t *pool);
 
-/* Append an event (strings are truncated to their fields; a payload longer
- * than CTN_RING_PAYLOAD_MAX is refused with APR_EINVAL). `*seq` (may be
- * NULL) gets its sequence number. Any thread of any process. */
+/* Append an event; the ring sets its seq and time. NULL strings are empty.
+ * Nothing is truncated: a payload longer than CTN_RING_PAYLOAD_MAX bytes, or
+ * a business_id/call_sid/type longer than its field (36/39/23 characters),
+ * is refused with APR_EINVAL. When the ring is full the oldest event is
+ * overwritten and counted in drops. `*seq` (may be NULL) gets the new
+ * sequence number. Takes the lock; any thread of any process. */
 apr_status_t ctn_ring_write(ctn_ring_t *ring, const char *business_id, const char *call_sid,
                             const char *type, const char *payload, apr_uint64_t *seq);
 
-/* Copy the first event with seq > `after` into `out`. APR_EAGAIN when there
- * is none yet. When `after` is older than the oldest event held, the oldest
- * is returned and `*missed` (may be NULL) says how many were lost. */
+/* Copy the first event with seq > `after` into `out` (the caller's storage;
+ * the payload is NUL-terminated). APR_EAGAIN when there is none yet (decided
+ * without the lock). When `after` is older than the oldest event held, the
+ * oldest is returned and `*missed` (may be NULL) says how many events were
+ * overwritten in between, so the reader can fetch them from the database.
+ * Copies under the lock, so never a half-written event. Any thread. */
 apr_status_t ctn_ring_read(ctn_ring_t *ring, apr_uint64_t after, ctn_ring_event_t *out,
                            apr_uint64_t *missed);
 
-/* The last written sequence number (0: none), without taking the lock. */
+/* The last written sequence number (0: none), one atomic load, no lock:
+ * cheap enough for SSE handlers to poll. */
 apr_uint64_t ctn_ring_head(ctn_ring_t *ring);
 
+/* Capacity, head, oldest held seq, writes and drops since format; atomic
+ * loads, no lock (the figures may be from slightly different instants). */
 void ctn_ring_stats(ctn_ring_t *ring, ctn_ring_stats_t *stats);
 
 /* The worker's side of the lock: flock(2) on the lock file httpd's
- * apr_global_mutex (mechanism flock) uses, plus a thread mutex. */
+ * apr_global_mutex (mechanism flock) uses, plus a thread mutex for the
+ * worker's own threads. The file stays open until `pool` is cleaned up. */
 apr_status_t ctn_ring_flock_lock_create(ctn_ring_lock_t *lock, const char *path, apr_pool_t *pool);
 
 /* File-backed shared memory for the ring: a file in the runtime directory,

@@ -1,9 +1,11 @@
 /* media.h: what the parts of cortana-media share.
  *
- * One libwebsockets context: a vhost on the unix socket that httpd proxies
- * Twilio Media Streams to (media_server.c), a vhost on the control socket
- * (media_control.c), and a periodic tick (media_main.c). Everything runs on
- * the one event-loop thread; nothing here blocks it. */
+ * One libwebsockets context running on libev (lws's evlib plugin): a vhost
+ * on the unix socket that httpd proxies Twilio Media Streams to
+ * (media_server.c), a vhost on the control socket (media_control.c), and a
+ * periodic tick (media_main.c). Everything runs on the one event-loop
+ * thread; nothing here blocks it. Other threads (media_jobs.c) never touch a
+ * wsi: they set flags and call lws_cancel_service(). */
 #ifndef MEDIA_H
 #define MEDIA_H
 
@@ -11,6 +13,8 @@
 
 #include <apr_pools.h>
 #include <libwebsockets.h>
+#include <signal.h>
+#include <sys/types.h>
 
 #define MEDIA_EXIT_BAD_CONFIG 78 /* EX_CONFIG: the supervisor will not respawn */
 
@@ -29,7 +33,10 @@ typedef struct media_t {
     apr_uint64_t calls; /* streams currently open */
     apr_uint64_t streams_total;
     lws_sorted_usec_list_t tick_sul;
-    volatile int stopping;
+    pid_t parent;   /* httpd's pid when we started: a change means it is gone */
+    int evlib;      /* 1: the loop runs on libev; 0: lws's own poll loop */
+    int destroying; /* lws_context_destroy already called from the loop */
+    volatile sig_atomic_t stopping;
     struct apr_thread_t *jobs_thread; /* media_jobs.c */
     apr_pool_t *jobs_conn_pool;
     volatile apr_uint64_t jobs_runs;
@@ -42,6 +49,13 @@ void media_jobs_stop(media_t *m);
 /* The protocols of each vhost (terminated lists, static storage). */
 extern const struct lws_protocols media_stream_protocols[];
 extern const struct lws_protocols media_control_protocols[];
+
+/* Ask the loop to stop: safe from a signal handler or any thread. */
+void media_request_stop(media_t *m);
+
+/* Called on the loop thread for LWS_CALLBACK_EVENT_WAIT_CANCELLED (after
+ * lws_cancel_service()): finishes a requested stop. */
+void media_loop_woken(media_t *m);
 
 /* The reply to one control line (JSON text, no newline), in `pool`. */
 const char *media_control_answer(media_t *m, apr_pool_t *pool, const char *line, apr_size_t len);

@@ -1,8 +1,16 @@
 /* media_control.c: the worker's control socket.
  *
- * A raw unix-socket vhost: one JSON object per line in, one JSON line out.
- * Commands: {"cmd":"stats"}. Requests are answered on the event loop from
- * memory only, so a slow client can never stall calls. */
+ * A raw unix-socket vhost (lws role "raw-skt", so lws accepts and adopts each
+ * connection into the loop): one JSON object per line in, one JSON line out,
+ * several lines per connection allowed. Commands:
+ *   {"cmd":"stats"} -> {"ok":true,"pid":…,"uptime_s":…,"ticks":…,"calls":…,
+ *                       "streams_total":…,"ring":{"capacity":…,"head":…,
+ *                       "writes":…,"drops":…}}   (ring is null without a ring)
+ *   anything else   -> {"ok":false,"error":"unknown command","cmd":…}
+ *   not JSON        -> {"ok":false,"error":"invalid JSON: …"}
+ * Requests are answered on the event loop from memory only and replies are
+ * written when the socket is writable, so a slow client never stalls calls.
+ * The client side is lib/control.c. */
 #include "media.h"
 
 #include "json.h"
@@ -100,6 +108,10 @@ static int control_callback(struct lws *wsi, enum lws_callback_reasons reason, v
     control_session_t *s = user;
 
     switch (reason) {
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        /* Once per wake-up of the loop (this protocol is on one vhost). */
+        media_loop_woken(m);
+        break;
     case LWS_CALLBACK_RAW_ADOPT:
         memset(s, 0, sizeof(*s));
         break;

@@ -1,18 +1,32 @@
 /* media_main.c: cortana-media's entry point, its event loop and its tick.
  *
  *   cortana-media --stream-socket PATH --control-socket PATH
- *                 [--ring-shm PATH --ring-lock PATH] [--tick SECONDS]
+ *                 [--ring-shm PATH --ring-lock PATH] [--tick SECONDS] [--foreground]
  *
  * Started and supervised by mod_cortana (the database connection string
  * comes in the environment, CORTANA_DATABASE, never on the command line).
  * Exit status 78 (EX_CONFIG) means "bad configuration": the supervisor then
- * does not restart it in a loop. SIGTERM stops it cleanly: sockets removed. */
+ * does not restart it in a loop. The worker never daemonizes (--foreground
+ * is accepted and changes nothing); it logs to stderr, which httpd points at
+ * its error log.
+ *
+ * The loop is libev, through lws's evlib plugin (LWS_SERVER_OPTION_LIBEV,
+ * libwebsockets-evlib_ev.so): epoll-driven, no wake-ups while idle. When the
+ * plugin cannot be loaded we fall back to lws's own poll loop and say so in
+ * the log. On libev lws_service() runs the loop until the context is
+ * destroyed, so stopping works like this in both modes: SIGTERM (or the tick
+ * noticing httpd is gone) sets `stopping` and calls lws_cancel_service(); the
+ * loop wakes with LWS_CALLBACK_EVENT_WAIT_CANCELLED and, on libev, calls
+ * lws_context_destroy() once from inside the loop, which breaks ev_run; the
+ * poll loop simply sees `stopping`. Then the context is destroyed for good
+ * and both sockets are removed. */
 #include "media.h"
 
 #include "log.h"
 
 #include <apr_getopt.h>
 #include <apr_strings.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,31 +34,55 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static media_t *the_media;
+static media_t *the_media; /* for the signal handler only */
+
+void media_request_stop(media_t *m)
+{
+    m->stopping = 1;
+    if (m->context != NULL) {
+        lws_cancel_service(m->context); /* async-signal-safe: a write to a pipe */
+    }
+}
+
+void media_loop_woken(media_t *m)
+{
+    if (m->stopping && m->evlib && !m->destroying) {
+        m->destroying = 1;
+        lws_context_destroy(m->context); /* breaks ev_run; finished in run() */
+    }
+}
 
 static void on_signal(int sig)
 {
     if (the_media != NULL) {
-        the_media->stopping = 1;
-        lws_cancel_service(the_media->context);
+        media_request_stop(the_media);
     }
 }
 
 static void usage(void)
 {
     fputs("usage: cortana-media --stream-socket PATH --control-socket PATH\n"
-          "                     [--ring-shm PATH --ring-lock PATH] [--tick SECONDS]\n",
+          "                     [--ring-shm PATH --ring-lock PATH] [--tick SECONDS] "
+          "[--foreground]\n"
+          "environment: CORTANA_DATABASE (libpq conninfo), CORTANA_MEDIA_DEBUG (any value)\n",
           stderr);
 }
 
+/* Options, or MEDIA_EXIT_BAD_CONFIG with the reason on stderr. */
 static int parse_options(media_t *m, int argc, const char *const *argv)
 {
     static const apr_getopt_option_t opts[] = {
-        {"stream-socket", 's', 1, ""}, {"control-socket", 'c', 1, ""}, {"ring-shm", 'r', 1, ""},
-        {"ring-lock", 'l', 1, ""},     {"tick", 't', 1, ""},           {NULL, 0, 0, NULL}};
+        {"stream-socket", 's', 1, "unix socket for Twilio Media Streams"},
+        {"control-socket", 'c', 1, "unix socket for control commands"},
+        {"ring-shm", 'r', 1, "the event ring's shared-memory file"},
+        {"ring-lock", 'l', 1, "the event ring's flock lock file"},
+        {"tick", 't', 1, "seconds between periodic ticks (1-60)"},
+        {"foreground", 'f', 0, "stay in the foreground (always)"},
+        {NULL, 0, 0, NULL}};
     apr_getopt_t *g;
     int ch;
     const char *arg;
+    char *end;
     apr_status_t rv;
 
     apr_getopt_init(&g, m->pool, argc, argv);
@@ -64,19 +102,37 @@ static int parse_options(media_t *m, int argc, const char *const *argv)
             m->ring_lock = *arg ? arg : NULL;
             break;
         case 't':
-            m->tick_seconds = atoi(arg);
+            m->tick_seconds = (int)strtol(arg, &end, 10);
+            if (*end != '\0') {
+                m->tick_seconds = 0;
+            }
+            break;
+        case 'f':
             break;
         }
     }
-    if (rv != APR_EOF || g->ind != argc || !m->stream_socket || !m->control_socket ||
-        m->tick_seconds < 1 || m->tick_seconds > 60 || (!m->ring_shm != !m->ring_lock)) {
+    if (rv != APR_EOF || g->ind != argc) {
         usage();
+        return MEDIA_EXIT_BAD_CONFIG;
+    }
+    if (!m->stream_socket || !m->control_socket) {
+        fputs("cortana-media: --stream-socket and --control-socket are required\n", stderr);
+        usage();
+        return MEDIA_EXIT_BAD_CONFIG;
+    }
+    if (m->tick_seconds < 1 || m->tick_seconds > 60) {
+        fputs("cortana-media: --tick wants whole seconds from 1 to 60\n", stderr);
+        return MEDIA_EXIT_BAD_CONFIG;
+    }
+    if (!m->ring_shm != !m->ring_lock) {
+        fputs("cortana-media: --ring-shm and --ring-lock go together\n", stderr);
         return MEDIA_EXIT_BAD_CONFIG;
     }
     m->database = getenv("CORTANA_DATABASE");
     return 0;
 }
 
+/* Attach to httpd's event ring, or MEDIA_EXIT_BAD_CONFIG with the reason logged. */
 static int attach_ring(media_t *m)
 {
     void *base;
@@ -99,17 +155,19 @@ static int attach_ring(media_t *m)
     return 0;
 }
 
-/* The periodic tick: later, dispatch escalations and the SMS outbox. It
- * reschedules itself; it must stay short (it runs on the event loop). */
+/* The periodic tick. For now it counts (the control socket reports it) and
+ * watches for httpd's death — the parent-death signal set before exec is the
+ * first line of defence, this is the second. It reschedules itself and must
+ * stay short: it runs on the event loop. */
 static void tick(lws_sorted_usec_list_t *sul)
 {
     media_t *m = lws_container_of(sul, media_t, tick_sul);
 
     m->ticks++;
-    if (getppid() == 1) {
-        ctn_log_err(NULL, "httpd is gone: exiting");
-        m->stopping = 1;
-        lws_cancel_service(m->context);
+    ctn_log_debug(NULL, "tick %" APR_UINT64_T_FMT, m->ticks);
+    if (getppid() != m->parent) {
+        ctn_log_err(NULL, "httpd (pid %ld) is gone: exiting", (long)m->parent);
+        media_request_stop(m);
         return;
     }
     lws_sul_schedule(m->context, 0, &m->tick_sul, tick,
@@ -136,23 +194,54 @@ static struct lws_vhost *listen_on(media_t *m, const char *name, const char *pat
     return lws_create_vhost(m->context, &info);
 }
 
-static int run(media_t *m)
+static struct lws_context *create_context(media_t *m)
 {
     struct lws_context_creation_info info;
+    struct lws_context *context;
 
     memset(&info, 0, sizeof(info));
-    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_LIBEV;
     info.user = m;
-    m->context = lws_create_context(&info);
-    if (m->context == NULL) {
+    if ((context = lws_create_context(&info)) != NULL) {
+        m->evlib = 1;
+        return context;
+    }
+    ctn_log_warning(NULL, "the libev event-lib plugin of libwebsockets is not available "
+                          "(libwebsockets-evlib-ev): running on lws's own poll loop");
+    info.options &= ~(apr_uint64_t)LWS_SERVER_OPTION_LIBEV;
+    m->evlib = 0;
+    return lws_create_context(&info);
+}
+
+/* The socket directory must exist; the worker (httpd's User) makes it 0700
+ * when it is missing, and leaves an existing one (DefaultRuntimeDir) alone. */
+static void ensure_socket_dir(media_t *m, const char *path)
+{
+    char *dir = apr_pstrdup(m->pool, path), *slash = strrchr(dir, '/');
+
+    if (slash != NULL && slash != dir) {
+        *slash = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            ctn_log_warning(NULL, "cannot create %s: %s", dir, strerror(errno));
+        }
+    }
+}
+
+static int run(media_t *m)
+{
+    if ((m->context = create_context(m)) == NULL) {
         ctn_log_err(NULL, "cannot create the libwebsockets context");
         return 1;
     }
-    /* Sockets are created 0600-ish under the worker's own user (httpd's
-     * User); the umask keeps them from being world-accessible. */
-    umask(077);
+    /* Sockets are created under the worker's own user (httpd's User) with
+     * mode 0600 (the umask covers the moment between bind and chmod): only
+     * httpd's children and tools running as that user (or root) connect. */
+    ensure_socket_dir(m, m->stream_socket);
+    ensure_socket_dir(m, m->control_socket);
+    umask(0177);
     if (listen_on(m, "stream", m->stream_socket, media_stream_protocols, 0) == NULL ||
-        listen_on(m, "control", m->control_socket, media_control_protocols, 1) == NULL) {
+        listen_on(m, "control", m->control_socket, media_control_protocols, 1) == NULL ||
+        chmod(m->stream_socket, 0600) != 0 || chmod(m->control_socket, 0600) != 0) {
         ctn_log_err(NULL, "cannot listen on %s or %s", m->stream_socket, m->control_socket);
         lws_context_destroy(m->context);
         return MEDIA_EXIT_BAD_CONFIG;
@@ -162,9 +251,12 @@ static int run(media_t *m)
     if (media_jobs_start(m) != APR_SUCCESS) {
         ctn_log_err(NULL, "cannot start the background jobs thread");
     }
-    ctn_log_notice(NULL, "cortana-media ready: streams on %s, control on %s", m->stream_socket,
+    ctn_log_notice(NULL, "cortana-media ready (pid %ld, %s loop): streams on %s, control on %s",
+                   (long)getpid(), m->evlib ? "libev" : "poll", m->stream_socket,
                    m->control_socket);
-    while (!m->stopping) {
+    /* On libev lws_service() returns only once the loop has been broken (see
+     * the top of this file); on the poll loop it returns after each wait. */
+    while (!m->stopping && !m->destroying) {
         if (lws_service(m->context, 0) < 0) {
             break;
         }
@@ -185,7 +277,10 @@ int main(int argc, const char *const *argv)
     struct sigaction sa;
     int rc;
 
-    apr_app_initialize(&argc, &argv, NULL);
+    if (apr_app_initialize(&argc, &argv, NULL) != APR_SUCCESS) {
+        fputs("cortana-media: cannot initialise APR\n", stderr);
+        return 1;
+    }
     atexit(apr_terminate);
     apr_pool_create(&pool, NULL);
     ctn_log_set_sink(ctn_log_stderr_sink, "cortana-media",
@@ -194,14 +289,16 @@ int main(int argc, const char *const *argv)
     m = apr_pcalloc(pool, sizeof(*m));
     m->pool = pool;
     m->started_at = apr_time_now();
+    m->parent = getppid();
     if ((rc = parse_options(m, argc, argv)) != 0 || (rc = attach_ring(m)) != 0) {
         return rc;
     }
+    the_media = m;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    the_media = m;
     return run(m);
 }

@@ -1,13 +1,24 @@
 /* mod_cortana_events.c: the shared-memory event ring of this host.
  *
- * pre_config registers the mutex "cortana-ring" (so the Mutex directive can
- * place its lock file); post_config — not the first, check-only pass —
- * creates a named shared-memory segment in the runtime directory, formats
+ * pre_config registers the mutex "cortana-ring" (default mechanism flock, so
+ * the Mutex directive can move its lock file); post_config — not the first,
+ * check-only pass — creates the segment in the runtime directory
+ * (cortana-ring.shm, a stale one from a crashed httpd is replaced), formats
  * the ring in it and creates the global mutex; child_init reattaches the
- * mutex in each child. The segment and the lock file are named so that the
- * media worker, a separate program, can attach to both (see lib/ring.c for
- * why the mutex must be flock-based). Both are handed to httpd's User so the
- * children and the worker (which run as that user) can use them. */
+ * mutex in each child. On graceful restart pconf is cleared, so the ring is
+ * made afresh (SSE readers notice the sequence going back and fall back to
+ * the database).
+ *
+ * Both the segment and the lock file are named so that the media worker, a
+ * separate program running as httpd's User, can attach to them:
+ *  - the lock must use the flock mechanism (see lib/ring.c); any other
+ *    choice in a Mutex directive fails post_config with the reason;
+ *  - the segment is a file-backed MAP_SHARED mapping (lib/ring.c), not an
+ *    apr_shm: APR 1.7 on Linux implements named apr_shm with shm_open(),
+ *    creates it root-owned and has no apr_shm_perms_set for it
+ *    (APR_ENOTIMPL), so a worker that dropped privileges could not attach.
+ *    The file is created 0600 and handed to User/Group like the lock file
+ *    (ap_unixd_set_global_mutex_perms). */
 #include "mod_cortana.h"
 #include "mod_cortana_config.h"
 
@@ -24,6 +35,7 @@
 #include <unistd.h>
 
 #define RING_MUTEX_TYPE "cortana-ring"
+#define RING_SHM_FILE   "cortana-ring.shm" /* under DefaultRuntimeDir */
 
 static ctn_ring_t *ring;
 static apr_global_mutex_t *ring_mutex;
@@ -80,10 +92,7 @@ static int events_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    shm_path =
-        ap_runtime_dir_relative(pconf, apr_psprintf(pconf, "cortana-ring.%ld.shm", (long)getpid()));
-    /* A file-backed mapping, handed to httpd's User: the worker attaches to
-     * it by path (apr_shm's named segments cannot be handed over on Linux). */
+    shm_path = ap_runtime_dir_relative(pconf, RING_SHM_FILE);
     rv = ctn_ring_shm_create(&base, shm_path, bytes,
                              geteuid() == 0 ? (long)ap_unixd_config.user_id : -1,
                              geteuid() == 0 ? (long)ap_unixd_config.group_id : -1, pconf);
@@ -105,7 +114,11 @@ static int events_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     lock_path = apr_pstrdup(pconf, lock_path);
-    ap_unixd_set_global_mutex_perms(ring_mutex);
+    if ((rv = ap_unixd_set_global_mutex_perms(ring_mutex)) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "cannot hand the event ring's lock file %s to httpd's User", lock_path);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     rv = ctn_ring_format(&ring, base, bytes, (apr_uint32_t)conf->ring_size, &httpd_lock, pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot format the event ring");

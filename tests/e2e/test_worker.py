@@ -1,8 +1,13 @@
-"""Supervision of cortana-media by the httpd parent, and its control socket."""
+"""Supervision of cortana-media by the httpd parent, and its control socket.
+
+mod_cortana/mod_cortana_worker.c starts the worker at post_config, restarts it
+when it dies (unless it reports a bad configuration), stops it on graceful
+restart and stop; media/ answers {"cmd":"stats"} on its control socket."""
 import json
 import os
 import signal
 import socket
+import stat
 import time
 
 import pytest
@@ -107,3 +112,113 @@ def test_stop_leaves_no_worker_and_no_sockets(httpd_factory):
     assert worker_pids(instance) == []
     assert not (instance.runtime_dir / "cortana-media.ctl").exists()
     assert not (instance.runtime_dir / "cortana-media.sock").exists()
+
+
+def proc_field(pid, name):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(name + ":"):
+                return line.split()[1:]
+    return None
+
+
+def httpd_processes(instance):
+    """pids of this instance's httpd processes (parent and children)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if str(instance.conf_path).encode() in f.read():
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def test_worker_runs_as_httpd_user_with_private_sockets_and_no_secret_in_argv(httpd):
+    pid = wait_for_worker(httpd)["pid"]
+    parent = httpd.pid()
+    children = [p for p in httpd_processes(httpd) if p != parent]
+    assert children, "no httpd child found"
+    assert proc_field(pid, "Uid") == proc_field(children[0], "Uid")
+    assert proc_field(pid, "Gid") == proc_field(children[0], "Gid")
+    for name in ("cortana-media.sock", "cortana-media.ctl"):
+        st = (httpd.runtime_dir / name).stat()
+        assert stat.S_ISSOCK(st.st_mode)
+        assert stat.S_IMODE(st.st_mode) == 0o600, name
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        argv = f.read().split(b"\0")
+    assert b"--ring-shm" in argv and b"--ring-lock" in argv and b"--tick" in argv
+    assert not any(b"password" in a or b"host=" in a or b"postgres" in a for a in argv)
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        env = f.read().split(b"\0")
+    assert any(e.startswith(b"CORTANA_DATABASE=") for e in env)
+    # The ring the worker attached to is httpd's: same capacity, same head.
+    stats = control(httpd, '{"cmd":"stats"}')
+    health = httpd.get("/healthz").json()
+    assert stats["ring"]["capacity"] == health["ring"]["capacity"]
+
+
+@pytest.mark.allow_log_errors  # the death is logged as an error, rightly
+def test_restart_count_survives_graceful_restart(httpd_factory):
+    instance = httpd_factory()
+    first = wait_for_worker(instance)["pid"]
+    os.kill(first, signal.SIGKILL)
+    second = wait_for_worker(instance, not_pid=first)["pid"]
+    instance.graceful()
+    third = wait_for_worker(instance, not_pid=second)["pid"]
+    health = instance.get("/healthz").json()
+    assert health["worker"]["pid"] == third
+    assert health["worker"]["restarts"] == 1
+
+
+@pytest.mark.allow_log_errors  # the supervisor logs the bad configuration as critical
+def test_bad_configuration_exit_is_not_respawned(httpd_factory):
+    instance = httpd_factory(start=False)
+    script = instance.statedir / "bad-worker"
+    script.write_text("#!/bin/sh\necho 'bad-worker: refusing' >&2\nexit 78\n")
+    script.chmod(0o755)
+    instance.write_conf(f'CortanaMediaWorker "{script}"')
+    instance.start()
+    time.sleep(2.5)
+    log = instance.error_log()
+    assert "reports a bad configuration" in log
+    assert log.count("media worker %s started" % script) == 1
+    assert httpd_ok(instance)
+
+
+@pytest.mark.allow_log_errors  # every death is logged as an error
+def test_crashing_worker_is_restarted_with_backoff(httpd_factory):
+    instance = httpd_factory(start=False)
+    script = instance.statedir / "crashing-worker"
+    script.write_text("#!/bin/sh\nexit 3\n")
+    script.chmod(0o755)
+    instance.write_conf(f'CortanaMediaWorker "{script}"')
+    instance.start()
+    time.sleep(4)
+    starts = instance.error_log().count("media worker %s started" % script)
+    # Immediate first restart, then 100, 200, 400, 800, 1000 ms delays on top
+    # of the MPM's reaping cycle: several restarts, but no tight loop.
+    assert 3 <= starts <= 10, starts
+    assert "exec delayed 100 ms" in instance.error_log()
+    assert httpd_ok(instance)
+
+
+def httpd_ok(instance):
+    return instance.get("/healthz").status in (200, 503)
+
+
+@pytest.mark.allow_log_errors
+def test_worker_exits_when_httpd_is_killed(httpd_factory):
+    instance = httpd_factory()
+    worker = wait_for_worker(instance)["pid"]
+    os.kill(instance.pid(), signal.SIGKILL)
+    try:
+        assert stack.wait_for_exit(worker, 3), "the worker outlived httpd"
+    finally:
+        for pid in httpd_processes(instance):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
