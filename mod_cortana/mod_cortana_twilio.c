@@ -35,47 +35,6 @@
 /* Twilio's webhook bodies are a few kilobytes; anything much larger is not Twilio. */
 #define TWILIO_MAX_BODY (64 * 1024)
 
-static apr_status_t read_body(request_rec *r, const char **body, apr_size_t *len, const char **why)
-{
-    apr_bucket_brigade *bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    apr_size_t total = 0;
-    char *buf = apr_palloc(r->pool, TWILIO_MAX_BODY + 1);
-    int seen_eos = 0;
-
-    do {
-        apr_status_t rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ,
-                                         TWILIO_MAX_BODY);
-        if (rv != APR_SUCCESS) {
-            *why = "cannot read the request body";
-            return rv;
-        }
-        for (apr_bucket *b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
-             b = APR_BUCKET_NEXT(b)) {
-            const char *data;
-            apr_size_t n;
-            if (APR_BUCKET_IS_EOS(b)) {
-                seen_eos = 1;
-                break;
-            }
-            if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ) != APR_SUCCESS) {
-                *why = "cannot read the request body";
-                return APR_EGENERAL;
-            }
-            if (total + n > TWILIO_MAX_BODY) {
-                *why = "request body too large for a Twilio webhook";
-                return APR_ENOSPC;
-            }
-            memcpy(buf + total, data, n);
-            total += n;
-        }
-        apr_brigade_cleanup(bb);
-    } while (!seen_eos);
-    buf[total] = '\0';
-    *body = buf;
-    *len = total;
-    return APR_SUCCESS;
-}
-
 /* The URL Twilio requested, as it signed it: the public base + path + query. */
 static const char *signed_url(request_rec *r, const ctn_server_conf_t *conf)
 {
@@ -165,7 +124,7 @@ static int twilio_handler(request_rec *r)
                       "CortanaPublicURL and CortanaTwilioAuthToken must be set to verify "
                       "Twilio's signature");
     }
-    if (read_body(r, &body, &len, &why) != APR_SUCCESS) {
+    if (ctn_mod_read_body(r, TWILIO_MAX_BODY, &body, &len, &why) != APR_SUCCESS) {
         return reject(r, HTTP_BAD_REQUEST, why);
     }
     if (ctn_form_parse(&params, r->pool, body, len, &why) != APR_SUCCESS) {
