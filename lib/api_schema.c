@@ -267,7 +267,9 @@ static int check_object(check_t *k, const ctn_api_schema_t *s, json_object *v, c
             return 0;
         }
     }
-    if (k->creating) {
+    /* A nested object is always given whole, so its required members are
+     * required even in an update; only the top level of a PATCH is partial. */
+    if (k->creating || *path) {
         for (const ctn_api_field_t *f = s->fields; f->name; f++) {
             if ((f->flags & CTN_FIELD_REQUIRED) && !json_object_object_get_ex(v, f->name, NULL)) {
                 return fail(k, member_path(k->pool, path, f->name), "is required");

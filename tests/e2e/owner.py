@@ -68,3 +68,82 @@ class Owner:
 
     def login(self, email, password="correct horse battery"):
         return self._remember(self.post("/login", {"email": email, "password": password}))
+
+
+class EventStream:
+    """A Server-Sent Events reader on GET /api/transcripts."""
+
+    def __init__(self, owner, last_event_id=None, timeout=10):
+        import socket
+        from urllib.parse import urlsplit
+        parts = urlsplit(owner.web.url)
+        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout)
+        headers = [f"GET /api/transcripts HTTP/1.1", f"Host: {parts.hostname}",
+                   "Accept: text/event-stream"]
+        if owner.cookie:
+            headers.append(f"Cookie: cortana_session={owner.cookie}")
+        if last_event_id is not None:
+            headers.append(f"Last-Event-ID: {last_event_id}")
+        self.sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
+        self.buf = b""
+        head = self._read_until(b"\r\n\r\n")
+        self.status = int(head.split(b" ", 2)[1])
+        self.headers = head.decode("latin-1")
+        self.chunked = "transfer-encoding: chunked" in self.headers.lower()
+        self.text = ""
+
+    def _fill(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise EOFError("stream closed")
+        self.buf += data
+
+    def _read_until(self, marker):
+        while marker not in self.buf:
+            self._fill()
+        head, self.buf = self.buf.split(marker, 1)
+        return head
+
+    def _decode(self):
+        """Move whole chunks from buf into text."""
+        if not self.chunked:
+            self.text += self.buf.decode()
+            self.buf = b""
+            return
+        while b"\r\n" in self.buf:
+            size_line, rest = self.buf.split(b"\r\n", 1)
+            size = int(size_line, 16)
+            if len(rest) < size + 2:
+                return
+            self.text += rest[:size].decode()
+            self.buf = rest[size + 2:]
+
+    def next_event(self, timeout=10):
+        """The next event as a dict (id, event, data), skipping comments."""
+        import json as _json
+        import time as _time
+        deadline = _time.time() + timeout
+        while True:
+            while "\n\n" in self.text:
+                block, self.text = self.text.split("\n\n", 1)
+                ev = {}
+                for line in block.split("\n"):
+                    if line.startswith(":") or not line:
+                        continue
+                    key, _, value = line.partition(": ")
+                    ev[key] = value
+                if "data" in ev:
+                    ev["data"] = _json.loads(ev["data"])
+                    return ev
+            remaining = deadline - _time.time()
+            if remaining <= 0:
+                return None
+            self.sock.settimeout(remaining)
+            try:
+                self._fill()
+            except TimeoutError:
+                return None
+            self._decode()
+
+    def close(self):
+        self.sock.close()
