@@ -201,7 +201,8 @@ const char *ctn_api_openapi(apr_pool_t *pool)
         json_object_array_add(req, s);
         json_object_object_add(doc, "security", req);
     }
-    document = strdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    document = strdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(doc);
     return document;
 }

@@ -59,8 +59,8 @@ typedef struct ctn_api_schema_t {
 
 /* Validate `value` against `schema`. `creating`: the top level's required
  * members must be there (a PATCH leaves it 0); nested objects replace
- * whole values, so their required members are always required. Returns 1 when valid; else 0 with `*field` (the path, e.g.
- * "services[2].price_min", or NULL for the whole body) and `*message`,
+ * whole values, so their required members are always required. Returns 1 when valid; else 0 with
+ * `*field` (the path, e.g. "services[2].price_min", or NULL for the whole body) and `*message`,
  * pool strings. */
 int ctn_api_schema_validate(const ctn_api_schema_t *schema, json_object *value, int creating,
                             apr_pool_t *pool, const char **field, const char **message);
