@@ -1,6 +1,7 @@
 /* accounts.c: password hashing and sessions (see accounts.h). */
 #include "accounts.h"
 
+#include "calls.h"
 #include "log.h"
 
 #include <apr_strings.h>
@@ -121,8 +122,14 @@ apr_status_t ctn_accounts_session_create(const char **token, const char **csrf, 
 apr_status_t ctn_accounts_session_lookup(ctn_session_t **session, PGconn *conn, apr_pool_t *pool,
                                          const char *token)
 {
+    /* One round trip: the session, and the connection's tenant set to its
+     * business (left as it was — none — when there is no such session). */
+    static const char sql[] =
+        "SELECT s.session_id, s.user_id, s.business_id, s.csrf_token, "
+        "set_config('cortana.business_id', s.business_id::text, false) "
+        "FROM cortana_session_lookup($1::bytea) s";
     const char *params[1];
-    PGresult *res;
+    PGresult *res = NULL;
     ctn_session_t *s;
 
     if (token == NULL || strlen(token) != TOKEN_CHARS ||
@@ -131,25 +138,18 @@ apr_status_t ctn_accounts_session_lookup(ctn_session_t **session, PGconn *conn, 
         return APR_ENOENT;
     }
     params[0] = token_hash_param(pool, token);
-    res = PQexecParams(conn,
-                       "SELECT session_id, user_id, business_id, csrf_token "
-                       "FROM cortana_session_lookup($1::bytea)",
-                       1, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        ctn_log_err(NULL, "looking up a session failed: %s", PQresultErrorMessage(res));
-        PQclear(res);
+    if (ctn_calls_exec(&res, conn, pool, "looking up a session", PGRES_TUPLES_OK, sql, 1,
+                       params) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
     if (PQntuples(res) != 1) {
-        PQclear(res);
         return APR_ENOENT;
     }
     s = apr_pcalloc(pool, sizeof(*s));
-    s->id = apr_pstrdup(pool, PQgetvalue(res, 0, 0));
-    s->user_id = apr_pstrdup(pool, PQgetvalue(res, 0, 1));
-    s->business_id = apr_pstrdup(pool, PQgetvalue(res, 0, 2));
-    s->csrf_token = apr_pstrdup(pool, PQgetvalue(res, 0, 3));
-    PQclear(res);
+    s->id = PQgetvalue(res, 0, 0);
+    s->user_id = PQgetvalue(res, 0, 1);
+    s->business_id = PQgetvalue(res, 0, 2);
+    s->csrf_token = PQgetvalue(res, 0, 3);
     *session = s;
     return APR_SUCCESS;
 }

@@ -34,8 +34,10 @@ apr_status_t ctn_accounts_session_create(const char **token, const char **csrf, 
                                          apr_pool_t *pool, const char *user_id,
                                          const char *business_id, const char *ip, long lifetime_s);
 
-/* The live session of `token`; APR_ENOENT when unknown or expired (also for
- * a token of the wrong shape). Works before any tenant is set. */
+/* The live session of `token`, with the connection's tenant set to its
+ * business in the same round trip; APR_ENOENT (tenant untouched) when
+ * unknown or expired, also for a token of the wrong shape. Strings live as
+ * long as `pool`. */
 apr_status_t ctn_accounts_session_lookup(ctn_session_t **session, PGconn *conn, apr_pool_t *pool,
                                          const char *token);
 

@@ -311,9 +311,6 @@ static int authenticate(ctn_api_ctx_t *c, const ctn_api_route_t *route)
          sodium_memcmp(c->req->csrf_token, s->csrf_token, strlen(s->csrf_token)) != 0)) {
         return ctn_api_error(c, 403, "csrf", "missing or wrong X-CSRF-Token header", NULL);
     }
-    if (ctn_accounts_set_tenant(c->conn, s->business_id) != APR_SUCCESS) {
-        return ctn_api_error(c, 503, "unavailable", "the database is unavailable", NULL);
-    }
     as = apr_pcalloc(c->pool, sizeof(*as));
     as->session_id = s->id;
     as->user_id = s->user_id;
