@@ -124,10 +124,9 @@ apr_status_t ctn_accounts_session_lookup(ctn_session_t **session, PGconn *conn, 
 {
     /* One round trip: the session, and the connection's tenant set to its
      * business (left as it was — none — when there is no such session). */
-    static const char sql[] =
-        "SELECT s.session_id, s.user_id, s.business_id, s.csrf_token, "
-        "set_config('cortana.business_id', s.business_id::text, false) "
-        "FROM cortana_session_lookup($1::bytea) s";
+    static const char sql[] = "SELECT s.session_id, s.user_id, s.business_id, s.csrf_token, "
+                              "set_config('cortana.business_id', s.business_id::text, false) "
+                              "FROM cortana_session_lookup($1::bytea) s";
     const char *params[1];
     PGresult *res = NULL;
     ctn_session_t *s;
@@ -138,8 +137,8 @@ apr_status_t ctn_accounts_session_lookup(ctn_session_t **session, PGconn *conn, 
         return APR_ENOENT;
     }
     params[0] = token_hash_param(pool, token);
-    if (ctn_calls_exec(&res, conn, pool, "looking up a session", PGRES_TUPLES_OK, sql, 1,
-                       params) != APR_SUCCESS) {
+    if (ctn_calls_exec(&res, conn, pool, "looking up a session", PGRES_TUPLES_OK, sql, 1, params) !=
+        APR_SUCCESS) {
         return APR_EGENERAL;
     }
     if (PQntuples(res) != 1) {

@@ -10,6 +10,7 @@
 
 #include "accounts.h"
 #include "api_schema.h"
+#include "calls.h"
 #include "form.h"
 #include "json.h"
 #include "log.h"
@@ -167,11 +168,8 @@ static apr_status_t clear_result(void *res)
     return APR_SUCCESS;
 }
 
-int ctn_api_query_json(ctn_api_ctx_t *c, const char **json, const char *sql, int nparams,
-                       const char *const *params)
+static int query_json(ctn_api_ctx_t *c, const char **json, PGresult *res)
 {
-    PGresult *res = PQexecParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         int status = query_failed(c, res);
         PQclear(res);
@@ -180,6 +178,18 @@ int ctn_api_query_json(ctn_api_ctx_t *c, const char **json, const char *sql, int
     apr_pool_cleanup_register(c->pool, res, clear_result, apr_pool_cleanup_null);
     *json = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL;
     return 0;
+}
+
+int ctn_api_query_json(ctn_api_ctx_t *c, const char **json, const char *sql, int nparams,
+                       const char *const *params)
+{
+    return query_json(c, json, PQexecParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 0));
+}
+
+int ctn_api_query_json_prepared(ctn_api_ctx_t *c, const char **json, const char *sql, int nparams,
+                                const char *const *params)
+{
+    return query_json(c, json, ctn_calls_exec_prepared(c->conn, sql, nparams, params));
 }
 
 int ctn_api_exec(ctn_api_ctx_t *c, int *affected, const char *sql, int nparams,

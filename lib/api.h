@@ -123,6 +123,11 @@ int ctn_api_json(ctn_api_ctx_t *c, int status, const char *json);
 int ctn_api_query_json(ctn_api_ctx_t *c, const char **json, const char *sql, int nparams,
                        const char *const *params);
 
+/* Same, prepared on the connection the first time (for hot statements of
+ * few distinct shapes: never for SQL assembled from arbitrary members). */
+int ctn_api_query_json_prepared(ctn_api_ctx_t *c, const char **json, const char *sql, int nparams,
+                                const char *const *params);
+
 /* Same, for statements whose result is only a count of affected rows. */
 int ctn_api_exec(ctn_api_ctx_t *c, int *affected, const char *sql, int nparams,
                  const char *const *params);

@@ -179,62 +179,82 @@ int ctn_api_time_arg_ok(apr_pool_t *pool, const char *v)
     return ok;
 }
 
+/* The page query has only the conditions the request uses, so each shape
+ * is prepared once per connection with a plan that fits it (the cursor
+ * becomes an index condition, not a filter). */
+typedef struct page_query_t {
+    apr_pool_t *pool;
+    char *where;
+    const char *params[10];
+    int n;
+} page_query_t;
+
+static void add_condition(page_query_t *q, const char *fmt, const char *value)
+{
+    q->params[q->n++] = value;
+    q->where =
+        apr_pstrcat(q->pool, q->where, " AND ", apr_psprintf(q->pool, fmt, q->n, q->n), NULL);
+}
+
 static int on_list(ctn_api_ctx_t *c)
 {
-    static const char sql[] =
-        "WITH page AS (SELECT " CALL_JSON_COLUMNS " FROM call_logs c "
-        "WHERE ($1::text IS NULL OR c.started_at >= cortana_local_bound($1, false)) "
-        "AND ($2::text IS NULL OR c.started_at < cortana_local_bound($2, true)) "
-        "AND ($3::text IS NULL OR c.disposition = $3) "
-        "AND ($4::boolean IS NULL OR c.emergency = $4) "
-        "AND ($5::text IS NULL OR c.language = $5) "
-        "AND ($6::text IS NULL OR c.from_number LIKE '%' || $6 || '%' OR EXISTS (SELECT 1 FROM "
-        "transcript_lines t WHERE t.call_log_id = c.id AND to_tsvector('simple', t.text) @@ "
-        "plainto_tsquery('simple', $6))) "
-        "AND ($7::timestamptz IS NULL OR (c.started_at, c.id) < ($7::timestamptz, $8::uuid)) "
-        "ORDER BY c.started_at DESC, c.id DESC LIMIT $9::int + 1), "
-        "shown AS (SELECT * FROM page ORDER BY started_at DESC, id DESC LIMIT $9::int) "
-        "SELECT json_build_object('items', coalesce((SELECT json_agg(s ORDER BY s.started_at "
-        "DESC, s.id DESC) FROM shown s), '[]'), 'next_cursor', CASE WHEN (SELECT count(*) FROM "
-        "page) > $9::int THEN (SELECT to_char(started_at AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '~' || id FROM shown ORDER BY started_at, id "
-        "LIMIT 1) END)::text";
-    const char *params[9] = {NULL}, *json = NULL, *v;
+    page_query_t q = {c->pool, "", {NULL}, 0};
+    const char *json = NULL, *v, *at = NULL, *id = NULL, *limit_param, *sql;
     int limit = PAGE_DEFAULT, err;
 
-    params[0] = ctn_api_arg(c, "from");
-    params[1] = ctn_api_arg(c, "to");
-    if (!ctn_api_time_arg_ok(c->pool, params[0]) || !ctn_api_time_arg_ok(c->pool, params[1])) {
-        return ctn_api_error(c, 400, "invalid", "must be a date or an RFC 3339 time",
-                             ctn_api_time_arg_ok(c->pool, params[0]) ? "to" : "from");
+    for (int i = 0; i < 2; i++) {
+        const char *name = i ? "to" : "from";
+        if ((v = ctn_api_arg(c, name)) != NULL) {
+            if (!ctn_api_time_arg_ok(c->pool, v)) {
+                return ctn_api_error(c, 400, "invalid", "must be a date or an RFC 3339 time", name);
+            }
+            add_condition(&q,
+                          i ? "c.started_at < cortana_local_bound($%d, true)"
+                            : "c.started_at >= cortana_local_bound($%d, false)",
+                          v);
+        }
     }
-    if ((params[2] = ctn_api_arg(c, "disposition")) != NULL) {
+    if ((v = ctn_api_arg(c, "disposition")) != NULL) {
         const char *const *d = dispositions;
-        while (*d && strcmp(*d, params[2]) != 0) {
+        while (*d && strcmp(*d, v) != 0) {
             d++;
         }
         if (*d == NULL) {
             return ctn_api_error(c, 400, "invalid", "is not a disposition", "disposition");
         }
+        add_condition(&q, "c.disposition = $%d", v);
     }
     if ((v = ctn_api_arg(c, "emergency")) != NULL) {
         if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
             return ctn_api_error(c, 400, "invalid", "must be true or false", "emergency");
         }
-        params[3] = v;
+        add_condition(&q, "c.emergency = $%d::boolean", v);
     }
     if ((v = ctn_api_arg(c, "language")) != NULL) {
         if (strcmp(v, "en") != 0 && strcmp(v, "es") != 0) {
             return ctn_api_error(c, 400, "invalid", "must be en or es", "language");
         }
-        params[4] = v;
+        add_condition(&q, "c.language = $%d", v);
     }
-    if ((params[5] = ctn_api_arg(c, "q")) != NULL && strlen(params[5]) > 200) {
-        return ctn_api_error(c, 400, "invalid", "must have at most 200 characters", "q");
+    if ((v = ctn_api_arg(c, "q")) != NULL) {
+        if (strlen(v) > 200) {
+            return ctn_api_error(c, 400, "invalid", "must have at most 200 characters", "q");
+        }
+        add_condition(&q,
+                      "(c.from_number LIKE '%%' || $%d || '%%' OR EXISTS (SELECT 1 FROM "
+                      "transcript_lines t WHERE t.call_log_id = c.id AND to_tsvector('simple', "
+                      "t.text) @@ plainto_tsquery('simple', $%d)))",
+                      v);
     }
-    if ((v = ctn_api_arg(c, "cursor")) != NULL &&
-        !parse_cursor(v, c->pool, &params[6], &params[7])) {
-        return ctn_api_error(c, 400, "invalid", "is not a cursor this API gave", "cursor");
+    if ((v = ctn_api_arg(c, "cursor")) != NULL) {
+        if (!parse_cursor(v, c->pool, &at, &id)) {
+            return ctn_api_error(c, 400, "invalid", "is not a cursor this API gave", "cursor");
+        }
+        q.params[q.n++] = at;
+        q.params[q.n++] = id;
+        q.where =
+            apr_psprintf(c->pool, "%s AND (c.started_at, c.id) < ($%d::timestamptz, $%d::uuid)",
+                         q.where, q.n - 1, q.n);
     }
     if ((v = ctn_api_arg(c, "limit")) != NULL) {
         char *end;
@@ -244,8 +264,21 @@ static int on_list(ctn_api_ctx_t *c)
         }
         limit = (int)n;
     }
-    params[8] = apr_itoa(c->pool, limit);
-    if ((err = ctn_api_query_json(c, &json, sql, 9, params)) != 0) {
+    q.params[q.n++] = apr_itoa(c->pool, limit);
+    limit_param = apr_psprintf(c->pool, "$%d::int", q.n);
+    sql = apr_pstrcat(
+        c->pool, "WITH page AS (SELECT " CALL_JSON_COLUMNS " FROM call_logs c WHERE true", q.where,
+        " ORDER BY c.started_at DESC, c.id DESC LIMIT ", limit_param,
+        " + 1), shown AS (SELECT * FROM page ORDER BY started_at DESC, id DESC LIMIT ", limit_param,
+        ") SELECT json_build_object('items', coalesce((SELECT json_agg(s ORDER BY s.started_at "
+        "DESC, s.id DESC) FROM shown s), '[]'), 'next_cursor', CASE WHEN (SELECT count(*) FROM "
+        "page) > ",
+        limit_param,
+        " THEN (SELECT to_char(started_at AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '~' || id FROM shown ORDER BY started_at, id "
+        "LIMIT 1) END)::text",
+        NULL);
+    if ((err = ctn_api_query_json_prepared(c, &json, sql, q.n, q.params)) != 0) {
         return err;
     }
     return ctn_api_json(c, 200, json);
