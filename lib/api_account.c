@@ -3,6 +3,7 @@
  *   POST  /signup     business + owner, then logged in (CortanaSignup on)
  *   POST  /login      e-mail + password → session cookie (rate-limited)
  *   POST  /logout     ends the session
+ *   GET   /session    whether this browser is logged in (200 either way)
  *   GET   /me         who is logged in, their business, the CSRF token
  *   PATCH /me         the owner's interface language
  *   POST  /password   change the password; other sessions are ended
@@ -91,9 +92,16 @@ static const ctn_api_field_t me_fields[] = {
     {"csrf_token", &(ctn_api_schema_t){.type = CTN_SCHEMA_STRING}, CTN_FIELD_READONLY},
     {NULL, NULL, 0}};
 static const ctn_api_schema_t me = {.name = "Me", .type = CTN_SCHEMA_OBJECT, .fields = me_fields};
+static const ctn_api_field_t session_fields[] = {
+    {"logged_in", &ctn_schema_bool, CTN_FIELD_READONLY},
+    {"me", &me, CTN_FIELD_READONLY | CTN_FIELD_NULLABLE},
+    {NULL, NULL, 0}};
+static const ctn_api_schema_t session = {
+    .name = "Session", .type = CTN_SCHEMA_OBJECT, .fields = session_fields};
 
-/* The owner's view of themselves; the connection's tenant is set. */
-static int reply_me(ctn_api_ctx_t *c, int status, const char *user_id, const char *csrf)
+/* The owner's view of themselves (JSON text in `*json`, NULL when the user
+ * is gone); the connection's tenant is set. Returns 0 or an error status. */
+static int me_json(ctn_api_ctx_t *c, const char **json, const char *user_id, const char *csrf)
 {
     static const char sql[] =
         "SELECT json_build_object('user', json_build_object('id', u.id, 'email', u.email, "
@@ -101,8 +109,15 @@ static int reply_me(ctn_api_ctx_t *c, int status, const char *user_id, const cha
         "'name', b.name, 'phone_number', b.phone_number, 'timezone', b.timezone), "
         "'csrf_token', $2::text) FROM users u JOIN businesses b ON b.id = u.business_id "
         "WHERE u.id = $1";
-    const char *params[2] = {user_id, csrf}, *json = NULL;
-    int err = ctn_api_query_json(c, &json, sql, 2, params);
+    const char *params[2] = {user_id, csrf};
+
+    return ctn_api_query_json(c, json, sql, 2, params);
+}
+
+static int reply_me(ctn_api_ctx_t *c, int status, const char *user_id, const char *csrf)
+{
+    const char *json = NULL;
+    int err = me_json(c, &json, user_id, csrf);
 
     if (err) {
         return err;
@@ -111,6 +126,26 @@ static int reply_me(ctn_api_ctx_t *c, int status, const char *user_id, const cha
         return ctn_api_error(c, 401, "unauthenticated", "log in first", NULL);
     }
     return ctn_api_json(c, status, json);
+}
+
+/* Whether the browser is logged in, without an error when it is not: the
+ * dashboard asks this first, so a logged-out visit logs no failed request. */
+static int on_session(ctn_api_ctx_t *c)
+{
+    ctn_session_t *s = NULL;
+    const char *json = NULL;
+    apr_status_t rv = ctn_accounts_session_lookup(&s, c->conn, c->pool, c->req->session_token);
+    int err;
+
+    if (rv != APR_SUCCESS && rv != APR_ENOENT) {
+        return ctn_api_error(c, 503, "unavailable", "the database is unavailable", NULL);
+    }
+    if (rv == APR_SUCCESS && (err = me_json(c, &json, s->user_id, s->csrf_token)) != 0) {
+        return err;
+    }
+    return ctn_api_json(c, 200,
+                        json ? apr_pstrcat(c->pool, "{\"logged_in\":true,\"me\":", json, "}", NULL)
+                             : "{\"logged_in\":false,\"me\":null}");
 }
 
 static void set_cookie(ctn_api_ctx_t *c, const char *token, long max_age)
@@ -312,6 +347,8 @@ const ctn_api_route_t ctn_api_account_routes[] = {
     {"POST", "/login", on_login, CTN_API_PUBLIC | CTN_API_CREATE, &login_body, &me, 200,
      "Log in (sets the session cookie)", NULL},
     {"POST", "/logout", on_logout, 0, NULL, NULL, 204, "Log out", NULL},
+    {"GET", "/session", on_session, CTN_API_PUBLIC, NULL, &session, 200,
+     "Whether this browser is logged in (never 401), and as whom", NULL},
     {"GET", "/me", on_me, 0, NULL, &me, 200, "The logged-in owner and the CSRF token", NULL},
     {"PATCH", "/me", on_me_patch, 0, &me_patch, &me, 200, "Change the interface language", NULL},
     {"POST", "/password", on_password, CTN_API_CREATE, &password_body, NULL, 204,
