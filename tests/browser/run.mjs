@@ -120,7 +120,7 @@ test("create, edit and delete a knowledge-base document", async (page) => {
   await page.waitForFunction(() => !/Financing plans/.test(document.querySelector("#kb-list").textContent));
 });
 
-test("add and reorder technicians", async (page) => {
+test("add, edit, deactivate and reorder technicians", async (page) => {
   await login(page);
   await page.goto(`${base}/#/technicians`);
   for (const [name, phone] of [["Alex First", "+13125550181"], ["Blair Second", "+13125550182"]]) {
@@ -144,6 +144,18 @@ test("add and reorder technicians", async (page) => {
   }, [i]);
   const after = await names();
   assert(after.indexOf("Blair Second") === i - 1, `order not saved: ${after}`);
+  const card = page.locator("#tech-list .glass-card", { hasText: "Alex First" });
+  await card.getByRole("button", { name: "Edit" }).click();
+  const form = page.locator("form[aria-label='Edit Alex First']");
+  await form.getByLabel(/Name/).fill("Alex Renamed");
+  await form.getByRole("button", { name: "Save" }).click();
+  await page.waitForSelector("#tech-list .tech-name:text('Alex Renamed')");
+  const deactivate = page.locator("#tech-list .glass-card", { hasText: "Alex Renamed" }).getByLabel("Active");
+  await deactivate.uncheck();
+  await page.waitForFunction(async () => {
+    const r = await (await fetch("/api/technicians")).json();
+    return r.items.some((x) => x.name === "Alex Renamed" && !x.active);
+  });
 });
 
 test("change the hours and see them saved", async (page) => {

@@ -36,6 +36,33 @@ export function technicianForm(onSaved) {
   return form;
 }
 
+// Name, phone and role of one technician, edited in place.
+function editForm(tech, onSaved) {
+  const fields = {
+    name: field(t("tech.name"), { value: tech.name, required: true, maxlength: 200 }),
+    phone: field(t("tech.phone"), { value: tech.phone, required: true, pattern: E164, inputmode: "tel" }),
+    role: field(t("tech.role"), { value: tech.role, maxlength: 100 }),
+  };
+  const form = h("form", { novalidate: true, "aria-label": `${t("kb.edit")} ${tech.name}` },
+    h("div", { class: "row" }, fields.name.wrap, fields.phone.wrap, fields.role.wrap),
+    h("div", { class: "row" }, h("button", { type: "submit", class: "glass-button small shrink" }, t("kb.save")),
+      h("span", { class: "shrink" }, button(t("kb.cancel"), onSaved, "secondary small"))));
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    clearErrors(fields);
+    try {
+      await patch(`/technicians/${tech.id}`, { name: fields.name.input.value.trim(),
+        phone: fields.phone.input.value.replace(/[\s().-]/g, ""), role: fields.role.input.value.trim() || "technician" });
+      toast(t("common.saved"));
+      await onSaved();
+    } catch (e) {
+      showError(e, fields);
+    }
+  });
+  setTimeout(() => fields.name.input.focus());
+  return form;
+}
+
 export async function render(main) {
   const list = h("div", { class: "stack", id: "tech-list" });
 
@@ -54,11 +81,14 @@ export async function render(main) {
           toast(t("common.saved"));
           await refresh();
         } });
+      const info = h("div", {}, h("strong", { class: "tech-name" }, tech.name), h("div", { class: "dim" },
+        `${tech.phone} · ${tech.role}`));
+      const edit = button(t("kb.edit"), () => info.replaceWith(editForm(tech, refresh)), "secondary small");
       return card({ "data-tech": tech.id }, h("div", { class: "row" },
-        h("div", {}, h("strong", { class: "tech-name" }, tech.name), h("div", { class: "dim" },
-          `${tech.phone} · ${tech.role}`)),
+        info,
         h("label", { for: `active-${tech.id}`, class: "shrink" }, active, " ", t("tech.active")),
         h("span", { class: "row shrink" },
+          edit,
           button("↑", () => move(i, -1), "secondary small"),
           button("↓", () => move(i, 1), "secondary small"),
           button(t("tech.remove"), async () => { await del(`/technicians/${tech.id}`); await refresh(); },
