@@ -8,7 +8,12 @@ check, call and business lookup under RLS, dialog, two transcript rows, state
 save, ring events). Prints turns/s, p50/p99 latency and httpd CPU per turn
 (the module's process tree; PostgreSQL excluded).
 
-    python3 tests/bench/gather_turns.py [--duration 10] [--calls 400]
+httpd runs 2 children x 128 threads with BENCH_POOL (default 4) PostgreSQL
+connections each: on 2 cores a few busy connections beat many (with 64 per
+child the p99 at 200 connections was ~0.9 s, with 4 it is ~0.25 s, at the
+same throughput), so requests queue in httpd, not in PostgreSQL's scheduler.
+
+    BENCH_POOL=4 python3 tests/bench/gather_turns.py [--duration 10] [--calls 400]
 Needs: wrk (Debian package wrk). Not part of `make check`.
 """
 import argparse
@@ -85,9 +90,10 @@ def main():
     pg.create_database("cortana")
     pg.migrate("cortana", conftest.BUILDDIR / "tools" / "cortana-admin", conftest.SRCDIR / "sql")
     pg.create_app_role("cortana")
-    web = conftest.Httpd(pg, extra_conf="StartServers 2\nThreadsPerChild 64\n"
-                                        "MaxRequestWorkers 256\nServerLimit 4\n"
-                                        "CortanaDatabasePoolMax 64\nLogLevel warn")
+    pool = os.environ.get("BENCH_POOL", "4")
+    web = conftest.Httpd(pg, extra_conf="ServerLimit 2\nStartServers 2\nThreadsPerChild 128\n"
+                                        "MaxRequestWorkers 256\nMinSpareThreads 256\n"
+                                        f"CortanaDatabasePoolMax {pool}\nLogLevel warn")
     web.start()
     try:
         bid, number = make_business(pg, settings={"overflow_limit": 100000})
@@ -101,7 +107,9 @@ def main():
         script = tempfile.mktemp(suffix=".lua")
         lua_script(script, bodies)
         print(f"gather turns: {args.calls} live calls, {args.duration} s per run, "
-              f"httpd event MPM, PostgreSQL and wrk on this {os.cpu_count()}-core machine")
+              f"httpd event MPM (2 x 128 threads), {2 * int(pool)} PostgreSQL connections "
+              f"(BENCH_POOL={pool} per child), PostgreSQL and wrk on this "
+              f"{os.cpu_count()}-core machine")
         print(f"{'connections':>11} {'turns/s':>9} {'p50':>9} {'p99':>9} {'non-2xx':>8} "
               f"{'httpd CPU/turn':>15}")
         for connections in (50, 200):
