@@ -28,7 +28,9 @@ typedef struct ctn_call_flow_env_t {
     const char *twilio_api_base; /* SMS through Twilio when the next two are set */
     const char *twilio_account_sid;
     const char *twilio_auth_token;
-    int realtime_available; /* the realtime engine may take calls */
+    int realtime_available; /* the realtime engine may take calls (then the next two are set) */
+    const char *stream_url; /* wss://…/twilio/media */
+    const unsigned char *stream_key; /* 32 bytes: signs the stream's admission token */
 } ctn_call_flow_env_t;
 
 /* Handle one webhook: `path` is the request path (/twilio/voice, …),

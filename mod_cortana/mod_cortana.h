@@ -71,6 +71,13 @@ void ctn_mod_api_env(struct ctn_api_env_t *env, request_rec *r);
 /* ---- mod_cortana_sse.c: GET /api/transcripts ---------------------------- */
 int ctn_sse_handle(request_rec *r);
 
+/* ---- mod_cortana_secrets.c: keys read as root at start ----------------- */
+void ctn_secrets_register_hooks(apr_pool_t *p);
+/* The master key (CortanaKeyFile, 32 bytes) or NULL when none is set. */
+const unsigned char *ctn_secrets_stream_key(void);
+/* The OpenAI API key (CortanaOpenAIKeyFile) or NULL. */
+const char *ctn_secrets_openai_key(void);
+
 /* ---- mod_cortana_db.c: one PostgreSQL pool per httpd child -------------- */
 void ctn_mod_db_register_hooks(apr_pool_t *p);
 

@@ -22,6 +22,7 @@
 #include "http_request.h"
 
 #include "call_flow.h"
+#include "control.h"
 #include "db.h"
 #include "ring.h"
 #include "form.h"
@@ -87,7 +88,45 @@ static void env_publish(void *baton, const char *business_id, const char *call_s
     }
 }
 
-static void call_flow_env(ctn_call_flow_env_t *env, server_rec *s)
+/* Whether the worker says it can reach OpenAI Realtime: asked over its
+ * control socket at most once a second per child (a stale answer only
+ * picks the engine of a call; the stream falls back by itself). */
+static int worker_openai_healthy(server_rec *s, apr_pool_t *pool)
+{
+    static volatile apr_time_t checked_at;
+    static volatile int healthy;
+    ctn_server_conf_t *conf = ctn_config_get(s);
+    const char *reply = NULL;
+    apr_time_t now = apr_time_now();
+
+    if (now - checked_at < apr_time_from_sec(1)) {
+        return healthy;
+    }
+    healthy = conf->media_control_socket &&
+              ctn_control_call(&reply, pool, conf->media_control_socket, "{\"cmd\":\"stats\"}",
+                               apr_time_from_msec(200)) == APR_SUCCESS &&
+              strstr(reply, "\"openai_healthy\":true") != NULL;
+    checked_at = now;
+    return healthy;
+}
+
+/* wss://host/twilio/media from the public URL (ws:// for a plain-http dev URL). */
+static const char *stream_url(apr_pool_t *pool, const char *public_url)
+{
+    apr_size_t n = strlen(public_url);
+
+    while (n > 0 && public_url[n - 1] == '/') {
+        n--;
+    }
+    if (strncmp(public_url, "https://", 8) == 0) {
+        return apr_pstrcat(pool, "wss://", apr_pstrmemdup(pool, public_url + 8, n - 8),
+                           "/twilio/media", NULL);
+    }
+    return apr_pstrcat(pool, "ws://", apr_pstrmemdup(pool, public_url + 7, n - 7), "/twilio/media",
+                       NULL);
+}
+
+static void call_flow_env(ctn_call_flow_env_t *env, server_rec *s, apr_pool_t *pool)
 {
     ctn_server_conf_t *conf = ctn_config_get(s);
 
@@ -99,7 +138,10 @@ static void call_flow_env(ctn_call_flow_env_t *env, server_rec *s)
     env->twilio_api_base = conf->twilio_api_base;
     env->twilio_account_sid = conf->twilio_account_sid;
     env->twilio_auth_token = conf->twilio_auth_token;
-    env->realtime_available = 0;
+    env->stream_key = ctn_secrets_stream_key();
+    env->realtime_available = ctn_secrets_openai_key() != NULL && env->stream_key != NULL &&
+                              worker_openai_healthy(s, pool);
+    env->stream_url = env->realtime_available ? stream_url(pool, conf->public_url) : NULL;
 }
 
 static int twilio_handler(request_rec *r)
@@ -139,7 +181,7 @@ static int twilio_handler(request_rec *r)
         return reject(r, HTTP_FORBIDDEN, "X-Twilio-Signature does not verify");
     }
 
-    call_flow_env(&env, r->server);
+    call_flow_env(&env, r->server, r->pool);
     status = ctn_call_flow_handle(&env, r->pool, r->uri, params, &twiml, &why);
     if (status >= 400) {
         return reject(r, status, why ? why : "refused");
