@@ -39,9 +39,12 @@ int relay_openai_connect(relay_call_t *c)
     ci.ssl_connection = strcmp(prot, "wss") == 0 ? LCCSCF_USE_SSL : 0;
     ci.opaque_user_data = c;
     ci.pwsi = &c->openai;
-    c->refs++;
+    c->refs++; /* released in CONNECTION_ERROR / CLIENT_CLOSED */
     if (lws_client_connect_via_info(&ci) == NULL) {
-        c->refs--;
+        if (!c->openai_closed) { /* no callback released it already */
+            c->openai_closed = 1;
+            relay_call_release(c);
+        }
         c->openai = NULL;
         return -1;
     }
@@ -93,13 +96,12 @@ static int openai_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
         }
         break;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-        relay_openai_gone(c, in ? apr_pstrmemdup(c->pool, in, len) : "connection failed");
-        /* fallthrough */
     case LWS_CALLBACK_CLIENT_CLOSED:
-        if (c != NULL) {
-            if (reason == LWS_CALLBACK_CLIENT_CLOSED) {
-                relay_openai_gone(c, "the session closed");
-            }
+        if (c != NULL && !c->openai_closed) {
+            relay_openai_gone(c,
+                              reason == LWS_CALLBACK_CLIENT_CLOSED
+                                  ? "the session closed"
+                                  : (in ? apr_pstrmemdup(c->pool, in, len) : "connection failed"));
             c->openai_closed = 1;
             c->openai = NULL;
             lws_set_opaque_user_data(wsi, NULL);

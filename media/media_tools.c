@@ -21,6 +21,7 @@
 #include "personality.h"
 #include "slots.h"
 #include "tools.h"
+#include "twilio.h"
 
 #include <apr_strings.h>
 #include <stdlib.h>
@@ -95,7 +96,12 @@ static const char tools_schema[] =
     "{\"type\":\"function\",\"name\":\"take_message\",\"description\":\"Leave a message for the "
     "owner.\",\"parameters\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},"
     "\"callback_number\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"}},\"required\":"
-    "[\"message\"]}}]";
+    "[\"message\"]}},"
+    "{\"type\":\"function\",\"name\":\"transfer_to_human\",\"description\":\"Connect the caller "
+    "to the owner (they asked for a person, or you cannot help).\",\"parameters\":{\"type\":"
+    "\"object\",\"properties\":{\"reason\":{\"type\":\"string\"}}}},"
+    "{\"type\":\"function\",\"name\":\"end_call\",\"description\":\"Hang up after you said "
+    "goodbye.\",\"parameters\":{\"type\":\"object\",\"properties\":{}}}]";
 
 const char *relay_tools_json(void)
 {
@@ -240,6 +246,43 @@ static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *
     return 1;
 }
 
+/* transfer_to_human / end_call: new TwiML for the live call through Twilio's
+ * REST API (the stream ends and Twilio runs it). */
+static const char *live_call_update(relay_job_t *job, PGconn *conn, ctn_tools_t *t, int hang_up)
+{
+    ctn_twilio_client_t client = {sms.api_base, sms.account_sid, sms.auth_token, 10000};
+    ctn_twilio_result_t result;
+    const char *twiml, *params[2];
+
+    if (sms.account_sid == NULL || *sms.account_sid == '\0' || sms.auth_token == NULL) {
+        return hang_up ? "{\"ok\":false,\"error\":\"this line cannot hang up by itself: say "
+                         "goodbye and let the caller hang up\"}"
+                       : "{\"ok\":false,\"error\":\"transfers are not available: take a "
+                         "message instead\"}";
+    }
+    if (!hang_up && (t->business->owner_phone == NULL || *t->business->owner_phone == '\0')) {
+        return "{\"ok\":false,\"error\":\"nobody to transfer to: take a message instead\"}";
+    }
+    twiml = hang_up ? "<Response><Hangup/></Response>"
+                    : apr_psprintf(job->pool,
+                                   "<Response><Say>Connecting you now.</Say><Dial callerId=\"%s\">"
+                                   "%s</Dial></Response>",
+                                   t->business->phone_number, t->business->owner_phone);
+    if (ctn_twilio_update_call(&result, job->pool, &client, job->call_sid, twiml) != APR_SUCCESS) {
+        ctn_log_warning(job->call_sid, "%s failed: %s", hang_up ? "hanging up" : "the transfer",
+                        result.error_message ? result.error_message : "no answer");
+        return "{\"ok\":false,\"error\":\"that did not work: take a message instead\"}";
+    }
+    if (!hang_up) {
+        params[0] = t->call->id;
+        params[1] = "transferred";
+        ctn_calls_exec(NULL, conn, NULL, "marking the transfer", PGRES_COMMAND_OK,
+                       "UPDATE call_logs SET disposition = coalesce(disposition, $2) WHERE id = $1",
+                       2, params);
+    }
+    return hang_up ? "{\"ok\":true}" : "{\"ok\":true,\"note\":\"the owner's phone is ringing\"}";
+}
+
 static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, json_object *args)
 {
     apr_pool_t *pool = job->pool;
@@ -333,6 +376,9 @@ static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, j
         return t->ops.take_message(t->ops.baton, pool, &who) == APR_SUCCESS
                    ? "{\"ok\":true}"
                    : "{\"ok\":false,\"error\":\"the message could not be stored\"}";
+    }
+    if (strcmp(name, "transfer_to_human") == 0 || strcmp(name, "end_call") == 0) {
+        return live_call_update(job, conn, t, strcmp(name, "end_call") == 0);
     }
     return "{\"ok\":false,\"error\":\"no such tool\"}";
 }

@@ -374,3 +374,37 @@ def test_openai_unreachable_hands_the_call_to_the_built_in_engine(httpd_factory,
             break
         time.sleep(0.3)
     assert "<Gather" in twiml2 and "<Connect>" not in twiml2
+
+
+def test_transfer_to_human_redirects_the_live_call_to_the_owner(httpd_factory, pg, fake, tmp_path):
+    from fake_twilio import FakeTwilio
+    from test_calls import ACCOUNT_SID, TOKEN
+    twilio = FakeTwilio(ACCOUNT_SID, TOKEN).start()
+    try:
+        key = tmp_path / "openai.key"
+        key.write_text("sk-test\n")
+        web = httpd_factory(f"CortanaOpenAIKeyFile {key}\nCortanaOpenAIRealtimeURL {fake.url}\n"
+                            f"CortanaTwilioAccountSID {ACCOUNT_SID}\n"
+                            f"CortanaTwilioAPIBase {twilio.url}\n")
+        bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199")
+        fake.utterances = ["can I talk to a person"]
+        fake.tool_calls = {"person": [("transfer_to_human", {"reason": "asked for a person"})]}
+
+        async def scenario():
+            async with TwilioStream(web, sid, token_of(twiml)) as call:
+                assert await call.until(lambda: fake.events("session.update"))
+                await asyncio.sleep(0.2)
+                await call.say(frames=8, silence=8)
+                return await call.until(lambda: fake.events("conversation.item.create"),
+                                        timeout=10)
+
+        assert run(scenario())
+        update = [u for u in twilio.call_updates if u["call_sid"] == sid]
+        assert update and "<Dial" in update[0]["Twiml"] and "+13125550199" in update[0]["Twiml"]
+        output = json.loads(fake.events("conversation.item.create")[0]["item"]["output"])
+        assert output["ok"] is True
+        (disposition,) = pg.query("SELECT disposition FROM call_logs WHERE call_sid = %s",
+                                  (sid,))[0]
+        assert disposition == "transferred"
+    finally:
+        twilio.stop()
