@@ -198,6 +198,10 @@ static const char *realtime_twiml(turn_t *t, const ctn_dialog_reply_t *greeting)
         ctn_log_err(t->call_sid, "TwiML error: %s", why);
         return reply_twiml(t, greeting);
     }
+    if (t->env->prewarm) {
+        /* The session warms up while Twilio plays the greeting. */
+        t->env->prewarm(t->env->baton, t->call_sid, t->business->id);
+    }
     return doc;
 }
 

@@ -23,6 +23,9 @@ typedef struct ctn_call_flow_env_t {
      * `payload` is a JSON object's text. Must not block. */
     void (*publish)(void *baton, const char *business_id, const char *call_sid, const char *type,
                     const char *payload);
+    /* Ask the media worker to open the call's realtime session now (may be
+     * NULL). Must not block for long: the caller is waiting for TwiML. */
+    void (*prewarm)(void *baton, const char *call_sid, const char *business_id);
     void *baton;
     const char *public_url;      /* CortanaPublicURL (absolute action URLs) */
     const char *twilio_api_base; /* SMS through Twilio when the next two are set */

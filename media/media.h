@@ -50,6 +50,11 @@ typedef struct media_t {
  * streams are then refused and the built-in engine takes every call. */
 apr_status_t media_relay_init(media_t *m);
 void media_relay_stop(media_t *m);
+/* Loop thread (control socket): open the OpenAI session of `call_sid` now,
+ * so it is warm when Twilio's stream for that call arrives (it attaches to
+ * it); dropped if no stream comes within RELAY_PREWARM_TTL. */
+apr_status_t media_relay_prewarm(media_t *m, const char *call_sid, const char *business_id);
+
 /* Loop thread, on each wake-up: finish the work other threads posted. */
 void media_relay_drain(media_t *m);
 /* For the control socket's stats: "openai_configured", "openai_healthy",

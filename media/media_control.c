@@ -66,6 +66,13 @@ const char *media_control_answer(media_t *m, apr_pool_t *pool, const char *line,
     if (strcmp(cmd, "stats") == 0) {
         return stats_json(m, pool);
     }
+    if (strcmp(cmd, "prewarm") == 0) {
+        /* /twilio/voice, before Twilio connects the stream: open the session now. */
+        return media_relay_prewarm(m, ctn_json_get_string(req, "call_sid", NULL),
+                                   ctn_json_get_string(req, "business_id", NULL)) == APR_SUCCESS
+                   ? "{\"ok\":true}"
+                   : "{\"ok\":false,\"error\":\"cannot prewarm\"}";
+    }
     return apr_psprintf(pool, "{\"ok\":false,\"error\":\"unknown command\",\"cmd\":%s}",
                         ctn_json_quote(pool, cmd));
 }

@@ -291,6 +291,7 @@ static void on_start(relay_call_t *c, const char *msg, apr_size_t len)
     const char *why = NULL, *token, *business = NULL;
     json_object *o = ctn_json_parse(c->pool, msg, len, &why), *start = NULL, *params = NULL;
     relay_job_t *job;
+    relay_call_t *w;
 
     if (o == NULL || !json_object_object_get_ex(o, "start", &start)) {
         ctn_log_warning(NULL, "media stream: a start event without start: %s", why ? why : "");
@@ -308,12 +309,89 @@ static void on_start(relay_call_t *c, const char *msg, apr_size_t len)
         return;
     }
     apr_cpystrn(c->business_id, business, sizeof(c->business_id));
+    if ((w = relay_prewarmed(c->m, c->call_sid, c->business_id)) != NULL) {
+        relay_attach(c, w); /* the stream callback switches to `w` */
+        return;
+    }
     ctn_log_info(c->call_sid, "media stream %s started", c->stream_sid);
     job = relay_job(c, relay_job_start, NULL);
     relay_submit(job);
     if (relay_openai_connect(c) != 0) {
         relay_openai_gone(c, "cannot connect to OpenAI Realtime");
     }
+}
+
+static void greet(relay_call_t *c);
+
+/* The prewarmed session of `call_sid` (verified business), or NULL. */
+relay_call_t *relay_prewarmed(media_t *m, const char *call_sid, const char *business_id)
+{
+    for (relay_call_t *w = m->relay->calls; w; w = w->next) {
+        if (w->prewarmed && w->twilio == NULL && strcmp(w->call_sid, call_sid) == 0 &&
+            strcmp(w->business_id, business_id) == 0) {
+            return w;
+        }
+    }
+    return NULL;
+}
+
+/* Move Twilio's stream from its provisional call `c` to the prewarmed `w`. */
+relay_call_t *relay_attach(relay_call_t *c, relay_call_t *w)
+{
+    w->twilio = c->twilio;
+    w->twilio_closed = 0;
+    apr_cpystrn(w->stream_sid, c->stream_sid, sizeof(w->stream_sid));
+    w->started_at = c->started_at;
+    w->prewarmed = 0;
+    lws_sul_cancel(&w->prewarm_sul); /* its reference now belongs to the stream */
+    c->twilio = NULL;
+    c->twilio_closed = 1;
+    c->moved_to = w; /* released by media_server.c once it holds `w` */
+    ctn_log_info(w->call_sid, "media stream %s joined its prewarmed session", w->stream_sid);
+    greet(w);
+    if (w->to_twilio.head) {
+        lws_callback_on_writable(w->twilio);
+    }
+    return w;
+}
+
+static void prewarm_expired(lws_sorted_usec_list_t *sul)
+{
+    relay_call_t *w = lws_container_of(sul, relay_call_t, prewarm_sul);
+
+    if (w->prewarmed) {
+        ctn_log_info(w->call_sid, "no media stream came for the prewarmed session: closed");
+        w->prewarmed = 0;
+        w->stopping = 1;
+        if (w->openai && !w->openai_closed) {
+            lws_callback_on_writable(w->openai);
+        }
+        relay_call_release(w);
+    }
+}
+
+apr_status_t media_relay_prewarm(media_t *m, const char *call_sid, const char *business_id)
+{
+    relay_call_t *w;
+
+    if (m->relay == NULL || m->relay->api_key == NULL || call_sid == NULL || business_id == NULL ||
+        strlen(call_sid) >= sizeof(w->call_sid) || strlen(business_id) != 36 ||
+        relay_prewarmed(m, call_sid, business_id)) {
+        return APR_EINVAL;
+    }
+    w = relay_call_new(m, NULL);
+    w->prewarmed = 1;
+    apr_cpystrn(w->call_sid, call_sid, sizeof(w->call_sid));
+    apr_cpystrn(w->business_id, business_id, sizeof(w->business_id));
+    relay_submit(relay_job(w, relay_job_start, NULL));
+    if (relay_openai_connect(w) != 0) {
+        w->prewarmed = 0;
+        relay_call_release(w);
+        return APR_EGENERAL;
+    }
+    lws_sul_schedule(m->context, 0, &w->prewarm_sul, prewarm_expired,
+                     (lws_usec_t)RELAY_PREWARM_TTL * LWS_USEC_PER_SEC);
+    return APR_SUCCESS;
 }
 
 void relay_on_twilio(relay_call_t *c, const char *msg, apr_size_t len)
@@ -528,17 +606,25 @@ static void tool_done(relay_job_t *job)
     relay_send_openai_text(c, "{\"type\":\"response.create\"}");
 }
 
+/* The model goes on from the TwiML greeting once both the session and the
+ * caller's stream are there (a prewarmed session waits for the stream). */
+static void greet(relay_call_t *c)
+{
+    if (!c->greeted && c->session_ready && c->twilio != NULL && !c->twilio_closed) {
+        c->greeted = 1;
+        relay_send_openai_text(c, "{\"type\":\"response.create\",\"response\":{\"instructions\":"
+                                  "\"The caller has just heard the greeting. Ask briefly how you "
+                                  "can help.\"}}");
+    }
+}
+
 static void on_event(relay_call_t *c, const char *type, json_object *o)
 {
     if (strcmp(type, "session.created") == 0) {
         /* session.update is sent once the start job has the instructions */
     } else if (strcmp(type, "session.updated") == 0) {
-        if (!c->greeted) {
-            c->greeted = 1;
-            relay_send_openai_text(
-                c, "{\"type\":\"response.create\",\"response\":{\"instructions\":\"The caller "
-                   "has just heard the greeting. Ask briefly how you can help.\"}}");
-        }
+        c->session_ready = 1;
+        greet(c);
     } else if (strcmp(type, "response.created") == 0) {
         json_object *resp = NULL;
         c->response_active = 1;

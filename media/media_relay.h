@@ -17,6 +17,7 @@
 
 #define RELAY_FRAME_BYTES 160 /* 20 ms of 8 kHz mu-law: Twilio's unit */
 #define RELAY_MARKS       256 /* marks outstanding per call */
+#define RELAY_PREWARM_TTL 20  /* seconds a prewarmed session waits for its stream */
 
 typedef struct frame_t {
     struct frame_t *next;
@@ -65,6 +66,10 @@ typedef struct relay_call_t {
     apr_time_t started_at, first_audio_at, speech_stopped_at;
     apr_uint64_t turns, frames_in, frames_out, barge_ins;
     int greeted, dispatched, emergency_pending;
+    int session_ready; /* session.updated received */
+    int prewarmed;     /* opened by /twilio/voice; holds a reference until a stream attaches */
+    struct relay_call_t *moved_to; /* the stream joined this prewarmed call */
+    lws_sorted_usec_list_t prewarm_sul;
     char lang[3];
 } relay_call_t;
 
@@ -117,6 +122,9 @@ void relay_rx_append(relay_call_t *c, char **buf, apr_size_t *len, apr_size_t *c
 void relay_post(relay_job_t *job); /* any thread */
 relay_job_t *relay_job(relay_call_t *c, void (*run)(relay_job_t *), void (*finish)(relay_job_t *));
 void relay_submit(relay_job_t *job); /* loop thread */
+
+relay_call_t *relay_prewarmed(media_t *m, const char *call_sid, const char *business_id);
+relay_call_t *relay_attach(relay_call_t *provisional, relay_call_t *prewarmed);
 
 /* ---- media_openai.c ---- */
 int relay_openai_connect(relay_call_t *c);

@@ -43,6 +43,11 @@ static int stream_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
                 c->rx_twilio_len = 0;
             }
         }
+        if (c->moved_to) { /* the stream joined the call's prewarmed session */
+            s->call = c->moved_to;
+            relay_call_release(c);
+            c = s->call;
+        }
         if (c->stopping && c->to_twilio.head == NULL) {
             return -1;
         }

@@ -126,6 +126,27 @@ static const char *stream_url(apr_pool_t *pool, const char *public_url)
                        NULL);
 }
 
+static void env_prewarm(void *baton, const char *call_sid, const char *business_id)
+{
+    server_rec *s = baton;
+    ctn_server_conf_t *conf = ctn_config_get(s);
+    apr_pool_t *pool;
+    const char *reply = NULL;
+
+    apr_pool_create(&pool, NULL);
+    if (ctn_control_call(&reply, pool, conf->media_control_socket,
+                         apr_psprintf(pool,
+                                      "{\"cmd\":\"prewarm\",\"call_sid\":\"%s\","
+                                      "\"business_id\":\"%s\"}",
+                                      call_sid, business_id),
+                         apr_time_from_msec(100)) != APR_SUCCESS ||
+        strstr(reply, "\"ok\":true") == NULL) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "%s: the realtime session was not prewarmed",
+                     call_sid);
+    }
+    apr_pool_destroy(pool);
+}
+
 static void call_flow_env(ctn_call_flow_env_t *env, server_rec *s, apr_pool_t *pool)
 {
     ctn_server_conf_t *conf = ctn_config_get(s);
@@ -142,6 +163,7 @@ static void call_flow_env(ctn_call_flow_env_t *env, server_rec *s, apr_pool_t *p
     env->realtime_available = ctn_secrets_openai_key() != NULL && env->stream_key != NULL &&
                               worker_openai_healthy(s, pool);
     env->stream_url = env->realtime_available ? stream_url(pool, conf->public_url) : NULL;
+    env->prewarm = env->realtime_available && conf->media_control_socket ? env_prewarm : NULL;
 }
 
 static int twilio_handler(request_rec *r)

@@ -202,7 +202,11 @@ def test_a_stream_with_a_bad_token_is_closed_and_never_reaches_openai(web, pg, f
             return await call.until(lambda: call.closed, timeout=5)
 
     assert run(scenario()), "the worker kept a stream with a forged token"
-    assert fake.handshakes == []
+    # /twilio/voice may have prewarmed one session; the forged stream got none
+    # of it: no second session, no greeting, no caller audio
+    assert len(fake.handshakes) <= 1
+    assert fake.events("response.create") == []
+    assert fake.events("input_audio_buffer.append") == []
 
 
 def barge_in_run(web, pg, fake, ack_first_reply_fully):
@@ -408,3 +412,22 @@ def test_transfer_to_human_redirects_the_live_call_to_the_owner(httpd_factory, p
         assert disposition == "transferred"
     finally:
         twilio.stop()
+
+
+def test_the_session_is_warm_before_twilio_connects_the_stream(web, pg, fake):
+    bid, number, sid, twiml = answer(web, pg)
+    # /twilio/voice asked the worker to open the session: it is set up while
+    # Twilio still plays the greeting, before any stream exists
+    assert fake.wait_for(lambda: fake.events("session.update"), timeout=5), "not prewarmed"
+    assert fake.events("response.create") == []  # the model waits for the caller's stream
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            t0 = time.time()
+            assert await call.until(lambda: call.media, timeout=5)
+            return call, time.time() - t0
+
+    call, first_audio_s = run(scenario())
+    assert len(fake.handshakes) == 1, "the stream opened a second session"
+    assert len(fake.events("response.create")) == 1
+    assert first_audio_s < 1.0, first_audio_s
