@@ -177,19 +177,30 @@ apr_status_t ctn_calls_get(ctn_call_t **call, PGconn *conn, apr_pool_t *pool, co
     return APR_SUCCESS;
 }
 
-apr_status_t ctn_calls_get_with_business(ctn_call_t **call, ctn_business_t **business, PGconn *conn,
-                                         apr_pool_t *pool, const char *business_id,
-                                         const char *call_sid)
+apr_status_t ctn_calls_turn_load(ctn_call_t **call, ctn_business_t **business, PGconn *conn,
+                                 apr_pool_t *pool, const char *number, const char *call_sid)
 {
-    static const char sql[] = "SELECT " CTN_BUSINESS_COLUMNS ", " CALL_COLUMNS
-                              " FROM businesses b LEFT JOIN call_logs c ON c.business_id = b.id "
-                              "AND c.call_sid = $2 WHERE b.id = $1";
-    const char *params[2] = {business_id, call_sid};
-    PGresult *res;
+    /* sql/003_turn_path.sql: the tenant set from the number, then the
+     * business and the call read under row-level security, in one call. */
+    static const char sql[] = "SELECT * FROM cortana_turn_load($1, $2)";
+    const char *params[2] = {number, call_sid};
+    PGresult *res = NULL;
     apr_status_t rv;
 
+    *call = NULL;
+    *business = NULL;
     rv = ctn_calls_exec(&res, conn, pool, "loading the business and the call", PGRES_TUPLES_OK, sql,
                         2, params);
+    if (rv != APR_SUCCESS && PQstatus(conn) == CONNECTION_BAD) {
+        /* A pooled connection whose server went away shows it here first:
+         * the statement only reads and sets the tenant, so it is retried
+         * once on a fresh connection. */
+        PQreset(conn);
+        if (PQstatus(conn) == CONNECTION_OK) {
+            rv = ctn_calls_exec(&res, conn, pool, "loading the business and the call",
+                                PGRES_TUPLES_OK, sql, 2, params);
+        }
+    }
     if (rv != APR_SUCCESS) {
         return rv;
     }
