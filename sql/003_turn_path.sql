@@ -64,3 +64,15 @@ ALTER TABLE transcript_lines
     DROP CONSTRAINT transcript_lines_call_log_id_fkey,
     ADD CONSTRAINT transcript_lines_call_fk FOREIGN KEY (call_log_id, business_id)
         REFERENCES call_logs (id, business_id) ON DELETE CASCADE;
+
+-- The number of the call's last transcript line. A turn numbers its lines
+-- from this counter, incremented by the same UPDATE that stores the state:
+-- concurrent turns of one call (a webhook retried while the first attempt is
+-- still running) queue on the row and get consecutive numbers, where
+-- numbering from max(seq) in the statement's snapshot gave both the same
+-- numbers, and the second turn's lines and state were lost to a unique
+-- violation.
+ALTER TABLE call_logs ADD COLUMN transcript_seq integer NOT NULL DEFAULT 0;
+UPDATE call_logs c SET transcript_seq = s.n
+FROM (SELECT call_log_id, max(seq) AS n FROM transcript_lines GROUP BY call_log_id) s
+WHERE s.call_log_id = c.id;
