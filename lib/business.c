@@ -31,12 +31,19 @@ apr_status_t ctn_business_id_by_number(const char **business_id, PGconn *conn, a
 {
     /* One round trip: find the business and make it the connection's tenant
      * (an unknown number sets the empty tenant, which shows nothing). */
+    static const char sql[] = "SELECT nullif(set_config('cortana.business_id', "
+                              "coalesce(cortana_business_by_number($1)::text, ''), false), '')";
     const char *params[1] = {e164};
-    PGresult *res = PQexecParams(conn,
-                                 "SELECT nullif(set_config('cortana.business_id', "
-                                 "coalesce(cortana_business_by_number($1)::text, ''), false), '')",
-                                 1, NULL, params, NULL, NULL, 0);
+    PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
     apr_status_t rv = APR_SUCCESS;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK && PQstatus(conn) == CONNECTION_BAD) {
+        /* A pooled connection whose server went away shows it here first
+         * (the statement only reads): one retry on a fresh connection. */
+        PQclear(res);
+        PQreset(conn);
+        res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+    }
 
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         ctn_log_err(NULL, "business lookup by number failed: %s", PQerrorMessage(conn));

@@ -4,6 +4,7 @@
 #include "calls.h"
 #include "log.h"
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,8 +185,95 @@ const char *ctn_calendar_say(apr_pool_t *pool, PGconn *conn, const char *busines
     return apr_psprintf(pool, "%s %s", when, say_time(pool, hour, minute, es));
 }
 
-const char *ctn_calendar_say_hours(apr_pool_t *pool, PGconn *conn, const char *business_id,
-                                   const char *lang)
+/* One interval of the business's week: day 1 = Monday … 7 = Sunday. */
+typedef struct hours_row_t {
+    int day, open_h, open_m, close_h, close_m;
+} hours_row_t;
+
+/* "8:00", "08:00" or "08:00:00" (the forms the settings hold) → hour and
+ * minute; 0 for anything else, which PostgreSQL's time input then judges. */
+static int simple_time(const char *s, int *hour, int *minute)
+{
+    int h = 0, m = 0, n = 0;
+
+    while (apr_isdigit(s[n]) && n < 2) {
+        h = h * 10 + (s[n++] - '0');
+    }
+    if (n == 0 || s[n] != ':' || !apr_isdigit(s[n + 1]) || !apr_isdigit(s[n + 2])) {
+        return 0;
+    }
+    m = (s[n + 1] - '0') * 10 + (s[n + 2] - '0');
+    s += n + 3;
+    if (*s == ':' && apr_isdigit(s[1]) && apr_isdigit(s[2]) &&
+        (s[1] - '0') * 10 + (s[2] - '0') < 60) {
+        s += 3;
+    }
+    if (*s != '\0' || h > 23 || m > 59) {
+        return 0;
+    }
+    *hour = h;
+    *minute = m;
+    return 1;
+}
+
+/* The rows the SQL below returns, read from the business's hours already
+ * loaded; 0 when a value is not in the simple form (the SQL decides then). */
+static int hours_from_json(apr_array_header_t *rows, json_object *hours)
+{
+    static const char *const keys[] = {"monday", "tuesday",  "wednesday", "thursday",
+                                       "friday", "saturday", "sunday"};
+
+    if (hours == NULL || !json_object_is_type(hours, json_type_object)) {
+        return 0;
+    }
+    for (int d = 0; d < 7; d++) {
+        json_object *list = NULL;
+        int first = rows->nelts;
+        if (!json_object_object_get_ex(hours, keys[d], &list)) {
+            continue; /* coalesce(… , '[]') */
+        }
+        if (list == NULL || !json_object_is_type(list, json_type_array)) {
+            return 0;
+        }
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+            json_object *iv = json_object_array_get_idx(list, i), *open = NULL, *close = NULL;
+            hours_row_t row;
+            const char *c;
+            if (iv == NULL || !json_object_is_type(iv, json_type_object) ||
+                !json_object_object_get_ex(iv, "open", &open) ||
+                !json_object_object_get_ex(iv, "close", &close) || open == NULL || close == NULL ||
+                !json_object_is_type(open, json_type_string) ||
+                !json_object_is_type(close, json_type_string)) {
+                return 0;
+            }
+            row.day = d + 1;
+            c = json_object_get_string(close);
+            if (!simple_time(json_object_get_string(open), &row.open_h, &row.open_m)) {
+                return 0;
+            }
+            if (strcmp(c, "24:00") == 0) {
+                row.close_h = 24;
+                row.close_m = 0;
+            } else if (!simple_time(c, &row.close_h, &row.close_m)) {
+                return 0;
+            }
+            /* ORDER BY day, opening hour: insertion keeps the list's order on ties. */
+            {
+                int k = rows->nelts;
+                APR_ARRAY_PUSH(rows, hours_row_t) = row;
+                while (k > first && APR_ARRAY_IDX(rows, k - 1, hours_row_t).open_h > row.open_h) {
+                    APR_ARRAY_IDX(rows, k, hours_row_t) = APR_ARRAY_IDX(rows, k - 1, hours_row_t);
+                    k--;
+                }
+                APR_ARRAY_IDX(rows, k, hours_row_t) = row;
+            }
+        }
+    }
+    return 1;
+}
+
+static apr_status_t hours_from_sql(apr_array_header_t *rows, apr_pool_t *pool, PGconn *conn,
+                                   const char *business_id)
 {
     static const char sql[] =
         "SELECT d.n, extract(hour FROM (i->>'open')::time)::int, "
@@ -199,30 +287,52 @@ const char *ctn_calendar_say_hours(apr_pool_t *pool, PGconn *conn, const char *b
     const char *params[2] = {business_id,
                              "{monday,tuesday,wednesday,thursday,friday,saturday,sunday}"};
     PGresult *res;
+    apr_status_t rv;
+
+    if ((rv = ctn_calls_exec(&res, conn, pool, "reading the hours", PGRES_TUPLES_OK, sql, 2,
+                             params)) != APR_SUCCESS) {
+        return rv;
+    }
+    for (int i = 0; i < PQntuples(res); i++) {
+        hours_row_t *row = apr_array_push(rows);
+        row->day = atoi(PQgetvalue(res, i, 0));
+        row->open_h = atoi(PQgetvalue(res, i, 1));
+        row->open_m = atoi(PQgetvalue(res, i, 2));
+        row->close_h = atoi(PQgetvalue(res, i, 3));
+        row->close_m = atoi(PQgetvalue(res, i, 4));
+    }
+    return APR_SUCCESS;
+}
+
+const char *ctn_calendar_say_hours(apr_pool_t *pool, PGconn *conn, const char *business_id,
+                                   json_object *hours, const char *lang)
+{
+    apr_array_header_t *rows = apr_array_make(pool, 8, sizeof(hours_row_t));
     apr_array_header_t *parts = apr_array_make(pool, 8, sizeof(const char *));
     int es = lang && strcmp(lang, "es") == 0;
     const char *prev_hours = NULL;
     int first_day = -1, last_day = -1;
 
-    if (ctn_calls_exec(&res, conn, pool, "reading the hours", PGRES_TUPLES_OK, sql, 2, params) !=
-        APR_SUCCESS) {
-        return NULL;
+    if (!hours_from_json(rows, hours)) {
+        rows->nelts = 0;
+        if (hours_from_sql(rows, pool, conn, business_id) != APR_SUCCESS) {
+            return NULL;
+        }
     }
-    if (PQntuples(res) == 0) {
+    if (rows->nelts == 0) {
         return es ? "No tengo el horario a la mano." : "I don't have our hours on hand.";
     }
     /* Group consecutive days with the same hours: "Monday to Friday, 8 AM to 5 PM". */
-    for (int i = 0; i <= PQntuples(res); i++) {
+    for (int i = 0; i <= rows->nelts; i++) {
         int day = -1;
-        const char *hours = NULL;
-        if (i < PQntuples(res)) {
-            day = atoi(PQgetvalue(res, i, 0)) % 7; /* 1 = Monday … 7 = Sunday → 0 Sunday */
-            hours = apr_psprintf(
-                pool, es ? "de %s a %s" : "%s to %s",
-                clock_time(pool, atoi(PQgetvalue(res, i, 1)), atoi(PQgetvalue(res, i, 2)), es),
-                clock_time(pool, atoi(PQgetvalue(res, i, 3)) % 24, atoi(PQgetvalue(res, i, 4)),
-                           es));
-            if (prev_hours && strcmp(hours, prev_hours) == 0 && day == (last_day + 1) % 7) {
+        const char *text = NULL;
+        if (i < rows->nelts) {
+            const hours_row_t *row = &APR_ARRAY_IDX(rows, i, hours_row_t);
+            day = row->day % 7; /* 1 = Monday … 7 = Sunday → 0 Sunday */
+            text = apr_psprintf(pool, es ? "de %s a %s" : "%s to %s",
+                                clock_time(pool, row->open_h, row->open_m, es),
+                                clock_time(pool, row->close_h % 24, row->close_m, es));
+            if (prev_hours && strcmp(text, prev_hours) == 0 && day == (last_day + 1) % 7) {
                 last_day = day;
                 continue;
             }
@@ -236,7 +346,7 @@ const char *ctn_calendar_say_hours(apr_pool_t *pool, PGconn *conn, const char *b
             APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(pool, "%s, %s", span, prev_hours);
         }
         first_day = last_day = day;
-        prev_hours = hours;
+        prev_hours = text;
     }
     return apr_array_pstrcat(pool, parts, ';');
 }

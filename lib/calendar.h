@@ -16,6 +16,7 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 #include <apr_time.h>
+#include <json-c/json.h>
 #include <libpq-fe.h>
 
 typedef struct ctn_slot_t {
@@ -53,8 +54,11 @@ apr_status_t ctn_calendar_book(PGconn *conn, apr_pool_t *pool, const char *busin
 const char *ctn_calendar_say(apr_pool_t *pool, PGconn *conn, const char *business_id,
                              apr_time_t start, const char *lang);
 
-/* The hours as a sentence in `lang` ("Monday to Friday, 8 AM to 5 PM; …"). */
+/* The hours as a sentence in `lang` ("Monday to Friday, 8 AM to 5 PM; …"),
+ * from `hours` (the business's hours, already loaded) when every interval is
+ * in the simple "HH:MM" form, else read and converted by PostgreSQL. NULL
+ * when the database fails. */
 const char *ctn_calendar_say_hours(apr_pool_t *pool, PGconn *conn, const char *business_id,
-                                   const char *lang);
+                                   json_object *hours, const char *lang);
 
 #endif

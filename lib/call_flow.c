@@ -278,17 +278,18 @@ static int open_business(turn_t *t, int with_call)
     if (t->env->db_acquire(t->env->baton, t->pool, &t->conn) != APR_SUCCESS) {
         return 503;
     }
-    rv = ctn_business_id_by_number(&business_id, t->conn, t->pool, t->to);
+    if (with_call) {
+        /* A turn of a call needs the business and the call: the tenant set
+         * and both loaded in one round trip. */
+        rv = ctn_calls_turn_load(&t->call, &t->business, t->conn, t->pool, t->to, t->call_sid);
+    } else if ((rv = ctn_business_id_by_number(&business_id, t->conn, t->pool, t->to)) ==
+               APR_SUCCESS) {
+        rv = ctn_business_load(&t->business, t->conn, t->pool, business_id);
+        rv = rv == APR_ENOENT ? APR_EGENERAL : rv; /* found by number: must be visible */
+    }
     if (rv == APR_ENOENT) {
         return 404;
     }
-    if (rv != APR_SUCCESS) {
-        return 503;
-    }
-    /* A turn of a call needs the business and the call: one round trip. */
-    rv = with_call ? ctn_calls_get_with_business(&t->call, &t->business, t->conn, t->pool,
-                                                 business_id, t->call_sid)
-                   : ctn_business_load(&t->business, t->conn, t->pool, business_id);
     if (rv != APR_SUCCESS) {
         return 503;
     }

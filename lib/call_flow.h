@@ -16,7 +16,9 @@
 #include <libpq-fe.h>
 
 typedef struct ctn_call_flow_env_t {
-    /* A connection with no tenant set, valid until `pool` is cleaned up.
+    /* A connection valid until `pool` is cleaned up, its tenant not reset:
+     * the call flow's first statement on it always sets the tenant from the
+     * dialled number (ctn_business_id_by_number or ctn_calls_turn_load).
      * Returns non-success when the database is unreachable. */
     apr_status_t (*db_acquire)(void *baton, apr_pool_t *pool, PGconn **conn);
     /* Publish a live event for the business's dashboard (the event ring).

@@ -178,19 +178,30 @@ apr_status_t ctn_calls_get(ctn_call_t **call, PGconn *conn, apr_pool_t *pool, co
     return APR_SUCCESS;
 }
 
-apr_status_t ctn_calls_get_with_business(ctn_call_t **call, ctn_business_t **business, PGconn *conn,
-                                         apr_pool_t *pool, const char *business_id,
-                                         const char *call_sid)
+apr_status_t ctn_calls_turn_load(ctn_call_t **call, ctn_business_t **business, PGconn *conn,
+                                 apr_pool_t *pool, const char *number, const char *call_sid)
 {
-    static const char sql[] = "SELECT " CTN_BUSINESS_COLUMNS ", " CALL_COLUMNS
-                              " FROM businesses b LEFT JOIN call_logs c ON c.business_id = b.id "
-                              "AND c.call_sid = $2 WHERE b.id = $1";
-    const char *params[2] = {business_id, call_sid};
-    PGresult *res;
+    /* sql/003_turn_path.sql: the tenant set from the number, then the
+     * business and the call read under row-level security, in one call. */
+    static const char sql[] = "SELECT * FROM cortana_turn_load($1, $2)";
+    const char *params[2] = {number, call_sid};
+    PGresult *res = NULL;
     apr_status_t rv;
 
+    *call = NULL;
+    *business = NULL;
     rv = ctn_calls_exec(&res, conn, pool, "loading the business and the call", PGRES_TUPLES_OK, sql,
                         2, params);
+    if (rv != APR_SUCCESS && PQstatus(conn) == CONNECTION_BAD) {
+        /* A pooled connection whose server went away shows it here first:
+         * the statement only reads and sets the tenant, so it is retried
+         * once on a fresh connection. */
+        PQreset(conn);
+        if (PQstatus(conn) == CONNECTION_OK) {
+            rv = ctn_calls_exec(&res, conn, pool, "loading the business and the call",
+                                PGRES_TUPLES_OK, sql, 2, params);
+        }
+    }
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -255,20 +266,22 @@ apr_status_t ctn_calls_save_turn(PGconn *conn, apr_pool_t *pool, const ctn_call_
                                  const char *disposition, const char *booked_appointment_id,
                                  const apr_array_header_t *lines, int *first_seq)
 {
-    /* The state update and the inserts in one statement; the turns of one
-     * call are serialised by Twilio, so numbering from max(seq) cannot race. */
+    /* The state update and the inserts in one statement. The lines are
+     * numbered from call_logs.transcript_seq, advanced by the same UPDATE:
+     * two turns of one call running at once queue on the call's row and
+     * get consecutive numbers (sql/003_turn_path.sql). */
     static const char sql[] =
         "WITH u AS (UPDATE call_logs SET dialog_state = coalesce($3::jsonb, dialog_state), "
         "language = coalesce($4, language), emergency = emergency OR $5::boolean, "
         "disposition = coalesce($6, disposition), "
-        "booked_appointment_id = coalesce($7::uuid, booked_appointment_id) WHERE id = $1 "
-        "RETURNING id), "
-        "base AS (SELECT coalesce(max(seq), 0) AS s FROM transcript_lines WHERE call_log_id = $1), "
+        "booked_appointment_id = coalesce($7::uuid, booked_appointment_id), "
+        "transcript_seq = transcript_seq + cardinality($8::text[]) WHERE id = $1 "
+        "RETURNING transcript_seq - cardinality($8::text[]) AS s), "
         "ins AS (INSERT INTO transcript_lines (business_id, call_log_id, seq, speaker, text, "
-        "language) SELECT $2, $1, base.s + l.n, l.speaker, l.text, l.lang FROM base, "
+        "language) SELECT $2, $1, u.s + l.n, l.speaker, l.text, l.lang FROM u, "
         "unnest($8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS l(speaker, text, lang, n) "
         "RETURNING seq) "
-        "SELECT (SELECT s FROM base) + 1, (SELECT count(*) FROM u), (SELECT count(*) FROM ins)";
+        "SELECT (SELECT s FROM u) + 1, (SELECT count(*) FROM ins)";
     const char *params[10];
     PGresult *res;
     apr_status_t rv;
@@ -284,10 +297,18 @@ apr_status_t ctn_calls_save_turn(PGconn *conn, apr_pool_t *pool, const ctn_call_
     params[8] = text_array(pool, lines, 1);
     params[9] = text_array(pool, lines, 2);
     rv = ctn_calls_exec(&res, conn, pool, "saving the turn", PGRES_TUPLES_OK, sql, 10, params);
-    if (rv == APR_SUCCESS && first_seq) {
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    if (PQgetisnull(res, 0, 0)) {
+        ctn_log_err(call->call_sid, "saving the turn failed: the call log %s is not visible",
+                    call->id);
+        return APR_ENOENT;
+    }
+    if (first_seq) {
         *first_seq = atoi(PQgetvalue(res, 0, 0));
     }
-    return rv;
+    return APR_SUCCESS;
 }
 
 apr_status_t ctn_calls_finish(PGconn *conn, const ctn_call_t *call, const char *status,

@@ -50,12 +50,14 @@ apr_status_t ctn_calls_get(ctn_call_t **call, PGconn *conn, apr_pool_t *pool, co
 
 struct ctn_business_t;
 
-/* The business `business_id` and its call `call_sid` in one round trip
- * (`*call` NULL when the business has no such call). APR_ENOENT when the
- * business is not visible to the connection's tenant. */
-apr_status_t ctn_calls_get_with_business(ctn_call_t **call, struct ctn_business_t **business,
-                                         PGconn *conn, apr_pool_t *pool, const char *business_id,
-                                         const char *call_sid);
+/* The start of a turn in one round trip (cortana_turn_load): make the
+ * business that owns the dialled number `number` (E.164) the connection's
+ * tenant — whatever tenant the connection had; the empty tenant when no
+ * business has the number — and load that business and its call `call_sid`
+ * (`*call` NULL when it has no such call). APR_ENOENT when no business has
+ * the number. A connection found dead is reset and the load retried once. */
+apr_status_t ctn_calls_turn_load(ctn_call_t **call, struct ctn_business_t **business, PGconn *conn,
+                                 apr_pool_t *pool, const char *number, const char *call_sid);
 
 /* Store the dialog state and what it says about the call so far. */
 apr_status_t ctn_calls_save_state(PGconn *conn, const ctn_call_t *call, json_object *state,

@@ -23,8 +23,16 @@ apr_status_t ctn_db_pool_create(ctn_db_pool_t **dbpool, apr_pool_t *pool, const 
                                 int min, int smax, int hmax, apr_interval_time_t ttl);
 
 /* Check out a connection with the tenant set to `business_id` (NULL: no
- * tenant). On failure the reason is kept for ctn_db_pool_error. */
+ * tenant). On failure the reason is kept for ctn_db_pool_error.
+ *
+ * CTN_DB_TENANT_BY_CALLER instead of a business id saves that round trip:
+ * the connection comes with whatever tenant its last user left, and the
+ * caller's first statement must set the tenant unconditionally before
+ * anything else runs (ctn_business_id_by_number and ctn_calls_turn_load do;
+ * they also reconnect once when the connection turns out dead). */
 apr_status_t ctn_db_acquire(ctn_db_t **db, ctn_db_pool_t *dbpool, const char *business_id);
+extern const char ctn_db_tenant_by_caller[];
+#define CTN_DB_TENANT_BY_CALLER ctn_db_tenant_by_caller
 
 /* Change the tenant of a checked-out connection. */
 apr_status_t ctn_db_set_tenant(ctn_db_t *db, const char *business_id);

@@ -68,9 +68,8 @@ static PGconn *job_db(relay_job_t *job)
 /* The call and its business, for tools. */
 static int load(relay_job_t *job, PGconn *conn, ctn_call_t **call, ctn_business_t **business)
 {
-    return ctn_calls_get_with_business(call, business, conn, job->pool, job->business_id,
-                                       job->call_sid) == APR_SUCCESS &&
-           *call != NULL;
+    return ctn_business_load(business, conn, job->pool, job->business_id) == APR_SUCCESS &&
+           ctn_calls_get(call, conn, job->pool, job->call_sid) == APR_SUCCESS;
 }
 
 /* --------------------------------------------------------- session setup --- */
@@ -127,7 +126,7 @@ void relay_job_start(relay_job_t *job)
         job->lang = call->language;
         ctn_personality_parse(&pers, job->pool, b->personality, b->name, &why);
         memset(&facts, 0, sizeof(facts));
-        facts.hours = ctn_calendar_say_hours(job->pool, conn, b->id, "en");
+        facts.hours = ctn_calendar_say_hours(job->pool, conn, b->id, b->hours, "en");
         facts.services = b->services;
         facts.pricing = b->pricing;
         facts.service_area = b->service_area;

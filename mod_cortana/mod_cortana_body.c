@@ -7,15 +7,30 @@
 
 #include "http_protocol.h"
 
+#include <apr_strings.h>
 #include <string.h>
 
 apr_status_t ctn_mod_read_body(request_rec *r, apr_size_t max, const char **body, apr_size_t *len,
                                const char **why)
 {
     apr_bucket_brigade *bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    apr_size_t total = 0;
-    char *buf = apr_palloc(r->pool, max + 1);
+    apr_size_t total = 0, cap = max;
+    const char *length = apr_table_get(r->headers_in, "Content-Length");
+    char *buf;
     int seen_eos = 0;
+
+    /* A buffer of the announced size, not of the largest body: httpd's
+     * allocator takes big blocks from malloc on every request. The input
+     * filter never delivers more than Content-Length. */
+    if (length != NULL) {
+        char *end = NULL;
+        apr_off_t n = 0;
+        if (apr_strtoff(&n, length, &end, 10) == APR_SUCCESS && end != length && *end == '\0' &&
+            n >= 0 && (apr_size_t)n <= max) {
+            cap = (apr_size_t)n;
+        }
+    }
+    buf = apr_palloc(r->pool, cap + 1);
 
     do {
         apr_status_t rv =
@@ -36,7 +51,7 @@ apr_status_t ctn_mod_read_body(request_rec *r, apr_size_t max, const char **body
                 *why = "cannot read the request body";
                 return APR_EGENERAL;
             }
-            if (total + n > max) {
+            if (total + n > cap) {
                 *why = "request body too large";
                 return APR_ENOSPC;
             }

@@ -68,7 +68,9 @@ static int reject(request_rec *r, int status, const char *reason)
 static apr_status_t env_db_acquire(void *baton, apr_pool_t *pool, PGconn **conn)
 {
     ctn_db_t *db = NULL;
-    apr_status_t rv = ctn_mod_db_acquire(&db, baton, NULL, pool);
+    /* The call flow's first statement is the number lookup, which sets the
+     * tenant (see call_flow.h): no round trip to reset it here. */
+    apr_status_t rv = ctn_mod_db_acquire(&db, baton, CTN_DB_TENANT_BY_CALLER, pool);
 
     if (rv == APR_SUCCESS) {
         *conn = ctn_db_conn(db);

@@ -5,16 +5,21 @@ Starts a private PostgreSQL and httpd (the e2e stack), creates a business and
 CALLS live calls, then drives `wrk` at 50 and 200 concurrent connections with
 pre-signed gather requests ("what are your hours?" — a full turn: signature
 check, call and business lookup under RLS, dialog, two transcript rows, state
-save, ring events). Prints turns/s, p50/p99 latency and httpd CPU per turn
-(the module's process tree; PostgreSQL excluded).
+save, ring events). Like Twilio, no two turns of one call are in flight at
+once: each wrk thread plays its own share of the calls, round robin.
 
-httpd runs 2 children x 128 threads with BENCH_POOL (default 4) PostgreSQL
-connections each: on 2 cores a few busy connections beat many (with 64 per
-child the p99 at 200 connections was ~0.9 s, with 4 it is ~0.25 s, at the
-same throughput), so requests queue in httpd, not in PostgreSQL's scheduler.
+Prints, per run: turns/s, p50/p99 latency, non-2xx responses, the CPU time
+per turn of httpd (the module's process tree) and of PostgreSQL (the
+postmaster's tree), and the SQL statements per turn (transactions committed
+in the database, every statement being its own transaction).
 
-    BENCH_POOL=4 python3 tests/bench/gather_turns.py [--duration 10] [--calls 400]
-Needs: wrk (Debian package wrk). Not part of `make check`.
+    python3 tests/bench/gather_turns.py [--duration 10] [--calls 2000]
+        [--connections 50,200] [--pgss] [--perf FILE] [--hold]
+    --pgss      load pg_stat_statements and print the statements of the run
+    --perf FILE record `perf record -a -g` of each run into FILE.<connections>
+    --hold      keep the stack running after the runs until Enter (to poke it)
+Needs: wrk (Debian package wrk). Not part of `make check`. Run it with
+CORTANA_BUILDDIR and CORTANA_SRCDIR set as `make check-e2e` does.
 """
 import argparse
 import os
@@ -28,13 +33,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "e2e"))
 
 import conftest  # noqa: E402
-import test_calls  # noqa: E402
 from test_calls import call_params, make_business, new_sid, sign, webhook  # noqa: E402
 import stack  # noqa: E402
 
 
 def tree_cpu_seconds(root_pid):
-    """CPU seconds (user+sys) of `root_pid` and all its descendants."""
+    """CPU seconds (user+sys) of `root_pid` and all its descendants, living
+    or reaped (cutime/cstime count children that exited)."""
     children = {}
     stats = {}
     for entry in os.listdir("/proc"):
@@ -56,26 +61,72 @@ def tree_cpu_seconds(root_pid):
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def postmaster_pid(pg):
+    return int((pg.datadir / "postmaster.pid").read_text().split()[0])
+
+
 def lua_script(path, bodies):
+    """wrk script: thread n of N plays calls n, n+N, n+2N, … in turn, so that
+    two turns of one call are never sent at once."""
     lines = ["local requests = {}"]
     for body, sig in bodies:
         lines.append(f'requests[#requests + 1] = wrk.format("POST", "/twilio/gather", '
                      f'{{["Host"] = "127.0.0.1", ["Content-Type"] = "application/x-www-form-urlencoded", '
                      f'["X-Twilio-Signature"] = "{sig}"}}, "{body}")')
-    lines += ["local i = 0",
-              "request = function() i = i % #requests + 1 return requests[i] end"]
+    lines += ["local threads = 0",
+              "function setup(thread) thread:set('tid', threads) threads = threads + 1 end",
+              "local mine, i = {}, 0",
+              "function init(args)",
+              "  for k = tid + 1, #requests, 2 do mine[#mine + 1] = requests[k] end",
+              "end",
+              "request = function() i = i % #mine + 1 return mine[i] end"]
     Path(path).write_text("\n".join(lines) + "\n")
 
 
 def run_wrk(url, script, connections, duration):
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency",
                           "-s", script, url], capture_output=True, text=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
-    p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
-    total = int(re.search(r"(\d+) requests in", out).group(1))
+    try:
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
+        p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
+        total = int(re.search(r"(\d+) requests in", out).group(1))
+    except AttributeError:
+        raise RuntimeError(f"cannot read wrk's output:\n{out}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, p50, p99, total, int(errors.group(1)) if errors else 0
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return rps, p50, p99, total, int(errors.group(1)) if errors else 0, \
+        socket_errors.group(1) if socket_errors else None
+
+
+def access_log_size(web):
+    try:
+        return (web.statedir / "access.log").stat().st_size
+    except OSError:
+        return 0
+
+
+def server_latencies(web, offset):
+    """Sorted request times (us, %D, last field) of gather requests logged since `offset`."""
+    try:
+        with open(web.statedir / "access.log", "rb") as f:
+            f.seek(offset)
+            lines = f.read().decode(errors="replace").splitlines()
+    except OSError:
+        return []
+    return sorted(int(line.rsplit(" ", 1)[1]) for line in lines
+                  if "/twilio/gather" in line and line.rsplit(" ", 1)[-1].isdigit())
+
+
+def pct(values, p):
+    return values[min(len(values) - 1, int(len(values) * p / 100))]
+
+
+def db_counters(pg):
+    """Transactions committed and rolled back in the benchmark's database."""
+    (row,) = pg.query("SELECT xact_commit, xact_rollback FROM pg_stat_database "
+                      "WHERE datname = current_database()")
+    return row
 
 
 def main():
@@ -83,17 +134,33 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--connections", default="50,200")
+    parser.add_argument("--pgss", action="store_true")
+    parser.add_argument("--perf")
+    parser.add_argument("--hold", action="store_true")
+    # httpd as a host serving calls would run it: a thread for each of the
+    # 200 connections (4 children of 64, all started up front, none reaped
+    # between runs) and keep-alive connections not cut every 100 requests.
+    # The database pool defaults to ThreadsPerChild.
+    parser.add_argument("--extra-conf", default=(
+        "StartServers 4\nServerLimit 4\nThreadsPerChild 64\nMaxRequestWorkers 256\n"
+        "MinSpareThreads 64\nMaxSpareThreads 256\nMaxKeepAliveRequests 0"),
+        help="httpd directives added to the dev config (\\n between them)")
     args = parser.parse_args()
     pg = stack.Postgres(stack.make_state_dir("bench-pg"), stack.free_port())
     pg.init()
+    if args.pgss:
+        with open(pg.datadir / "postgresql.auto.conf", "a") as f:
+            f.write("shared_preload_libraries = 'pg_stat_statements'\n"
+                    "pg_stat_statements.track = all\n")
     pg.start()
     pg.create_database("cortana")
     pg.migrate("cortana", conftest.BUILDDIR / "tools" / "cortana-admin", conftest.SRCDIR / "sql")
     pg.create_app_role("cortana")
-    pool = os.environ.get("BENCH_POOL", "4")
-    web = conftest.Httpd(pg, extra_conf="ServerLimit 2\nStartServers 2\nThreadsPerChild 128\n"
-                                        "MaxRequestWorkers 256\nMinSpareThreads 256\n"
-                                        f"CortanaDatabasePoolMax {pool}\nLogLevel warn")
+    if args.pgss:
+        pg.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+                   uri=pg.uri("cortana_owner", pg.owner_password, "cortana"))
+    web = conftest.Httpd(pg, extra_conf="LogLevel warn\n" + args.extra_conf.replace("\\n", "\n"))
     web.start()
     try:
         bid, number = make_business(pg, settings={"overflow_limit": 100000})
@@ -111,13 +178,55 @@ def main():
               f"(BENCH_POOL={pool} per child), PostgreSQL and wrk on this "
               f"{os.cpu_count()}-core machine")
         print(f"{'connections':>11} {'turns/s':>9} {'p50':>9} {'p99':>9} {'non-2xx':>8} "
-              f"{'httpd CPU/turn':>15}")
-        for connections in (50, 200):
-            cpu0 = tree_cpu_seconds(web.pid())
-            rps, p50, p99, total, errors = run_wrk(web.url, script, connections, args.duration)
+              f"{'httpd us/turn':>14} {'PG us/turn':>11} {'stmts/turn':>11}")
+        pm = postmaster_pid(pg)
+        for connections in (int(c) for c in args.connections.split(",")):
+            if args.pgss:
+                pg.query("SELECT pg_stat_statements_reset()")
+            perf = None
+            if args.perf:
+                perf = subprocess.Popen(["perf", "record", "-q", "-a", "-g", "-o",
+                                         f"{args.perf}.{connections}", "--", "sleep",
+                                         str(args.duration)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            log_offset = access_log_size(web)
+            xact0 = db_counters(pg)
+            cpu0, pgcpu0 = tree_cpu_seconds(web.pid()), tree_cpu_seconds(pm)
+            rps, p50, p99, total, errors, sock = run_wrk(web.url, script, connections,
+                                                         args.duration)
             cpu = tree_cpu_seconds(web.pid()) - cpu0
+            pgcpu = tree_cpu_seconds(pm) - pgcpu0
+            xact1 = db_counters(pg)
+            if perf:
+                perf.wait()
+            # The two queries of db_counters are transactions too.
+            stmts = (xact1[0] - xact0[0] - 1) + (xact1[1] - xact0[1])
+            n = max(total, 1)
             print(f"{connections:>11} {rps:>9.0f} {p50:>9} {p99:>9} {errors:>8} "
-                  f"{cpu / max(total, 1) * 1e6:>12.0f} us")
+                  f"{cpu / n * 1e6:>14.0f} {pgcpu / n * 1e6:>11.0f} {stmts / n:>11.2f}")
+            served = server_latencies(web, log_offset)
+            if served:
+                print(f"{'':>11} in httpd (access log %D): p50 {pct(served, 50) / 1000:.2f}ms "
+                      f"p99 {pct(served, 99) / 1000:.2f}ms max {served[-1] / 1000:.0f}ms")
+            if sock:
+                print(f"{'':>11} wrk socket errors: {sock}")
+            if xact1[1] - xact0[1]:
+                print(f"{'':>11} {xact1[1] - xact0[1]} transactions rolled back (see error.log)")
+            if args.pgss:
+                for calls, ms, max_ms, query in pg.query(
+                        "SELECT calls, round(total_exec_time::numeric, 1), "
+                        "round(max_exec_time::numeric, 1), "
+                        "regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements "
+                        "WHERE calls > 100 ORDER BY calls DESC LIMIT 12",
+                        uri=pg.uri("cortana_owner", pg.owner_password, "cortana")):
+                    print(f"{'':>11} {calls / n:5.2f}/turn {ms / calls * 1000:7.0f} us "
+                          f"(max {max_ms:6.1f} ms)  {query[:90]}")
+        errors = [line for line in web.error_log().splitlines() if ":error]" in line]
+        if errors:
+            print(f"httpd error.log: {len(errors)} error lines, e.g. {errors[0]}")
+        if args.hold:
+            print(f"httpd {web.url} (pid {web.pid()}), PostgreSQL {pg.owner_uri}; Enter stops")
+            input()
     finally:
         web.stop()
         pg.stop()

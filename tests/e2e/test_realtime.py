@@ -31,6 +31,38 @@ def fake():
     f.stop()
 
 
+def worker_stats(web):
+    """The worker's own {"cmd":"stats"} answer, from its control socket."""
+    import socket
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(2)
+            s.connect(str(web.runtime_dir / "cortana-media.ctl"))
+            s.sendall(b'{"cmd":"stats"}\n')
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        return json.loads(data)
+    except (OSError, ValueError):
+        return {}
+
+
+def realtime_ready(web, timeout=15):
+    """httpd answers the first call of a test only once the worker is up and
+    reports OpenAI healthy, as it would for Twilio's first call; children
+    cache a negative answer for a second, so wait that out too."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if worker_stats(web).get("openai_healthy"):
+            time.sleep(1.1)
+            return web
+        time.sleep(0.1)
+    raise AssertionError(f"the worker never reported OpenAI healthy: {worker_stats(web)}")
+
+
 @pytest.fixture
 def web(httpd_factory, fake, tmp_path):
     key = tmp_path / "openai.key"
@@ -38,7 +70,7 @@ def web(httpd_factory, fake, tmp_path):
     key.chmod(0o600)
     instance = httpd_factory(f"CortanaOpenAIKeyFile {key}\nCortanaOpenAIRealtimeURL {fake.url}\n"
                              "LogLevel warn cortana:info")
-    return instance
+    return realtime_ready(instance)
 
 
 def answer(web, pg, **business):
@@ -360,8 +392,8 @@ def test_twilio_stop_closes_the_openai_session_at_once(web, pg, fake):
 def test_openai_unreachable_hands_the_call_to_the_built_in_engine(httpd_factory, pg, tmp_path):
     key = tmp_path / "openai.key"
     key.write_text("sk-test\n")
-    web = httpd_factory(f"CortanaOpenAIKeyFile {key}\n"
-                        "CortanaOpenAIRealtimeURL ws://127.0.0.1:9/v1/realtime")
+    web = realtime_ready(httpd_factory(f"CortanaOpenAIKeyFile {key}\n"
+                                       "CortanaOpenAIRealtimeURL ws://127.0.0.1:9/v1/realtime"))
     bid, number, sid, twiml = answer(web, pg)
     assert "<Connect>" in twiml
 
@@ -387,9 +419,9 @@ def test_transfer_to_human_redirects_the_live_call_to_the_owner(httpd_factory, p
     try:
         key = tmp_path / "openai.key"
         key.write_text("sk-test\n")
-        web = httpd_factory(f"CortanaOpenAIKeyFile {key}\nCortanaOpenAIRealtimeURL {fake.url}\n"
-                            f"CortanaTwilioAccountSID {ACCOUNT_SID}\n"
-                            f"CortanaTwilioAPIBase {twilio.url}\n")
+        web = realtime_ready(httpd_factory(
+            f"CortanaOpenAIKeyFile {key}\nCortanaOpenAIRealtimeURL {fake.url}\n"
+            f"CortanaTwilioAccountSID {ACCOUNT_SID}\nCortanaTwilioAPIBase {twilio.url}\n"))
         bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199")
         fake.utterances = ["can I talk to a person"]
         fake.tool_calls = {"person": [("transfer_to_human", {"reason": "asked for a person"})]}
