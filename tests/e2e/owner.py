@@ -123,6 +123,7 @@ class EventStream:
         import json as _json
         import time as _time
         deadline = _time.time() + timeout
+        self._decode()  # body bytes that came in with the headers
         while True:
             while "\n\n" in self.text:
                 block, self.text = self.text.split("\n\n", 1)

@@ -100,7 +100,7 @@ def test_a_viewer_away_too_long_is_replayed_from_the_database(httpd_factory, pg)
     resumed = EventStream(owner, last_event_id=last_seen)
     replayed = []
     while True:
-        ev = resumed.next_event(timeout=2)
+        ev = resumed.next_event(timeout=10 if not replayed else 2)
         if ev is None:
             break
         replayed.append(ev)
