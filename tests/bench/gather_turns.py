@@ -174,9 +174,7 @@ def main():
         script = tempfile.mktemp(suffix=".lua")
         lua_script(script, bodies)
         print(f"gather turns: {args.calls} live calls, {args.duration} s per run, "
-              f"httpd event MPM (2 x 128 threads), {2 * int(pool)} PostgreSQL connections "
-              f"(BENCH_POOL={pool} per child), PostgreSQL and wrk on this "
-              f"{os.cpu_count()}-core machine")
+              f"httpd event MPM, PostgreSQL and wrk on this {os.cpu_count()}-core machine")
         print(f"{'connections':>11} {'turns/s':>9} {'p50':>9} {'p99':>9} {'non-2xx':>8} "
               f"{'httpd us/turn':>14} {'PG us/turn':>11} {'stmts/turn':>11}")
         pm = postmaster_pid(pg)
@@ -221,6 +219,10 @@ def main():
                         uri=pg.uri("cortana_owner", pg.owner_password, "cortana")):
                     print(f"{'':>11} {calls / n:5.2f}/turn {ms / calls * 1000:7.0f} us "
                           f"(max {max_ms:6.1f} ms)  {query[:90]}")
+        (upd, hot), = pg.query("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+                               "WHERE relname = 'call_logs'",
+                               uri=pg.uri("cortana_owner", pg.owner_password, "cortana"))
+        print(f"call_logs updates: {upd}, HOT {hot} ({hot * 100 // max(upd, 1)}%)")
         errors = [line for line in web.error_log().splitlines() if ":error]" in line]
         if errors:
             print(f"httpd error.log: {len(errors)} error lines, e.g. {errors[0]}")
