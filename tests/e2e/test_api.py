@@ -78,6 +78,13 @@ def test_login_logout_and_wrong_password(httpd):
     assert o.get("/me").status == 401
 
 
+def test_an_unknown_email_gets_the_same_answer_as_a_wrong_password(httpd):
+    o = Owner(httpd)
+    unknown = o.login(new_email(), "whatever password")
+    assert unknown.status == 401 and error_of(unknown)["code"] == "bad_credentials"
+    assert error_of(unknown)["message"] == "wrong e-mail or password"
+
+
 def test_a_logged_out_token_is_dead_even_if_replayed(httpd):
     o = Owner(httpd)
     o.signup(new_email())
