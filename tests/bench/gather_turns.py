@@ -219,6 +219,10 @@ def main():
                         uri=pg.uri("cortana_owner", pg.owner_password, "cortana")):
                     print(f"{'':>11} {calls / n:5.2f}/turn {ms / calls * 1000:7.0f} us "
                           f"(max {max_ms:6.1f} ms)  {query[:90]}")
+        (upd, hot), = pg.query("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables "
+                               "WHERE relname = 'call_logs'",
+                               uri=pg.uri("cortana_owner", pg.owner_password, "cortana"))
+        print(f"call_logs updates: {upd}, HOT {hot} ({hot * 100 // max(upd, 1)}%)")
         errors = [line for line in web.error_log().splitlines() if ":error]" in line]
         if errors:
             print(f"httpd error.log: {len(errors)} error lines, e.g. {errors[0]}")
