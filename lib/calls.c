@@ -207,7 +207,7 @@ apr_status_t ctn_calls_turn_load(ctn_call_t **call, ctn_business_t **business, P
     if (PQntuples(res) != 1) {
         return APR_ENOENT;
     }
-    *business = ctn_business_from_row(pool, res, 0);
+    *business = ctn_business_from_row_shared(pool, res, 0);
     *call = PQgetisnull(res, 0, CTN_BUSINESS_NCOLUMNS)
                 ? NULL
                 : call_from_row(pool, res, CTN_BUSINESS_NCOLUMNS);
