@@ -35,13 +35,11 @@ RETURNS TABLE (
     c_id uuid, c_business_id uuid, c_call_sid text, c_from_number text, c_to_number text,
     c_status text, c_language text, c_engine text, c_route text, c_disposition text,
     c_emergency boolean, c_is_test boolean, c_started_at float8, c_dialog_state jsonb)
-LANGUAGE plpgsql VOLATILE AS $$
--- No SET search_path (a SET clause costs every call a GUC save and restore):
--- the function runs with the caller's rights, and names its objects in full.
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, public AS $$
 DECLARE
-    bid uuid := public.cortana_business_by_number(number);
+    bid uuid := cortana_business_by_number(number);
 BEGIN
-    PERFORM pg_catalog.set_config('cortana.business_id', coalesce(bid::text, ''), false);
+    PERFORM set_config('cortana.business_id', coalesce(bid::text, ''), false);
     IF bid IS NULL THEN
         RETURN;
     END IF;
@@ -52,8 +50,7 @@ BEGIN
                c.id, c.business_id, c.call_sid, c.from_number, c.to_number, c.status,
                c.language, c.engine, c.route, c.disposition, c.emergency, c.is_test,
                extract(epoch FROM c.started_at)::float8, c.dialog_state
-        FROM public.businesses b
-        LEFT JOIN public.call_logs c ON c.business_id = b.id AND c.call_sid = sid
+        FROM businesses b LEFT JOIN call_logs c ON c.business_id = b.id AND c.call_sid = sid
         WHERE b.id = bid;
 END
 $$;
