@@ -26,6 +26,48 @@ static json_object *json_value(apr_pool_t *pool, const PGresult *res, int col, j
     return obj;
 }
 
+/* Per-thread memo of the JSON columns (ctn_business_from_row_shared): the
+ * last text of each column and its parsed document, in a pool of its own
+ * that is cleared when the text changes. */
+#define MEMO_COLUMNS 7
+
+typedef struct memo_t {
+    apr_pool_t *pool;
+    const char *text;
+    apr_size_t len;
+    json_object *obj;
+} memo_t;
+
+static _Thread_local memo_t memo[MEMO_COLUMNS];
+
+static json_object *json_value_shared(apr_pool_t *pool, const PGresult *res, int col,
+                                      json_type expected, int slot)
+{
+    memo_t *m = &memo[slot];
+    const char *text;
+    apr_size_t len;
+
+    if (PQgetisnull(res, 0, col)) {
+        return json_value(pool, res, col, expected);
+    }
+    text = PQgetvalue(res, 0, col);
+    len = (apr_size_t)PQgetlength(res, 0, col);
+    if (m->obj != NULL && m->len == len && memcmp(m->text, text, len) == 0) {
+        return m->obj;
+    }
+    if (m->pool == NULL) {
+        if (apr_pool_create(&m->pool, NULL) != APR_SUCCESS) {
+            return json_value(pool, res, col, expected);
+        }
+    } else {
+        apr_pool_clear(m->pool);
+    }
+    m->obj = json_value(m->pool, res, col, expected);
+    m->text = apr_pstrmemdup(m->pool, text, len);
+    m->len = len;
+    return m->obj;
+}
+
 apr_status_t ctn_business_id_by_number(const char **business_id, PGconn *conn, apr_pool_t *pool,
                                        const char *e164)
 {
@@ -76,7 +118,7 @@ apr_status_t ctn_business_load(ctn_business_t **business, PGconn *conn, apr_pool
     return APR_SUCCESS;
 }
 
-ctn_business_t *ctn_business_from_row(apr_pool_t *pool, const PGresult *res, int base)
+static ctn_business_t *from_row(apr_pool_t *pool, const PGresult *res, int base, int shared)
 {
     ctn_business_t *b = apr_pcalloc(pool, sizeof(*b));
 
@@ -88,6 +130,16 @@ ctn_business_t *ctn_business_from_row(apr_pool_t *pool, const PGresult *res, int
     b->owner_phone = copy_value(pool, res, base + 5);
     b->plan = copy_value(pool, res, base + 6);
     b->subscription_status = copy_value(pool, res, base + 7);
+    if (shared) {
+        b->hours = json_value_shared(pool, res, base + 8, json_type_object, 0);
+        b->holidays = json_value_shared(pool, res, base + 9, json_type_array, 1);
+        b->services = json_value_shared(pool, res, base + 10, json_type_array, 2);
+        b->pricing = json_value_shared(pool, res, base + 11, json_type_object, 3);
+        b->service_area = json_value_shared(pool, res, base + 12, json_type_object, 4);
+        b->personality = json_value_shared(pool, res, base + 13, json_type_object, 5);
+        b->settings = json_value_shared(pool, res, base + 14, json_type_object, 6);
+        return b;
+    }
     b->hours = json_value(pool, res, base + 8, json_type_object);
     b->holidays = json_value(pool, res, base + 9, json_type_array);
     b->services = json_value(pool, res, base + 10, json_type_array);
@@ -96,6 +148,16 @@ ctn_business_t *ctn_business_from_row(apr_pool_t *pool, const PGresult *res, int
     b->personality = json_value(pool, res, base + 13, json_type_object);
     b->settings = json_value(pool, res, base + 14, json_type_object);
     return b;
+}
+
+ctn_business_t *ctn_business_from_row(apr_pool_t *pool, const PGresult *res, int base)
+{
+    return from_row(pool, res, base, 0);
+}
+
+ctn_business_t *ctn_business_from_row_shared(apr_pool_t *pool, const PGresult *res, int base)
+{
+    return from_row(pool, res, base, 1);
 }
 
 json_object *ctn_business_setting(const ctn_business_t *b, const char *key)

@@ -208,7 +208,7 @@ apr_status_t ctn_calls_turn_load(ctn_call_t **call, ctn_business_t **business, P
     if (PQntuples(res) != 1) {
         return APR_ENOENT;
     }
-    *business = ctn_business_from_row(pool, res, 0);
+    *business = ctn_business_from_row_shared(pool, res, 0);
     *call = PQgetisnull(res, 0, CTN_BUSINESS_NCOLUMNS)
                 ? NULL
                 : call_from_row(pool, res, CTN_BUSINESS_NCOLUMNS);
@@ -281,7 +281,7 @@ apr_status_t ctn_calls_save_turn(PGconn *conn, apr_pool_t *pool, const ctn_call_
         "language) SELECT $2, $1, u.s + l.n, l.speaker, l.text, l.lang FROM u, "
         "unnest($8::text[], $9::text[], $10::text[]) WITH ORDINALITY AS l(speaker, text, lang, n) "
         "RETURNING seq) "
-        "SELECT (SELECT s FROM u) + 1, (SELECT count(*) FROM ins)";
+        "SELECT s + 1 FROM u"; /* ins runs whether or not it is read */
     const char *params[10];
     PGresult *res;
     apr_status_t rv;
@@ -300,7 +300,7 @@ apr_status_t ctn_calls_save_turn(PGconn *conn, apr_pool_t *pool, const ctn_call_
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    if (PQgetisnull(res, 0, 0)) {
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
         ctn_log_err(call->call_sid, "saving the turn failed: the call log %s is not visible",
                     call->id);
         return APR_ENOENT;

@@ -55,7 +55,10 @@ struct ctn_business_t;
  * tenant — whatever tenant the connection had; the empty tenant when no
  * business has the number — and load that business and its call `call_sid`
  * (`*call` NULL when it has no such call). APR_ENOENT when no business has
- * the number. A connection found dead is reset and the load retried once. */
+ * the number. A connection found dead is reset and the load retried once.
+ * The business's JSON documents are shared with the thread's next turns
+ * (see ctn_business_from_row_shared): read-only, valid until the thread's
+ * next turn load. */
 apr_status_t ctn_calls_turn_load(ctn_call_t **call, struct ctn_business_t **business, PGconn *conn,
                                  apr_pool_t *pool, const char *number, const char *call_sid);
 

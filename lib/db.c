@@ -46,7 +46,13 @@ const char *ctn_db_pool_error(ctn_db_pool_t *p)
 static apr_status_t connect_one(PGconn **out, const char *conninfo, char *err, apr_size_t errlen)
 {
     const char *keys[] = {"dbname", "application_name", "connect_timeout", "options", NULL};
-    /* Generic plans: the statements are prepared once per connection (see
+    /* synchronous_commit stays on (the server's default): once Twilio has
+     * our answer to a turn it never sends that turn again, so a commit
+     * acknowledged before it is on disk could lose transcript lines and
+     * dialog state with no trace on a PostgreSQL crash. A turn writes once
+     * (one commit), which keeps the cost to one WAL flush per turn.
+     *
+     * Generic plans: the statements are prepared once per connection (see
      * calls.c) and are all small index lookups whose best plan does not
      * depend on the parameters; with the default plan_cache_mode PostgreSQL
      * kept planning most of them afresh on each execution (the row-level

@@ -243,7 +243,7 @@ apr_array_header_t *ctn_text_words(apr_pool_t *pool, const char *normalized)
 /* Whether `word` matches the pattern word `pattern` of `plen` bytes. */
 static int word_matches(const char *word, const char *pattern, apr_size_t plen)
 {
-    if (strcmp(word, CTN_TEXT_CLAUSE) == 0) {
+    if (word[0] == CTN_TEXT_CLAUSE[0] && word[1] == '\0') { /* the word CTN_TEXT_CLAUSE */
         return plen == 1 && pattern[0] == '.';
     }
     if (plen > 0 && pattern[plen - 1] == '*') {
@@ -264,7 +264,14 @@ int ctn_text_find(const apr_array_header_t *words, const char *phrase, int from)
         const char *p = phrase;
         int j = i;
         while (*p && j < words->nelts) {
-            apr_size_t plen = strcspn(p, " ");
+            apr_size_t plen;
+            /* Most phrases fail on their first letter: no word can match a
+             * pattern that starts with another letter, except "*" (any
+             * word). The clause word "." only matches the pattern ".". */
+            if (*p != '*' && *p != ' ' && w[j][0] != *p) {
+                break;
+            }
+            plen = strcspn(p, " ");
             if (!word_matches(w[j], p, plen)) {
                 break;
             }

@@ -45,7 +45,7 @@ typedef enum { CTN_SCOPE_SERVER, CTN_SCOPE_GLOBAL } ctn_conf_scope_e;
 /* clang-format off */
 #define CTN_CONFIG_DIRECTIVES(X) \
     X(CTN_CONF_CONNINFO,    database,               "CortanaDatabase",            NULL,                             CTN_SCOPE_SERVER, "libpq conninfo or URI of the RLS-bound application role") \
-    X(CTN_CONF_COUNT,       db_pool_max,            "CortanaDatabasePoolMax",     NULL,                             CTN_SCOPE_SERVER, "most PostgreSQL connections per httpd process (1-1024; default ThreadsPerChild)") \
+    X(CTN_CONF_COUNT,       db_pool_max,            "CortanaDatabasePoolMax",     "8",                              CTN_SCOPE_SERVER, "most PostgreSQL connections per httpd process (1-1024)") \
     X(CTN_CONF_URL_HTTP,    public_url,             "CortanaPublicURL",           NULL,                             CTN_SCOPE_SERVER, "the https:// base URL Twilio and owners use to reach this server") \
     X(CTN_CONF_KEY_FILE,    key_file,               "CortanaKeyFile",             NULL,                             CTN_SCOPE_SERVER, "file holding the 32-byte master key (sealed secrets, stream tokens)") \
     X(CTN_CONF_EXECUTABLE,  media_worker,           "CortanaMediaWorker",         CTN_SBINDIR "/cortana-media",     CTN_SCOPE_GLOBAL, "path of the cortana-media program the module supervises") \

@@ -12,8 +12,6 @@
 #include "db.h"
 #include "metrics.h"
 
-#include "ap_mpm.h"
-
 #include <apr_hash.h>
 #include <apr_strings.h>
 
@@ -29,24 +27,6 @@ typedef struct checkout_t {
     apr_pool_t *owner;
 } checkout_t;
 
-/* CortanaDatabasePoolMax, by default one connection per worker thread: a
- * request that waits for a pooled connection waits behind whole requests
- * (up to the pool's 5 s timeout), which is what p99 latency showed when the
- * pool was smaller than ThreadsPerChild. PostgreSQL's max_connections must
- * allow MaxRequestWorkers (plus the worker's and the tools'). */
-static int pool_max(const ctn_server_conf_t *conf)
-{
-    int threads = 0;
-
-    if (conf->db_pool_max > 0) {
-        return conf->db_pool_max;
-    }
-    if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1) {
-        threads = 1; /* prefork: one request per process */
-    }
-    return threads > 1024 ? 1024 : threads;
-}
-
 static void db_child_init(apr_pool_t *pchild, server_rec *s)
 {
     pools = apr_hash_make(pchild);
@@ -58,8 +38,8 @@ static void db_child_init(apr_pool_t *pchild, server_rec *s)
         if (conf->database == NULL || apr_hash_get(pools, conf->database, APR_HASH_KEY_STRING)) {
             continue;
         }
-        rv = ctn_db_pool_create(&pool, pchild, conf->database, 0, pool_max(conf), pool_max(conf),
-                                DB_IDLE_TTL);
+        rv = ctn_db_pool_create(&pool, pchild, conf->database, 0, conf->db_pool_max,
+                                conf->db_pool_max, DB_IDLE_TTL);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, vs, "cannot create the database pool");
             continue;

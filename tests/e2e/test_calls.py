@@ -28,10 +28,17 @@ CLOSED = {}
 TECHS = {}  # business id -> technicians' phones in on-call order
 
 
+_numbers_used = set()
+
+
 def random_number():
-    # 10^7 numbers: a suite makes a few hundred businesses, and a collision
-    # with 10^4 was a flaky unique violation (birthday odds of several %).
-    return "+1312" + "".join(secrets.choice("0123456789") for _ in range(7))
+    # 10,000 numbers: with a hundred businesses in a session two drew the same
+    # one now and then (a unique violation in make_business); never twice.
+    while True:
+        number = "+1312555" + "".join(secrets.choice("0123456789") for _ in range(4))
+        if number not in _numbers_used:
+            _numbers_used.add(number)
+            return number
 
 
 def make_business(pg, hours=None, settings=None, personality=None, technicians=2, **fields):
@@ -147,6 +154,16 @@ def new_sid():
 
 # ------------------------------------------------------------------ booking
 
+def late_evening(pg, bid):
+    """The appointment starts within the first hour after local midnight, so an
+    offer was pushed past a 23:30 start that does not fit the day (open all day
+    means 00:00-24:00 each day): up to 30 minutes later than the half-hour rule."""
+    (early,) = pg.query("SELECT (starts_at AT TIME ZONE b.timezone)::time < '01:00' "
+                        "FROM appointments a JOIN businesses b ON b.id = a.business_id "
+                        "WHERE a.business_id = %s", (bid,))[0]
+    return early
+
+
 def test_booking_in_english_gets_the_soonest_slot(pg, web):
     bid, number = make_business(pg)
     out = call(web, number, "Hi, my kitchen drain is clogged, can someone come out?",
@@ -161,7 +178,7 @@ def test_booking_in_english_gets_the_soonest_slot(pg, web):
         (bid,))[0]
     assert name == "Maria Lopez" and address == "1420 Oak Street"
     # Open all day, 60 min lead, slots on the half hour: the soonest is within 60-90 min.
-    assert 59 <= gap <= 91
+    assert 59 <= gap <= 91 or (gap <= 121 and late_evening(pg, bid))
     assert start.minute in (0, 30)
     (linked, sentiment) = pg.query("SELECT booked_appointment_id IS NOT NULL, sentiment "
                                    "FROM call_logs WHERE id = %s", (c["id"],))[0]
@@ -185,10 +202,10 @@ def test_declining_the_first_slot_books_the_next(pg, web):
     assert "The next opening I have is" in out
     (gap,) = pg.query("SELECT extract(epoch FROM starts_at - now()) / 60 FROM appointments "
                       "WHERE business_id = %s", (bid,))[0]
-    # The soonest slot is 60-90 min away; the next one 30 min later, or 60
-    # when the 30-min-later slot would cross local midnight (a slot must fit
-    # in one day's opening interval; that is when CI runs at 03:00-04:00 UTC).
-    assert 89 <= gap <= 151
+    # The soonest slot is 60-90 min away and the next one 30 min later, except
+    # late in the evening (Chicago): a 60-minute job cannot start at 23:30 in a
+    # 00:00-24:00 day, so the offers move up to midnight (first or second).
+    assert 89 <= gap <= 121 or (gap <= 151 and late_evening(pg, bid))
 
 
 def test_two_calls_racing_for_one_slot_never_double_book(pg, web):
