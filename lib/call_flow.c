@@ -18,6 +18,7 @@
 #include "routing.h"
 #include "slots.h"
 #include "tools.h"
+#include "stream_token.h"
 #include "twiml.h"
 
 #include <apr_lib.h>
@@ -173,6 +174,33 @@ static const char *reply_twiml(turn_t *t, const ctn_dialog_reply_t *reply)
     if (doc == NULL) {
         ctn_log_err(t->call_sid, "TwiML error: %s", why);
         return fallback_twiml(t, reply->lang);
+    }
+    return doc;
+}
+
+/* The realtime engine: the greeting at once (no model has warmed up yet),
+ * then the media stream to the worker with its admission token, then — when
+ * the stream ends abnormally — the built-in engine carries the call on. */
+static const char *realtime_twiml(turn_t *t, const ctn_dialog_reply_t *greeting)
+{
+    ctn_twiml_t *x = ctn_twiml_create(t->pool);
+    const char *lang = ctn_language_tag(greeting->lang), *why = NULL, *doc;
+
+    for (int i = 0; i < greeting->lines->nelts; i++) {
+        ctn_twiml_say(x, APR_ARRAY_IDX(greeting->lines, i, const char *), greeting->voice, lang);
+    }
+    ctn_twiml_connect_stream(x, t->env->stream_url, "token",
+                             ctn_stream_token_sign(t->pool, t->env->stream_key, t->call_sid,
+                                                   t->business->id, apr_time_now()));
+    ctn_twiml_redirect(x, action_url(t, "/twilio/gather"));
+    doc = ctn_twiml_finish(x, &why);
+    if (doc == NULL) {
+        ctn_log_err(t->call_sid, "TwiML error: %s", why);
+        return reply_twiml(t, greeting);
+    }
+    if (t->env->prewarm) {
+        /* The session warms up while Twilio plays the greeting. */
+        t->env->prewarm(t->env->baton, t->call_sid, t->business->id);
     }
     return doc;
 }
@@ -371,7 +399,7 @@ static int on_voice(turn_t *t, const char **twiml)
     open.from_number = t->from;
     open.to_number = t->to;
     open.route = ctn_routing_decision_name(route.decision);
-    open.engine = "builtin"; /* the realtime engine arrives with its own work */
+    open.engine = route.engine;
     open.language = "en";
     open.is_test = ctn_form_get(t->params, "CortanaTestCall") != NULL;
     if (ctn_calls_open(&t->call, t->conn, t->pool, &open) != APR_SUCCESS) {
@@ -419,7 +447,8 @@ static int on_voice(turn_t *t, const char **twiml)
     default:
         ctn_dialog_start(&reply, t->pool, &st, &t->ctx);
         save_turn(t, &st, &reply);
-        *twiml = reply_twiml(t, &reply);
+        *twiml = strcmp(route.engine, "realtime") == 0 ? realtime_twiml(t, &reply)
+                                                       : reply_twiml(t, &reply);
         return 200;
     }
     {

@@ -25,12 +25,17 @@ typedef struct ctn_call_flow_env_t {
      * `payload` is a JSON object's text. Must not block. */
     void (*publish)(void *baton, const char *business_id, const char *call_sid, const char *type,
                     const char *payload);
+    /* Ask the media worker to open the call's realtime session now (may be
+     * NULL). Must not block for long: the caller is waiting for TwiML. */
+    void (*prewarm)(void *baton, const char *call_sid, const char *business_id);
     void *baton;
     const char *public_url;      /* CortanaPublicURL (absolute action URLs) */
     const char *twilio_api_base; /* SMS through Twilio when the next two are set */
     const char *twilio_account_sid;
     const char *twilio_auth_token;
-    int realtime_available; /* the realtime engine may take calls */
+    int realtime_available; /* the realtime engine may take calls (then the next two are set) */
+    const char *stream_url; /* wss://…/twilio/media */
+    const unsigned char *stream_key; /* 32 bytes: signs the stream's admission token */
 } ctn_call_flow_env_t;
 
 /* Handle one webhook: `path` is the request path (/twilio/voice, …),

@@ -42,8 +42,8 @@ static const char *statement_name(char buf[24], const char *sql)
     return buf;
 }
 
-static PGresult *exec_prepared(PGconn *conn, const char *sql, int nparams,
-                               const char *const *params)
+PGresult *ctn_calls_exec_prepared(PGconn *conn, const char *sql, int nparams,
+                                  const char *const *params)
 {
     char name[24];
     PGresult *res;
@@ -74,7 +74,8 @@ apr_status_t ctn_calls_exec(PGresult **out, PGconn *conn, apr_pool_t *pool, cons
 {
     /* Transaction control has nothing to plan and cannot be prepared inside
      * an aborted transaction: run it directly. */
-    PGresult *res = nparams == 0 ? PQexec(conn, sql) : exec_prepared(conn, sql, nparams, params);
+    PGresult *res =
+        nparams == 0 ? PQexec(conn, sql) : ctn_calls_exec_prepared(conn, sql, nparams, params);
 
     if (PQresultStatus(res) != expect) {
         ctn_log_err(NULL, "%s failed: %s", what,

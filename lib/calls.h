@@ -95,6 +95,12 @@ apr_status_t ctn_calls_active_count(PGconn *conn, const char *business_id, int *
 apr_status_t ctn_calls_caller_blocked(PGconn *conn, const char *business_id, const char *phone,
                                       int *blocked);
 
+/* Run `sql` as a statement prepared on this connection (once, named by a
+ * hash of its text), or unprepared inside a transaction. The caller owns
+ * the result and checks its status; nothing is logged. */
+PGresult *ctn_calls_exec_prepared(PGconn *conn, const char *sql, int nparams,
+                                  const char *const *params);
+
 /* Run one SQL statement with text parameters and expect `expect`; on
  * failure log `what` with PostgreSQL's message and return APR_EGENERAL.
  * The result is bound to `pool` (or cleared at once when `pool` is NULL). */

@@ -5,8 +5,8 @@
  *
  *   offset 0                                                    64
  *   +--------+---------+----------+-----------+------+--------+-------+------+
- *   | magic  | version | capacity | slot_size | head | writes | drops | (16) |
- *   | u64    | u32     | u32      | u64       | u64  | u64    | u64   |      |
+ *   | magic  | version | capacity | slot_size | head | writes | drops | gen | waiters | (8) |
+ *   | u64    | u32     | u32      | u64       | u64  | u64    | u64   | u32 | u32     |     |
  *   +--------+---------+----------+-----------+------+--------+-------+------+
  *   | slot 0            | slot 1            | ...   | slot capacity-1        |
  *   | ctn_ring_event_t  | (seq, at, business_id, call_sid, type, payload_len, |
@@ -44,6 +44,14 @@
  * them, so a worker running as httpd's User could not attach. */
 #include "ring.h"
 
+#ifdef __linux__
+#include <limits.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#endif
+
 #include "log.h"
 
 #include <apr_file_io.h>
@@ -59,7 +67,7 @@
 #include <unistd.h>
 
 #define RING_MAGIC   0x43544e52494e4731ULL /* "CTNRING1" */
-#define RING_VERSION 1
+#define RING_VERSION 2
 
 typedef struct ring_header_t {
     apr_uint64_t magic;
@@ -69,7 +77,9 @@ typedef struct ring_header_t {
     apr_uint64_t head;
     apr_uint64_t writes;
     apr_uint64_t drops;
-    apr_uint64_t reserved[2];
+    apr_uint32_t wake_gen; /* bumped on every write: the futex word readers sleep on */
+    apr_uint32_t waiters;  /* readers asleep in ctn_ring_wait: wake only when > 0 */
+    apr_uint64_t reserved;
 } ring_header_t;
 
 /* The layout above is part of the segment's format (RING_VERSION). */
@@ -154,6 +164,20 @@ static void copy_field(char *dst, apr_size_t size, const char *src)
     memset(dst + n, 0, size - n); /* no stale bytes of the overwritten event */
 }
 
+/* Readers sleep on wake_gen with a futex that is not process-private, so a
+ * write by any process (httpd child or worker) wakes readers in all of
+ * them: the segment is a MAP_SHARED file mapping, and Linux keys shared
+ * futexes by the file and offset. Elsewhere, readers poll. */
+static void wake_readers(ring_header_t *hdr)
+{
+    __atomic_add_fetch(&hdr->wake_gen, 1, __ATOMIC_SEQ_CST);
+#ifdef __linux__
+    if (__atomic_load_n(&hdr->waiters, __ATOMIC_SEQ_CST) > 0) {
+        syscall(SYS_futex, &hdr->wake_gen, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    }
+#endif
+}
+
 apr_status_t ctn_ring_write(ctn_ring_t *ring, const char *business_id, const char *call_sid,
                             const char *type, const char *payload, apr_uint64_t *seq)
 {
@@ -189,10 +213,36 @@ apr_status_t ctn_ring_write(ctn_ring_t *ring, const char *business_id, const cha
      * will find the slot complete once it takes the lock. */
     __atomic_store_n(&hdr->head, next, __ATOMIC_RELEASE);
     rv = ring->lock.release(ring->lock.baton);
+    wake_readers(hdr);
     if (seq) {
         *seq = next;
     }
     return rv;
+}
+
+apr_uint64_t ctn_ring_wait(ctn_ring_t *ring, apr_uint64_t after, apr_interval_time_t timeout)
+{
+    ring_header_t *hdr = ring->hdr;
+    apr_uint32_t gen = __atomic_load_n(&hdr->wake_gen, __ATOMIC_SEQ_CST);
+    apr_uint64_t head = __atomic_load_n(&hdr->head, __ATOMIC_ACQUIRE);
+
+    if (head != after || timeout <= 0) {
+        return head;
+    }
+#ifdef __linux__
+    {
+        struct timespec ts = {(time_t)(timeout / APR_USEC_PER_SEC),
+                              (long)(timeout % APR_USEC_PER_SEC) * 1000};
+        __atomic_add_fetch(&hdr->waiters, 1, __ATOMIC_SEQ_CST);
+        /* Returns at once when a write bumped wake_gen since it was read. */
+        syscall(SYS_futex, &hdr->wake_gen, FUTEX_WAIT, gen, &ts, NULL, 0);
+        __atomic_sub_fetch(&hdr->waiters, 1, __ATOMIC_SEQ_CST);
+    }
+#else
+    (void)gen;
+    apr_sleep(timeout < 20000 ? timeout : 20000);
+#endif
+    return __atomic_load_n(&hdr->head, __ATOMIC_ACQUIRE);
 }
 
 apr_status_t ctn_ring_read(ctn_ring_t *ring, apr_uint64_t after, ctn_ring_event_t *out,

@@ -75,6 +75,12 @@ apr_status_t ctn_ring_read(ctn_ring_t *ring, apr_uint64_t after, ctn_ring_event_
  * cheap enough for SSE handlers to poll. */
 apr_uint64_t ctn_ring_head(ctn_ring_t *ring);
 
+/* Sleep until the head moves past `after` (or differs from it: a ring made
+ * afresh by a graceful restart starts again from 0), at most `timeout`.
+ * Returns the head. Any thread of any process; wakes within microseconds
+ * of a write on Linux (a shared futex), polls every 20 ms elsewhere. */
+apr_uint64_t ctn_ring_wait(ctn_ring_t *ring, apr_uint64_t after, apr_interval_time_t timeout);
+
 /* Capacity, head, oldest held seq, writes and drops since format; atomic
  * loads, no lock (the figures may be from slightly different instants). */
 void ctn_ring_stats(ctn_ring_t *ring, ctn_ring_stats_t *stats);

@@ -56,14 +56,13 @@ static apr_status_t curl_status(CURLcode cc)
     }
 }
 
-apr_status_t ctn_twilio_send_sms(ctn_twilio_result_t *result, apr_pool_t *pool,
-                                 const ctn_twilio_client_t *client, const char *from,
-                                 const char *to, const char *body, const char *status_callback)
+/* POST `form` to `path` under the API base with Basic auth; fills `result`
+ * from Twilio's answer (sid, status or its error JSON). */
+static apr_status_t post(ctn_twilio_result_t *result, apr_pool_t *pool,
+                         const ctn_twilio_client_t *client, const char *path,
+                         const apr_array_header_t *form)
 {
-    apr_array_header_t *form = apr_array_make(pool, 4, sizeof(ctn_form_pair_t));
-    const char *url = ctn_url_join(pool, client->api_base,
-                                   apr_psprintf(pool, "/2010-04-01/Accounts/%s/Messages.json",
-                                                ctn_url_escape(pool, client->account_sid)));
+    const char *url = ctn_url_join(pool, client->api_base, path);
     buffer_t buf = {pool, NULL, 0, 0};
     CURL *curl = curl_easy_init();
     CURLcode cc;
@@ -74,12 +73,6 @@ apr_status_t ctn_twilio_send_sms(ctn_twilio_result_t *result, apr_pool_t *pool,
     memset(result, 0, sizeof(*result));
     if (curl == NULL) {
         return APR_ENOMEM;
-    }
-    ctn_form_add(form, "To", to);
-    ctn_form_add(form, "From", from);
-    ctn_form_add(form, "Body", body);
-    if (status_callback) {
-        ctn_form_add(form, "StatusCallback", status_callback);
     }
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, ctn_form_encode(pool, form));
@@ -115,4 +108,36 @@ apr_status_t ctn_twilio_send_sms(ctn_twilio_result_t *result, apr_pool_t *pool,
                                          ctn_json_get_string(doc, "message", "no error message"));
     result->retryable = status >= 500 || status == 429;
     return APR_EGENERAL;
+}
+
+apr_status_t ctn_twilio_send_sms(ctn_twilio_result_t *result, apr_pool_t *pool,
+                                 const ctn_twilio_client_t *client, const char *from,
+                                 const char *to, const char *body, const char *status_callback)
+{
+    apr_array_header_t *form = apr_array_make(pool, 4, sizeof(ctn_form_pair_t));
+
+    ctn_form_add(form, "To", to);
+    ctn_form_add(form, "From", from);
+    ctn_form_add(form, "Body", body);
+    if (status_callback) {
+        ctn_form_add(form, "StatusCallback", status_callback);
+    }
+    return post(result, pool, client,
+                apr_psprintf(pool, "/2010-04-01/Accounts/%s/Messages.json",
+                             ctn_url_escape(pool, client->account_sid)),
+                form);
+}
+
+apr_status_t ctn_twilio_update_call(ctn_twilio_result_t *result, apr_pool_t *pool,
+                                    const ctn_twilio_client_t *client, const char *call_sid,
+                                    const char *twiml)
+{
+    apr_array_header_t *form = apr_array_make(pool, 1, sizeof(ctn_form_pair_t));
+
+    ctn_form_add(form, "Twiml", twiml);
+    return post(result, pool, client,
+                apr_psprintf(pool, "/2010-04-01/Accounts/%s/Calls/%s.json",
+                             ctn_url_escape(pool, client->account_sid),
+                             ctn_url_escape(pool, call_sid)),
+                form);
 }

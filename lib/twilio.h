@@ -1,4 +1,4 @@
-/* twilio.h: Twilio's REST API (2010-04-01): sending SMS.
+/* twilio.h: Twilio's REST API (2010-04-01): sending SMS, updating live calls.
  *
  * Form-encoded POSTs with HTTP Basic auth (account SID : auth token) to
  * CortanaTwilioAPIBase, so tests point it at tests/fakes/fake_twilio.py.
@@ -26,5 +26,11 @@ typedef struct ctn_twilio_result_t {
 apr_status_t ctn_twilio_send_sms(ctn_twilio_result_t *result, apr_pool_t *pool,
                                  const ctn_twilio_client_t *client, const char *from,
                                  const char *to, const char *body, const char *status_callback);
+
+/* Redirect a live call to new TwiML (<Dial> the owner, <Hangup/>):
+ * POST /Accounts/{sid}/Calls/{CallSid}.json with Twiml. */
+apr_status_t ctn_twilio_update_call(ctn_twilio_result_t *result, apr_pool_t *pool,
+                                    const ctn_twilio_client_t *client, const char *call_sid,
+                                    const char *twiml);
 
 #endif

@@ -151,6 +151,24 @@ void ctn_twiml_redirect(ctn_twiml_t *t, const char *url)
     }
 }
 
+void ctn_twiml_connect_stream(ctn_twiml_t *t, const char *url, const char *param_name,
+                              const char *param_value)
+{
+    if (!check_top(t, "Connect")) {
+        return;
+    }
+    put(t, "<Connect><Stream");
+    attr(t, "url", url);
+    put(t, ">");
+    if (param_name) {
+        put(t, "<Parameter");
+        attr(t, "name", param_name);
+        attr(t, "value", param_value);
+        put(t, "/>");
+    }
+    put(t, "</Stream></Connect>");
+}
+
 void ctn_twiml_dial(ctn_twiml_t *t, const char *number, const char *action, const char *caller_id)
 {
     if (!check_top(t, "Dial")) {

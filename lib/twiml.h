@@ -23,6 +23,10 @@ void ctn_twiml_gather_end(ctn_twiml_t *t);
 void ctn_twiml_record(ctn_twiml_t *t, const char *action, const char *transcribe_callback,
                       int max_length);
 void ctn_twiml_redirect(ctn_twiml_t *t, const char *url);
+/* <Connect><Stream url><Parameter name value/></Stream></Connect>: a
+ * bidirectional media stream; the TwiML after it runs when the stream ends. */
+void ctn_twiml_connect_stream(ctn_twiml_t *t, const char *url, const char *param_name,
+                              const char *param_value);
 void ctn_twiml_dial(ctn_twiml_t *t, const char *number, const char *action, const char *caller_id);
 void ctn_twiml_hangup(ctn_twiml_t *t);
 

@@ -37,10 +37,31 @@ typedef struct media_t {
     int evlib;      /* 1: the loop runs on libev; 0: lws's own poll loop */
     int destroying; /* lws_context_destroy already called from the loop */
     volatile sig_atomic_t stopping;
+    struct relay_t *relay;            /* media_relay.c: OpenAI Realtime calls */
     struct apr_thread_t *jobs_thread; /* media_jobs.c */
     apr_pool_t *jobs_conn_pool;
     volatile apr_uint64_t jobs_runs;
 } media_t;
+
+/* ---- media_relay.c: Twilio Media Streams <-> OpenAI Realtime ----------- */
+
+/* Set up the relay (OpenAI settings from the environment, its thread pool
+ * and the client vhost). APR_ENOTIMPL when no OpenAI key is configured:
+ * streams are then refused and the built-in engine takes every call. */
+apr_status_t media_relay_init(media_t *m);
+void media_relay_stop(media_t *m);
+/* Loop thread (control socket): open the OpenAI session of `call_sid` now,
+ * so it is warm when Twilio's stream for that call arrives (it attaches to
+ * it); dropped if no stream comes within RELAY_PREWARM_TTL. */
+apr_status_t media_relay_prewarm(media_t *m, const char *call_sid, const char *business_id);
+
+/* Loop thread, on each wake-up: finish the work other threads posted. */
+void media_relay_drain(media_t *m);
+/* For the control socket's stats: "openai_configured", "openai_healthy",
+ * "realtime_calls", … as JSON members (no braces). */
+const char *media_relay_stats(media_t *m, apr_pool_t *pool);
+
+extern const struct lws_protocols media_openai_protocols[];
 
 /* Start / stop the background jobs thread (escalations, SMS outbox). */
 apr_status_t media_jobs_start(media_t *m);

@@ -46,9 +46,9 @@ static const char *stats_json(media_t *m, apr_pool_t *pool)
     return apr_psprintf(pool,
                         "{\"ok\":true,\"pid\":%ld,\"uptime_s\":%" APR_INT64_T_FMT
                         ",\"ticks\":%" APR_UINT64_T_FMT ",\"calls\":%" APR_UINT64_T_FMT
-                        ",\"streams_total\":%" APR_UINT64_T_FMT ",\"ring\":%s}",
+                        ",\"streams_total\":%" APR_UINT64_T_FMT ",\"ring\":%s,%s}",
                         (long)getpid(), (apr_int64_t)apr_time_sec(apr_time_now() - m->started_at),
-                        m->ticks, m->calls, m->streams_total, ring);
+                        m->ticks, m->calls, m->streams_total, ring, media_relay_stats(m, pool));
 }
 
 const char *media_control_answer(media_t *m, apr_pool_t *pool, const char *line, apr_size_t len)
@@ -65,6 +65,13 @@ const char *media_control_answer(media_t *m, apr_pool_t *pool, const char *line,
     }
     if (strcmp(cmd, "stats") == 0) {
         return stats_json(m, pool);
+    }
+    if (strcmp(cmd, "prewarm") == 0) {
+        /* /twilio/voice, before Twilio connects the stream: open the session now. */
+        return media_relay_prewarm(m, ctn_json_get_string(req, "call_sid", NULL),
+                                   ctn_json_get_string(req, "business_id", NULL)) == APR_SUCCESS
+                   ? "{\"ok\":true}"
+                   : "{\"ok\":false,\"error\":\"cannot prewarm\"}";
     }
     return apr_psprintf(pool, "{\"ok\":false,\"error\":\"unknown command\",\"cmd\":%s}",
                         ctn_json_quote(pool, cmd));
@@ -110,6 +117,7 @@ static int control_callback(struct lws *wsi, enum lws_callback_reasons reason, v
     switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         /* Once per wake-up of the loop (this protocol is on one vhost). */
+        media_relay_drain(m);
         media_loop_woken(m);
         break;
     case LWS_CALLBACK_RAW_ADOPT:

@@ -20,7 +20,7 @@
  * lws_context_destroy() once from inside the loop, which breaks ev_run; the
  * poll loop simply sees `stopping`. Then the context is destroyed for good
  * and both sockets are removed. */
-#include "media.h"
+#include "media_relay.h"
 
 #include "log.h"
 
@@ -248,6 +248,17 @@ static int run(media_t *m)
     }
     lws_sul_schedule(m->context, 0, &m->tick_sul, tick,
                      (lws_usec_t)m->tick_seconds * LWS_USEC_PER_SEC);
+    switch (media_relay_init(m)) {
+    case APR_SUCCESS:
+        ctn_log_notice(NULL, "realtime engine on: OpenAI Realtime at %s", m->relay->url);
+        break;
+    case APR_ENOTIMPL:
+        ctn_log_info(NULL, "realtime engine off: no OpenAI key (or no master key) configured");
+        break;
+    default:
+        ctn_log_err(NULL, "cannot start the realtime relay: calls use the built-in engine");
+        m->relay->api_key = NULL;
+    }
     if (media_jobs_start(m) != APR_SUCCESS) {
         ctn_log_err(NULL, "cannot start the background jobs thread");
     }
@@ -262,6 +273,7 @@ static int run(media_t *m)
         }
     }
     m->stopping = 1;
+    media_relay_stop(m);
     media_jobs_stop(m);
     lws_context_destroy(m->context);
     unlink(m->stream_socket);

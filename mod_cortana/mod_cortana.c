@@ -60,11 +60,13 @@ static void cortana_register_hooks(apr_pool_t *p)
 {
     /* Config first: the other parts' post_config hooks read finished values. */
     ap_hook_post_config(cortana_post_config, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ctn_secrets_register_hooks(p);
     ctn_events_register_hooks(p);
     ctn_worker_register_hooks(p);
     ctn_mod_db_register_hooks(p);
     ctn_health_register_hooks(p);
     ctn_twilio_register_hooks(p);
+    ctn_api_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA cortana_module = {

@@ -53,6 +53,31 @@ struct ctn_metrics_t *ctn_health_metrics(void);
 /* ---- mod_cortana_twilio.c: the Twilio webhooks --------------------------- */
 void ctn_twilio_register_hooks(apr_pool_t *p);
 
+/* ---- mod_cortana_body.c: request bodies ---------------------------------- */
+
+/* Read the whole request body (at most `max` bytes) into r->pool,
+ * NUL-terminated. APR_ENOSPC when it is larger, other errors when the
+ * client's body could not be read; `*why` says which. */
+apr_status_t ctn_mod_read_body(request_rec *r, apr_size_t max, const char **body, apr_size_t *len,
+                               const char **why);
+
+/* ---- mod_cortana_api.c: the owner REST API and live transcripts ---------- */
+void ctn_api_register_hooks(apr_pool_t *p);
+
+struct ctn_api_env_t;
+/* The API's view of this server (database, limits, URLs) for request `r`. */
+void ctn_mod_api_env(struct ctn_api_env_t *env, request_rec *r);
+
+/* ---- mod_cortana_sse.c: GET /api/transcripts ---------------------------- */
+int ctn_sse_handle(request_rec *r);
+
+/* ---- mod_cortana_secrets.c: keys read as root at start ----------------- */
+void ctn_secrets_register_hooks(apr_pool_t *p);
+/* The master key (CortanaKeyFile, 32 bytes) or NULL when none is set. */
+const unsigned char *ctn_secrets_stream_key(void);
+/* The OpenAI API key (CortanaOpenAIKeyFile) or NULL. */
+const char *ctn_secrets_openai_key(void);
+
 /* ---- mod_cortana_db.c: one PostgreSQL pool per httpd child -------------- */
 void ctn_mod_db_register_hooks(apr_pool_t *p);
 

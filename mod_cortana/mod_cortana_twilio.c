@@ -22,6 +22,7 @@
 #include "http_request.h"
 
 #include "call_flow.h"
+#include "control.h"
 #include "db.h"
 #include "ring.h"
 #include "form.h"
@@ -34,62 +35,6 @@
 
 /* Twilio's webhook bodies are a few kilobytes; anything much larger is not Twilio. */
 #define TWILIO_MAX_BODY (64 * 1024)
-
-static apr_status_t read_body(request_rec *r, const char **body, apr_size_t *len, const char **why)
-{
-    apr_bucket_brigade *bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    apr_size_t total = 0, cap = TWILIO_MAX_BODY;
-    const char *length = apr_table_get(r->headers_in, "Content-Length");
-    char *buf;
-    int seen_eos = 0;
-
-    /* Twilio sends Content-Length: a buffer of that size, not of the
-     * largest body, spares every request a 64 KiB allocation (httpd's
-     * allocator takes blocks that large from malloc each time). The input
-     * filter never delivers more than Content-Length. */
-    if (length != NULL) {
-        char *end = NULL;
-        apr_off_t n = 0;
-        if (apr_strtoff(&n, length, &end, 10) == APR_SUCCESS && end != length && *end == '\0' &&
-            n >= 0 && n <= TWILIO_MAX_BODY) {
-            cap = (apr_size_t)n;
-        }
-    }
-    buf = apr_palloc(r->pool, cap + 1);
-
-    do {
-        apr_status_t rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ,
-                                         TWILIO_MAX_BODY);
-        if (rv != APR_SUCCESS) {
-            *why = "cannot read the request body";
-            return rv;
-        }
-        for (apr_bucket *b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
-             b = APR_BUCKET_NEXT(b)) {
-            const char *data;
-            apr_size_t n;
-            if (APR_BUCKET_IS_EOS(b)) {
-                seen_eos = 1;
-                break;
-            }
-            if (apr_bucket_read(b, &data, &n, APR_BLOCK_READ) != APR_SUCCESS) {
-                *why = "cannot read the request body";
-                return APR_EGENERAL;
-            }
-            if (total + n > cap) {
-                *why = "request body too large for a Twilio webhook";
-                return APR_ENOSPC;
-            }
-            memcpy(buf + total, data, n);
-            total += n;
-        }
-        apr_brigade_cleanup(bb);
-    } while (!seen_eos);
-    buf[total] = '\0';
-    *body = buf;
-    *len = total;
-    return APR_SUCCESS;
-}
 
 /* The URL Twilio requested, as it signed it: the public base + path + query. */
 static const char *signed_url(request_rec *r, const ctn_server_conf_t *conf)
@@ -145,7 +90,66 @@ static void env_publish(void *baton, const char *business_id, const char *call_s
     }
 }
 
-static void call_flow_env(ctn_call_flow_env_t *env, server_rec *s)
+/* Whether the worker says it can reach OpenAI Realtime: asked over its
+ * control socket at most once a second per child (a stale answer only
+ * picks the engine of a call; the stream falls back by itself). */
+static int worker_openai_healthy(server_rec *s, apr_pool_t *pool)
+{
+    static volatile apr_time_t checked_at;
+    static volatile int healthy;
+    ctn_server_conf_t *conf = ctn_config_get(s);
+    const char *reply = NULL;
+    apr_time_t now = apr_time_now();
+
+    if (now - checked_at < apr_time_from_sec(1)) {
+        return healthy;
+    }
+    healthy = conf->media_control_socket &&
+              ctn_control_call(&reply, pool, conf->media_control_socket, "{\"cmd\":\"stats\"}",
+                               apr_time_from_msec(200)) == APR_SUCCESS &&
+              strstr(reply, "\"openai_healthy\":true") != NULL;
+    checked_at = now;
+    return healthy;
+}
+
+/* wss://host/twilio/media from the public URL (ws:// for a plain-http dev URL). */
+static const char *stream_url(apr_pool_t *pool, const char *public_url)
+{
+    apr_size_t n = strlen(public_url);
+
+    while (n > 0 && public_url[n - 1] == '/') {
+        n--;
+    }
+    if (strncmp(public_url, "https://", 8) == 0) {
+        return apr_pstrcat(pool, "wss://", apr_pstrmemdup(pool, public_url + 8, n - 8),
+                           "/twilio/media", NULL);
+    }
+    return apr_pstrcat(pool, "ws://", apr_pstrmemdup(pool, public_url + 7, n - 7), "/twilio/media",
+                       NULL);
+}
+
+static void env_prewarm(void *baton, const char *call_sid, const char *business_id)
+{
+    server_rec *s = baton;
+    ctn_server_conf_t *conf = ctn_config_get(s);
+    apr_pool_t *pool;
+    const char *reply = NULL;
+
+    apr_pool_create(&pool, NULL);
+    if (ctn_control_call(&reply, pool, conf->media_control_socket,
+                         apr_psprintf(pool,
+                                      "{\"cmd\":\"prewarm\",\"call_sid\":\"%s\","
+                                      "\"business_id\":\"%s\"}",
+                                      call_sid, business_id),
+                         apr_time_from_msec(100)) != APR_SUCCESS ||
+        strstr(reply, "\"ok\":true") == NULL) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "%s: the realtime session was not prewarmed",
+                     call_sid);
+    }
+    apr_pool_destroy(pool);
+}
+
+static void call_flow_env(ctn_call_flow_env_t *env, server_rec *s, apr_pool_t *pool)
 {
     ctn_server_conf_t *conf = ctn_config_get(s);
 
@@ -157,7 +161,11 @@ static void call_flow_env(ctn_call_flow_env_t *env, server_rec *s)
     env->twilio_api_base = conf->twilio_api_base;
     env->twilio_account_sid = conf->twilio_account_sid;
     env->twilio_auth_token = conf->twilio_auth_token;
-    env->realtime_available = 0;
+    env->stream_key = ctn_secrets_stream_key();
+    env->realtime_available = ctn_secrets_openai_key() != NULL && env->stream_key != NULL &&
+                              worker_openai_healthy(s, pool);
+    env->stream_url = env->realtime_available ? stream_url(pool, conf->public_url) : NULL;
+    env->prewarm = env->realtime_available && conf->media_control_socket ? env_prewarm : NULL;
 }
 
 static int twilio_handler(request_rec *r)
@@ -182,7 +190,7 @@ static int twilio_handler(request_rec *r)
                       "CortanaPublicURL and CortanaTwilioAuthToken must be set to verify "
                       "Twilio's signature");
     }
-    if (read_body(r, &body, &len, &why) != APR_SUCCESS) {
+    if (ctn_mod_read_body(r, TWILIO_MAX_BODY, &body, &len, &why) != APR_SUCCESS) {
         return reject(r, HTTP_BAD_REQUEST, why);
     }
     if (ctn_form_parse(&params, r->pool, body, len, &why) != APR_SUCCESS) {
@@ -197,7 +205,7 @@ static int twilio_handler(request_rec *r)
         return reject(r, HTTP_FORBIDDEN, "X-Twilio-Signature does not verify");
     }
 
-    call_flow_env(&env, r->server);
+    call_flow_env(&env, r->server, r->pool);
     status = ctn_call_flow_handle(&env, r->pool, r->uri, params, &twiml, &why);
     if (status >= 400) {
         return reject(r, status, why ? why : "refused");

@@ -37,6 +37,10 @@
 #include "mod_cortana.h"
 #include "mod_cortana_config.h"
 
+#include "stream_token.h"
+
+#include <sodium.h>
+
 #include "ap_mpm.h"
 #include "mpm_common.h"
 #include "unixd.h"
@@ -389,6 +393,15 @@ static apr_status_t prepare_exec(supervisor_t *sup)
     PASS_ENV("CORTANA_TWILIO_API_BASE", conf->twilio_api_base);
     PASS_ENV("CORTANA_TWILIO_ACCOUNT_SID", conf->twilio_account_sid);
     PASS_ENV("CORTANA_TWILIO_AUTH_TOKEN", conf->twilio_auth_token);
+    PASS_ENV("CORTANA_OPENAI_KEY", ctn_secrets_openai_key());
+    PASS_ENV("CORTANA_OPENAI_REALTIME_URL", conf->openai_realtime_url);
+    PASS_ENV("CORTANA_OPENAI_REALTIME_MODEL", conf->openai_realtime_model);
+    if (ctn_secrets_stream_key() != NULL) {
+        char hex[2 * CTN_KEY_BYTES + 1];
+        sodium_bin2hex(hex, sizeof(hex), ctn_secrets_stream_key(), CTN_KEY_BYTES);
+        PASS_ENV("CORTANA_STREAM_KEY", hex);
+        sodium_memzero(hex, sizeof(hex));
+    }
 #undef PASS_ENV
     APR_ARRAY_PUSH(env, const char *) = NULL;
     sup->envp = (const char **)env->elts;

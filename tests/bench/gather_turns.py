@@ -174,7 +174,9 @@ def main():
         script = tempfile.mktemp(suffix=".lua")
         lua_script(script, bodies)
         print(f"gather turns: {args.calls} live calls, {args.duration} s per run, "
-              f"httpd event MPM, PostgreSQL and wrk on this {os.cpu_count()}-core machine")
+              f"httpd event MPM (2 x 128 threads), {2 * int(pool)} PostgreSQL connections "
+              f"(BENCH_POOL={pool} per child), PostgreSQL and wrk on this "
+              f"{os.cpu_count()}-core machine")
         print(f"{'connections':>11} {'turns/s':>9} {'p50':>9} {'p99':>9} {'non-2xx':>8} "
               f"{'httpd us/turn':>14} {'PG us/turn':>11} {'stmts/turn':>11}")
         pm = postmaster_pid(pg)

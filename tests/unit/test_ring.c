@@ -529,6 +529,53 @@ START_TEST(the_worker_lock_excludes_an_apr_flock_global_mutex)
 }
 END_TEST
 
+START_TEST(wait_returns_the_head_at_once_when_it_moved)
+{
+    ctn_ring_t *ring = make_ring(4, &nolock);
+
+    ck_assert_int_eq(ctn_ring_write(ring, "b", "CA", "t", "{}", NULL), APR_SUCCESS);
+    ck_assert_uint_eq(ctn_ring_wait(ring, 0, apr_time_from_sec(30)), 1);
+    /* a ring made afresh (head behind the reader) is a change too */
+    ck_assert_uint_eq(ctn_ring_wait(ring, 7, apr_time_from_sec(30)), 1);
+}
+END_TEST
+
+START_TEST(wait_gives_up_after_its_timeout_with_the_same_head)
+{
+    ctn_ring_t *ring = make_ring(4, &nolock);
+
+    ck_assert_uint_eq(ctn_ring_wait(ring, 0, apr_time_from_msec(20)), 0);
+    ck_assert_uint_eq(ctn_ring_wait(ring, 0, 0), 0);
+}
+END_TEST
+
+START_TEST(a_write_in_another_process_wakes_a_sleeping_reader)
+{
+    apr_size_t bytes = ctn_ring_bytes(16);
+    void *mem = shared_memory(bytes);
+    ctn_ring_t *ring = make_ring_at(mem, 16, &nolock);
+    apr_time_t start;
+    pid_t child;
+    int status;
+
+    child = fork();
+    if (child == 0) {
+        ctn_ring_t *r;
+        apr_sleep(apr_time_from_msec(100));
+        _exit(ctn_ring_attach(&r, mem, bytes, &nolock, unit_pool) == APR_SUCCESS &&
+                      ctn_ring_write(r, "b", "CA", "t", "{}", NULL) == APR_SUCCESS
+                  ? 0
+                  : 1);
+    }
+    start = apr_time_now();
+    /* Woken by the write, long before the 60 s timeout. */
+    ck_assert_uint_eq(ctn_ring_wait(ring, 0, apr_time_from_sec(60)), 1);
+    ck_assert(apr_time_now() - start < apr_time_from_sec(30));
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("ring");
@@ -562,6 +609,9 @@ static Suite *suite(void)
     tcase_add_test(procs, concurrent_writers_from_two_processes_lose_nothing);
     tcase_add_test(procs, a_read_waits_while_another_process_holds_the_lock);
     tcase_add_test(procs, the_worker_lock_excludes_an_apr_flock_global_mutex);
+    tcase_add_test(procs, wait_returns_the_head_at_once_when_it_moved);
+    tcase_add_test(procs, wait_gives_up_after_its_timeout_with_the_same_head);
+    tcase_add_test(procs, a_write_in_another_process_wakes_a_sleeping_reader);
     tcase_set_timeout(procs, 60);
     suite_add_tcase(s, procs);
     return s;

@@ -1,0 +1,199 @@
+// calls.js: the Calls page — calls in progress, live over SSE
+// (/api/transcripts; EventSource reconnects by itself with Last-Event-ID),
+// the call log with filters and paging, and one call's detail (#/calls/<id>).
+import { get, post } from "../api.js";
+import { go } from "../app.js";
+import { t } from "../i18n.js";
+import { button, card, disposition, duration, field, h, panel, select, toast, when } from "../ui.js";
+
+const DISPOSITIONS = ["emergency_dispatched", "booked", "message_taken", "question_answered",
+                      "transferred", "spam", "abandoned"];
+
+function line(l) {
+  return h("div", { class: `line ${l.speaker}`, "data-seq": l.seq },
+    h("span", { class: "sr-only" }, `${t(`speaker.${l.speaker}`)}: `), l.text);
+}
+
+// ------------------------------------------------------------ live panel
+function livePanel() {
+  const list = h("div", { class: "grid two", id: "live-calls" });
+  const empty = h("p", { class: "dim", id: "live-empty" }, t("calls.nolive"));
+  const calls = new Map();
+
+  function callCard(id, data) {
+    let c = calls.get(id);
+    if (c) return c;
+    const badges = h("span", { class: "row shrink" });
+    const lines = h("div", { class: "transcript", "aria-live": "polite" });
+    const el = card({ "data-call": id }, h("div", { class: "row" },
+      h("strong", {}, data.from || data.call_sid || ""), badges), lines);
+    c = { el, lines, badges, seqs: new Set(), ended: false };
+    calls.set(id, c);
+    list.prepend(el);
+    empty.remove();
+    return c;
+  }
+
+  function setBadges(c, d) {
+    const b = [h("span", { class: "badge live" }, c.ended ? t("calls.ended") : t("calls.live"))];
+    if (d.language) c.language = d.language;
+    if (d.emergency) c.emergency = true;
+    if (c.language) b.push(h("span", { class: "badge" }, c.language.toUpperCase()));
+    if (d.engine) c.engine = d.engine;
+    if (c.engine) b.push(h("span", { class: "badge" }, c.engine));
+    if (c.emergency) {
+      b.push(h("span", { class: "badge emergency" }, t("calls.emergency")));
+      c.el.classList.add("emergency");
+    }
+    c.badges.replaceChildren(...b);
+  }
+
+  const source = new EventSource("/api/transcripts");
+  source.addEventListener("call.started", (ev) => {
+    const d = JSON.parse(ev.data);
+    setBadges(callCard(d.call_id, d), d);
+  });
+  source.addEventListener("transcript", (ev) => {
+    const d = JSON.parse(ev.data);
+    const c = callCard(d.call_id, d);
+    if (c.seqs.has(d.seq)) return; // replayed after a reconnect
+    c.seqs.add(d.seq);
+    c.lines.append(line(d));
+    c.lines.scrollTop = c.lines.scrollHeight;
+  });
+  source.addEventListener("call.updated", (ev) => {
+    const d = JSON.parse(ev.data);
+    setBadges(callCard(d.call_id, d), d);
+  });
+  source.addEventListener("call.ended", (ev) => {
+    const d = JSON.parse(ev.data);
+    const c = callCard(d.call_id, d);
+    c.ended = true;
+    setBadges(c, {});
+    c.el.append(h("p", { class: "dim" }, disposition(d.disposition), " · ",
+      h("a", { href: `#/calls/${d.call_id}` }, t("call.title"))));
+  });
+
+  const test = button(t("calls.testcall"), async () => {
+    try {
+      await post("/test-calls", { scenario: "emergency", language: "en" });
+    } catch (e) {
+      toast(e.message, "emergency");
+    }
+  });
+  test.id = "test-call";
+  const el = panel({ "aria-labelledby": "live-title" },
+    h("div", { class: "row" }, h("h2", { id: "live-title" }, t("calls.livepanel")), h("span", { class: "shrink" }, test)),
+    empty, list);
+  return { el, close: () => source.close() };
+}
+
+// -------------------------------------------------------------- call log
+function callLog() {
+  const q = field(t("calls.search"), { type: "search", id: "search" });
+  const from = field(t("calls.from"), { type: "date" });
+  const to = field(t("calls.to"), { type: "date" });
+  const disp = select(t("calls.disposition"), [["", t("calls.any")],
+    ...DISPOSITIONS.map((d) => [d, t(`disposition.${d}`)])], "");
+  const emer = select(t("calls.emergency"), [["", t("calls.any")], ["true", t("common.yes")],
+                                             ["false", t("common.no")]], "");
+  const lang = select(t("calls.language"), [["", t("calls.any")], ["en", "English"], ["es", "Español"]], "");
+  const body = h("tbody", {});
+  const more = button(t("calls.more"), () => load(false), "secondary");
+  let cursor = null;
+
+  async function load(fresh) {
+    const params = new URLSearchParams({ limit: "25" });
+    for (const [k, f] of [["q", q], ["from", from], ["to", to], ["disposition", disp],
+                          ["emergency", emer], ["language", lang]]) {
+      if (f.input.value) params.set(k, f.input.value.trim());
+    }
+    if (!fresh && cursor) params.set("cursor", cursor);
+    const page = await get(`/calls?${params}`);
+    if (fresh) body.replaceChildren();
+    for (const c of page.items) {
+      const row = h("tr", { class: "clickable", tabindex: "0", onclick: () => go(`calls/${c.id}`),
+                            onkeydown: (e) => e.key === "Enter" && go(`calls/${c.id}`) },
+        h("td", {}, when(c.started_at)), h("td", {}, c.from_number),
+        h("td", {}, disposition(c.disposition), " ", c.emergency ? h("span", { class: "badge emergency" }, "!") : null),
+        h("td", {}, c.language.toUpperCase()), h("td", {}, duration(c.duration_s)),
+        h("td", {}, c.is_test ? "test" : ""));
+      body.append(row);
+    }
+    if (fresh && page.items.length === 0) {
+      body.append(h("tr", {}, h("td", { colspan: "6", class: "dim" }, t("calls.none"))));
+    }
+    cursor = page.next_cursor;
+    more.hidden = !cursor;
+  }
+  let timer = null;
+  for (const f of [q, from, to, disp, emer, lang]) {
+    f.input.addEventListener(f === q ? "input" : "change", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => load(true), 250);
+    });
+  }
+  const el = panel({ "aria-labelledby": "log-title" }, h("h2", { id: "log-title" }, t("calls.log")),
+    h("div", { class: "row" }, q.wrap, from.wrap, to.wrap),
+    h("div", { class: "row" }, disp.wrap, emer.wrap, lang.wrap),
+    h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, t("calls.started")), h("th", {}, t("calls.caller")),
+      h("th", {}, t("calls.disposition")), h("th", {}, t("calls.language")), h("th", {}, t("calls.duration")),
+      h("th", {}, ""))), body),
+    h("div", { style: "margin-top:1rem" }, more));
+  return { el, load };
+}
+
+// ------------------------------------------------------------ one call
+async function detail(main, id) {
+  const d = await get(`/calls/${id}`);
+  const c = d.call;
+  const block = button(d.blocked ? t("call.blocked") : t("call.block"), async () => {
+    await post(`/calls/${id}/block`);
+    block.textContent = t("call.blocked");
+    block.disabled = true;
+  }, "danger");
+  block.disabled = d.blocked;
+  const facts = h("dl", {},
+    h("dt", {}, t("calls.started")), h("dd", {}, when(c.started_at)),
+    h("dt", {}, t("calls.caller")), h("dd", {}, c.from_number),
+    h("dt", {}, t("calls.disposition")), h("dd", {}, disposition(c.disposition)),
+    h("dt", {}, t("calls.language")), h("dd", {}, c.language.toUpperCase()),
+    h("dt", {}, t("calls.duration")), h("dd", {}, duration(c.duration_s)),
+    h("dt", {}, t("call.sentiment")), h("dd", {}, c.sentiment || "—"),
+    h("dt", {}, t("calls.engine")), h("dd", {}, c.engine));
+  const dispatch = d.dispatch
+    ? h("p", {}, `${d.dispatch.status} · ${d.dispatch.technician || d.dispatch.notified_phone || ""} · ${d.dispatch.category || ""}`)
+    : h("p", { class: "dim" }, t("call.none"));
+  const sms = d.sms.length
+    ? h("ul", {}, ...d.sms.map((s) => h("li", {}, `${when(s.created_at)} → ${s.to_number} [${s.status}]: ${s.body}`)))
+    : h("p", { class: "dim" }, t("call.none"));
+  const appt = d.appointment
+    ? h("p", {}, `${when(d.appointment.starts_at)} · ${d.appointment.customer_name || ""} · ${d.appointment.status}`)
+    : h("p", { class: "dim" }, t("call.none"));
+  main.replaceChildren(
+    h("p", {}, h("a", { href: "#/calls" }, `← ${t("call.back")}`)),
+    h("div", { class: "row" }, h("h1", {}, `${t("call.title")} ${c.from_number}`),
+      c.emergency ? h("span", { class: "badge emergency shrink" }, t("calls.emergency")) : null,
+      h("span", { class: "shrink" }, block)),
+    h("div", { class: "grid two" },
+      card({}, h("h2", {}, t("call.summary")), h("p", {}, c.summary || "—"),
+        d.message ? h("p", {}, `${t("call.message")}: ${d.message}`) : null, facts),
+      card({}, h("h2", {}, t("call.transcript")),
+        h("div", { class: "transcript", id: "detail-transcript" }, ...d.transcript.map(line)))),
+    h("div", { class: "grid two", style: "margin-top:1rem" },
+      card({}, h("h2", {}, t("call.dispatch")), dispatch),
+      card({}, h("h2", {}, t("call.appointment")), appt),
+      card({}, h("h2", {}, t("call.sms")), sms)));
+}
+
+export async function render(main, { args }) {
+  if (args[0]) {
+    await detail(main, args[0]);
+    return null;
+  }
+  const live = livePanel();
+  const log = callLog();
+  main.replaceChildren(h("h1", {}, t("calls.title")), live.el, h("div", { style: "height:1rem" }), log.el);
+  await log.load(true);
+  return live.close;
+}

@@ -1,0 +1,128 @@
+// onboarding.js: a new owner's first minutes — business, hours, services
+// and prices, technicians, knowledge, personality, then a test call they
+// watch live. Each step saves through the same API as the full pages.
+import { get, patch, post } from "../api.js";
+import { t } from "../i18n.js";
+import { button, card, field, h, panel, showError, toast } from "../ui.js";
+import { documentForm } from "./kb.js";
+import { personalityForm } from "./personality.js";
+import { DAYS, servicesEditor } from "./settings.js";
+import { technicianForm } from "./technicians.js";
+
+const STEPS = ["business", "hours", "services", "technicians", "kb", "personality", "test"];
+
+export async function render(main, { args }) {
+  let step = Math.max(0, STEPS.indexOf(args[0] || "business"));
+  let source = null;
+
+  async function show() {
+    const b = await get("/business");
+    const name = STEPS[step];
+    const steps = h("ol", { class: "steps", "aria-label": t("onb.title") },
+      ...STEPS.map((s, i) => h("li", { class: "step", "aria-current": i === step ? "step" : null }, t(`onb.${s}`))));
+    const body = h("div", { class: "stack" });
+    let save = async () => {};
+
+    if (name === "business") {
+      const f = { name: field(t("set.name"), { value: b.name, id: "onb-name" }),
+                  address: field(t("set.address"), { value: b.address || "", id: "onb-address" }),
+                  timezone: field(t("set.timezone"), { value: b.timezone, id: "onb-timezone" }) };
+      body.append(f.name.wrap, f.address.wrap, f.timezone.wrap);
+      save = async () => {
+        try {
+          await patch("/business", { name: f.name.input.value.trim(), address: f.address.input.value.trim() || null,
+                                     timezone: f.timezone.input.value.trim() });
+        } catch (e) {
+          showError(e, f);
+          e.shown = true;
+          throw e;
+        }
+      };
+    } else if (name === "hours") {
+      const mk = (label, open, close, id) => {
+        const o = h("input", { class: "glow-input", type: "time", value: open, id: `${id}-open`, "aria-label": `${label} open` });
+        const c = h("input", { class: "glow-input", type: "time", value: close, id: `${id}-close`, "aria-label": `${label} close` });
+        const on = h("input", { type: "checkbox", checked: true, id: `${id}-on` });
+        body.append(card({}, h("h3", {}, label), h("div", { class: "row" }, o, c,
+          h("label", { for: `${id}-on`, class: "shrink" }, on, " open"))));
+        return () => (on.checked ? [{ open: o.value, close: c.value }] : []);
+      };
+      const weekdays = mk(t("onb.weekdays"), "08:00", "17:00", "wk");
+      const saturday = mk(t("onb.saturday"), "09:00", "13:00", "sat");
+      save = () => patch("/business", { hours: Object.fromEntries(DAYS.map((d) =>
+        [d, d === "saturday" ? saturday() : d === "sunday" ? [] : weekdays()])) });
+    } else if (name === "services") {
+      const ed = servicesEditor(b.services.length ? b.services
+        : [{ name: "Drain cleaning", duration_minutes: 60, price_min: 129, price_max: 249 }]);
+      body.append(ed.el);
+      save = () => patch("/business", { services: ed.value().filter((s) => s.name) });
+    } else if (name === "technicians") {
+      const list = h("ul", { id: "onb-techs" });
+      const refresh = async () => {
+        const { items } = await get("/technicians");
+        list.replaceChildren(...items.map((x) => h("li", {}, `${x.name} · ${x.phone}`)));
+      };
+      body.append(technicianForm(refresh), list);
+      await refresh();
+    } else if (name === "kb") {
+      body.append(documentForm(async () => toast(t("common.saved"))));
+    } else if (name === "personality") {
+      const p = personalityForm(await get("/personality"));
+      p.form.querySelector('button[type="submit"]').remove();
+      body.append(h("div", { class: "grid two" }, p.form, p.preview));
+      save = p.save;
+    } else {
+      const transcript = h("div", { class: "transcript", id: "onb-transcript", "aria-live": "polite" });
+      const status = h("p", { id: "onb-status", class: "dim" });
+      let callId = null;
+      source = new EventSource("/api/transcripts");
+      source.addEventListener("call.started", (ev) => {
+        const d = JSON.parse(ev.data);
+        if (d.test && !callId) callId = d.call_id;
+      });
+      source.addEventListener("transcript", (ev) => {
+        const d = JSON.parse(ev.data);
+        if (d.call_id === callId) transcript.append(h("div", { class: `line ${d.speaker}` }, d.text));
+      });
+      source.addEventListener("call.ended", (ev) => {
+        const d = JSON.parse(ev.data);
+        if (d.call_id === callId) status.textContent = `${t(`disposition.${d.disposition}`)} — ${t("onb.done")}`;
+      });
+      body.append(button(t("onb.place"), async () => {
+        callId = null;
+        transcript.replaceChildren();
+        await post("/test-calls", { scenario: "emergency", language: document.documentElement.lang === "es" ? "es" : "en" });
+      }), transcript, status);
+    }
+
+    const back = button(t("onb.back"), () => { step -= 1; show(); }, "secondary");
+    back.disabled = step === 0;
+    const next = button(step === STEPS.length - 1 ? t("onb.finish") : t("onb.next"), async () => {
+      try {
+        await save();
+      } catch (e) {
+        if (!e.shown) showError(e);
+        return;
+      }
+      if (step === STEPS.length - 1) {
+        location.hash = "#/calls";
+        return;
+      }
+      step += 1;
+      show();
+    });
+    next.id = "onb-next";
+    if (source && name !== "test") {
+      source.close();
+      source = null;
+    }
+    main.replaceChildren(h("h1", {}, t("onb.title")), steps,
+      panel({ "aria-labelledby": "step-title" }, h("h2", { id: "step-title" }, t(`onb.${name}`)), body,
+        h("div", { class: "row", style: "margin-top:1rem" }, h("span", { class: "shrink" }, back),
+          h("span", { class: "shrink" }, next))));
+    const first = body.querySelector("input, textarea, select, button");
+    if (first) first.focus();
+  }
+  await show();
+  return () => source && source.close();
+}

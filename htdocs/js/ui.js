@@ -1,0 +1,89 @@
+// ui.js: building DOM safely (text is always text, never HTML), the shared
+// components, formatting, and form error display.
+import { t } from "./i18n.js";
+
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else if (key === "class") el.className = value;
+    else if (key === "value") el.value = value;
+    else if (key === "checked") el.checked = !!value;
+    else el.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+export const card = (attrs, ...children) =>
+  h("section", { ...attrs, class: `glass-card ${(attrs && attrs.class) || ""}` }, ...children);
+export const panel = (attrs, ...children) =>
+  h("section", { ...attrs, class: `glass-panel ${(attrs && attrs.class) || ""}` }, ...children);
+export const button = (label, onclick, kind = "") =>
+  h("button", { type: "button", class: `glass-button ${kind}`, onclick }, label);
+
+let fieldSeq = 0;
+// A labelled GlowInput with a place for its error; returns { wrap, input, error }.
+export function field(label, attrs = {}, tag = "input") {
+  const id = attrs.id || `f${++fieldSeq}`;
+  const error = h("div", { class: "field-error", id: `${id}-err`, "aria-live": "polite" });
+  const input = h(tag, { class: "glow-input", id, "aria-describedby": `${id}-err`, ...attrs });
+  const wrap = h("div", {}, h("label", { for: id }, label), input, error);
+  return { wrap, input, error };
+}
+
+export function select(label, options, value, attrs = {}) {
+  const f = field(label, attrs, "select");
+  for (const [v, text] of options) f.input.append(h("option", { value: v }, text));
+  f.input.value = value;
+  return f;
+}
+
+export function toast(message, kind = "") {
+  const el = h("div", { class: `toast glass-card ${kind}`, role: "status" }, message);
+  document.body.append(el);
+  setTimeout(() => el.remove(), 3500);
+}
+
+// Show an API error next to its field when the form has it, else as a toast.
+export function showError(err, fields = {}) {
+  const f = err.field && (fields[err.field] || fields[err.field.split(/[.[]/)[0]]);
+  if (f) {
+    f.input.setAttribute("aria-invalid", "true");
+    f.error.textContent = `${err.message}`;
+    f.input.focus();
+  } else {
+    toast(err.field ? `${err.field}: ${err.message}` : err.message, "emergency");
+  }
+}
+
+export function clearErrors(fields) {
+  for (const f of Object.values(fields)) {
+    f.input.removeAttribute("aria-invalid");
+    f.error.textContent = "";
+  }
+}
+
+export function when(iso) {
+  if (!iso) return "—";
+  return new Date(iso).toLocaleString(document.documentElement.lang || "en", {
+    dateStyle: "medium",
+    timeStyle: "short",
+  });
+}
+
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "—";
+  const m = Math.floor(seconds / 60);
+  return `${m}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+export function disposition(d) {
+  return d ? t(`disposition.${d}`) : t("calls.live");
+}
+
+export const E164 = "^\\+[1-9][0-9]{6,14}$";

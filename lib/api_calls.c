@@ -1,0 +1,384 @@
+/* api_calls.c: the call log, and callers the business blocks.
+ *
+ *   GET    /calls?from&to&disposition&emergency&language&q&cursor&limit
+ *   GET    /calls/{id}            with transcript, dispatch, texts, appointment
+ *   POST   /calls/{id}/block      block the caller's number (one tap from the log)
+ *   GET    /blocked-numbers
+ *   POST   /blocked-numbers
+ *   DELETE /blocked-numbers/{id}
+ *
+ * Lists are newest first with keyset pagination: `next_cursor` is the last
+ * row's start time and id, so a page costs an index range scan however deep
+ * the owner pages, and rows arriving meanwhile never shift a page. */
+#include "api.h"
+
+#include "api_schema.h"
+#include "json.h"
+
+#include <apr_strings.h>
+#include <string.h>
+
+#define PAGE_DEFAULT 50
+#define PAGE_MAX     200
+
+static const char *const dispositions[] = {
+    "emergency_dispatched", "booked", "message_taken", "question_answered",
+    "transferred",          "spam",   "abandoned",     NULL};
+static const ctn_api_schema_t disposition = {.type = CTN_SCHEMA_STRING,
+                                             .enum_values = dispositions};
+static const ctn_api_schema_t str = {.type = CTN_SCHEMA_STRING};
+static const ctn_api_schema_t integer = {.type = CTN_SCHEMA_INTEGER, .min = 0};
+
+#define RO  CTN_FIELD_READONLY
+#define RON (CTN_FIELD_READONLY | CTN_FIELD_NULLABLE)
+
+static const ctn_api_field_t call_fields[] = {{"id", &ctn_schema_uuid, RO},
+                                              {"call_sid", &str, RO},
+                                              {"from_number", &str, RO},
+                                              {"to_number", &str, RO},
+                                              {"started_at", &ctn_schema_date_time, RO},
+                                              {"ended_at", &ctn_schema_date_time, RON},
+                                              {"status", &str, RO},
+                                              {"duration_s", &integer, RON},
+                                              {"disposition", &disposition, RON},
+                                              {"language", &ctn_schema_lang, RO},
+                                              {"engine", &str, RO},
+                                              {"route", &str, RON},
+                                              {"emergency", &ctn_schema_bool, RO},
+                                              {"is_test", &ctn_schema_bool, RO},
+                                              {"summary", &str, RON},
+                                              {"sentiment", &str, RON},
+                                              {NULL, NULL, 0}};
+static const ctn_api_schema_t call = {
+    .name = "Call", .type = CTN_SCHEMA_OBJECT, .fields = call_fields};
+static const ctn_api_field_t call_list_fields[] = {
+    {"items", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &call}, RO},
+    {"next_cursor", &str, RON},
+    {NULL, NULL, 0}};
+static const ctn_api_schema_t call_list = {
+    .name = "CallList", .type = CTN_SCHEMA_OBJECT, .fields = call_list_fields};
+
+static const ctn_api_field_t line_fields[] = {{"seq", &integer, RO},
+                                              {"speaker", &str, RO},
+                                              {"text", &str, RO},
+                                              {"language", &str, RON},
+                                              {"at", &ctn_schema_date_time, RO},
+                                              {NULL, NULL, 0}};
+static const ctn_api_schema_t line = {
+    .name = "TranscriptLine", .type = CTN_SCHEMA_OBJECT, .fields = line_fields};
+static const ctn_api_field_t dispatch_fields[] = {{"id", &ctn_schema_uuid, RO},
+                                                  {"status", &str, RO},
+                                                  {"step", &integer, RO},
+                                                  {"category", &str, RON},
+                                                  {"technician", &str, RON},
+                                                  {"notified_phone", &str, RON},
+                                                  {"notified_at", &ctn_schema_date_time, RON},
+                                                  {"ack_at", &ctn_schema_date_time, RON},
+                                                  {"due_at", &ctn_schema_date_time, RON},
+                                                  {NULL, NULL, 0}};
+static const ctn_api_schema_t dispatch = {
+    .name = "Dispatch", .type = CTN_SCHEMA_OBJECT, .fields = dispatch_fields};
+static const ctn_api_field_t sms_fields[] = {{"id", &ctn_schema_uuid, RO},
+                                             {"direction", &str, RO},
+                                             {"to_number", &str, RO},
+                                             {"from_number", &str, RO},
+                                             {"body", &str, RO},
+                                             {"status", &str, RO},
+                                             {"purpose", &str, RON},
+                                             {"error", &str, RON},
+                                             {"attempts", &integer, RO},
+                                             {"created_at", &ctn_schema_date_time, RO},
+                                             {NULL, NULL, 0}};
+static const ctn_api_schema_t sms = {
+    .name = "Sms", .type = CTN_SCHEMA_OBJECT, .fields = sms_fields};
+static const ctn_api_field_t appointment_fields[] = {{"id", &ctn_schema_uuid, RO},
+                                                     {"starts_at", &ctn_schema_date_time, RO},
+                                                     {"ends_at", &ctn_schema_date_time, RO},
+                                                     {"status", &str, RO},
+                                                     {"customer_name", &str, RON},
+                                                     {"customer_phone", &str, RON},
+                                                     {"customer_address", &str, RON},
+                                                     {"problem", &str, RON},
+                                                     {"service", &str, RON},
+                                                     {"call_log_id", &ctn_schema_uuid, RON},
+                                                     {"created_at", &ctn_schema_date_time, RO},
+                                                     {NULL, NULL, 0}};
+const ctn_api_schema_t ctn_api_appointment_schema = {
+    .name = "Appointment", .type = CTN_SCHEMA_OBJECT, .fields = appointment_fields};
+static const ctn_api_field_t voicemail_fields[] = {{"id", &ctn_schema_uuid, RO},
+                                                   {"recording_url", &str, RON},
+                                                   {"duration_s", &integer, RON},
+                                                   {"transcription", &str, RON},
+                                                   {"created_at", &ctn_schema_date_time, RO},
+                                                   {NULL, NULL, 0}};
+static const ctn_api_schema_t voicemail = {
+    .name = "Voicemail", .type = CTN_SCHEMA_OBJECT, .fields = voicemail_fields};
+static const ctn_api_field_t detail_fields[] = {
+    {"call", &call, RO},
+    {"message", &str, RON},
+    {"slots", &ctn_schema_any_object, RO},
+    {"transcript", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &line}, RO},
+    {"dispatch", &dispatch, RON},
+    {"sms", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &sms}, RO},
+    {"appointment", &ctn_api_appointment_schema, RON},
+    {"voicemails", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &voicemail}, RO},
+    {"blocked", &ctn_schema_bool, RO},
+    {NULL, NULL, 0}};
+static const ctn_api_schema_t call_detail = {
+    .name = "CallDetail", .type = CTN_SCHEMA_OBJECT, .fields = detail_fields};
+
+static const ctn_api_field_t blocked_fields[] = {
+    {"id", &ctn_schema_uuid, RO},
+    {"phone", &ctn_schema_e164, CTN_FIELD_REQUIRED},
+    {"reason", &(ctn_api_schema_t){.type = CTN_SCHEMA_STRING, .max = 200}, CTN_FIELD_NULLABLE},
+    {"created_at", &ctn_schema_date_time, RO},
+    {NULL, NULL, 0}};
+static const ctn_api_schema_t blocked = {
+    .name = "BlockedNumber", .type = CTN_SCHEMA_OBJECT, .fields = blocked_fields};
+static const ctn_api_field_t blocked_list_fields[] = {
+    {"items", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &blocked}, RO},
+    {NULL, NULL, 0}};
+static const ctn_api_schema_t blocked_list = {
+    .name = "BlockedNumberList", .type = CTN_SCHEMA_OBJECT, .fields = blocked_list_fields};
+
+#define CALL_JSON_COLUMNS                                                                          \
+    "c.id, c.call_sid, c.from_number, c.to_number, c.started_at, c.ended_at, c.status, "           \
+    "c.duration_s, c.disposition, c.language, c.engine, c.route, c.emergency, c.is_test, "         \
+    "c.summary, c.sentiment"
+
+/* ----------------------------------------------------------- the list --- */
+
+/* A cursor is "<started_at RFC 3339>~<id>", as the previous page gave it. */
+static int parse_cursor(const char *cursor, apr_pool_t *pool, const char **at, const char **id)
+{
+    const char *tilde = cursor ? strchr(cursor, '~') : NULL;
+
+    if (tilde == NULL || !ctn_api_is_uuid(tilde + 1) || tilde - cursor < 20 ||
+        tilde - cursor > 40) {
+        return 0;
+    }
+    *at = apr_pstrmemdup(pool, cursor, (apr_size_t)(tilde - cursor));
+    *id = tilde + 1;
+    return strspn(*at, "0123456789-:.TZ+") == strlen(*at);
+}
+
+/* 1 when `v` is absent, a date or an RFC 3339 time. */
+int ctn_api_time_arg_ok(apr_pool_t *pool, const char *v)
+{
+    const char *field = NULL, *why = NULL;
+    json_object *s;
+    int ok;
+
+    if (v == NULL) {
+        return 1;
+    }
+    s = json_object_new_string(v);
+    ok = ctn_api_schema_validate(&ctn_schema_date, s, 0, pool, &field, &why) ||
+         ctn_api_schema_validate(&ctn_schema_date_time, s, 0, pool, &field, &why);
+    json_object_put(s);
+    return ok;
+}
+
+/* The page query has only the conditions the request uses, so each shape
+ * is prepared once per connection with a plan that fits it (the cursor
+ * becomes an index condition, not a filter). */
+typedef struct page_query_t {
+    apr_pool_t *pool;
+    char *where;
+    const char *params[10];
+    int n;
+} page_query_t;
+
+static void add_condition(page_query_t *q, const char *fmt, const char *value)
+{
+    q->params[q->n++] = value;
+    q->where =
+        apr_pstrcat(q->pool, q->where, " AND ", apr_psprintf(q->pool, fmt, q->n, q->n), NULL);
+}
+
+static int on_list(ctn_api_ctx_t *c)
+{
+    page_query_t q = {c->pool, "", {NULL}, 0};
+    const char *json = NULL, *v, *at = NULL, *id = NULL, *limit_param, *sql;
+    int limit = PAGE_DEFAULT, err;
+
+    for (int i = 0; i < 2; i++) {
+        const char *name = i ? "to" : "from";
+        if ((v = ctn_api_arg(c, name)) != NULL) {
+            if (!ctn_api_time_arg_ok(c->pool, v)) {
+                return ctn_api_error(c, 400, "invalid", "must be a date or an RFC 3339 time", name);
+            }
+            add_condition(&q,
+                          i ? "c.started_at < cortana_local_bound($%d, true)"
+                            : "c.started_at >= cortana_local_bound($%d, false)",
+                          v);
+        }
+    }
+    if ((v = ctn_api_arg(c, "disposition")) != NULL) {
+        const char *const *d = dispositions;
+        while (*d && strcmp(*d, v) != 0) {
+            d++;
+        }
+        if (*d == NULL) {
+            return ctn_api_error(c, 400, "invalid", "is not a disposition", "disposition");
+        }
+        add_condition(&q, "c.disposition = $%d", v);
+    }
+    if ((v = ctn_api_arg(c, "emergency")) != NULL) {
+        if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+            return ctn_api_error(c, 400, "invalid", "must be true or false", "emergency");
+        }
+        add_condition(&q, "c.emergency = $%d::boolean", v);
+    }
+    if ((v = ctn_api_arg(c, "language")) != NULL) {
+        if (strcmp(v, "en") != 0 && strcmp(v, "es") != 0) {
+            return ctn_api_error(c, 400, "invalid", "must be en or es", "language");
+        }
+        add_condition(&q, "c.language = $%d", v);
+    }
+    if ((v = ctn_api_arg(c, "q")) != NULL) {
+        if (strlen(v) > 200) {
+            return ctn_api_error(c, 400, "invalid", "must have at most 200 characters", "q");
+        }
+        add_condition(&q,
+                      "(c.from_number LIKE '%%' || $%d || '%%' OR EXISTS (SELECT 1 FROM "
+                      "transcript_lines t WHERE t.call_log_id = c.id AND to_tsvector('simple', "
+                      "t.text) @@ plainto_tsquery('simple', $%d)))",
+                      v);
+    }
+    if ((v = ctn_api_arg(c, "cursor")) != NULL) {
+        if (!parse_cursor(v, c->pool, &at, &id)) {
+            return ctn_api_error(c, 400, "invalid", "is not a cursor this API gave", "cursor");
+        }
+        q.params[q.n++] = at;
+        q.params[q.n++] = id;
+        q.where =
+            apr_psprintf(c->pool, "%s AND (c.started_at, c.id) < ($%d::timestamptz, $%d::uuid)",
+                         q.where, q.n - 1, q.n);
+    }
+    if ((v = ctn_api_arg(c, "limit")) != NULL) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (*end || n < 1 || n > PAGE_MAX) {
+            return ctn_api_error(c, 400, "invalid", "must be between 1 and 200", "limit");
+        }
+        limit = (int)n;
+    }
+    q.params[q.n++] = apr_itoa(c->pool, limit);
+    limit_param = apr_psprintf(c->pool, "$%d::int", q.n);
+    sql = apr_pstrcat(
+        c->pool, "WITH page AS (SELECT " CALL_JSON_COLUMNS " FROM call_logs c WHERE true", q.where,
+        " ORDER BY c.started_at DESC, c.id DESC LIMIT ", limit_param,
+        " + 1), shown AS (SELECT * FROM page ORDER BY started_at DESC, id DESC LIMIT ", limit_param,
+        ") SELECT json_build_object('items', coalesce((SELECT json_agg(s ORDER BY s.started_at "
+        "DESC, s.id DESC) FROM shown s), '[]'), 'next_cursor', CASE WHEN (SELECT count(*) FROM "
+        "page) > ",
+        limit_param,
+        " THEN (SELECT to_char(started_at AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '~' || id FROM shown ORDER BY started_at, id "
+        "LIMIT 1) END)::text",
+        NULL);
+    if ((err = ctn_api_query_json_prepared(c, &json, sql, q.n, q.params)) != 0) {
+        return err;
+    }
+    return ctn_api_json(c, 200, json);
+}
+
+/* --------------------------------------------------------- one call --- */
+
+static int on_get(ctn_api_ctx_t *c)
+{
+    static const char sql[] =
+        "SELECT json_build_object('call', (SELECT row_to_json(x) FROM (SELECT " CALL_JSON_COLUMNS
+        ") x), 'message', c.message, 'slots', c.slots, "
+        "'transcript', (SELECT coalesce(json_agg(json_build_object('seq', t.seq, 'speaker', "
+        "t.speaker, 'text', t.text, 'language', t.language, 'at', t.created_at) ORDER BY t.seq), "
+        "'[]') FROM transcript_lines t WHERE t.call_log_id = c.id), "
+        "'dispatch', (SELECT row_to_json(d) FROM (SELECT d.id, d.status, d.step, d.category, "
+        "tech.name AS technician, d.notified_phone, d.notified_at, d.ack_at, d.due_at FROM "
+        "dispatches d LEFT JOIN technicians tech ON tech.id = d.technician_id WHERE "
+        "d.call_log_id = c.id) d), "
+        "'sms', (SELECT coalesce(json_agg(s ORDER BY s.created_at), '[]') FROM (SELECT id, "
+        "direction, to_number, from_number, body, status, purpose, error, attempts, created_at "
+        "FROM sms_messages WHERE call_log_id = c.id) s), "
+        "'appointment', (SELECT row_to_json(a) FROM (SELECT id, starts_at, ends_at, status, "
+        "customer_name, customer_phone, customer_address, problem, service, call_log_id, "
+        "created_at FROM appointments WHERE id = c.booked_appointment_id) a), "
+        "'voicemails', (SELECT coalesce(json_agg(v ORDER BY v.created_at), '[]') FROM (SELECT "
+        "id, recording_url, duration_s, transcription, created_at FROM voicemails WHERE "
+        "call_log_id = c.id) v), "
+        "'blocked', EXISTS (SELECT 1 FROM blocked_numbers bn WHERE bn.phone = c.from_number)"
+        ")::text FROM call_logs c WHERE c.id = $1";
+    const char *params[1] = {c->args[0]}, *json = NULL;
+    int err;
+
+    if (!ctn_api_is_uuid(c->args[0])) {
+        return ctn_api_error(c, 404, "not_found", "no such call", NULL);
+    }
+    if ((err = ctn_api_query_json(c, &json, sql, 1, params)) != 0) {
+        return err;
+    }
+    return json ? ctn_api_json(c, 200, json)
+                : ctn_api_error(c, 404, "not_found", "no such call", NULL);
+}
+
+/* ------------------------------------------------------------ blocking --- */
+
+static const ctn_api_table_t blocked_numbers = {
+    "blocked_numbers", "id, phone, reason, created_at", "created_at DESC", &blocked, NULL, 0};
+
+static int on_block_call(ctn_api_ctx_t *c)
+{
+    static const char sql[] =
+        "WITH target AS (SELECT from_number FROM call_logs WHERE id = $1), "
+        "ins AS (INSERT INTO blocked_numbers (business_id, phone, reason) SELECT "
+        "cortana_tenant(), from_number, 'blocked from the call log' FROM target "
+        "ON CONFLICT (business_id, phone) DO NOTHING RETURNING id, phone, reason, created_at) "
+        "SELECT row_to_json(r)::text FROM (SELECT * FROM ins UNION ALL SELECT b.id, b.phone, "
+        "b.reason, b.created_at FROM blocked_numbers b JOIN target t ON b.phone = t.from_number) r "
+        "LIMIT 1";
+    const char *params[1] = {c->args[0]}, *json = NULL;
+    int err;
+
+    if (!ctn_api_is_uuid(c->args[0])) {
+        return ctn_api_error(c, 404, "not_found", "no such call", NULL);
+    }
+    if ((err = ctn_api_query_json(c, &json, sql, 1, params)) != 0) {
+        return err;
+    }
+    return json ? ctn_api_json(c, 201, json)
+                : ctn_api_error(c, 404, "not_found", "no such call", NULL);
+}
+
+static int on_blocked_list(ctn_api_ctx_t *c)
+{
+    return ctn_api_crud_list(c, &blocked_numbers);
+}
+
+static int on_blocked_create(ctn_api_ctx_t *c)
+{
+    return ctn_api_crud_create(c, &blocked_numbers);
+}
+
+static int on_blocked_delete(ctn_api_ctx_t *c)
+{
+    return ctn_api_crud_delete(c, &blocked_numbers, c->args[0]);
+}
+
+static const char *const list_params[] = {"from", "to",     "disposition", "emergency", "language",
+                                          "q",    "cursor", "limit",       NULL};
+
+const ctn_api_route_t ctn_api_calls_routes[] = {
+    {"GET", "/calls", on_list, 0, NULL, &call_list, 200,
+     "Calls, newest first, filtered; pages with next_cursor", list_params},
+    {"GET", "/calls/{id}", on_get, 0, NULL, &call_detail, 200,
+     "A call with its transcript, dispatch, texts, appointment and voicemails", NULL},
+    {"POST", "/calls/{id}/block", on_block_call, 0, NULL, &blocked, 201,
+     "Block the caller of a call", NULL},
+    {"GET", "/blocked-numbers", on_blocked_list, 0, NULL, &blocked_list, 200, "Blocked callers",
+     NULL},
+    {"POST", "/blocked-numbers", on_blocked_create, CTN_API_CREATE, &blocked, &blocked, 201,
+     "Block a number", NULL},
+    {"DELETE", "/blocked-numbers/{id}", on_blocked_delete, 0, NULL, NULL, 204, "Unblock a number",
+     NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL}};

@@ -1,0 +1,236 @@
+/* api_schedule.c: appointments and free slots.
+ *
+ *   GET  /appointments?from&to&status     the calendar, soonest first
+ *   GET  /availability?from&duration_minutes&count   free slots (as the engines see them)
+ *   POST /book                            book a slot (409 when it was just taken)
+ *   POST /appointments/{id}/cancel
+ *
+ * Free slots come from the same function the dialog engine uses
+ * (ctn_calendar_free_slots: hours, holidays, time zone, travel buffer,
+ * lead time, existing appointments); double booking is impossible because
+ * the appointments table has an exclusion constraint, not because this
+ * file checks first. */
+#include "api.h"
+
+#include "api_schema.h"
+#include "business.h"
+#include "calendar.h"
+#include "json.h"
+
+#include <apr_strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const ctn_api_field_t list_fields[] = {
+    {"items", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &ctn_api_appointment_schema},
+     CTN_FIELD_READONLY},
+    {NULL, NULL, 0}};
+static const ctn_api_schema_t appointment_list = {
+    .name = "AppointmentList", .type = CTN_SCHEMA_OBJECT, .fields = list_fields};
+
+static const ctn_api_field_t slot_fields[] = {
+    {"starts_at", &ctn_schema_date_time, CTN_FIELD_READONLY},
+    {"ends_at", &ctn_schema_date_time, CTN_FIELD_READONLY},
+    {"label", &ctn_schema_text, CTN_FIELD_READONLY},
+    {NULL, NULL, 0}};
+static const ctn_api_schema_t slot = {
+    .name = "Slot", .type = CTN_SCHEMA_OBJECT, .fields = slot_fields};
+static const ctn_api_field_t availability_fields[] = {
+    {"duration_minutes", &ctn_schema_count, CTN_FIELD_READONLY},
+    {"slots", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &slot}, CTN_FIELD_READONLY},
+    {NULL, NULL, 0}};
+static const ctn_api_schema_t availability = {
+    .name = "Availability", .type = CTN_SCHEMA_OBJECT, .fields = availability_fields};
+
+static const ctn_api_schema_t short_text = {.type = CTN_SCHEMA_STRING, .max = 500};
+static const ctn_api_field_t book_fields[] = {
+    {"starts_at", &ctn_schema_date_time, CTN_FIELD_REQUIRED},
+    {"duration_minutes", &(ctn_api_schema_t){.type = CTN_SCHEMA_INTEGER, .min = 15, .max = 1440},
+     0},
+    {"customer_name", &ctn_schema_name, CTN_FIELD_REQUIRED},
+    {"customer_phone", &ctn_schema_e164, CTN_FIELD_REQUIRED},
+    {"customer_address", &short_text, CTN_FIELD_NULLABLE},
+    {"problem", &short_text, CTN_FIELD_NULLABLE},
+    {"service", &ctn_schema_name, CTN_FIELD_NULLABLE},
+    {NULL, NULL, 0}};
+static const ctn_api_schema_t book_body = {
+    .name = "BookingRequest", .type = CTN_SCHEMA_OBJECT, .fields = book_fields};
+
+#define APPOINTMENT_COLUMNS                                                                        \
+    "id, starts_at, ends_at, status, customer_name, customer_phone, customer_address, problem, "   \
+    "service, call_log_id, created_at"
+
+static int on_list(ctn_api_ctx_t *c)
+{
+    static const char sql[] =
+        "SELECT json_build_object('items', coalesce(json_agg(a ORDER BY a.starts_at), '[]'))::text "
+        "FROM (SELECT " APPOINTMENT_COLUMNS " FROM appointments "
+        "WHERE ($1::text IS NULL OR starts_at >= cortana_local_bound($1, false)) "
+        "AND ($2::text IS NULL OR starts_at < cortana_local_bound($2, true)) "
+        "AND ($3::text IS NULL OR status = $3) ORDER BY starts_at LIMIT 1000) a";
+    static const char *const statuses[] = {"booked", "confirmed", "completed", "canceled", NULL};
+    const char *params[3] = {ctn_api_arg(c, "from"), ctn_api_arg(c, "to"),
+                             ctn_api_arg(c, "status")};
+    const char *json = NULL;
+    int err;
+
+    if (!ctn_api_time_arg_ok(c->pool, params[0]) || !ctn_api_time_arg_ok(c->pool, params[1])) {
+        return ctn_api_error(c, 400, "invalid", "must be a date or an RFC 3339 time",
+                             ctn_api_time_arg_ok(c->pool, params[0]) ? "to" : "from");
+    }
+    if (params[2]) {
+        const char *const *s = statuses;
+        while (*s && strcmp(*s, params[2]) != 0) {
+            s++;
+        }
+        if (*s == NULL) {
+            return ctn_api_error(c, 400, "invalid", "is not an appointment status", "status");
+        }
+    }
+    if ((err = ctn_api_query_json(c, &json, sql, 3, params)) != 0) {
+        return err;
+    }
+    return ctn_api_json(c, 200, json);
+}
+
+static const char *rfc3339(apr_pool_t *pool, apr_time_t t)
+{
+    apr_time_exp_t e;
+
+    apr_time_exp_gmt(&e, t);
+    return apr_psprintf(pool, "%04d-%02d-%02dT%02d:%02d:%02dZ", e.tm_year + 1900, e.tm_mon + 1,
+                        e.tm_mday, e.tm_hour, e.tm_min, e.tm_sec);
+}
+
+/* An integer query argument in [lo, hi], or `dflt` when absent; -1 when bad. */
+static int int_arg(ctn_api_ctx_t *c, const char *name, int lo, int hi, int dflt)
+{
+    const char *v = ctn_api_arg(c, name);
+    char *end;
+    long n;
+
+    if (v == NULL) {
+        return dflt;
+    }
+    n = strtol(v, &end, 10);
+    return *end == '\0' && n >= lo && n <= hi ? (int)n : -1;
+}
+
+static int on_availability(ctn_api_ctx_t *c)
+{
+    ctn_business_t *b = NULL;
+    ctn_calendar_query_t q;
+    apr_array_header_t *slots = NULL;
+    json_object *out, *list;
+    const char *from = ctn_api_arg(c, "from"), *lang = ctn_api_arg(c, "language");
+    int duration = int_arg(c, "duration_minutes", 15, 1440, 60);
+    int count = int_arg(c, "count", 1, 50, 10);
+
+    if (duration < 0 || count < 0) {
+        return ctn_api_error(c, 400, "invalid", "is out of range",
+                             duration < 0 ? "duration_minutes" : "count");
+    }
+    if (from && (!ctn_api_time_arg_ok(c->pool, from) || strlen(from) == 10)) {
+        return ctn_api_error(c, 400, "invalid", "must be an RFC 3339 time", "from");
+    }
+    if (ctn_business_load(&b, c->conn, c->pool, c->session->business_id) != APR_SUCCESS) {
+        return ctn_api_error(c, 503, "unavailable", "the database is unavailable", NULL);
+    }
+    memset(&q, 0, sizeof(q));
+    q.business_id = b->id;
+    q.duration_min = duration;
+    q.buffer_min = ctn_business_setting_int(b, "travel_buffer_minutes", 30);
+    q.lead_min = ctn_business_setting_int(b, "lead_minutes", 60);
+    q.granularity_min = 30;
+    q.horizon_days = 21;
+    q.max = count;
+    if (from) {
+        const char *params[1] = {from}, *epoch = NULL;
+        int err = ctn_api_query_json(
+            c, &epoch, "SELECT (extract(epoch from $1::timestamptz) * 1000000)::bigint::text", 1,
+            params);
+        if (err) {
+            return err;
+        }
+        q.not_before = (apr_time_t)apr_atoi64(epoch);
+    }
+    if (ctn_calendar_free_slots(&slots, c->conn, c->pool, &q) != APR_SUCCESS) {
+        return ctn_api_error(c, 503, "unavailable", "free slots could not be computed", NULL);
+    }
+    out = ctn_json_pool_own(c->pool, json_object_new_object());
+    list = json_object_new_array();
+    for (int i = 0; i < slots->nelts; i++) {
+        const ctn_slot_t *s = &APR_ARRAY_IDX(slots, i, ctn_slot_t);
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "starts_at", json_object_new_string(rfc3339(c->pool, s->start)));
+        json_object_object_add(o, "ends_at", json_object_new_string(rfc3339(c->pool, s->end)));
+        json_object_object_add(o, "label",
+                               json_object_new_string(ctn_calendar_say(
+                                   c->pool, c->conn, b->id, s->start, lang ? lang : "en")));
+        json_object_array_add(list, o);
+    }
+    json_object_object_add(out, "duration_minutes", json_object_new_int(duration));
+    json_object_object_add(out, "slots", list);
+    return ctn_api_json(c, 200, ctn_json_serialize(c->pool, out));
+}
+
+static int on_book(ctn_api_ctx_t *c)
+{
+    static const char sql[] =
+        "WITH a AS (INSERT INTO appointments (business_id, starts_at, ends_at, customer_name, "
+        "customer_phone, customer_address, problem, service) VALUES (cortana_tenant(), "
+        "$1::timestamptz, $1::timestamptz + make_interval(mins => $2::int), $3, $4, $5, $6, $7) "
+        "RETURNING " APPOINTMENT_COLUMNS ") SELECT row_to_json(a)::text FROM a";
+    long long minutes = 60;
+    const char *params[7], *json = NULL;
+    int err;
+
+    ctn_json_get_int64(c->body, "duration_minutes", &minutes);
+    params[0] = ctn_json_get_string(c->body, "starts_at", NULL);
+    params[1] = apr_psprintf(c->pool, "%ld", (long)minutes);
+    params[2] = ctn_json_get_string(c->body, "customer_name", NULL);
+    params[3] = ctn_json_get_string(c->body, "customer_phone", NULL);
+    params[4] = ctn_json_get_string(c->body, "customer_address", NULL);
+    params[5] = ctn_json_get_string(c->body, "problem", NULL);
+    params[6] = ctn_json_get_string(c->body, "service", NULL);
+    if ((err = ctn_api_query_json(c, &json, sql, 7, params)) != 0) {
+        if (err == 409) {
+            return ctn_api_error(c, 409, "slot_taken", "that time overlaps another appointment",
+                                 "starts_at");
+        }
+        return err;
+    }
+    return ctn_api_json(c, 201, json);
+}
+
+static int on_cancel(ctn_api_ctx_t *c)
+{
+    static const char sql[] =
+        "WITH a AS (UPDATE appointments SET status = 'canceled' WHERE id = $1 "
+        "RETURNING " APPOINTMENT_COLUMNS ") SELECT row_to_json(a)::text FROM a";
+    const char *params[1] = {c->args[0]}, *json = NULL;
+    int err;
+
+    if (!ctn_api_is_uuid(c->args[0])) {
+        return ctn_api_error(c, 404, "not_found", "no such appointment", NULL);
+    }
+    if ((err = ctn_api_query_json(c, &json, sql, 1, params)) != 0) {
+        return err;
+    }
+    return json ? ctn_api_json(c, 200, json)
+                : ctn_api_error(c, 404, "not_found", "no such appointment", NULL);
+}
+
+static const char *const list_params[] = {"from", "to", "status", NULL};
+static const char *const availability_params[] = {"from", "duration_minutes", "count", "language",
+                                                  NULL};
+
+const ctn_api_route_t ctn_api_schedule_routes[] = {
+    {"GET", "/appointments", on_list, 0, NULL, &appointment_list, 200, "Appointments", list_params},
+    {"POST", "/appointments/{id}/cancel", on_cancel, 0, NULL, &ctn_api_appointment_schema, 200,
+     "Cancel an appointment", NULL},
+    {"GET", "/availability", on_availability, 0, NULL, &availability, 200,
+     "Free slots, soonest first", availability_params},
+    {"POST", "/book", on_book, CTN_API_CREATE, &book_body, &ctn_api_appointment_schema, 201,
+     "Book an appointment", NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL}};

@@ -1,0 +1,148 @@
+/* api_test_call.c: POST /test-calls — the owner hears Cortana at work.
+ *
+ * A short scripted caller (emergency, booking or question; English or
+ * Spanish) is played through the real webhook path of the owner's own
+ * number by the call simulator (lib/simulator.c, the code behind
+ * cortana-call), from a detached thread of this process, so the request
+ * answers 202 at once and the owner watches the call live on the Calls
+ * page. The call is marked as a test call (analytics leave it out; the
+ * owner is not texted about it). At most
+ * MAX_CONCURRENT test calls run per process; more get 429. */
+#include "api.h"
+
+#include "api_schema.h"
+#include "json.h"
+#include "log.h"
+#include "simulator.h"
+
+#include <apr_atomic.h>
+#include <apr_strings.h>
+#include <apr_thread_proc.h>
+#include <string.h>
+
+#define MAX_CONCURRENT 4
+
+static const char *const scenarios[] = {"emergency", "booking", "question", NULL};
+static const ctn_api_field_t request_fields[] = {
+    {"scenario", &(ctn_api_schema_t){.type = CTN_SCHEMA_STRING, .enum_values = scenarios}, 0},
+    {"language", &ctn_schema_lang, 0},
+    {NULL, NULL, 0}};
+static const ctn_api_schema_t request = {
+    .name = "TestCallRequest", .type = CTN_SCHEMA_OBJECT, .fields = request_fields};
+static const ctn_api_field_t started_fields[] = {
+    {"call_sid", &(ctn_api_schema_t){.type = CTN_SCHEMA_STRING}, CTN_FIELD_READONLY},
+    {"scenario", &(ctn_api_schema_t){.type = CTN_SCHEMA_STRING}, CTN_FIELD_READONLY},
+    {"language", &ctn_schema_lang, CTN_FIELD_READONLY},
+    {NULL, NULL, 0}};
+static const ctn_api_schema_t started = {
+    .name = "TestCall", .type = CTN_SCHEMA_OBJECT, .fields = started_fields};
+
+/* What the scripted caller says, by scenario and language. */
+static const char *script(const char *scenario, const char *lang)
+{
+    int es = strcmp(lang, "es") == 0;
+
+    if (strcmp(scenario, "emergency") == 0) {
+        return es ? "Hola, se está inundando mi sótano, hay agua por todas partes\n"
+                    "Vivo en 2200 calle Milwaukee\nMe llamo Prueba Cortana\nsí\nno, gracias\n"
+                  : "Hi, my basement is flooding, there is water everywhere\n"
+                    "I'm at 2200 Milwaukee Avenue\nMy name is Test Caller\nyes\nno thanks\n";
+    }
+    if (strcmp(scenario, "booking") == 0) {
+        return es ? "Hola, quiero una cita, el fregadero está tapado\nMe llamo Prueba Cortana\n"
+                    "Vivo en 300 calle Clark\nlo antes posible\nsí\nno, gracias\n"
+                  : "Hi, my kitchen drain is clogged, can someone come out?\n"
+                    "My name is Test Caller\n1420 Oak Street\nas soon as possible\nyes\n"
+                    "no thanks\n";
+    }
+    return es ? "¿Cuál es su horario?\nno, gracias\n"
+              : "What are your hours?\nDo you offer financing?\nno thanks\n";
+}
+
+typedef struct test_call_t {
+    apr_pool_t *pool; /* the thread's own; destroyed when the call ends */
+    ctn_sim_config_t cfg;
+    ctn_sim_caller_t caller;
+} test_call_t;
+
+static apr_uint32_t running;
+
+static void observe(void *baton, ctn_sim_event_e event, const char *language, const char *text)
+{
+    test_call_t *t = baton;
+
+    if (event == CTN_SIM_ERROR) {
+        ctn_log_warning(t->cfg.call_sid, "test call: %s", text);
+    }
+}
+
+static void *APR_THREAD_FUNC run_call(apr_thread_t *thread, void *data)
+{
+    test_call_t *t = data;
+    ctn_sim_result_t result;
+
+    ctn_sim_run(&result, t->pool, &t->cfg, &t->caller, observe, t);
+    ctn_log_info(t->cfg.call_sid, "test call ended (%s, %d documents)",
+                 result.ended_by ? result.ended_by : "?", result.documents);
+    apr_pool_destroy(t->pool);
+    apr_atomic_dec32(&running);
+    return NULL;
+}
+
+static int on_test_call(ctn_api_ctx_t *c)
+{
+    const char *scenario = ctn_json_get_string(c->body, "scenario", "emergency");
+    const char *lang = ctn_json_get_string(c->body, "language", "en");
+    const char *number = NULL, *why = NULL;
+    apr_pool_t *pool;
+    apr_threadattr_t *attr;
+    apr_thread_t *thread;
+    test_call_t *t;
+    json_object *out;
+    int err;
+
+    if (c->env->local_url == NULL || c->env->twilio_auth_token == NULL) {
+        return ctn_api_error(c, 503, "unavailable",
+                             "test calls need CortanaPublicURL and CortanaTwilioAuthToken", NULL);
+    }
+    if ((err = ctn_api_query_json(c, &number,
+                                  "SELECT phone_number FROM businesses WHERE id = cortana_tenant()",
+                                  0, NULL)) != 0) {
+        return err;
+    }
+    if (apr_atomic_inc32(&running) >= MAX_CONCURRENT) {
+        apr_atomic_dec32(&running);
+        apr_table_setn(c->resp->headers, "Retry-After", "30");
+        return ctn_api_error(c, 429, "busy", "too many test calls at once; try again shortly",
+                             NULL);
+    }
+    apr_pool_create(&pool, NULL);
+    t = apr_pcalloc(pool, sizeof(*t));
+    t->pool = pool;
+    t->cfg.server_url = apr_pstrdup(pool, c->env->local_url);
+    t->cfg.public_url = c->env->public_url ? apr_pstrdup(pool, c->env->public_url) : NULL;
+    t->cfg.auth_token = apr_pstrdup(pool, c->env->twilio_auth_token);
+    t->cfg.call_sid = ctn_sim_call_sid(pool);
+    t->cfg.from = "+15555550123";
+    t->cfg.to = apr_pstrdup(pool, number);
+    t->cfg.test_call = 1;
+    t->cfg.timeout_ms = 15000;
+    if (ctn_sim_script_parse(&t->caller, pool, script(scenario, lang), &why) != APR_SUCCESS ||
+        apr_threadattr_create(&attr, pool) != APR_SUCCESS ||
+        apr_threadattr_detach_set(attr, 1) != APR_SUCCESS ||
+        apr_thread_create(&thread, attr, run_call, t, pool) != APR_SUCCESS) {
+        apr_pool_destroy(pool);
+        apr_atomic_dec32(&running);
+        return ctn_api_error(c, 503, "unavailable", "the test call could not start", NULL);
+    }
+    out = ctn_json_pool_own(c->pool, json_object_new_object());
+    json_object_object_add(out, "call_sid", json_object_new_string(t->cfg.call_sid));
+    json_object_object_add(out, "scenario", json_object_new_string(scenario));
+    json_object_object_add(out, "language", json_object_new_string(lang));
+    return ctn_api_json(c, 202, ctn_json_serialize(c->pool, out));
+}
+
+const ctn_api_route_t ctn_api_test_call_routes[] = {
+    {"POST", "/test-calls", on_test_call, 0, &request, &started, 202,
+     "Place a scripted test call to the business's own number (watch it live)", NULL},
+    {NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL}};

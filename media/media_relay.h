@@ -1,0 +1,140 @@
+/* media_relay.h: what the relay's files share (media_relay.c, media_server.c,
+ * media_openai.c, media_tools.c). Everything here is touched by the event-loop
+ * thread only, except relay_post(), which any thread may call.
+ *
+ * A call has two WebSockets: Twilio's media stream (server side, through
+ * httpd's mod_proxy_wstunnel) and our client socket to OpenAI Realtime.
+ * Messages for each are queued as preformatted frames (buffers recycled
+ * through per-call free lists, so the hot path allocates nothing once a call
+ * is warm) and written when lws says the socket is writable. */
+#ifndef MEDIA_RELAY_H
+#define MEDIA_RELAY_H
+
+#include "media.h"
+
+#include <apr_thread_mutex.h>
+#include <apr_thread_pool.h>
+
+#define RELAY_FRAME_BYTES 160 /* 20 ms of 8 kHz mu-law: Twilio's unit */
+#define RELAY_MARKS       256 /* marks outstanding per call */
+#define RELAY_PREWARM_TTL 20  /* seconds a prewarmed session waits for its stream */
+
+typedef struct frame_t {
+    struct frame_t *next;
+    apr_size_t cap, len;
+    unsigned char data[]; /* LWS_PRE bytes of headroom, then the message */
+} frame_t;
+
+typedef struct frame_queue_t {
+    frame_t *head, *tail;
+} frame_queue_t;
+
+typedef struct mark_t {
+    apr_uint32_t item;  /* which assistant item it closes (item_seq) */
+    apr_uint64_t bytes; /* that item's bytes sent when the mark was sent */
+} mark_t;
+
+typedef struct relay_call_t {
+    apr_pool_t *pool;
+    media_t *m;
+    struct relay_call_t *next; /* relay->calls */
+    struct lws *twilio, *openai;
+    int refs; /* the Twilio socket + the OpenAI socket + jobs in flight */
+    int twilio_closed, openai_closed, stopping;
+    char call_sid[40], stream_sid[40], business_id[37];
+    const char *call_log_id; /* set by the start job */
+    frame_queue_t to_twilio, to_openai;
+    frame_t *free_small, *free_large;
+    /* reassembly of fragmented incoming messages */
+    char *rx_twilio, *rx_openai;
+    apr_size_t rx_twilio_len, rx_twilio_cap, rx_openai_len, rx_openai_cap;
+    /* playback of the current assistant audio item */
+    char item_id[64];
+    apr_uint32_t item_seq;                    /* bumped per new item */
+    apr_uint64_t item_sent;                   /* bytes of this item sent to Twilio */
+    apr_uint64_t item_heard;                  /* bytes of this item Twilio says were played */
+    char dropped_item[64];                    /* deltas of this (truncated) item are dropped */
+    unsigned char pending[RELAY_FRAME_BYTES]; /* the tail of a delta short of 20 ms */
+    apr_size_t pending_len;
+    unsigned char *scratch; /* decoded deltas; grows rarely */
+    apr_size_t scratch_cap;
+    mark_t marks[RELAY_MARKS];
+    apr_uint32_t mark_next, mark_oldest;
+    int response_active;
+    char response_id[64];
+    /* measurements */
+    apr_time_t started_at, first_audio_at, speech_stopped_at;
+    apr_uint64_t turns, frames_in, frames_out, barge_ins;
+    int greeted, dispatched, emergency_pending;
+    int session_ready; /* session.updated received */
+    int prewarmed;     /* opened by /twilio/voice; holds a reference until a stream attaches */
+    struct relay_call_t *moved_to; /* the stream joined this prewarmed call */
+    lws_sorted_usec_list_t prewarm_sul;
+    char lang[3];
+} relay_call_t;
+
+typedef struct relay_t {
+    media_t *m;
+    const char *api_key, *url, *model;
+    unsigned char stream_key[32];
+    struct lws_vhost *client_vhost;
+    apr_thread_pool_t *workers; /* tools, database and ring writes */
+    apr_thread_mutex_t *lock;   /* guards `done` */
+    struct relay_job_t *done;   /* finished jobs for the loop */
+    relay_call_t *calls;
+    apr_uint64_t calls_total, connect_failures;
+    apr_time_t last_failure_at;
+} relay_t;
+
+/* Work for the thread pool and its answer for the loop. */
+typedef struct relay_job_t {
+    struct relay_job_t *next;
+    apr_pool_t *pool;                     /* the job's own; destroyed by the loop after `finish` */
+    relay_call_t *call;                   /* the loop's: read only `job` copies in `run` */
+    void (*run)(struct relay_job_t *job); /* on a pool thread */
+    void (*finish)(struct relay_job_t *job); /* on the loop, call still alive */
+    /* copies the worker thread may read */
+    const char *business_id, *call_sid, *call_log_id;
+    const char *name, *arguments, *call_id; /* tools */
+    const char *speaker, *text, *lang;      /* transcript lines */
+    const char *result;                     /* out: JSON text for the model */
+    int flag;
+} relay_job_t;
+
+/* ---- media_relay.c ---- */
+relay_call_t *relay_call_new(media_t *m, struct lws *twilio);
+void relay_call_release(relay_call_t *c); /* drop one reference; frees at zero */
+frame_t *relay_frame(relay_call_t *c, apr_size_t need);
+void relay_send_twilio(relay_call_t *c, frame_t *f);
+void relay_send_openai(relay_call_t *c, frame_t *f);
+void relay_send_openai_text(relay_call_t *c, const char *json);
+void relay_send_twilio_text(relay_call_t *c, const char *json);
+/* Write the next queued frame; returns -1 to close the socket. */
+int relay_write_next(relay_call_t *c, struct lws *wsi, frame_queue_t *q);
+/* Messages from each side (whole, reassembled). */
+void relay_on_twilio(relay_call_t *c, const char *msg, apr_size_t len);
+void relay_on_openai(relay_call_t *c, const char *msg, apr_size_t len);
+void relay_openai_connected(relay_call_t *c);
+void relay_openai_gone(relay_call_t *c, const char *why);
+/* Append `len` bytes to a growable per-call buffer. */
+void relay_rx_append(relay_call_t *c, char **buf, apr_size_t *len, apr_size_t *cap, const void *in,
+                     apr_size_t n);
+void relay_post(relay_job_t *job); /* any thread */
+relay_job_t *relay_job(relay_call_t *c, void (*run)(relay_job_t *), void (*finish)(relay_job_t *));
+void relay_submit(relay_job_t *job); /* loop thread */
+
+relay_call_t *relay_prewarmed(media_t *m, const char *call_sid, const char *business_id);
+relay_call_t *relay_attach(relay_call_t *provisional, relay_call_t *prewarmed);
+
+/* ---- media_openai.c ---- */
+int relay_openai_connect(relay_call_t *c);
+
+/* ---- media_tools.c: database, ring and tools on the pool threads ---- */
+void relay_job_start(relay_job_t *job);   /* the call log's id */
+void relay_job_line(relay_job_t *job);    /* a transcript line: database + ring */
+void relay_job_tool(relay_job_t *job);    /* a function call of the model */
+void relay_job_referee(relay_job_t *job); /* emergency rules on a caller line */
+const char *relay_tools_json(void);       /* the tools' JSON schemas for session.update */
+apr_status_t relay_tools_init(relay_t *r);
+
+#endif

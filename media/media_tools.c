@@ -1,0 +1,444 @@
+/* media_tools.c: the relay's work that may block — PostgreSQL, the event
+ * ring's lock, Twilio's REST API — run on the relay's apr_thread_pool,
+ * never on the event loop. Each job reads only the copies in its
+ * relay_job_t, uses its own pool and its own checkout of the worker's
+ * connection pool (tenant = the call's business), and leaves its answer in
+ * job->result for the loop (media_relay.c).
+ *
+ * The tools are the built-in engine's (lib/tools.c, lib/calendar.c,
+ * lib/dispatcher.c): the same booking, dispatch, knowledge search and
+ * messages whichever engine takes the call. */
+#include "media_relay.h"
+
+#include "business.h"
+#include "calendar.h"
+#include "calls.h"
+#include "db.h"
+#include "emergency.h"
+#include "json.h"
+#include "language.h"
+#include "log.h"
+#include "personality.h"
+#include "slots.h"
+#include "tools.h"
+#include "twilio.h"
+
+#include <apr_strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ctn_db_pool_t *dbpool;
+static ctn_sms_client_t sms;
+
+apr_status_t relay_tools_init(relay_t *r)
+{
+    const char *why = NULL;
+
+    sms.api_base = getenv("CORTANA_TWILIO_API_BASE");
+    sms.account_sid = getenv("CORTANA_TWILIO_ACCOUNT_SID");
+    sms.auth_token = getenv("CORTANA_TWILIO_AUTH_TOKEN");
+    if (r->m->database == NULL) {
+        ctn_log_warning(NULL, "no CORTANA_DATABASE: realtime calls will not be logged");
+        return APR_SUCCESS;
+    }
+    (void)why;
+    return ctn_db_pool_create(&dbpool, r->m->pool, r->m->database, 0, 4, 4, apr_time_from_sec(60));
+}
+
+/* A connection with the call's business as tenant, released with the job's pool. */
+static apr_status_t release_db(void *db)
+{
+    ctn_db_release(dbpool, db);
+    return APR_SUCCESS;
+}
+
+static PGconn *job_db(relay_job_t *job)
+{
+    ctn_db_t *db = NULL;
+
+    if (dbpool == NULL || ctn_db_acquire(&db, dbpool, job->business_id) != APR_SUCCESS) {
+        ctn_log_err(job->call_sid, "database unavailable: %s",
+                    dbpool ? ctn_db_pool_error(dbpool) : "not configured");
+        return NULL;
+    }
+    apr_pool_cleanup_register(job->pool, db, release_db, apr_pool_cleanup_null);
+    return ctn_db_conn(db);
+}
+
+/* The call and its business, for tools. */
+static int load(relay_job_t *job, PGconn *conn, ctn_call_t **call, ctn_business_t **business)
+{
+    return ctn_business_load(business, conn, job->pool, job->business_id) == APR_SUCCESS &&
+           ctn_calls_get(call, conn, job->pool, job->call_sid) == APR_SUCCESS;
+}
+
+/* --------------------------------------------------------- session setup --- */
+
+static const char tools_schema[] =
+    "[{\"type\":\"function\",\"name\":\"check_availability\",\"description\":\"Free "
+    "appointment slots, soonest first.\",\"parameters\":{\"type\":\"object\",\"properties\":{"
+    "\"duration_minutes\":{\"type\":\"integer\"}}}},"
+    "{\"type\":\"function\",\"name\":\"book_appointment\",\"description\":\"Book one of the "
+    "slots check_availability returned, after the caller confirmed it.\",\"parameters\":{"
+    "\"type\":\"object\",\"properties\":{\"start\":{\"type\":\"string\",\"description\":\"the "
+    "slot's start, as returned\"},\"name\":{\"type\":\"string\"},\"callback_number\":{\"type\":"
+    "\"string\"},\"address\":{\"type\":\"string\"},\"problem\":{\"type\":\"string\"}},"
+    "\"required\":[\"start\",\"name\"]}},"
+    "{\"type\":\"function\",\"name\":\"dispatch_technician\",\"description\":\"An emergency "
+    "(gas, flooding, no heat in freezing weather, sparking, sewage, carbon monoxide): text the "
+    "on-call technician now.\",\"parameters\":{\"type\":\"object\",\"properties\":{\"problem\":{"
+    "\"type\":\"string\"},\"address\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"}},"
+    "\"required\":[\"problem\"]}},"
+    "{\"type\":\"function\",\"name\":\"search_knowledgebase\",\"description\":\"The business's "
+    "own answer to a question (policies, warranty, financing…).\",\"parameters\":{\"type\":"
+    "\"object\",\"properties\":{\"question\":{\"type\":\"string\"}},\"required\":[\"question\"]}},"
+    "{\"type\":\"function\",\"name\":\"take_message\",\"description\":\"Leave a message for the "
+    "owner.\",\"parameters\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},"
+    "\"callback_number\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"}},\"required\":"
+    "[\"message\"]}},"
+    "{\"type\":\"function\",\"name\":\"transfer_to_human\",\"description\":\"Connect the caller "
+    "to the owner (they asked for a person, or you cannot help).\",\"parameters\":{\"type\":"
+    "\"object\",\"properties\":{\"reason\":{\"type\":\"string\"}}}},"
+    "{\"type\":\"function\",\"name\":\"end_call\",\"description\":\"Hang up after you said "
+    "goodbye.\",\"parameters\":{\"type\":\"object\",\"properties\":{}}}]";
+
+const char *relay_tools_json(void)
+{
+    return tools_schema;
+}
+
+/* The call log's id and the session.update built from the personality. */
+void relay_job_start(relay_job_t *job)
+{
+    PGconn *conn = job_db(job);
+    ctn_call_t *call = NULL;
+    ctn_business_t *b = NULL;
+    ctn_personality_t *pers = NULL;
+    ctn_personality_facts_t facts;
+    const char *why = NULL, *instructions;
+    json_object *tools;
+
+    if (conn == NULL || !load(job, conn, &call, &b)) {
+        instructions = "You are a friendly phone receptionist for a home-service business. "
+                       "Answer in the caller's language (English or Spanish). Take a message.";
+    } else {
+        job->call_log_id = call->id;
+        job->lang = call->language;
+        ctn_personality_parse(&pers, job->pool, b->personality, b->name, &why);
+        memset(&facts, 0, sizeof(facts));
+        facts.hours = ctn_calendar_say_hours(job->pool, conn, b->id, b->hours, "en");
+        facts.services = b->services;
+        facts.pricing = b->pricing;
+        facts.service_area = b->service_area;
+        instructions = ctn_personality_instructions(pers, job->pool, &facts);
+    }
+    tools = json_tokener_parse(tools_schema);
+    {
+        json_object *root = ctn_json_pool_own(job->pool, json_object_new_object());
+        json_object *session = json_object_new_object(), *audio = json_object_new_object();
+        json_object *in = json_object_new_object(), *out = json_object_new_object();
+        json_object *pcmu_in = json_object_new_object(), *pcmu_out = json_object_new_object();
+        json_object *vad = json_object_new_object(), *transcription = json_object_new_object();
+        json_object *modalities = json_object_new_array();
+
+        json_object_object_add(root, "type", json_object_new_string("session.update"));
+        json_object_object_add(session, "type", json_object_new_string("realtime"));
+        json_object_object_add(session, "model",
+                               json_object_new_string(job->call->m->relay->model));
+        json_object_object_add(session, "instructions", json_object_new_string(instructions));
+        json_object_array_add(modalities, json_object_new_string("audio"));
+        json_object_object_add(session, "output_modalities", modalities);
+        json_object_object_add(pcmu_in, "type", json_object_new_string("audio/pcmu"));
+        json_object_object_add(pcmu_out, "type", json_object_new_string("audio/pcmu"));
+        json_object_object_add(vad, "type", json_object_new_string("server_vad"));
+        json_object_object_add(vad, "create_response", json_object_new_boolean(1));
+        json_object_object_add(vad, "interrupt_response", json_object_new_boolean(1));
+        json_object_object_add(transcription, "model",
+                               json_object_new_string("gpt-4o-mini-transcribe"));
+        json_object_object_add(in, "format", pcmu_in);
+        json_object_object_add(in, "turn_detection", vad);
+        json_object_object_add(in, "transcription", transcription);
+        json_object_object_add(out, "format", pcmu_out);
+        json_object_object_add(out, "voice", json_object_new_string("marin"));
+        json_object_object_add(audio, "input", in);
+        json_object_object_add(audio, "output", out);
+        json_object_object_add(session, "audio", audio);
+        json_object_object_add(session, "tools", tools);
+        json_object_object_add(session, "tool_choice", json_object_new_string("auto"));
+        json_object_object_add(root, "session", session);
+        job->result = ctn_json_serialize(job->pool, root);
+    }
+}
+
+/* ------------------------------------------------------ transcript lines --- */
+
+static void publish(relay_job_t *job, const char *type, json_object *ev)
+{
+    ctn_ring_t *ring = job->call->m->ring;
+
+    if (ring && ctn_ring_write(ring, job->business_id, job->call_sid, type,
+                               ctn_json_serialize(job->pool, ev), NULL) != APR_SUCCESS) {
+        ctn_log_warning(job->call_sid, "event %s not published", type);
+    }
+}
+
+void relay_job_line(relay_job_t *job)
+{
+    PGconn *conn = job_db(job);
+    ctn_call_t *call = NULL;
+    apr_array_header_t *lines = apr_array_make(job->pool, 1, sizeof(ctn_call_line_t));
+    ctn_call_line_t *l = apr_array_push(lines);
+    json_object *ev;
+    int seq = 0;
+    apr_size_t n = strlen(job->text);
+
+    l->speaker = job->speaker;
+    l->text = job->text;
+    l->language = job->lang;
+    if (conn == NULL || ctn_calls_get(&call, conn, job->pool, job->call_sid) != APR_SUCCESS ||
+        ctn_calls_save_turn(conn, job->pool, call, NULL, NULL, 0, NULL, NULL, lines, &seq) !=
+            APR_SUCCESS) {
+        ctn_log_err(job->call_sid, "a %s line could not be stored", job->speaker);
+        return;
+    }
+    ev = ctn_json_pool_own(job->pool, json_object_new_object());
+    json_object_object_add(ev, "speaker", json_object_new_string(job->speaker));
+    json_object_object_add(ev, "text",
+                           json_object_new_string_len(job->text, (int)(n > 600 ? 600 : n)));
+    json_object_object_add(ev, "language", json_object_new_string(job->lang));
+    json_object_object_add(ev, "seq", json_object_new_int(seq));
+    json_object_object_add(ev, "call_id", json_object_new_string(call->id));
+    json_object_object_add(ev, "call_sid", json_object_new_string(job->call_sid));
+    publish(job, "transcript", ev);
+}
+
+/* ------------------------------------------------------------------ tools --- */
+
+static const char *rfc3339(apr_pool_t *pool, apr_time_t t)
+{
+    apr_time_exp_t e;
+
+    apr_time_exp_gmt(&e, t);
+    return apr_psprintf(pool, "%04d-%02d-%02dT%02d:%02d:%02dZ", e.tm_year + 1900, e.tm_mon + 1,
+                        e.tm_mday, e.tm_hour, e.tm_min, e.tm_sec);
+}
+
+static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *problem,
+                    const char *address, const char *category)
+{
+    ctn_slots_t slots;
+    const char *params[1];
+
+    ctn_slots_init(&slots);
+    slots.problem = problem;
+    slots.address = address;
+    slots.callback_number = t->call->from_number;
+    if (t->ops.dispatch(t->ops.baton, job->pool, &slots, category ? category : "custom") !=
+        APR_SUCCESS) {
+        return 0;
+    }
+    params[0] = t->call->id;
+    ctn_calls_exec(NULL, conn, NULL, "marking the emergency", PGRES_COMMAND_OK,
+                   "UPDATE call_logs SET emergency = true, disposition = 'emergency_dispatched' "
+                   "WHERE id = $1",
+                   1, params);
+    return 1;
+}
+
+/* transfer_to_human / end_call: new TwiML for the live call through Twilio's
+ * REST API (the stream ends and Twilio runs it). */
+static const char *live_call_update(relay_job_t *job, PGconn *conn, ctn_tools_t *t, int hang_up)
+{
+    ctn_twilio_client_t client = {sms.api_base, sms.account_sid, sms.auth_token, 10000};
+    ctn_twilio_result_t result;
+    const char *twiml, *params[2];
+
+    if (sms.account_sid == NULL || *sms.account_sid == '\0' || sms.auth_token == NULL) {
+        return hang_up ? "{\"ok\":false,\"error\":\"this line cannot hang up by itself: say "
+                         "goodbye and let the caller hang up\"}"
+                       : "{\"ok\":false,\"error\":\"transfers are not available: take a "
+                         "message instead\"}";
+    }
+    if (!hang_up && (t->business->owner_phone == NULL || *t->business->owner_phone == '\0')) {
+        return "{\"ok\":false,\"error\":\"nobody to transfer to: take a message instead\"}";
+    }
+    twiml = hang_up ? "<Response><Hangup/></Response>"
+                    : apr_psprintf(job->pool,
+                                   "<Response><Say>Connecting you now.</Say><Dial callerId=\"%s\">"
+                                   "%s</Dial></Response>",
+                                   t->business->phone_number, t->business->owner_phone);
+    if (ctn_twilio_update_call(&result, job->pool, &client, job->call_sid, twiml) != APR_SUCCESS) {
+        ctn_log_warning(job->call_sid, "%s failed: %s", hang_up ? "hanging up" : "the transfer",
+                        result.error_message ? result.error_message : "no answer");
+        return "{\"ok\":false,\"error\":\"that did not work: take a message instead\"}";
+    }
+    if (!hang_up) {
+        params[0] = t->call->id;
+        params[1] = "transferred";
+        ctn_calls_exec(NULL, conn, NULL, "marking the transfer", PGRES_COMMAND_OK,
+                       "UPDATE call_logs SET disposition = coalesce(disposition, $2) WHERE id = $1",
+                       2, params);
+    }
+    return hang_up ? "{\"ok\":true}" : "{\"ok\":true,\"note\":\"the owner's phone is ringing\"}";
+}
+
+static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, json_object *args)
+{
+    apr_pool_t *pool = job->pool;
+    const char *name = job->name;
+
+    if (strcmp(name, "check_availability") == 0) {
+        apr_array_header_t *slots = NULL;
+        json_object *out = ctn_json_pool_own(pool, json_object_new_object());
+        json_object *list = json_object_new_array();
+        if (t->ops.find_slots(t->ops.baton, pool, NULL, 0, &slots) != APR_SUCCESS) {
+            return "{\"ok\":false,\"error\":\"the calendar is unavailable\"}";
+        }
+        for (int i = 0; i < slots->nelts && i < 3; i++) {
+            const ctn_slot_t *s = &APR_ARRAY_IDX(slots, i, ctn_slot_t);
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, "start", json_object_new_string(rfc3339(pool, s->start)));
+            json_object_object_add(
+                o, "say",
+                json_object_new_string(t->ops.say_slot(t->ops.baton, pool, s->start, CTN_LANG_EN)));
+            json_object_array_add(list, o);
+        }
+        json_object_object_add(out, "slots", list);
+        return ctn_json_serialize(pool, out);
+    }
+    if (strcmp(name, "book_appointment") == 0) {
+        ctn_slots_t who;
+        ctn_slot_t slot;
+        const char *id = NULL, *start = ctn_json_get_string(args, "start", NULL), *sec = NULL;
+        const char *params[1] = {start};
+        PGresult *res;
+        apr_status_t rv;
+        ctn_slots_init(&who);
+        who.name = ctn_json_get_string(args, "name", NULL);
+        who.callback_number = ctn_json_get_string(args, "callback_number", t->call->from_number);
+        who.address = ctn_json_get_string(args, "address", NULL);
+        who.problem = ctn_json_get_string(args, "problem", NULL);
+        res = start
+                  ? PQexecParams(conn, "SELECT (extract(epoch FROM $1::timestamptz) * 1e6)::bigint",
+                                 1, NULL, params, NULL, NULL, 0)
+                  : NULL;
+        if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+            PQclear(res);
+            return "{\"ok\":false,\"error\":\"start must be a time check_availability returned\"}";
+        }
+        sec = apr_pstrdup(pool, PQgetvalue(res, 0, 0));
+        PQclear(res);
+        slot.start = (apr_time_t)apr_atoi64(sec);
+        slot.end = slot.start + apr_time_from_sec(60 * 60);
+        rv = t->ops.book(t->ops.baton, pool, &who, &slot, &id);
+        if (rv == APR_EEXIST) {
+            return "{\"ok\":false,\"error\":\"that slot was just taken; offer the next one\"}";
+        }
+        if (rv != APR_SUCCESS) {
+            return "{\"ok\":false,\"error\":\"the booking failed; take a message\"}";
+        }
+        {
+            const char *p[2] = {t->call->id, id};
+            ctn_calls_exec(NULL, conn, NULL, "linking the appointment", PGRES_COMMAND_OK,
+                           "UPDATE call_logs SET booked_appointment_id = $2, disposition = "
+                           "coalesce(disposition, 'booked') WHERE id = $1",
+                           2, p);
+        }
+        return apr_psprintf(pool, "{\"ok\":true,\"appointment_id\":\"%s\"}", id);
+    }
+    if (strcmp(name, "dispatch_technician") == 0) {
+        if (job->flag) {
+            return "{\"ok\":true,\"note\":\"the on-call technician was already texted\"}";
+        }
+        job->flag = dispatch(job, conn, t, ctn_json_get_string(args, "problem", NULL),
+                             ctn_json_get_string(args, "address", NULL),
+                             ctn_json_get_string(args, "category", NULL));
+        return job->flag ? "{\"ok\":true,\"note\":\"the on-call technician has been texted\"}"
+                         : "{\"ok\":false,\"error\":\"no technician could be texted; take a "
+                           "message\"}";
+    }
+    if (strcmp(name, "search_knowledgebase") == 0) {
+        const char *answer = NULL, *title = NULL;
+        json_object *out = ctn_json_pool_own(pool, json_object_new_object());
+        ctn_tools_kb_search(conn, pool, job->business_id, ctn_json_get_string(args, "question", ""),
+                            "en", &answer, &title);
+        json_object_object_add(out, "found", json_object_new_boolean(answer != NULL));
+        json_object_object_add(out, "answer", answer ? json_object_new_string(answer) : NULL);
+        return ctn_json_serialize(pool, out);
+    }
+    if (strcmp(name, "take_message") == 0) {
+        ctn_slots_t who;
+        ctn_slots_init(&who);
+        who.name = ctn_json_get_string(args, "name", NULL);
+        who.callback_number = ctn_json_get_string(args, "callback_number", t->call->from_number);
+        who.message = ctn_json_get_string(args, "message", "");
+        return t->ops.take_message(t->ops.baton, pool, &who) == APR_SUCCESS
+                   ? "{\"ok\":true}"
+                   : "{\"ok\":false,\"error\":\"the message could not be stored\"}";
+    }
+    if (strcmp(name, "transfer_to_human") == 0 || strcmp(name, "end_call") == 0) {
+        return live_call_update(job, conn, t, strcmp(name, "end_call") == 0);
+    }
+    return "{\"ok\":false,\"error\":\"no such tool\"}";
+}
+
+void relay_job_tool(relay_job_t *job)
+{
+    PGconn *conn = job_db(job);
+    ctn_call_t *call = NULL;
+    ctn_business_t *b = NULL;
+    ctn_tools_t t;
+    const char *why = NULL;
+    json_object *args = ctn_json_parse(job->pool, job->arguments, strlen(job->arguments), &why);
+
+    if (conn == NULL || !load(job, conn, &call, &b)) {
+        job->result = "{\"ok\":false,\"error\":\"the business's data is unavailable\"}";
+        return;
+    }
+    memset(&t, 0, sizeof(t));
+    t.conn = conn;
+    t.business = b;
+    t.call = call;
+    t.sms = &sms;
+    ctn_tools_init(&t);
+    job->result = tool_result(job, conn, &t, args);
+    ctn_log_info(job->call_sid, "tool %s: %s", job->name, job->result);
+}
+
+/* The built-in rules referee every caller line: an emergency the model has
+ * not dispatched is dispatched here, whatever the model does. */
+void relay_job_referee(relay_job_t *job)
+{
+    PGconn *conn = job_db(job);
+    ctn_call_t *call = NULL;
+    ctn_business_t *b = NULL;
+    ctn_emergency_match_t match;
+    apr_array_header_t *rules = NULL;
+    const char *why = NULL;
+    ctn_tools_t t;
+
+    if (conn == NULL || !load(job, conn, &call, &b)) {
+        return;
+    }
+    if (ctn_emergency_rules_from_json(&rules, job->pool, ctn_business_setting(b, "emergency_rules"),
+                                      &why) != APR_SUCCESS) {
+        rules = NULL;
+    }
+    if (!ctn_emergency_detect(job->pool, job->text, rules,
+                              ctn_business_setting_bool(b, "freezing", 0), &match)) {
+        return;
+    }
+    if (call->disposition && strcmp(call->disposition, "emergency_dispatched") == 0) {
+        job->flag = 1;
+        return;
+    }
+    memset(&t, 0, sizeof(t));
+    t.conn = conn;
+    t.business = b;
+    t.call = call;
+    t.sms = &sms;
+    ctn_tools_init(&t);
+    ctn_log_notice(job->call_sid, "emergency rules matched \"%s\" (%s): dispatching", match.phrase,
+                   match.category);
+    job->flag = dispatch(job, conn, &t, job->text, NULL, match.category);
+}

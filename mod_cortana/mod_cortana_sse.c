@@ -1,0 +1,206 @@
+/* mod_cortana_sse.c: GET /api/transcripts, the live feed (Server-Sent Events).
+ *
+ * One httpd worker thread per viewer, for as long as the viewer stays: the
+ * thread sleeps on the event ring (ctn_ring_wait, a shared futex, so a line
+ * written by any child or the media worker wakes it within microseconds),
+ * sends the events of its owner's business, a comment every
+ * KEEPALIVE_INTERVAL so proxies keep the connection, and notices a viewer
+ * that went away within WAIT_SLICE (it peeks at the socket) so the thread
+ * is free again promptly. No database connection is held while streaming:
+ * one is taken only to check the session and to replay missed events.
+ *
+ * How many viewers a host holds is how many threads the MPM has beyond
+ * those serving ordinary requests: with the event MPM, MaxRequestWorkers
+ * (ThreadsPerChild × processes) — see README, "Live transcripts". */
+#include "mod_cortana.h"
+
+#include "http_protocol.h"
+#include "http_request.h"
+
+#include "api.h"
+#include "live.h"
+#include "ring.h"
+
+#include <apr_portable.h>
+#include <apr_strings.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define KEEPALIVE_INTERVAL apr_time_from_sec(15)
+#define WAIT_SLICE         apr_time_from_msec(500)
+
+/* 1 when the viewer closed the connection (or it broke). */
+static int viewer_gone(request_rec *r)
+{
+    apr_socket_t *sock = ap_get_conn_socket(r->connection);
+    apr_os_sock_t fd;
+    char byte;
+    ssize_t n;
+
+    if (r->connection->aborted) {
+        return 1;
+    }
+    if (sock == NULL || apr_os_sock_get(&fd, sock) != APR_SUCCESS) {
+        return 0;
+    }
+    n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+static apr_status_t send_text(request_rec *r, const char *text)
+{
+    if (*text) {
+        ap_rputs(text, r);
+    }
+    return ap_rflush(r) < 0 ? APR_ECONNABORTED : APR_SUCCESS;
+}
+
+/* Replay from the database, with a connection held only for the query. */
+static apr_status_t replay(request_rec *r, const ctn_api_env_t *env, const char *business_id,
+                           apr_uint64_t head)
+{
+    apr_pool_t *pool;
+    PGconn *conn = NULL;
+    const char *messages = "";
+    apr_status_t rv;
+
+    apr_pool_create(&pool, r->pool);
+    rv = env->db_acquire(env->baton, pool, business_id, &conn);
+    if (rv == APR_SUCCESS) {
+        rv = ctn_live_replay(&messages, conn, pool, head);
+    }
+    if (rv == APR_SUCCESS) {
+        rv = send_text(r, messages);
+    } else {
+        /* The viewer learns it may have missed something and reloads. */
+        rv = send_text(r, apr_psprintf(pool,
+                                       "id: %" APR_UINT64_T_FMT "\nevent: resync\ndata: "
+                                       "{}\n\n",
+                                       head));
+    }
+    apr_pool_destroy(pool);
+    return rv;
+}
+
+static apr_uint64_t resume_point(request_rec *r)
+{
+    const char *id = apr_table_get(r->headers_in, "Last-Event-ID");
+
+    if (id == NULL && r->args) {
+        const char *q = strstr(r->args, "last_event_id=");
+        id = q ? q + 14 : NULL;
+    }
+    return id && *id >= '0' && *id <= '9' ? (apr_uint64_t)apr_atoi64(id) : 0;
+}
+
+static int stream(request_rec *r, const ctn_api_env_t *env, const char *business_id,
+                  ctn_ring_t *ring, apr_uint64_t after, int resuming)
+{
+    apr_time_t last_write = apr_time_now();
+    ctn_ring_event_t *ev = apr_palloc(r->pool, sizeof(*ev));
+    apr_uint64_t head = ctn_ring_head(ring);
+    ctn_ring_stats_t stats;
+    apr_pool_t *scratch; /* the messages of one wake-up; cleared after each */
+
+    apr_pool_create(&scratch, r->pool);
+    if (send_text(r, "retry: 2000\n: cortana live feed\n\n") != APR_SUCCESS) {
+        return OK;
+    }
+    ctn_ring_stats(ring, &stats);
+    if (!resuming) {
+        after = head;
+    } else if (after > head || (after + 1 < stats.oldest && head > 0)) {
+        /* The ring no longer holds what the viewer missed. */
+        if (replay(r, env, business_id, head) != APR_SUCCESS) {
+            return OK;
+        }
+        after = head;
+    }
+    while (!viewer_gone(r)) {
+        int wrote = 0;
+        head = ctn_ring_wait(ring, after, WAIT_SLICE);
+        if (head < after) { /* a new ring (graceful restart) */
+            if (replay(r, env, business_id, head) != APR_SUCCESS) {
+                return OK;
+            }
+            after = head;
+            continue;
+        }
+        while (after < head) {
+            apr_uint64_t missed = 0;
+            if (ctn_ring_read(ring, after, ev, &missed) != APR_SUCCESS) {
+                break;
+            }
+            if (missed > 0) {
+                if (replay(r, env, business_id, head) != APR_SUCCESS) {
+                    return OK;
+                }
+                after = head;
+                break;
+            }
+            after = ev->seq;
+            if (strcmp(ev->business_id, business_id) == 0) {
+                ap_rputs(ctn_live_message(scratch, ev), r);
+                wrote = 1;
+            }
+        }
+        if (!wrote && apr_time_now() - last_write >= KEEPALIVE_INTERVAL) {
+            ap_rputs(": keep-alive\n\n", r);
+            wrote = 1;
+        }
+        if (wrote) {
+            if (send_text(r, "") != APR_SUCCESS) {
+                break;
+            }
+            last_write = apr_time_now();
+        }
+        apr_pool_clear(scratch);
+    }
+    return OK;
+}
+
+int ctn_sse_handle(request_rec *r)
+{
+    ctn_api_env_t env;
+    ctn_ring_t *ring = ctn_events_ring();
+    apr_pool_t *auth_pool;
+    const char *business_id = NULL, *token = NULL, *cookie;
+    int status;
+
+    if (r->method_number != M_GET) {
+        r->allowed = AP_METHOD_BIT << M_GET;
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    ctn_mod_api_env(&env, r);
+    if ((cookie = apr_table_get(r->headers_in, "Cookie")) != NULL) {
+        const char *p = strstr(cookie, "cortana_session=");
+        token = p ? apr_pstrmemdup(r->pool, p + 16, strcspn(p + 16, "; ")) : NULL;
+    }
+    apr_pool_create(&auth_pool, r->pool);
+    status = ctn_api_stream_session(&env, auth_pool, token, &business_id);
+    business_id = business_id ? apr_pstrdup(r->pool, business_id) : NULL;
+    apr_pool_destroy(auth_pool); /* the connection goes back before streaming */
+    if (status != 0) {
+        ap_set_content_type(r, "application/json");
+        r->status = status;
+        ap_rputs(status == 401 ? "{\"error\":{\"code\":\"unauthenticated\",\"message\":\"log in "
+                                 "first\",\"field\":null}}"
+                               : "{\"error\":{\"code\":\"unavailable\",\"message\":\"the "
+                                 "database is unavailable\",\"field\":null}}",
+                 r);
+        return OK;
+    }
+    if (ring == NULL) {
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    ap_set_content_type(r, "text/event-stream; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "X-Accel-Buffering", "no");
+    apr_table_setn(r->subprocess_env, "no-gzip", "1");
+    {
+        apr_uint64_t from = resume_point(r);
+        return stream(r, &env, business_id, ring, from,
+                      from > 0 || apr_table_get(r->headers_in, "Last-Event-ID"));
+    }
+}

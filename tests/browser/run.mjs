@@ -1,0 +1,270 @@
+// run.mjs: the dashboard in a real browser — playwright-core driving
+// Debian's Chromium (/usr/bin/chromium) against a running stack.
+//
+//   CORTANA_URL=http://127.0.0.1:8080 CORTANA_EMAIL=… CORTANA_PASSWORD=… node tests/browser/run.mjs
+//
+// Each test gets a fresh browser context; a console error or an uncaught
+// exception on any page fails the test that caused it. Screenshots of every
+// page at desktop and phone widths go to tests/browser/artifacts/. The last
+// line is "N passed, N failed". tests/e2e/test_browser.py runs this against
+// the pytest stack.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const base = process.env.CORTANA_URL;
+const email = process.env.CORTANA_EMAIL;
+const password = process.env.CORTANA_PASSWORD;
+const artifacts = process.env.ARTIFACTS || join(dirname(fileURLToPath(import.meta.url)), "artifacts");
+const only = process.env.ONLY;
+mkdirSync(artifacts, { recursive: true });
+
+const DESKTOP = { width: 1280, height: 860 };
+const PHONE = { width: 390, height: 844 };
+const PAGES = ["dashboard", "calls", "kb", "personality", "technicians", "settings", "onboarding"];
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+async function login(page) {
+  await page.goto(`${base}/#/login`);
+  await page.getByLabel(/E-mail|Correo/).fill(email);
+  await page.getByLabel(/Password|Contraseña/).fill(password);
+  await page.getByRole("button", { name: /Log in|Entrar/ }).click();
+  await page.waitForSelector("nav.sidebar");
+}
+
+async function api(page, method, path, body) {
+  return page.evaluate(async ([method, path, body]) => {
+    const me = await (await fetch("/api/me")).json();
+    const resp = await fetch("/api" + path, {
+      method, headers: { "Content-Type": "application/json", "X-CSRF-Token": me.csrf_token },
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    return resp.status === 204 ? null : resp.json();
+  }, [method, path, body]);
+}
+
+const tests = [];
+const test = (name, fn) => tests.push([name, fn]);
+
+test("sign up and finish onboarding with a live test call", async (page) => {
+  const stamp = Date.now();
+  await page.goto(`${base}/#/signup`);
+  await page.getByLabel(/Business name/).fill("Browser Plumbing");
+  await page.getByLabel(/Business phone/).fill(`+1415${String(stamp).slice(-7)}`);
+  await page.getByLabel("E-mail").fill(`browser${stamp}@example.com`);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await page.waitForSelector("#onb-name");
+  await page.fill("#onb-address", "1 Test Street, Chicago");
+  await page.click("#onb-next");
+  await page.waitForSelector("#wk-open");
+  await page.fill("#wk-open", "00:00");
+  await page.fill("#wk-close", "23:59");
+  await page.click("#onb-next");
+  await page.getByRole("button", { name: "Add service" }).waitFor();
+  await page.click("#onb-next");
+  await page.fill("#tech-name", "Dana On-Call");
+  await page.fill("#tech-phone", "+13125550177");
+  await page.getByRole("button", { name: "Add technician" }).click();
+  await page.waitForSelector("#onb-techs li");
+  await page.click("#onb-next");
+  await page.getByLabel("Title").fill("Warranty");
+  await page.getByLabel("Content").fill("Every repair has a one-year warranty.");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.waitForSelector(".toast");
+  await page.click("#onb-next");
+  await page.waitForSelector("#preview .line");
+  await page.click("#onb-next");
+  await page.getByRole("button", { name: "Place the test call" }).click();
+  await page.waitForFunction(() => document.querySelectorAll("#onb-transcript .line").length >= 4,
+                             null, { timeout: 20000 });
+  await page.waitForFunction(() => document.querySelector("#onb-status").textContent.length > 0,
+                             null, { timeout: 20000 });
+  const status = await page.textContent("#onb-status");
+  assert(/Emergency dispatched/.test(status), `test call ended with: ${status}`);
+  const b = await api(page, "GET", "/business");
+  assert(b.address === "1 Test Street, Chicago", "the business step was not saved");
+  assert(b.hours.monday[0].open === "00:00", "the hours step was not saved");
+});
+
+test("log in and see the dashboard's charts with data", async (page) => {
+  await login(page);
+  await page.waitForSelector("#kpi-calls .value");
+  const calls = Number(await page.textContent("#kpi-calls .value"));
+  assert(calls > 0, "the dashboard shows no calls");
+  await page.waitForFunction(() => window.Chart && ["chart-day", "chart-bookings", "chart-heat", "chart-lang"]
+    .every((id) => { const c = window.Chart.getChart(document.getElementById(id));
+                     return c && c.data.datasets[0].data.length > 0; }));
+});
+
+test("create, edit and delete a knowledge-base document", async (page) => {
+  await login(page);
+  await page.goto(`${base}/#/kb`);
+  await page.getByLabel("Title").first().fill("Financing");
+  await page.getByLabel("Content").first().fill("We offer 12 months same as cash on water heaters.");
+  await page.getByRole("button", { name: "Save" }).first().click();
+  await page.waitForSelector("#kb-list h3:text('Financing')");
+  await page.fill("#kb-ask", "do you offer financing");
+  await page.waitForFunction(() => /12 months/.test(document.querySelector("#kb-answer").textContent));
+  const doc = page.locator("#kb-list .glass-card", { hasText: "Financing" });
+  await doc.getByRole("button", { name: "Edit" }).click();
+  const editor = page.locator("form[aria-label='Edit']");
+  await editor.getByLabel("Title").fill("Financing plans");
+  await editor.getByRole("button", { name: "Save" }).click();
+  await page.waitForSelector("#kb-list h3:text('Financing plans')");
+  await page.locator("#kb-list .glass-card", { hasText: "Financing plans" })
+    .getByRole("button", { name: "Delete" }).click();
+  await page.waitForFunction(() => !/Financing plans/.test(document.querySelector("#kb-list").textContent));
+});
+
+test("add, edit, deactivate and reorder technicians", async (page) => {
+  await login(page);
+  await page.goto(`${base}/#/technicians`);
+  for (const [name, phone] of [["Alex First", "+13125550181"], ["Blair Second", "+13125550182"]]) {
+    await page.fill("#tech-name", name);
+    await page.fill("#tech-phone", phone);
+    await page.getByRole("button", { name: "Add technician" }).click();
+    await page.waitForSelector(`#tech-list .tech-name:text('${name}')`);
+  }
+  await page.fill("#tech-name", "Bad Phone");
+  await page.fill("#tech-phone", "555-0100");
+  await page.getByRole("button", { name: "Add technician" }).click();
+  assert(await page.getAttribute("#tech-phone", "aria-invalid") === "true", "a bad phone was not flagged");
+  const names = async () => (await api(page, "GET", "/technicians")).items.map((x) => x.name);
+  const before = await names();
+  const i = before.indexOf("Blair Second");
+  await page.locator("#tech-list .glass-card", { hasText: "Blair Second" })
+    .getByRole("button", { name: "Move up" }).click();
+  await page.waitForFunction(([i]) => {
+    const n = [...document.querySelectorAll("#tech-list .tech-name")].map((e) => e.textContent);
+    return n.indexOf("Blair Second") === i - 1;
+  }, [i]);
+  const after = await names();
+  assert(after.indexOf("Blair Second") === i - 1, `order not saved: ${after}`);
+  const card = page.locator("#tech-list .glass-card", { hasText: "Alex First" });
+  await card.getByRole("button", { name: "Edit" }).click();
+  const form = page.locator("form[aria-label='Edit Alex First']");
+  await form.getByLabel(/Name/).fill("Alex Renamed");
+  await form.getByRole("button", { name: "Save" }).click();
+  await page.waitForSelector("#tech-list .tech-name:text('Alex Renamed')");
+  const deactivate = page.locator("#tech-list .glass-card", { hasText: "Alex Renamed" }).getByLabel("Active");
+  await deactivate.uncheck();
+  await page.waitForFunction(async () => {
+    const r = await (await fetch("/api/technicians")).json();
+    return r.items.some((x) => x.name === "Alex Renamed" && !x.active);
+  });
+});
+
+test("change the hours and see them saved", async (page) => {
+  await login(page);
+  await page.goto(`${base}/#/settings`);
+  const monday = page.locator("#hours .glass-card", { hasText: "Monday" });
+  if (await monday.locator("input[data-edge=open]").count() === 0) {
+    await monday.getByRole("button", { name: "Add hours" }).click();
+  }
+  await monday.locator("input[data-edge=open]").first().fill("07:30");
+  await page.click("#save-settings");
+  await page.waitForSelector(".toast");
+  await page.reload();
+  await page.waitForSelector("#hours input[data-day=monday]");
+  const v = await page.inputValue("#hours input[data-day=monday][data-edge=open]");
+  assert(v === "07:30", `Monday opens at ${v} after a reload`);
+});
+
+test("a simulated call's lines appear on the Calls page within 1 s", async (page) => {
+  await login(page);
+  await page.goto(`${base}/#/calls`);
+  await page.waitForSelector("#live-title");
+  await page.evaluate(() => {
+    window.seen = [];
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.addedNodes) {
+        if (n.classList && n.classList.contains("line")) window.seen.push({ text: n.textContent, at: Date.now() });
+      }
+    }).observe(document.getElementById("live-calls"), { childList: true, subtree: true });
+  });
+  await page.waitForTimeout(300); // the EventSource is connected
+  await page.click("#test-call");
+  await page.waitForSelector("#live-calls .glass-card p a", { timeout: 30000 }); // call.ended
+  const callId = (await page.getAttribute("#live-calls .glass-card", "data-call"));
+  const detail = await api(page, "GET", `/calls/${callId}`);
+  const seen = await page.evaluate(() => window.seen);
+  assert(detail.transcript.length >= 4 && seen.length === detail.transcript.length,
+         `${seen.length} lines shown, ${detail.transcript.length} stored`);
+  let worst = 0;
+  detail.transcript.forEach((line, k) => {
+    worst = Math.max(worst, seen[k].at - Date.parse(line.at));
+  });
+  assert(worst < 1000, `a line took ${worst} ms to appear`);
+  console.log(`    slowest line on screen ${worst} ms after it was stored`);
+});
+
+test("no console errors on any page; screenshots at desktop and phone widths", async (page, context) => {
+  await login(page);
+  for (const viewport of [DESKTOP, PHONE]) {
+    await page.setViewportSize(viewport);
+    for (const name of PAGES) {
+      await page.goto(`${base}/#/${name}`);
+      await page.waitForSelector("main h1");
+      await page.waitForLoadState("networkidle").catch(() => {});
+      await page.screenshot({ path: join(artifacts, `${name}-${viewport.width}.png`), fullPage: true });
+    }
+    const calls = await api(page, "GET", "/calls?limit=1");
+    if (calls.items.length) {
+      await page.goto(`${base}/#/calls/${calls.items[0].id}`);
+      await page.waitForSelector("#detail-transcript", { state: "attached" });
+      await page.screenshot({ path: join(artifacts, `call-${viewport.width}.png`), fullPage: true });
+    }
+  }
+  const anon = await context.browser().newContext({ viewport: PHONE });
+  const p = await anon.newPage();
+  for (const name of ["login", "signup"]) {
+    await p.goto(`${base}/#/${name}`);
+    await p.waitForSelector("form");
+    await p.screenshot({ path: join(artifacts, `${name}-390.png`) });
+  }
+  await anon.close();
+});
+
+test("switch the interface to Spanish", async (page) => {
+  await login(page);
+  await page.click("#lang-switch");
+  await page.waitForSelector("nav.sidebar a:text('Llamadas')");
+  assert(await page.getAttribute("html", "lang") === "es", "html lang is not es");
+  await page.goto(`${base}/#/settings`);
+  await page.waitForSelector("h1:text('Ajustes')");
+  await page.click("#lang-switch");
+  await page.waitForSelector("nav.sidebar a:text('Calls')");
+});
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-dev-shm-usage"],
+});
+let passed = 0, failed = 0;
+for (const [name, fn] of tests) {
+  if (only && !name.includes(only)) continue;
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
+  page.on("pageerror", (err) => errors.push(String(err)));
+  const started = Date.now();
+  try {
+    await fn(page, context);
+    if (errors.length) throw new Error(`console errors: ${errors.join(" | ")}`);
+    passed++;
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (err) {
+    failed++;
+    console.log(`FAIL ${name}: ${err.message}`);
+    await page.screenshot({ path: join(artifacts, `failed-${passed + failed}.png`), fullPage: true }).catch(() => {});
+  }
+  await context.close();
+}
+await browser.close();
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

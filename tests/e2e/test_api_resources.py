@@ -1,0 +1,256 @@
+"""The owner REST API's resources: settings, personality, technicians,
+knowledge base, calls, appointments, test calls, analytics."""
+import time
+import uuid
+
+import pytest
+
+from owner import Owner
+from test_api import error_of, new_email
+
+
+@pytest.fixture
+def owner(httpd):
+    o = Owner(httpd)
+    assert o.signup(new_email(), timezone="America/Chicago").status == 201
+    return o
+
+
+def wait_for_call(owner, call_sid, ended=True, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for c in owner.get("/calls?limit=50").json()["items"]:
+            if c["call_sid"] == call_sid and (not ended or c["status"] != "in-progress"):
+                return c
+        time.sleep(0.2)
+    raise AssertionError(f"call {call_sid} did not {'end' if ended else 'start'}")
+
+
+# ------------------------------------------------------------------ business
+
+HOURS = {"monday": [{"open": "08:00", "close": "12:00"}, {"open": "13:00", "close": "17:00"}],
+         "tuesday": [{"open": "08:00", "close": "17:00"}], "sunday": []}
+
+
+def test_business_settings_round_trip(owner):
+    body = {"name": "Acme Drains", "address": "1 Main St", "owner_phone": "+13125550100",
+            "hours": HOURS, "holidays": [{"date": "2026-12-25", "name": "Christmas"}],
+            "service_area": {"zips": ["60614", "60657"], "radius_miles": 15},
+            "services": [{"name": "Drain cleaning", "duration_minutes": 60, "price_min": 129,
+                          "price_max": 249}],
+            "pricing": {"service_call_fee": 89, "notes": {"en": "Fee waived if we fix it."}},
+            "settings": {"ack_window_seconds": 120, "emergency_rules": [
+                {"phrase": "water heater leaking", "category": "flooding"}]}}
+    resp = owner.patch("/business", body)
+    assert resp.status == 200, resp.text
+    got = owner.get("/business").json()
+    for key, value in body.items():
+        assert got[key] == value, key
+    # settings merge: one member changes, the others stay
+    owner.patch("/business", {"settings": {"overflow_limit": 5}})
+    settings = owner.get("/business").json()["settings"]
+    assert settings["overflow_limit"] == 5 and settings["ack_window_seconds"] == 120
+
+
+def test_saved_hours_are_what_calls_use(owner, pg):
+    owner.patch("/business", {"hours": HOURS})
+    (hours,) = pg.query("SELECT hours FROM businesses WHERE id = %s",
+                        (owner.me["business"]["id"],))[0]
+    assert hours["monday"][1] == {"open": "13:00", "close": "17:00"}
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"hours": {"monday": [{"open": "8am", "close": "17:00"}]}}, "hours.monday[0].open"),
+    ({"hours": {"funday": []}}, "hours.funday"),
+    ({"hours": {"monday": [{"open": "08:00"}]}}, None),
+    ({"services": [{"name": "x", "duration_minutes": 5}]}, "services[0].duration_minutes"),
+    ({"services": [{"name": "x", "price_min": -1}]}, "services[0].price_min"),
+    ({"timezone": "Nowhere/Special"}, "timezone"),
+    ({"owner_phone": "312-555-0100"}, "owner_phone"),
+    ({"phone_number": "+13125550199"}, "phone_number"),
+    ({"settings": {"ack_window_seconds": 5}}, "settings.ack_window_seconds"),
+    ({"settings": {"emergency_rules": [{"phrase": "x", "category": "boom"}]}},
+     "settings.emergency_rules[0]"),
+    ({"name": None}, "name"),
+    ({"id": str(uuid.uuid4())}, "id"),
+])
+def test_business_validation_names_the_field(owner, body, field):
+    resp = owner.patch("/business", body)
+    assert resp.status == 400, resp.text
+    got = error_of(resp)["field"]
+    if field is None:
+        assert got.startswith("hours.monday[0]")
+    else:
+        assert got.startswith(field), got
+
+
+# --------------------------------------------------------------- personality
+
+def test_personality_and_preview(owner):
+    resp = owner.patch("/personality", {"tone": "professional", "assistant_name": "Ava",
+                                        "greeting": {"en": "Thank you for calling {business}."},
+                                        "rules": ["never quote exact prices"]})
+    assert resp.status == 200, resp.text
+    assert owner.get("/personality").json()["assistant_name"] == "Ava"
+    preview = owner.post("/personality/preview", {"language": "en"})
+    assert preview.status == 200, preview.text
+    p = preview.json()
+    greeting = " ".join(p["greeting"])
+    assert "Thank you for calling Test Plumbing" in greeting
+    assert "AI" in greeting  # the disclosure is on by default
+    assert p["reply"] and p["caller"]
+    # unsaved changes preview without being saved
+    p2 = owner.post("/personality/preview", {"language": "es", "personality": {
+        "greeting": {"es": "Gracias por llamar a {business}, habla {assistant}."}}}).json()
+    assert "habla Ava" in " ".join(p2["greeting"])
+    assert "es" not in owner.get("/personality").json()["greeting"]
+    bad = owner.patch("/personality", {"tone": "sarcastic"})
+    assert bad.status == 400 and error_of(bad)["field"] == "tone"
+
+
+# --------------------------------------------------------------- technicians
+
+def test_technicians_crud_and_on_call_order(owner):
+    ids = []
+    for name, phone in (("Dave", "+13125550111"), ("Maria", "+13125550112"),
+                        ("Lee", "+13125550113")):
+        resp = owner.post("/technicians", {"name": name, "phone": phone})
+        assert resp.status == 201, resp.text
+        ids.append(resp.json()["id"])
+    listed = owner.get("/technicians").json()["items"]
+    assert [t["name"] for t in listed] == ["Dave", "Maria", "Lee"]
+    resp = owner.put("/technicians/order", {"ids": [ids[2], ids[0], ids[1]]})
+    assert resp.status == 200, resp.text
+    assert [t["name"] for t in resp.json()["items"]] == ["Lee", "Dave", "Maria"]
+    partial = owner.put("/technicians/order", {"ids": [ids[0]]})
+    assert partial.status == 400 and error_of(partial)["field"] == "ids"
+    assert owner.patch(f"/technicians/{ids[1]}", {"active": False}).json()["active"] is False
+    assert owner.get(f"/technicians/{ids[1]}").json()["active"] is False
+    bad = owner.post("/technicians", {"name": "X", "phone": "5550111"})
+    assert bad.status == 400 and error_of(bad)["field"] == "phone"
+    missing = owner.post("/technicians", {"phone": "+13125550114"})
+    assert missing.status == 400 and error_of(missing)["field"] == "name"
+    assert owner.delete(f"/technicians/{ids[0]}").status == 204
+    assert owner.get(f"/technicians/{ids[0]}").status == 404
+    assert owner.get("/technicians/not-a-uuid").status == 404
+
+
+# ------------------------------------------------------------ knowledge base
+
+def test_kb_crud_and_search_answers_like_cortana(owner):
+    resp = owner.post("/kb", {"title": "Financing", "content":
+                              "We offer financing on water heaters with 12 months same as cash."})
+    assert resp.status == 201, resp.text
+    doc = resp.json()
+    assert owner.get("/kb").json()["items"][0]["title"] == "Financing"
+    hit = owner.get("/kb/search?q=do+you+offer+financing").json()
+    assert hit["found"] and "12 months" in hit["answer"]
+    miss = owner.get("/kb/search?q=do+you+sell+boats").json()
+    assert miss["found"] is False and miss["answer"] is None
+    assert owner.get("/kb/search").status == 400
+    upd = owner.patch(f"/kb/{doc['id']}", {"content": "Financing is 24 months same as cash."})
+    assert upd.status == 200 and upd.json()["updated_at"] >= doc["updated_at"]
+    assert "24 months" in owner.get("/kb/search?q=financing").json()["answer"]
+    big = owner.post("/kb", {"title": "Huge", "content": "x" * 20001})
+    assert big.status == 400 and error_of(big)["field"] == "content"
+    assert owner.delete(f"/kb/{doc['id']}").status == 204
+    assert owner.get(f"/kb/{doc['id']}").status == 404
+
+
+# ------------------------------------------------------ appointments, booking
+
+def test_availability_booking_conflict_and_cancel(owner):
+    owner.patch("/business", {"hours": {d: [{"open": "08:00", "close": "17:00"}] for d in (
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}})
+    slots = owner.get("/availability?count=3&duration_minutes=60").json()["slots"]
+    assert len(slots) == 3 and all(s["label"] for s in slots)
+    first = slots[0]["starts_at"]
+    body = {"starts_at": first, "customer_name": "Pat", "customer_phone": "+13125550177",
+            "problem": "leaky faucet"}
+    resp = owner.post("/book", body)
+    assert resp.status == 201, resp.text
+    appt = resp.json()
+    again = owner.post("/book", body)
+    assert again.status == 409 and error_of(again)["code"] == "slot_taken"
+    later = owner.get("/availability?count=1&duration_minutes=60").json()["slots"][0]
+    assert later["starts_at"] != first
+    listed = owner.get("/appointments").json()["items"]
+    assert [a["id"] for a in listed] == [appt["id"]]
+    assert owner.post(f"/appointments/{appt['id']}/cancel").json()["status"] == "canceled"
+    assert owner.post("/book", body).status == 201  # the slot is free again
+    assert owner.post("/book", {**body, "starts_at": "tomorrow"}).status == 400
+    assert owner.get("/appointments?from=nope").status == 400
+
+
+# -------------------------------------------------- test calls, calls, block
+
+def test_a_test_call_shows_up_with_its_transcript_and_can_be_found(owner):
+    owner.post("/technicians", {"name": "Dave", "phone": "+13125550111"})
+    resp = owner.post("/test-calls", {"scenario": "emergency", "language": "es"})
+    assert resp.status == 202, resp.text
+    sid = resp.json()["call_sid"]
+    call = wait_for_call(owner, sid)
+    assert call["is_test"] and call["language"] == "es" and call["emergency"]
+    assert call["disposition"] == "emergency_dispatched"
+    detail = owner.get(f"/calls/{call['id']}").json()
+    assert detail["call"]["id"] == call["id"]
+    speakers = {line["speaker"] for line in detail["transcript"]}
+    assert speakers == {"caller", "cortana"}
+    assert any("inundando" in line["text"] for line in detail["transcript"])
+    assert detail["dispatch"]["status"] in ("notified", "acknowledged", "escalated")
+    assert detail["sms"] and detail["sms"][0]["to_number"] == "+13125550111"
+    # filters
+    assert owner.get("/calls?emergency=true").json()["items"][0]["id"] == call["id"]
+    assert owner.get("/calls?language=en").json()["items"] == []
+    assert owner.get("/calls?q=inundando").json()["items"][0]["id"] == call["id"]
+    assert owner.get("/calls?q=zebra").json()["items"] == []
+    assert owner.get("/calls?disposition=booked").json()["items"] == []
+    for bad in ("disposition=maybe", "emergency=yes", "limit=0", "limit=9999", "cursor=xyz",
+                "from=yesterday"):
+        assert owner.get(f"/calls?{bad}").status == 400, bad
+    # one tap: block the caller
+    blocked = owner.post(f"/calls/{call['id']}/block")
+    assert blocked.status == 201 and blocked.json()["phone"] == "+15555550123"
+    assert owner.post(f"/calls/{call['id']}/block").status == 201  # idempotent
+    assert owner.get(f"/calls/{call['id']}").json()["blocked"] is True
+    listed = owner.get("/blocked-numbers").json()["items"]
+    assert len(listed) == 1
+    assert owner.delete(f"/blocked-numbers/{listed[0]['id']}").status == 204
+
+
+def test_calls_page_with_a_cursor(owner, pg):
+    bid = owner.me["business"]["id"]
+    pg.execute("INSERT INTO call_logs (business_id, call_sid, from_number, to_number, "
+               "started_at, status) SELECT %s, 'CA' || md5(%s || g::text), '+13125550000', "
+               "'+13125550001', now() - make_interval(mins => g), 'completed' "
+               "FROM generate_series(1, 25) g", (bid, bid))
+    seen, cursor = [], None
+    while True:
+        page = owner.get("/calls?limit=10" + (f"&cursor={cursor}" if cursor else "")).json()
+        seen += [c["id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == 25 and len(set(seen)) == 25
+    starts = [c["started_at"] for c in owner.get("/calls?limit=25").json()["items"]]
+    assert starts == sorted(starts, reverse=True)
+
+
+def test_analytics_leave_test_calls_out(owner, pg):
+    bid = owner.me["business"]["id"]
+    pg.execute("INSERT INTO call_logs (business_id, call_sid, from_number, to_number, "
+               "started_at, status, disposition, language, emergency, is_test, duration_s) "
+               "VALUES (%s, 'CA' || md5(random()::text), '+1', '+1', now(), 'completed', "
+               "'booked', 'es', false, false, 120), "
+               "(%s, 'CA' || md5(random()::text), '+1', '+1', now(), 'completed', "
+               "'abandoned', 'en', false, false, 10), "
+               "(%s, 'CA' || md5(random()::text), '+1', '+1', now(), 'completed', "
+               "'emergency_dispatched', 'en', true, true, 60)", (bid, bid, bid))
+    a = owner.get("/analytics").json()
+    assert a["calls"] == 2 and a["answered"] == 1 and a["booked"] == 1
+    assert a["conversion"] == 1.0 and a["emergencies"] == 0
+    assert a["by_language"] == {"es": 1, "en": 1}
+    assert len(a["by_day"]) == 30 and sum(d["calls"] for d in a["by_day"]) == 2
+    assert sum(h["calls"] for h in a["by_hour_of_week"]) == 2
+    assert owner.get("/analytics?from=2026-01-01&to=2025-01-01").status == 400
+    assert owner.get("/analytics?from=2020-01-01&to=2026-01-01").status == 400

@@ -1,0 +1,41 @@
+"""The dashboard in a real browser: tests/browser/run.mjs (playwright-core
+driving Debian's Chromium) against this suite's httpd and PostgreSQL.
+
+Needs `npm install` in the checkout (tools/dev does it) and /usr/bin/chromium
+(tools/dev test installs it); without them this test fails and says so."""
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import SRCDIR
+from owner import Owner
+from test_api import new_email
+
+
+def test_the_dashboard_in_chromium(httpd_factory, pg):
+    node = shutil.which("node")
+    if node is None or not (SRCDIR / "node_modules" / "playwright-core").is_dir():
+        pytest.fail("browser tests need Node.js and `npm install` in the checkout (tools/dev test)")
+    if not os.path.exists(os.environ.get("CHROMIUM", "/usr/bin/chromium")):
+        pytest.fail("browser tests need Debian's chromium package (tools/dev test installs it)")
+    web = httpd_factory()
+    owner = Owner(web)
+    email = new_email()
+    assert owner.signup(email, name="Chart Plumbing").status == 201
+    pg.execute(
+        "INSERT INTO call_logs (business_id, call_sid, from_number, to_number, started_at, "
+        "status, duration_s, disposition, language, emergency) "
+        "SELECT %s, 'CA' || md5(random()::text), '+13125550000', '+13125550001', "
+        "now() - make_interval(hours => g * 7), 'completed', 60 + g, "
+        "(ARRAY['booked','message_taken','emergency_dispatched'])[1 + g %% 3], "
+        "CASE WHEN g %% 4 = 0 THEN 'es' ELSE 'en' END, g %% 3 = 2 "
+        "FROM generate_series(1, 60) g", (owner.me["business"]["id"],))
+    env = dict(os.environ, CORTANA_URL=web.url, CORTANA_EMAIL=email,
+               CORTANA_PASSWORD="correct horse battery",
+               ARTIFACTS=str(SRCDIR / "tests" / "browser" / "artifacts"))
+    proc = subprocess.run([node, str(SRCDIR / "tests" / "browser" / "run.mjs")], env=env,
+                          capture_output=True, text=True, timeout=600)
+    print(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

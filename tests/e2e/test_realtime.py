@@ -1,0 +1,465 @@
+"""The realtime engine: Twilio Media Streams through httpd (mod_proxy_wstunnel)
+to cortana-media, relayed to a fake OpenAI Realtime (tests/fakes/fake_openai.py).
+
+A test plays Twilio's side of the media stream: connected, start (with the
+token from the voice webhook's TwiML), 20 ms mu-law frames, mark echoes as
+the audio "plays", stop."""
+import asyncio
+import base64
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import websockets
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fakes"))
+
+from fake_openai import FakeRealtime  # noqa: E402
+from test_calls import call_params, make_business, new_sid, webhook  # noqa: E402
+
+SPEECH = bytes([0x55]) * 160
+SILENCE = bytes([0xFF]) * 160
+
+
+@pytest.fixture
+def fake():
+    f = FakeRealtime().start()
+    yield f
+    f.stop()
+
+
+def worker_stats(web):
+    """The worker's own {"cmd":"stats"} answer, from its control socket."""
+    import socket
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(2)
+            s.connect(str(web.runtime_dir / "cortana-media.ctl"))
+            s.sendall(b'{"cmd":"stats"}\n')
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        return json.loads(data)
+    except (OSError, ValueError):
+        return {}
+
+
+def realtime_ready(web, timeout=15):
+    """httpd answers the first call of a test only once the worker is up and
+    reports OpenAI healthy, as it would for Twilio's first call; children
+    cache a negative answer for a second, so wait that out too."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if worker_stats(web).get("openai_healthy"):
+            time.sleep(1.1)
+            return web
+        time.sleep(0.1)
+    raise AssertionError(f"the worker never reported OpenAI healthy: {worker_stats(web)}")
+
+
+@pytest.fixture
+def web(httpd_factory, fake, tmp_path):
+    key = tmp_path / "openai.key"
+    key.write_text("sk-test-0123456789\n")
+    key.chmod(0o600)
+    instance = httpd_factory(f"CortanaOpenAIKeyFile {key}\nCortanaOpenAIRealtimeURL {fake.url}\n"
+                             "LogLevel warn cortana:info")
+    return realtime_ready(instance)
+
+
+def answer(web, pg, **business):
+    bid, number = make_business(pg, **business)
+    sid = new_sid()
+    resp = webhook(web, "/twilio/voice", call_params(sid, number))
+    assert resp.status == 200, resp.text
+    return bid, number, sid, resp.text
+
+
+def token_of(twiml):
+    m = re.search(r'<Parameter name="token" value="([^"]+)"/>', twiml)
+    assert m, twiml
+    return m.group(1)
+
+
+class TwilioStream:
+    """Twilio's side of one bidirectional media stream."""
+
+    def __init__(self, web, call_sid, token, ack_marks=True):
+        self.url = f"ws://127.0.0.1:{web.port}/twilio/media"
+        self.call_sid, self.token = call_sid, token
+        self.ack_marks = ack_marks
+        self.media = []      # bytes of each media message received
+        self.marks = []      # mark names received
+        self.clears = 0
+        self.events = []     # everything, in order
+        self.seq = 0
+        self.closed = False
+
+    async def __aenter__(self):
+        self.ws = await websockets.connect(self.url, max_size=None)
+        await self.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
+        await self.send({"event": "start", "start": {
+            "accountSid": "AC" + "0" * 32, "streamSid": "MZ" + "1" * 32, "callSid": self.call_sid,
+            "tracks": ["inbound"], "mediaFormat": {"encoding": "audio/x-mulaw",
+                                                   "sampleRate": 8000, "channels": 1},
+            "customParameters": {"token": self.token}}, "streamSid": "MZ" + "1" * 32})
+        self.reader = asyncio.ensure_future(self._read())
+        return self
+
+    async def __aexit__(self, *exc):
+        if not self.closed:
+            try:
+                await self.send({"event": "stop", "stop": {"callSid": self.call_sid}})
+            except websockets.ConnectionClosed:
+                pass
+            await self.ws.close()
+        self.reader.cancel()
+
+    async def send(self, msg):
+        if "event" in msg and msg["event"] != "connected":
+            self.seq += 1
+            msg["sequenceNumber"] = str(self.seq)
+        await self.ws.send(json.dumps(msg))
+
+    async def _read(self):
+        try:
+            async for raw in self.ws:
+                msg = json.loads(raw)
+                self.events.append(msg)
+                if msg["event"] == "media":
+                    self.media.append(base64.b64decode(msg["media"]["payload"]))
+                elif msg["event"] == "mark":
+                    self.marks.append(msg["mark"]["name"])
+                    if self.ack_marks is True or (callable(self.ack_marks)
+                                                  and self.ack_marks(len(self.marks))):
+                        await self.send({"event": "mark", "streamSid": "MZ" + "1" * 32,
+                                         "mark": {"name": msg["mark"]["name"]}})
+                elif msg["event"] == "clear":
+                    self.clears += 1
+        except websockets.ConnectionClosed:
+            pass
+        self.closed = True
+
+    async def say(self, frames=10, silence=8):
+        for payload in [SPEECH] * frames + [SILENCE] * silence:
+            await self.send({"event": "media", "streamSid": "MZ" + "1" * 32,
+                             "media": {"track": "inbound", "chunk": str(self.seq),
+                                       "timestamp": str(self.seq * 20),
+                                       "payload": base64.b64encode(payload).decode()}})
+            await asyncio.sleep(0.002)
+
+    async def until(self, predicate, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if predicate():
+                return True
+            await asyncio.sleep(0.02)
+        return False
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 60))
+
+
+def db_lines(pg, sid):
+    return pg.query("SELECT t.speaker, t.text FROM transcript_lines t JOIN call_logs c ON "
+                    "c.id = t.call_log_id WHERE c.call_sid = %s ORDER BY t.seq", (sid,))
+
+
+# ----------------------------------------------------------------------------
+
+def test_the_voice_webhook_answers_with_a_greeting_a_stream_and_a_fallback(web, pg):
+    bid, number, sid, twiml = answer(web, pg)
+    assert "<Say" in twiml
+    assert f'<Stream url="ws://127.0.0.1:{web.port}/twilio/media">' in twiml
+    assert twiml.index("<Say") < twiml.index("<Connect>") < twiml.index("<Redirect")
+    token = token_of(twiml)
+    assert token.split(".")[1] == bid
+    (engine,) = pg.query("SELECT engine FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    assert engine == "realtime"
+
+
+def test_audio_is_relayed_both_ways_unchanged_in_whole_frames(web, pg, fake):
+    bid, number, sid, twiml = answer(web, pg)
+    fake.utterances = ["what are your hours"]
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update")), "no session.update"
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1120), call.events
+            await call.say(frames=12, silence=8)
+            assert await call.until(lambda: fake.events("conversation.item.create") or
+                                    len(db_lines(pg, sid)) >= 2, timeout=10)
+            assert await call.until(lambda: len(db_lines(pg, sid)) >= 2)
+            return call
+
+    call = run(scenario())
+    hs = fake.handshakes[0]
+    assert hs["authorization"] == "Bearer sk-test-0123456789"
+    assert "model=gpt-realtime" in hs["path"]
+    session = fake.events("session.update")[0]["session"]
+    assert session["type"] == "realtime"
+    assert session["audio"]["input"]["format"] == {"type": "audio/pcmu"}
+    assert session["audio"]["output"]["format"] == {"type": "audio/pcmu"}
+    assert session["audio"]["input"]["turn_detection"]["type"] == "server_vad"
+    assert "transcription" in session["audio"]["input"]
+    assert {t["name"] for t in session["tools"]} >= {"check_availability", "book_appointment",
+                                                     "dispatch_technician",
+                                                     "search_knowledgebase", "take_message"}
+    assert "Test Plumbing" in session["instructions"] or session["instructions"]
+    # Twilio got whole 20 ms frames, each media message followed by a mark
+    assert call.media and all(len(m) % 160 == 0 for m in call.media)
+    assert len(call.marks) == len(call.media)
+    # the greeting's 1000 bytes arrive as 1120 (the last frame padded with silence)
+    # caller audio reached OpenAI byte for byte, in order
+    appended = [e["audio"] for e in fake.events("input_audio_buffer.append")]
+    sent = [base64.b64encode(SPEECH).decode()] * 12
+    assert appended[:12] == sent
+    lines = db_lines(pg, sid)
+    assert ("caller", "what are your hours") in lines
+    assert any(s == "cortana" and "fake model" in t for s, t in lines)
+
+
+def test_a_stream_with_a_bad_token_is_closed_and_never_reaches_openai(web, pg, fake):
+    bid, number, sid, twiml = answer(web, pg)
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml).replace(".", ".x", 1)) as call:
+            return await call.until(lambda: call.closed, timeout=5)
+
+    assert run(scenario()), "the worker kept a stream with a forged token"
+    # /twilio/voice may have prewarmed one session; the forged stream got none
+    # of it: no second session, no greeting, no caller audio
+    assert len(fake.handshakes) <= 1
+    assert fake.events("response.create") == []
+    assert fake.events("input_audio_buffer.append") == []
+
+
+def barge_in_run(web, pg, fake, ack_first_reply_fully):
+    bid, number, sid, twiml = answer(web, pg)
+    fake.greeting_bytes = 1600          # 10 frames
+    fake.reply_bytes = 16000            # 2 s of audio: long enough to interrupt
+    fake.delta_bytes = 800
+    fake.pace_ms = 30
+    fake.utterances = ["tell me about drain cleaning", "wait, stop"]
+    state = {"phase": "greeting"}
+
+    def ack(n):  # acknowledge every mark of the greeting, then only two of the reply
+        if state["phase"] == "greeting":
+            return True
+        state["acked"] = state.get("acked", 0) + 1
+        return state["acked"] <= 2
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml), ack_marks=ack) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1600)
+            await asyncio.sleep(0.3)
+            state["phase"] = "reply"
+            before = len(call.media)
+            await call.say(frames=6, silence=6)           # turn 1: a long reply starts
+            assert await call.until(lambda: len(call.media) >= before + 4)
+            await asyncio.sleep(0.1)
+            await call.say(frames=4, silence=0)           # the caller talks over it
+            assert await call.until(lambda: fake.events("conversation.item.truncate"))
+            assert await call.until(lambda: call.clears >= 1)
+            after_clear = len(call.media)
+            await asyncio.sleep(0.5)
+            return call, after_clear
+
+    return run(scenario())
+
+
+def test_barge_in_truncates_at_what_the_caller_heard(web, pg, fake):
+    call, after_clear = barge_in_run(web, pg, fake, True)
+    truncate = fake.events("conversation.item.truncate")[0]
+    # two marks of the reply were heard: two media messages' bytes
+    reply_items = [e for e in fake.events("conversation.item.truncate")]
+    assert truncate["content_index"] == 0
+    assert truncate["audio_end_ms"] > 0
+    assert fake.errors_sent == [], fake.errors_sent   # never past what was sent
+    assert fake.events("response.cancel"), "the running response was not cancelled"
+    # late deltas of the truncated item were dropped: nothing more was played
+    assert len(call.media) == after_clear
+    assert len(reply_items) == 1
+
+
+def test_the_second_reply_after_an_uninterrupted_first_is_truncated_at_its_own_audio(
+        web, pg, fake):
+    """The public relays keep the first reply's start time: their truncate of the
+    second reply claims audio the caller never heard (OpenAI refuses it)."""
+    bid, number, sid, twiml = answer(web, pg)
+    fake.greeting_bytes = 3200          # 0.4 s greeting, fully heard
+    fake.reply_bytes = 16000
+    fake.delta_bytes = 800
+    fake.pace_ms = 30
+    fake.utterances = ["hi", "stop"]
+    acked = {"reply": 0, "phase": "greeting"}
+
+    def ack(n):
+        if acked["phase"] == "greeting":
+            return True
+        acked["reply"] += 1
+        return acked["reply"] <= 3
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml), ack_marks=ack) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 3200)
+            await asyncio.sleep(0.6)             # the whole first item was heard
+            acked["phase"] = "reply"
+            n = len(call.media)
+            await call.say(frames=6, silence=6)
+            assert await call.until(lambda: len(call.media) >= n + 5)
+            await call.say(frames=4, silence=0)
+            assert await call.until(lambda: fake.events("conversation.item.truncate"))
+            return call, n
+
+    call, first_reply_index = run(scenario())
+    truncate = fake.events("conversation.item.truncate")[0]
+    heard = sum(len(m) for m in call.media[first_reply_index:first_reply_index + 3])
+    assert truncate["audio_end_ms"] == heard // 8, (truncate, heard)
+    assert fake.errors_sent == []
+
+
+def test_tools_run_on_the_database_and_their_results_go_back(web, pg, fake):
+    bid, number, sid, twiml = answer(web, pg)
+    fake.utterances = ["I want to book a visit"]
+    fake.tool_calls = {"book": [("check_availability", {}),
+                                ("book_appointment", {"start": "$slot", "name": "Rita Realtime"})]}
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.3)
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: len(fake.events("conversation.item.create")) >= 2,
+                                    timeout=15)
+            return call
+
+    run(scenario())
+    outputs = [json.loads(e["item"]["output"]) for e in fake.events("conversation.item.create")]
+    assert outputs[0]["slots"], outputs
+    assert outputs[1]["ok"] is True, outputs
+    (name, linked) = pg.query("SELECT a.customer_name, c.booked_appointment_id = a.id FROM "
+                              "appointments a JOIN call_logs c ON c.call_sid = %s "
+                              "WHERE a.business_id = %s", (sid, bid))[0]
+    assert name == "Rita Realtime" and linked
+    assert len(fake.events("response.create")) >= 3  # greeting + after each tool
+
+
+def test_the_emergency_referee_dispatches_what_the_model_did_not(web, pg, fake):
+    bid, number, sid, twiml = answer(web, pg)
+    fake.utterances = ["there is a strong gas smell in my kitchen"]
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.2)
+            await call.say(frames=8, silence=8)
+            return await call.until(lambda: pg.query(
+                "SELECT count(*) FROM dispatches d JOIN call_logs c ON c.id = d.call_log_id "
+                "WHERE c.call_sid = %s", (sid,))[0][0] == 1, timeout=10)
+
+    assert run(scenario()), "no dispatch"
+    (emergency, disposition) = pg.query("SELECT emergency, disposition FROM call_logs "
+                                        "WHERE call_sid = %s", (sid,))[0]
+    assert emergency and disposition == "emergency_dispatched"
+    assert not any(e.get("item", {}).get("type") == "function_call_output"
+                   for e in fake.events("conversation.item.create"))
+
+
+def test_twilio_stop_closes_the_openai_session_at_once(web, pg, fake):
+    bid, number, sid, twiml = answer(web, pg)
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await call.send({"event": "stop", "stop": {"callSid": sid}})
+            t0 = time.time()
+            ok = await call.until(lambda: fake.closed, timeout=3)
+            return ok, time.time() - t0
+
+    ok, took = run(scenario())
+    assert ok and took < 1.0, took
+
+
+@pytest.mark.allow_log_errors
+def test_openai_unreachable_hands_the_call_to_the_built_in_engine(httpd_factory, pg, tmp_path):
+    key = tmp_path / "openai.key"
+    key.write_text("sk-test\n")
+    web = realtime_ready(httpd_factory(f"CortanaOpenAIKeyFile {key}\n"
+                                       "CortanaOpenAIRealtimeURL ws://127.0.0.1:9/v1/realtime"))
+    bid, number, sid, twiml = answer(web, pg)
+    assert "<Connect>" in twiml
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            return await call.until(lambda: call.closed, timeout=5)
+
+    assert run(scenario()), "the stream stayed open without OpenAI"
+    # the worker now reports OpenAI unhealthy: the next call gets the built-in engine
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        _, _, _, twiml2 = answer(web, pg)
+        if "<Connect>" not in twiml2:
+            break
+        time.sleep(0.3)
+    assert "<Gather" in twiml2 and "<Connect>" not in twiml2
+
+
+def test_transfer_to_human_redirects_the_live_call_to_the_owner(httpd_factory, pg, fake, tmp_path):
+    from fake_twilio import FakeTwilio
+    from test_calls import ACCOUNT_SID, TOKEN
+    twilio = FakeTwilio(ACCOUNT_SID, TOKEN).start()
+    try:
+        key = tmp_path / "openai.key"
+        key.write_text("sk-test\n")
+        web = realtime_ready(httpd_factory(
+            f"CortanaOpenAIKeyFile {key}\nCortanaOpenAIRealtimeURL {fake.url}\n"
+            f"CortanaTwilioAccountSID {ACCOUNT_SID}\nCortanaTwilioAPIBase {twilio.url}\n"))
+        bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199")
+        fake.utterances = ["can I talk to a person"]
+        fake.tool_calls = {"person": [("transfer_to_human", {"reason": "asked for a person"})]}
+
+        async def scenario():
+            async with TwilioStream(web, sid, token_of(twiml)) as call:
+                assert await call.until(lambda: fake.events("session.update"))
+                await asyncio.sleep(0.2)
+                await call.say(frames=8, silence=8)
+                return await call.until(lambda: fake.events("conversation.item.create"),
+                                        timeout=10)
+
+        assert run(scenario())
+        update = [u for u in twilio.call_updates if u["call_sid"] == sid]
+        assert update and "<Dial" in update[0]["Twiml"] and "+13125550199" in update[0]["Twiml"]
+        output = json.loads(fake.events("conversation.item.create")[0]["item"]["output"])
+        assert output["ok"] is True
+        (disposition,) = pg.query("SELECT disposition FROM call_logs WHERE call_sid = %s",
+                                  (sid,))[0]
+        assert disposition == "transferred"
+    finally:
+        twilio.stop()
+
+
+def test_the_session_is_warm_before_twilio_connects_the_stream(web, pg, fake):
+    bid, number, sid, twiml = answer(web, pg)
+    # /twilio/voice asked the worker to open the session: it is set up while
+    # Twilio still plays the greeting, before any stream exists
+    assert fake.wait_for(lambda: fake.events("session.update"), timeout=5), "not prewarmed"
+    assert fake.events("response.create") == []  # the model waits for the caller's stream
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            t0 = time.time()
+            assert await call.until(lambda: call.media, timeout=5)
+            return call, time.time() - t0
+
+    call, first_audio_s = run(scenario())
+    assert len(fake.handshakes) == 1, "the stream opened a second session"
+    assert len(fake.events("response.create")) == 1
+    assert first_audio_s < 1.0, first_audio_s

@@ -1,0 +1,151 @@
+"""GET /api/transcripts: the live feed over Server-Sent Events."""
+import time
+
+import pytest
+
+from owner import EventStream, Owner
+from test_api import new_email
+
+
+def signed_up(web, name="Live Plumbing"):
+    o = Owner(web)
+    assert o.signup(new_email(), name=name).status == 201
+    return o
+
+
+def collect_call(stream, call_sid, timeout=30):
+    events = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        ev = stream.next_event(timeout=deadline - time.time())
+        assert ev is not None, f"no call.ended for {call_sid}; got {events}"
+        if ev["data"].get("call_sid") == call_sid:
+            events.append(ev)
+            if ev["event"] == "call.ended":
+                return events
+    raise AssertionError("timed out")
+
+
+def db_lines(pg, call_sid):
+    return pg.query("SELECT t.seq, t.speaker, t.text FROM transcript_lines t JOIN call_logs c "
+                    "ON c.id = t.call_log_id WHERE c.call_sid = %s ORDER BY t.seq", (call_sid,))
+
+
+def test_events_of_a_call_arrive_live_and_in_order(httpd, pg):
+    owner = signed_up(httpd)
+    stream = EventStream(owner)
+    assert stream.status == 200 and "text/event-stream" in stream.headers
+    sid = owner.post("/test-calls", {"scenario": "booking"}).json()["call_sid"]
+    events = collect_call(stream, sid)
+    stream.close()
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "call.started" and kinds[-1] == "call.ended"
+    assert "transcript" in kinds and "call.updated" in kinds
+    ids = [int(e["id"]) for e in events]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    lines = [e["data"] for e in events if e["event"] == "transcript"]
+    assert [(l["seq"], l["speaker"], l["text"]) for l in lines] == [
+        (seq, speaker, text[:600]) for seq, speaker, text in db_lines(pg, sid)]
+    assert all(l["call_id"] == events[0]["data"]["call_id"] for l in lines)
+
+
+def test_another_tenants_events_never_arrive(httpd):
+    a, b = signed_up(httpd, "Alpha"), signed_up(httpd, "Bravo")
+    sa, sb = EventStream(a), EventStream(b)
+    sid = a.post("/test-calls", {"scenario": "question"}).json()["call_sid"]
+    collect_call(sa, sid)
+    leaked = sb.next_event(timeout=1.0)
+    assert leaked is None, leaked
+    sa.close()
+    sb.close()
+
+
+def test_last_event_id_resumes_without_loss(httpd):
+    owner = signed_up(httpd)
+    first = EventStream(owner)
+    sid = owner.post("/test-calls", {"scenario": "booking"}).json()["call_sid"]
+    got = [first.next_event(timeout=15) for _ in range(3)]
+    first.close()
+    assert all(got)
+    resumed = EventStream(owner, last_event_id=got[-1]["id"])
+    rest = collect_call(resumed, sid)
+    resumed.close()
+    ids = [int(e["id"]) for e in got + rest]
+    assert ids == sorted(ids) and len(ids) == len(set(ids))
+    # compare with one uninterrupted view of the ring: the same events
+    full = EventStream(owner, last_event_id=int(got[0]["id"]) - 1)
+    everything = collect_call(full, sid)
+    full.close()
+    assert [e["id"] for e in everything] == [e["id"] for e in got + rest
+                                             if e["data"].get("call_sid") == sid]
+
+
+def test_a_viewer_away_too_long_is_replayed_from_the_database(httpd_factory, pg):
+    web = httpd_factory("CortanaEventRingSize 64")
+    owner = signed_up(web)
+    stream = EventStream(owner)
+    sid0 = owner.post("/test-calls", {"scenario": "question"}).json()["call_sid"]
+    first = collect_call(stream, sid0)
+    stream.close()
+    last_seen = first[0]["id"]  # the viewer saw only call.started, then went away
+    sids = []
+    for _ in range(3):  # enough events to overwrite the 64-slot ring
+        sid = owner.post("/test-calls", {"scenario": "booking"}).json()["call_sid"]
+        sids.append(sid)
+        deadline = time.time() + 30
+        while pg.query("SELECT status FROM call_logs WHERE call_sid = %s", (sid,)) in (
+                [], [("in-progress",)]):
+            assert time.time() < deadline
+            time.sleep(0.2)
+    resumed = EventStream(owner, last_event_id=last_seen)
+    replayed = []
+    while True:
+        ev = resumed.next_event(timeout=10 if not replayed else 2)
+        if ev is None:
+            break
+        replayed.append(ev)
+    resumed.close()
+    assert replayed and all(e["data"].get("replayed") for e in replayed)
+    for sid in [sid0] + sids:
+        lines = [(e["data"]["seq"], e["data"]["text"]) for e in replayed
+                 if e["event"] == "transcript" and e["data"]["call_sid"] == sid]
+        assert lines == [(seq, text) for seq, _, text in db_lines(pg, sid)], sid
+        assert any(e["event"] == "call.ended" and e["data"]["call_sid"] == sid
+                   for e in replayed)
+
+
+def test_the_feed_needs_a_session(httpd):
+    anon = Owner(httpd)
+    stream = EventStream(anon)
+    assert stream.status == 401
+    stream.close()
+
+
+def server_side_connections(port):
+    """Connections to `port` the server still holds (ESTABLISHED or CLOSE_WAIT)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] in ("01", "08"):
+                count += 1
+    return count
+
+
+def test_closed_viewers_free_their_threads(httpd_factory):
+    web = httpd_factory()
+    owner = signed_up(web)
+    streams = [EventStream(owner) for _ in range(20)]
+    assert server_side_connections(web.port) >= 20
+    for s in streams:
+        s.close()
+    deadline = time.time() + 3
+    while server_side_connections(web.port) > 0 and time.time() < deadline:
+        time.sleep(0.1)
+    assert server_side_connections(web.port) == 0
+    assert owner.get("/me").status == 200

@@ -1,0 +1,237 @@
+"""A fake OpenAI Realtime server (GA events, WebSocket), for tests.
+
+Speaks the wire format of ../shared/PROTOCOLS.md E: `session.created` on
+connect, `session.updated` for `session.update`, server VAD driven by the
+audio it is sent (a 20 ms frame with any byte other than 0xFF is speech;
+SILENCE_FRAMES frames of 0xFF after speech end a turn), input
+transcription from a script, responses made of `response.output_audio.delta`
+events (base64 mu-law, paced like a real model), transcripts, function calls,
+`response.cancel`, `conversation.item.truncate` (refused like OpenAI when
+audio_end_ms exceeds the audio sent for the item). It records every client
+event and the handshake (path, Authorization) so tests can assert on them.
+
+    fake = FakeRealtime(); fake.start()   # fake.url -> ws://127.0.0.1:PORT/v1/realtime
+    fake.utterances = ["I smell gas"]     # what the caller "says", turn by turn
+    fake.tool_calls = {"book": [("check_availability", {})]}
+"""
+import asyncio
+import base64
+import itertools
+import json
+import threading
+import time
+
+import websockets
+
+SILENCE_FRAMES = 5
+
+
+class FakeRealtime:
+    def __init__(self, greeting_bytes=1000, reply_bytes=1600, delta_bytes=400, pace_ms=5):
+        self.greeting_bytes = greeting_bytes
+        self.reply_bytes = reply_bytes
+        self.delta_bytes = delta_bytes
+        self.pace_ms = pace_ms
+        self.utterances = []
+        self.tool_calls = {}        # word in the utterance -> [(tool name, arguments)]
+        self.late_deltas = 2        # deltas still sent after response.cancel (in flight)
+        self.received = []          # (connection no, event dict) in order
+        self.handshakes = []        # {"path", "authorization"}
+        self.closed = []            # connection numbers that closed
+        self.errors_sent = []
+        self._ids = itertools.count(1)
+        self._loop = None
+        self.port = None
+
+    # ---------------------------------------------------------------- control
+    def start(self):
+        ready = threading.Event()
+
+        def run():
+            self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(self._loop)
+            server = self._loop.run_until_complete(
+                websockets.serve(self._session, "127.0.0.1", 0, max_size=None))
+            self.port = server.sockets[0].getsockname()[1]
+            self._server = server
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        ready.wait(5)
+        return self
+
+    def stop(self):
+        if self._loop:
+            async def shutdown():
+                self._server.close()
+                await self._server.wait_closed()
+                others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+                for task in others:
+                    task.cancel()
+                await asyncio.gather(*others, return_exceptions=True)
+            asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(5)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5)
+
+    @property
+    def url(self):
+        return f"ws://127.0.0.1:{self.port}/v1/realtime"
+
+    def events(self, type_=None, conn=None):
+        return [e for n, e in list(self.received)
+                if (type_ is None or e.get("type") == type_) and (conn is None or n == conn)]
+
+    def wait_for(self, predicate, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.02)
+        return False
+
+    # ---------------------------------------------------------------- session
+    def _id(self, prefix):
+        return f"{prefix}_{next(self._ids):04d}"
+
+    async def _session(self, ws, path=None):
+        conn_no = len(self.handshakes) + 1
+        headers = ws.request_headers
+        self.handshakes.append({"path": ws.path, "authorization": headers.get("Authorization")})
+        state = {"speech": False, "silence": 0, "item": None, "response": None,
+                 "cancelled": set(), "sent": {}, "turn": 0, "task": None}
+        await self._send(ws, {"type": "session.created", "session": {"type": "realtime"}})
+        try:
+            async for raw in ws:
+                event = json.loads(raw)
+                self.received.append((conn_no, event))
+                await self._on_event(ws, state, event)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.closed.append(conn_no)
+
+    async def _send(self, ws, event):
+        event.setdefault("event_id", self._id("event"))
+        try:
+            await ws.send(json.dumps(event))
+        except websockets.ConnectionClosed:
+            pass  # the relay hung up mid-response, as it may
+
+    async def _on_event(self, ws, st, ev):
+        kind = ev.get("type")
+        if kind == "session.update":
+            await self._send(ws, {"type": "session.updated", "session": ev.get("session", {})})
+        elif kind == "response.create":
+            if st.get("pending_calls"):
+                calls, st["pending_calls"] = st["pending_calls"], []
+                st["task"] = asyncio.ensure_future(self._function_calls(ws, st, calls))
+            else:
+                st["task"] = asyncio.ensure_future(self._respond(
+                    ws, st, self.greeting_bytes if st["turn"] == 0 else self.reply_bytes))
+        elif kind == "conversation.item.create":
+            item = ev.get("item", {})
+            if item.get("type") == "function_call_output":
+                st["last_output"] = json.loads(item.get("output") or "{}")
+        elif kind == "input_audio_buffer.append":
+            await self._vad(ws, st, base64.b64decode(ev["audio"]))
+        elif kind == "response.cancel":
+            if st["response"]:
+                st["cancelled"].add(st["response"])
+        elif kind == "conversation.item.truncate":
+            sent_ms = st["sent"].get(ev.get("item_id"), 0) // 8
+            if ev.get("audio_end_ms", 0) > sent_ms:
+                err = {"type": "error", "error": {"type": "invalid_request_error",
+                       "code": "invalid_value", "message": "audio_end_ms is longer than the audio",
+                       "param": "audio_end_ms"}}
+                self.errors_sent.append(err)
+                await self._send(ws, err)
+            else:
+                await self._send(ws, {"type": "conversation.item.truncated",
+                                      "item_id": ev.get("item_id"), "content_index": 0,
+                                      "audio_end_ms": ev.get("audio_end_ms")})
+
+    async def _vad(self, ws, st, audio):
+        speech = any(b != 0xFF for b in audio)
+        if speech and not st["speech"]:
+            st["speech"], st["silence"] = True, 0
+            st["item"] = self._id("item")
+            await self._send(ws, {"type": "input_audio_buffer.speech_started",
+                                  "audio_start_ms": 0, "item_id": st["item"]})
+        elif not speech and st["speech"]:
+            st["silence"] += 1
+            if st["silence"] >= SILENCE_FRAMES:
+                st["speech"] = False
+                await self._end_turn(ws, st)
+
+    async def _end_turn(self, ws, st):
+        item = st["item"]
+        await self._send(ws, {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 0,
+                              "item_id": item})
+        await self._send(ws, {"type": "input_audio_buffer.committed", "item_id": item,
+                              "previous_item_id": None})
+        text = self.utterances.pop(0) if self.utterances else "hello"
+        st["turn"] += 1
+        await self._send(ws, {"type": "conversation.item.input_audio_transcription.completed",
+                              "item_id": item, "content_index": 0, "transcript": text})
+        calls = next((v for k, v in self.tool_calls.items() if k in text.lower()), None)
+        if calls:
+            st["task"] = asyncio.ensure_future(self._function_calls(ws, st, list(calls)))
+        else:
+            st["task"] = asyncio.ensure_future(self._respond(ws, st, self.reply_bytes))
+
+    async def _function_calls(self, ws, st, calls):
+        name, args = calls[0]
+        # "$slot" in an argument: the first slot the last tool output offered
+        out = st.get("last_output") or {}
+        args = {k: (out.get("slots") or [{}])[0].get("start") if v == "$slot" else v
+                for k, v in args.items()}
+        resp, item, call_id = self._id("resp"), self._id("item"), self._id("call")
+        await self._send(ws, {"type": "response.created",
+                              "response": {"id": resp, "status": "in_progress"}})
+        await self._send(ws, {"type": "response.output_item.added", "response_id": resp,
+                              "output_index": 0, "item": {"id": item, "type": "function_call",
+                                                          "call_id": call_id, "name": name}})
+        await self._send(ws, {"type": "response.function_call_arguments.done", "response_id": resp,
+                              "item_id": item, "output_index": 0, "call_id": call_id,
+                              "name": name, "arguments": json.dumps(args)})
+        await self._send(ws, {"type": "response.done", "response": {"id": resp,
+                              "status": "completed", "output": []}})
+        st["pending_calls"] = calls[1:]
+
+    async def _respond(self, ws, st, nbytes):
+        resp, item = self._id("resp"), self._id("item")
+        st["response"] = resp
+        st["sent"][item] = 0
+        await self._send(ws, {"type": "response.created",
+                              "response": {"id": resp, "status": "in_progress"}})
+        await self._send(ws, {"type": "response.output_item.added", "response_id": resp,
+                              "output_index": 0, "item": {"id": item, "type": "message",
+                                                          "role": "assistant"}})
+        late = self.late_deltas
+        sent = 0
+        while sent < nbytes:
+            if resp in st["cancelled"]:
+                if late <= 0:
+                    break
+                late -= 1
+            n = min(self.delta_bytes, nbytes - sent)
+            audio = bytes([0x10 + (sent // self.delta_bytes) % 64]) * n
+            await self._send(ws, {"type": "response.output_audio.delta", "response_id": resp,
+                                  "item_id": item, "output_index": 0, "content_index": 0,
+                                  "delta": base64.b64encode(audio).decode()})
+            sent += n
+            st["sent"][item] = sent
+            await asyncio.sleep(self.pace_ms / 1000)
+        status = "cancelled" if resp in st["cancelled"] else "completed"
+        if status == "completed":
+            await self._send(ws, {"type": "response.output_audio.done", "response_id": resp,
+                                  "item_id": item, "output_index": 0, "content_index": 0})
+            await self._send(ws, {"type": "response.output_audio_transcript.done",
+                                  "response_id": resp, "item_id": item, "output_index": 0,
+                                  "content_index": 0,
+                                  "transcript": f"Reply {st['turn']} from the fake model."})
+        await self._send(ws, {"type": "response.done", "response": {"id": resp, "status": status,
+                                                                   "output": []}})
+        st["response"] = None
