@@ -141,7 +141,8 @@ def main():
     # httpd as a host serving calls would run it: a thread for each of the
     # 200 connections (4 children of 64, all started up front, none reaped
     # between runs) and keep-alive connections not cut every 100 requests.
-    # The database pool defaults to ThreadsPerChild.
+    # The database pool is the module's default, CortanaDatabasePoolMax 8 per
+    # child: 32 PostgreSQL connections, a few per core (see README).
     parser.add_argument("--extra-conf", default=(
         "StartServers 4\nServerLimit 4\nThreadsPerChild 64\nMaxRequestWorkers 256\n"
         "MinSpareThreads 64\nMaxSpareThreads 256\nMaxKeepAliveRequests 0"),
@@ -174,7 +175,8 @@ def main():
         script = tempfile.mktemp(suffix=".lua")
         lua_script(script, bodies)
         print(f"gather turns: {args.calls} live calls, {args.duration} s per run, "
-              f"httpd event MPM, PostgreSQL and wrk on this {os.cpu_count()}-core machine")
+              f"httpd event MPM ({args.extra_conf.replace(chr(10), '; ')}), "
+              f"PostgreSQL and wrk on this {os.cpu_count()}-core machine")
         print(f"{'connections':>11} {'turns/s':>9} {'p50':>9} {'p99':>9} {'non-2xx':>8} "
               f"{'httpd us/turn':>14} {'PG us/turn':>11} {'stmts/turn':>11}")
         pm = postmaster_pid(pg)
