@@ -27,9 +27,13 @@ apr_status_t ctn_sms_enqueue(PGconn *conn, apr_pool_t *pool, const ctn_sms_clien
                              const ctn_sms_t *sms, const char **id)
 {
     static const char sql[] =
+        /* A text about a test call (the owner trying Cortana from the
+         * dashboard) is never sent: it would wake a real technician. */
         "INSERT INTO sms_messages (business_id, direction, to_number, from_number, body, status, "
         "call_log_id, dispatch_id, purpose, next_attempt_at) "
-        "VALUES ($1, 'outbound', $2, $3, $4, $5, $6::uuid, $7::uuid, $8, now()) RETURNING id";
+        "VALUES ($1, 'outbound', $2, $3, $4, CASE WHEN EXISTS (SELECT 1 FROM call_logs c "
+        "WHERE c.id = $6::uuid AND c.is_test) THEN 'simulated' ELSE $5 END, $6::uuid, $7::uuid, "
+        "$8, now()) RETURNING id";
     const char *params[8] = {sms->business_id,
                              sms->to,
                              sms->from,

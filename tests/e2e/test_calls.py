@@ -266,6 +266,26 @@ def test_spanish_flooded_basement_at_night_dispatches_and_escalates(pg, web, fak
     assert all(r[1] == "sent" for r in rows if r[2] == "dispatch")
 
 
+def test_a_test_call_never_texts_a_real_technician(pg, web, fake_twilio):
+    """The owner's test call (POST /api/test-calls) goes through dispatch and
+    escalation like any emergency, but its texts stay simulated."""
+    from owner import Owner
+    owner = Owner(web)
+    assert owner.signup(f"tester-{new_sid()}@example.com").status == 201
+    bid = owner.me["business"]["id"]
+    owner.patch("/business", {"settings": {"ack_window_seconds": 30}})
+    tech = random_number()
+    assert owner.post("/technicians", {"name": "Real Phone", "phone": tech}).status == 201
+    sid = owner.post("/test-calls", {"scenario": "emergency"}).json()["call_sid"]
+    assert wait_for(lambda: pg.query("SELECT count(*) FROM sms_messages s JOIN call_logs c ON "
+                                     "c.id = s.call_log_id WHERE c.call_sid = %s AND "
+                                     "s.purpose = 'dispatch'", (sid,))[0][0] >= 1, timeout=20)
+    time.sleep(1.5)  # a worker tick: a queued text would have gone out by now
+    rows = pg.query("SELECT status FROM sms_messages WHERE business_id = %s", (bid,))
+    assert rows and all(status == "simulated" for (status,) in rows), rows
+    assert not [m for m in fake_twilio.sent() if m["to"] == tech]
+
+
 def test_technician_yes_acknowledges_and_stops_escalation(pg, web, fake_twilio):
     bid, number = make_business(pg, settings={"ack_window_seconds": 3})
     call(web, number, "I smell gas in the kitchen", "<hangup>", caller="+13125550177")
