@@ -61,6 +61,9 @@ void ctn_twilio_register_hooks(apr_pool_t *p);
 apr_status_t ctn_mod_read_body(request_rec *r, apr_size_t max, const char **body, apr_size_t *len,
                                const char **why);
 
+/* The value of the request's cookie `name` (exact name match), or NULL. */
+const char *ctn_mod_cookie(request_rec *r, const char *name);
+
 /* ---- mod_cortana_api.c: the owner REST API and live transcripts ---------- */
 void ctn_api_register_hooks(apr_pool_t *p);
 

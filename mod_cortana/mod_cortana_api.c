@@ -165,23 +165,6 @@ void ctn_mod_api_env(ctn_api_env_t *env, request_rec *r)
 
 /* --------------------------------------------------------------- request --- */
 
-/* The value of cookie `name`, or NULL. */
-static const char *cookie(request_rec *r, const char *name)
-{
-    const char *header = apr_table_get(r->headers_in, "Cookie");
-    apr_size_t n = strlen(name);
-
-    while (header && *header) {
-        header += strspn(header, " ;");
-        if (strncmp(header, name, n) == 0 && header[n] == '=') {
-            const char *v = header + n + 1;
-            return apr_pstrmemdup(r->pool, v, strcspn(v, ";"));
-        }
-        header = strchr(header, ';');
-    }
-    return NULL;
-}
-
 static int copy_header(void *out, const char *key, const char *value)
 {
     apr_table_addn(out, key, value);
@@ -239,7 +222,7 @@ static int api_handler(request_rec *r)
     req.method = r->method;
     req.path = r->uri + 4;
     req.query = r->args;
-    req.session_token = cookie(r, SESSION_COOKIE);
+    req.session_token = ctn_mod_cookie(r, SESSION_COOKIE);
     req.csrf_token = apr_table_get(r->headers_in, "X-CSRF-Token");
     req.client_ip = r->useragent_ip;
     if (r->method_number == M_POST || r->method_number == M_PUT || r->method_number == M_PATCH) {

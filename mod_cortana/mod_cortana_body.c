@@ -1,4 +1,5 @@
-/* mod_cortana_body.c: reading a request body whole, with a size limit.
+/* mod_cortana_body.c: reading a request's body (whole, with a size limit)
+ * and its cookies.
  *
  * Twilio's webhooks and the API's JSON bodies are small; both are read into
  * the request pool before parsing. The limit is checked while reading, so
@@ -64,4 +65,21 @@ apr_status_t ctn_mod_read_body(request_rec *r, apr_size_t max, const char **body
     *body = buf;
     *len = total;
     return APR_SUCCESS;
+}
+
+/* The value of cookie `name`, or NULL. */
+const char *ctn_mod_cookie(request_rec *r, const char *name)
+{
+    const char *header = apr_table_get(r->headers_in, "Cookie");
+    apr_size_t n = strlen(name);
+
+    while (header && *header) {
+        header += strspn(header, " ;");
+        if (strncmp(header, name, n) == 0 && header[n] == '=') {
+            const char *v = header + n + 1;
+            return apr_pstrmemdup(r->pool, v, strcspn(v, ";"));
+        }
+        header = strchr(header, ';');
+    }
+    return NULL;
 }

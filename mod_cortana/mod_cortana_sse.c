@@ -165,7 +165,7 @@ int ctn_sse_handle(request_rec *r)
     ctn_api_env_t env;
     ctn_ring_t *ring = ctn_events_ring();
     apr_pool_t *auth_pool;
-    const char *business_id = NULL, *token = NULL, *cookie;
+    const char *business_id = NULL, *token;
     int status;
 
     if (r->method_number != M_GET) {
@@ -173,10 +173,7 @@ int ctn_sse_handle(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     ctn_mod_api_env(&env, r);
-    if ((cookie = apr_table_get(r->headers_in, "Cookie")) != NULL) {
-        const char *p = strstr(cookie, "cortana_session=");
-        token = p ? apr_pstrmemdup(r->pool, p + 16, strcspn(p + 16, "; ")) : NULL;
-    }
+    token = ctn_mod_cookie(r, "cortana_session");
     apr_pool_create(&auth_pool, r->pool);
     status = ctn_api_stream_session(&env, auth_pool, token, &business_id);
     business_id = business_id ? apr_pstrdup(r->pool, business_id) : NULL;

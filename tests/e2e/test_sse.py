@@ -149,3 +149,17 @@ def test_closed_viewers_free_their_threads(httpd_factory):
         time.sleep(0.1)
     assert server_side_connections(web.port) == 0
     assert owner.get("/me").status == 200
+
+
+def test_only_the_session_cookie_itself_opens_the_feed(httpd):
+    """A cookie whose name merely ends in cortana_session is not the session
+    (the feed found the cookie with a substring search before)."""
+    owner = signed_up(httpd)
+    import socket
+    from urllib.parse import urlsplit
+    parts = urlsplit(httpd.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as s:
+        s.sendall((f"GET /api/transcripts HTTP/1.1\r\nHost: x\r\n"
+                   f"Cookie: xcortana_session={owner.cookie}\r\n\r\n").encode())
+        status = s.recv(64).split(b" ", 2)[1]
+    assert status == b"401"
