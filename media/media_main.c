@@ -1,7 +1,8 @@
 /* media_main.c: cortana-media's entry point, its event loop and its tick.
  *
  *   cortana-media --stream-socket PATH --control-socket PATH
- *                 [--ring-shm PATH --ring-lock PATH] [--tick SECONDS] [--foreground]
+ *                 [--ring-shm PATH --ring-lock PATH] [--tick SECONDS]
+ *                 [--chunk-ms MS] [--foreground]
  *
  * Started and supervised by mod_cortana (the database connection string
  * comes in the environment, CORTANA_DATABASE, never on the command line).
@@ -62,8 +63,8 @@ static void on_signal(int sig)
 static void usage(void)
 {
     fputs("usage: cortana-media --stream-socket PATH --control-socket PATH\n"
-          "                     [--ring-shm PATH --ring-lock PATH] [--tick SECONDS] "
-          "[--foreground]\n"
+          "                     [--ring-shm PATH --ring-lock PATH] [--tick SECONDS]\n"
+          "                     [--chunk-ms MS] [--foreground]\n"
           "environment: CORTANA_DATABASE (libpq conninfo), CORTANA_MEDIA_DEBUG (any value)\n",
           stderr);
 }
@@ -77,6 +78,7 @@ static int parse_options(media_t *m, int argc, const char *const *argv)
         {"ring-shm", 'r', 1, "the event ring's shared-memory file"},
         {"ring-lock", 'l', 1, "the event ring's flock lock file"},
         {"tick", 't', 1, "seconds between periodic ticks (1-60)"},
+        {"chunk-ms", 'k', 1, "caller audio per message to OpenAI, ms (20-200, by 20)"},
         {"foreground", 'f', 0, "stay in the foreground (always)"},
         {NULL, 0, 0, NULL}};
     apr_getopt_t *g;
@@ -87,6 +89,7 @@ static int parse_options(media_t *m, int argc, const char *const *argv)
 
     apr_getopt_init(&g, m->pool, argc, argv);
     m->tick_seconds = 1;
+    m->chunk_ms = 60;
     while ((rv = apr_getopt_long(g, opts, &ch, &arg)) == APR_SUCCESS) {
         switch (ch) {
         case 's':
@@ -105,6 +108,13 @@ static int parse_options(media_t *m, int argc, const char *const *argv)
             m->tick_seconds = (int)strtol(arg, &end, 10);
             if (*end != '\0') {
                 m->tick_seconds = 0;
+            }
+            break;
+        case 'k':
+            m->chunk_ms = (int)strtol(arg, &end, 10);
+            if (*end != '\0' || m->chunk_ms < 20 || m->chunk_ms > 200 || m->chunk_ms % 20 != 0) {
+                fprintf(stderr, "cortana-media: --chunk-ms %s: not 20-200 in steps of 20\n", arg);
+                return MEDIA_EXIT_BAD_CONFIG;
             }
             break;
         case 'f':

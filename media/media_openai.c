@@ -79,10 +79,12 @@ static int openai_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
         if (lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi)) {
             relay_on_openai(c, in, len);
         } else {
-            relay_rx_append(c, &c->rx_openai, &c->rx_openai_len, &c->rx_openai_cap, in, len);
+            if (relay_rx_append(&c->rx_openai, in, len) != 0) {
+                return -1;
+            }
             if (lws_is_final_fragment(wsi)) {
-                relay_on_openai(c, c->rx_openai, c->rx_openai_len);
-                c->rx_openai_len = 0;
+                relay_on_openai(c, c->rx_openai.buf, c->rx_openai.len);
+                relay_rx_free(&c->rx_openai);
             }
         }
         break;
@@ -115,6 +117,6 @@ static int openai_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
 }
 
 const struct lws_protocols media_openai_protocols[] = {
-    {"openai-realtime", openai_callback, 0, 65536, 0, NULL, 0},
+    {"openai-realtime", openai_callback, 0, RELAY_RX_OPENAI, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };

@@ -15,9 +15,17 @@
 #include <apr_thread_mutex.h>
 #include <apr_thread_pool.h>
 
-#define RELAY_FRAME_BYTES 160 /* 20 ms of 8 kHz mu-law: Twilio's unit */
-#define RELAY_MARKS       256 /* marks outstanding per call */
-#define RELAY_PREWARM_TTL 20  /* seconds a prewarmed session waits for its stream */
+#define RELAY_FRAME_BYTES     160 /* 20 ms of 8 kHz mu-law: Twilio's unit */
+#define RELAY_MARKS           256 /* marks outstanding per call */
+#define RELAY_PREWARM_TTL     20  /* seconds a prewarmed session waits for its stream */
+#define RELAY_CHUNK_MAX_BYTES (10 * RELAY_FRAME_BYTES) /* CortanaMediaChunk 200 */
+#define RELAY_HELD_MAX        500 /* appends held while the session is not ready */
+#define RELAY_HIST_BUCKETS    8   /* turn latency: <50, <100, … <3200, ≥3200 ms */
+/* lws's receive buffer per socket: a Twilio media message is ~300 bytes; larger
+ * messages (OpenAI's long deltas, session events) arrive in fragments that
+ * relay_rx_append() joins. Both are resident for the whole call. */
+#define RELAY_RX_TWILIO 2048
+#define RELAY_RX_OPENAI 8192
 
 typedef struct frame_t {
     struct frame_t *next;
@@ -29,9 +37,17 @@ typedef struct frame_queue_t {
     frame_t *head, *tail;
 } frame_queue_t;
 
+/* A message lws hands over in fragments, joined. Big messages are rare
+ * (session events, long deltas): the buffer is malloc'ed for one and freed
+ * once it is handled, so a call does not keep its largest message's size. */
+typedef struct relay_rx_t {
+    char *buf;
+    apr_size_t len, cap;
+} relay_rx_t;
+
 typedef struct mark_t {
     apr_uint32_t item;  /* which assistant item it closes (item_seq) */
-    apr_uint64_t bytes; /* that item's bytes sent when the mark was sent */
+    apr_uint32_t bytes; /* that item's bytes sent when the mark was sent */
 } mark_t;
 
 typedef struct relay_call_t {
@@ -44,27 +60,33 @@ typedef struct relay_call_t {
     char call_sid[40], stream_sid[40], business_id[37];
     const char *call_log_id; /* set by the start job */
     frame_queue_t to_twilio, to_openai;
+    frame_queue_t held; /* caller audio waiting for the session (media_audio.c) */
+    apr_uint32_t held_count;
+    unsigned char in_audio[RELAY_CHUNK_MAX_BYTES]; /* caller audio of the chunk so far */
+    apr_size_t in_len;
+    lws_usec_t in_since; /* when the chunk's first frame came */
     frame_t *free_small, *free_large;
-    /* reassembly of fragmented incoming messages */
-    char *rx_twilio, *rx_openai;
-    apr_size_t rx_twilio_len, rx_twilio_cap, rx_openai_len, rx_openai_cap;
+    relay_rx_t rx_twilio, rx_openai; /* fragmented incoming messages */
     /* playback of the current assistant audio item */
     char item_id[64];
     apr_uint32_t item_seq;                    /* bumped per new item */
     apr_uint64_t item_sent;                   /* bytes of this item sent to Twilio */
     apr_uint64_t item_heard;                  /* bytes of this item Twilio says were played */
+    apr_uint64_t item_marked;                 /* bytes of this item sent before the last mark */
     char dropped_item[64];                    /* deltas of this (truncated) item are dropped */
     unsigned char pending[RELAY_FRAME_BYTES]; /* the tail of a delta short of 20 ms */
     apr_size_t pending_len;
     unsigned char *scratch; /* decoded deltas; grows rarely */
     apr_size_t scratch_cap;
+    char *b64; /* re-encoded audio; grows rarely */
+    apr_size_t b64_cap;
     mark_t marks[RELAY_MARKS];
     apr_uint32_t mark_next, mark_oldest;
     int response_active;
     char response_id[64];
     /* measurements */
     apr_time_t started_at, first_audio_at, speech_stopped_at;
-    apr_uint64_t turns, frames_in, frames_out, barge_ins;
+    apr_uint64_t turns, frames_in, frames_out, frames_dropped, barge_ins;
     int greeted, dispatched, emergency_pending;
     int session_ready; /* session.updated received */
     int prewarmed;     /* opened by /twilio/voice; holds a reference until a stream attaches */
@@ -84,6 +106,11 @@ typedef struct relay_t {
     relay_call_t *calls;
     apr_uint64_t calls_total, connect_failures;
     apr_time_t last_failure_at;
+    apr_size_t chunk_bytes;           /* caller audio per append, marks per this much audio */
+    lws_sorted_usec_list_t flush_sul; /* sends chunks left short (chunk > 1 frame) */
+    int flush_scheduled;
+    apr_uint64_t frames_in, frames_out, frames_dropped, barge_ins; /* of ended calls */
+    apr_uint64_t turn_hist[RELAY_HIST_BUCKETS];
 } relay_t;
 
 /* Work for the thread pool and its answer for the loop. */
@@ -101,30 +128,52 @@ typedef struct relay_job_t {
     int flag;
 } relay_job_t;
 
-/* ---- media_relay.c ---- */
+/* ---- media_relay.c: the call, its events ---- */
 relay_call_t *relay_call_new(media_t *m, struct lws *twilio);
 void relay_call_release(relay_call_t *c); /* drop one reference; frees at zero */
-frame_t *relay_frame(relay_call_t *c, apr_size_t need);
-void relay_send_twilio(relay_call_t *c, frame_t *f);
-void relay_send_openai(relay_call_t *c, frame_t *f);
-void relay_send_openai_text(relay_call_t *c, const char *json);
-void relay_send_twilio_text(relay_call_t *c, const char *json);
-/* Write the next queued frame; returns -1 to close the socket. */
-int relay_write_next(relay_call_t *c, struct lws *wsi, frame_queue_t *q);
 /* Messages from each side (whole, reassembled). */
 void relay_on_twilio(relay_call_t *c, const char *msg, apr_size_t len);
 void relay_on_openai(relay_call_t *c, const char *msg, apr_size_t len);
 void relay_openai_connected(relay_call_t *c);
 void relay_openai_gone(relay_call_t *c, const char *why);
-/* Append `len` bytes to a growable per-call buffer. */
-void relay_rx_append(relay_call_t *c, char **buf, apr_size_t *len, apr_size_t *cap, const void *in,
-                     apr_size_t n);
+relay_call_t *relay_prewarmed(media_t *m, const char *call_sid, const char *business_id);
+relay_call_t *relay_attach(relay_call_t *provisional, relay_call_t *prewarmed);
+void relay_record_turn_latency(relay_t *r, apr_time_t took);
+
+/* ---- media_wire.c: frames, queues, reassembly, peeking ---- */
+frame_t *relay_frame(relay_call_t *c, apr_size_t need);
+void relay_recycle(relay_call_t *c, frame_t *f);
+void relay_frames_free(relay_call_t *c); /* what is still queued, before the pool goes */
+void relay_enqueue(frame_queue_t *q, frame_t *f);
+void relay_send_twilio(relay_call_t *c, frame_t *f);
+void relay_send_openai(relay_call_t *c, frame_t *f);
+void relay_send_openai_text(relay_call_t *c, const char *json);
+void relay_send_twilio_text(relay_call_t *c, const char *json);
+/* Write what is queued while the socket takes it; -1 to close the socket. */
+int relay_write_next(relay_call_t *c, struct lws *wsi, frame_queue_t *q);
+/* Join one more fragment; 0 on success, -1 when memory is short. */
+int relay_rx_append(relay_rx_t *rx, const void *in, apr_size_t n);
+void relay_rx_free(relay_rx_t *rx);
+/* The raw string value of the first "key":"…" in `msg`; 0 when absent or
+ * escaped (then the caller parses the message with json-c). */
+int relay_peek(const char *msg, apr_size_t len, const char *key, const char **val,
+               apr_size_t *vlen);
+int relay_is(const char *v, apr_size_t n, const char *s);
+
+/* ---- media_audio.c: the audio both ways ---- */
+void relay_caller_audio(relay_call_t *c, const char *payload, apr_size_t n);
+void relay_caller_audio_release(relay_call_t *c); /* the session is ready: send what was held */
+void relay_caller_audio_flush_due(relay_call_t *c, lws_usec_t now, lws_usec_t chunk_us);
+void relay_on_mark(relay_call_t *c, const char *name, apr_size_t n);
+void relay_audio_delta(relay_call_t *c, const char *item, apr_size_t in, const char *delta,
+                       apr_size_t dn);
+void relay_audio_done(relay_call_t *c, const char *item);
+void relay_barge_in(relay_call_t *c);
+
+/* ---- media_relay_jobs.c: the thread pool ---- */
 void relay_post(relay_job_t *job); /* any thread */
 relay_job_t *relay_job(relay_call_t *c, void (*run)(relay_job_t *), void (*finish)(relay_job_t *));
 void relay_submit(relay_job_t *job); /* loop thread */
-
-relay_call_t *relay_prewarmed(media_t *m, const char *call_sid, const char *business_id);
-relay_call_t *relay_attach(relay_call_t *provisional, relay_call_t *prewarmed);
 
 /* ---- media_openai.c ---- */
 int relay_openai_connect(relay_call_t *c);

@@ -37,10 +37,12 @@ static int stream_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
         if (lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi)) {
             relay_on_twilio(c, in, len);
         } else {
-            relay_rx_append(c, &c->rx_twilio, &c->rx_twilio_len, &c->rx_twilio_cap, in, len);
+            if (relay_rx_append(&c->rx_twilio, in, len) != 0) {
+                return -1;
+            }
             if (lws_is_final_fragment(wsi)) {
-                relay_on_twilio(c, c->rx_twilio, c->rx_twilio_len);
-                c->rx_twilio_len = 0;
+                relay_on_twilio(c, c->rx_twilio.buf, c->rx_twilio.len);
+                relay_rx_free(&c->rx_twilio);
             }
         }
         if (c->moved_to) { /* the stream joined the call's prewarmed session */
@@ -90,6 +92,6 @@ static int stream_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
 }
 
 const struct lws_protocols media_stream_protocols[] = {
-    {"twilio-media", stream_callback, sizeof(stream_t), 65536, 0, NULL, 0},
+    {"twilio-media", stream_callback, sizeof(stream_t), RELAY_RX_TWILIO, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };

@@ -48,15 +48,16 @@ typedef char directive_count_fits_set_flags[DIRECTIVE_COUNT <= 64 ? 1 : -1];
 /* Numeric ranges of the integer directives, by name. */
 typedef struct range_t {
     const char *name;
-    apr_int64_t min, max;
+    apr_int64_t min, max, step; /* step 0: any value in the range */
 } range_t;
 
 static const range_t ranges[] = {
-    {"CortanaDatabasePoolMax", 1, 1024},
-    {"CortanaEventRingSize", 64, 1048576},
-    {"CortanaWorkerTick", 1, 60},
-    {"CortanaAPIMaxBody", 1024, 16 * 1024 * 1024},
-    {"CortanaSessionLifetime", 300, 31536000},
+    {"CortanaDatabasePoolMax", 1, 1024, 0},
+    {"CortanaEventRingSize", 64, 1048576, 0},
+    {"CortanaWorkerTick", 1, 60, 0},
+    {"CortanaMediaChunk", 20, 200, 20}, /* whole 20 ms frames */
+    {"CortanaAPIMaxBody", 1024, 16 * 1024 * 1024, 0},
+    {"CortanaSessionLifetime", 300, 31536000, 0},
 };
 
 static const range_t *range_of(const char *name)
@@ -246,6 +247,10 @@ static const char *parse_number(apr_pool_t *p, const directive_t *d, const char 
     if (range && (value < range->min || value > range->max)) {
         return apr_psprintf(p, "%s: %s is out of range (%" APR_INT64_T_FMT "-%" APR_INT64_T_FMT ")",
                             d->name, arg, range->min, range->max);
+    }
+    if (range && range->step && value % range->step != 0) {
+        return apr_psprintf(p, "%s: %s is not a multiple of %" APR_INT64_T_FMT, d->name, arg,
+                            range->step);
     }
     *out = (int)value;
     return NULL;

@@ -12,7 +12,15 @@ the worker), pinned to CPU 1; generator and fake on CPU 0, as in the
 harness's baseline. Prints one line per N: frames lost, RTT p50/p99 (an upper
 bound on relay latency), relay cores, CPU µs per frame, peak RSS.
 
+Two paths: `proxy` (Twilio's: the generator connects to httpd, which hands the
+stream to the worker through mod_proxy_wstunnel; relay = httpd's whole tree)
+and `direct` (the generator connects straight to the worker's unix socket,
+ws+unix://; relay = the worker alone), so the cost of the proxy hop is known.
+`--floor` also measures the harness's null relay (fake-realtime.js in
+twilio-echo mode with marks) on CPU 1: the RTT floor of this machine.
+
     python3 tests/bench/relay_bench.py [--calls 10,50,100,200] [--duration 15]
+                                       [--paths direct,proxy] [--floor]
 Needs node and npm. Not part of `make check`.
 """
 import argparse
@@ -52,10 +60,82 @@ def tree_pids(root):
     return out
 
 
+def worker_pid(httpd_pid):
+    """The cortana-media process under httpd (its supervisor's child)."""
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        for pid in tree_pids(httpd_pid):
+            try:
+                if Path(f"/proc/{pid}/comm").read_text().strip() == "cortana-media":
+                    return pid
+            except OSError:
+                pass
+        time.sleep(0.1)
+    sys.exit("no cortana-media process under httpd")
+
+
+def upstream_sockets(port):
+    """Established TCP connections to the fake OpenAI's port."""
+    out = subprocess.run(["ss", "-Htn", "state", "established", f"( dport = :{port} )"],
+                         capture_output=True, text=True).stdout
+    return len(out.splitlines())
+
+
+def tree_rss_kib(root):
+    total = 0
+    for pid in tree_pids(root):
+        try:
+            for line in open(f"/proc/{pid}/status"):
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def callgen(bench, env, url, n, duration, pid, fake, out):
+    subprocess.run(["taskset", "-c", "0", "node", "callgen.js", "--url", url,
+                    "--calls", str(n), "--duration", str(duration),
+                    "--relay-pid", str(pid), "--fake-pid", str(fake.pid),
+                    "--out", str(out), "--quiet"],
+                   cwd=bench, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+
+
+def sweep(args, bench, work, fake, fake_port, label, env, url, pid, what):
+    # A short warm-up run first: the code and the allocator's arenas a call
+    # touches once are the relay's fixed cost, not a per-call one.
+    callgen(bench, env, url, 10, 4, pid, fake, work / "warm-up.jsonl")
+    time.sleep(1)
+    idle_kib = tree_rss_kib(pid)
+    print(f"\n{label}: {what}")
+    print(f"{'N':>4} {'lost 1st s/later':>17} {'RTT p50':>8} {'p99':>7} {'max':>6} "
+          f"{'cores':>6} {'us/frame':>9} {'calls/core':>10} {'RSS/call KiB':>12} "
+          f"{'left open':>9} warnings", flush=True)
+    for n in [int(x) for x in args.calls.split(",")]:
+        out = work / f"run-{label.replace(' ', '_')}-{n}.jsonl"
+        callgen(bench, env, url, n, args.duration, pid, fake, out)
+        time.sleep(2)
+        r = json.loads(out.read_text().splitlines()[-1])
+        fr, rtt, relay = r["frames"], r["rtt_window_ms"], r["relay"]
+        per_call = (relay["rss_peak_mb"] * 1024 - idle_kib) / n
+        print(f"{n:>4} {fr['lost_first_1s']:>8}/{fr['lost_after_1s']:<8} "
+              f"{rtt['p50']:>8.2f} {rtt['p99']:>7.2f} {rtt['max']:>6.1f} "
+              f"{relay['cores']:>6.2f} {relay['cpu_us_per_frame']:>9.1f} "
+              f"{relay.get('max_calls_per_core') or 0:>10.0f} {per_call:>12.1f} "
+              f"{upstream_sockets(fake_port) if env else '-':>9} "
+              f"{'; '.join(r.get('warnings', []))[:70]}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", default="10,50,100,200")
     parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--paths", default="direct,proxy")
+    parser.add_argument("--chunks", default="20,60",
+                        help="CortanaMediaChunk values to measure (20 = every frame, as "
+                             "the public samples relay)")
+    parser.add_argument("--floor", action="store_true")
     args = parser.parse_args()
     if not (SHARED_BENCH / "callgen.js").exists():
         sys.exit(f"no harness at {SHARED_BENCH} (set CORTANA_SHARED_BENCH)")
@@ -73,46 +153,59 @@ def main():
     pg.create_app_role("cortana")
     fake_port = stack.free_port()
     fake = subprocess.Popen(["taskset", "-c", "0", "node", "fake-realtime.js", "--port",
-                             str(fake_port)], cwd=bench, stdout=subprocess.PIPE, text=True)
+                             str(fake_port)], cwd=bench, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     fake.stdout.readline()
     keyfile = work / "openai.key"
     keyfile.write_text("sk-bench\n")
-    web = conftest.Httpd(pg, extra_conf=(
-        f"CortanaOpenAIKeyFile {keyfile}\n"
-        f"CortanaOpenAIRealtimeURL ws://127.0.0.1:{fake_port}/v1/realtime\n"
-        "ServerLimit 4\nStartServers 4\nThreadsPerChild 100\nMaxRequestWorkers 400\n"
-        "LogLevel warn"))
-    web.start()
-    while web.pid() is None:
-        time.sleep(0.05)
-    time.sleep(0.5)  # the worker is up
+    print(f"relay on CPU 1; generator and fake on CPU 0; {args.duration} s calls; "
+          f"RSS/call = (peak - idle after a 10-call warm-up) / N")
+    null = None
+    webs = []
     try:
-        for pid in tree_pids(web.pid()):
-            subprocess.run(["taskset", "-pc", "1", str(pid)], stdout=subprocess.DEVNULL)
-        bid, _ = make_business(pg)
-        env = dict(os.environ, NODE_OPTIONS=f"--require {HERE / 'relay_token_preload.cjs'}",
-                   CORTANA_BENCH_KEY_HEX=web.keyfile.read_bytes().hex(),
-                   CORTANA_BENCH_BUSINESS=bid)
-        print(f"relay: httpd (4 x 100 threads, mod_proxy_wstunnel) + cortana-media on CPU 1; "
-              f"generator and fake on CPU 0; {args.duration} s calls")
-        print(f"{'N':>4} {'lost 1st s/later':>17} {'RTT p50':>9} {'RTT p99':>9} {'RTT max':>8} "
-              f"{'relay cores':>11} {'us/frame':>9} {'peak RSS MB':>11} warnings")
-        for n in [int(x) for x in args.calls.split(",")]:
-            out = work / f"run-{n}.jsonl"
-            subprocess.run(["taskset", "-c", "0", "node", "callgen.js", "--url",
-                            f"ws://127.0.0.1:{web.port}/twilio/media", "--calls", str(n),
-                            "--duration", str(args.duration), "--relay-pid", str(web.pid()),
-                            "--fake-pid", str(fake.pid), "--out", str(out), "--quiet"],
-                           cwd=bench, env=env, check=True, stdout=subprocess.DEVNULL)
-            r = json.loads(out.read_text().splitlines()[-1])
-            fr, rtt, relay = r["frames"], r["rtt_window_ms"], r["relay"]
-            print(f"{n:>4} {fr['lost_first_1s']:>8}/{fr['lost_after_1s']:<8} "
-                  f"{rtt['p50']:>9.2f} {rtt['p99']:>9.2f} {rtt['max']:>8.1f} "
-                  f"{relay['cores']:>11.2f} {relay['cpu_us_per_frame']:>9.0f} "
-                  f"{relay['rss_peak_mb']:>11.1f} {'; '.join(r.get('warnings', []))[:60]}")
-            time.sleep(2)
+        if args.floor:
+            null_port = stack.free_port()
+            null = subprocess.Popen(["taskset", "-c", "1", "node", "fake-realtime.js", "--port",
+                                     str(null_port), "--mode", "twilio-echo", "--marks"],
+                                    cwd=bench, stdout=subprocess.PIPE, text=True)
+            null.stdout.readline()
+            sweep(args, bench, work, fake, fake_port, "floor", {},
+                  f"ws://127.0.0.1:{null_port}/media-stream", null.pid,
+                  "the harness's null relay (fake-realtime.js twilio-echo --marks)")
+        for chunk in [int(x) for x in args.chunks.split(",")]:
+            web = conftest.Httpd(pg, extra_conf=(
+                f"CortanaOpenAIKeyFile {keyfile}\n"
+                f"CortanaOpenAIRealtimeURL ws://127.0.0.1:{fake_port}/v1/realtime\n"
+                f"CortanaMediaChunk {chunk}\n"
+                "ServerLimit 4\nStartServers 4\nThreadsPerChild 100\nMaxRequestWorkers 400\n"
+                "LogLevel warn"))
+            webs.append(web)
+            web.start()
+            while web.pid() is None:
+                time.sleep(0.05)
+            worker = worker_pid(web.pid())
+            for pid in tree_pids(web.pid()):
+                subprocess.run(["taskset", "-pc", "1", str(pid)], stdout=subprocess.DEVNULL)
+            bid, _ = make_business(pg)
+            env = dict(os.environ, NODE_OPTIONS=f"--require {HERE / 'relay_token_preload.cjs'}",
+                       CORTANA_BENCH_KEY_HEX=web.keyfile.read_bytes().hex(),
+                       CORTANA_BENCH_BUSINESS=bid)
+            paths = {
+                "direct": (f"ws+unix://{web.runtime_dir / 'cortana-media.sock'}:/twilio/media",
+                           worker, "cortana-media alone, on its unix socket"),
+                "proxy": (f"ws://127.0.0.1:{web.port}/twilio/media", web.pid(),
+                          "httpd (4 x 100 threads, mod_proxy_wstunnel) + cortana-media"),
+            }
+            for path in args.paths.split(","):
+                url, pid, what = paths[path]
+                sweep(args, bench, work, fake, fake_port, f"{path}, chunk {chunk} ms", env, url,
+                      pid, what)
+            web.stop()
+            webs.remove(web)
     finally:
-        web.stop()
+        for web in webs:
+            web.stop()
+        if null is not None:
+            null.terminate()
         fake.terminate()
         pg.stop()
         pg.remove()

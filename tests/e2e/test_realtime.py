@@ -63,14 +63,25 @@ def realtime_ready(web, timeout=15):
     raise AssertionError(f"the worker never reported OpenAI healthy: {worker_stats(web)}")
 
 
-@pytest.fixture
-def web(httpd_factory, fake, tmp_path):
+def realtime_httpd(httpd_factory, fake, tmp_path, extra=""):
     key = tmp_path / "openai.key"
     key.write_text("sk-test-0123456789\n")
     key.chmod(0o600)
     instance = httpd_factory(f"CortanaOpenAIKeyFile {key}\nCortanaOpenAIRealtimeURL {fake.url}\n"
-                             "LogLevel warn cortana:info")
+                             f"LogLevel warn cortana:info\n{extra}")
     return realtime_ready(instance)
+
+
+@pytest.fixture
+def web(httpd_factory, fake, tmp_path):
+    """The production default: CortanaMediaChunk 60."""
+    return realtime_httpd(httpd_factory, fake, tmp_path)
+
+
+@pytest.fixture
+def web20(httpd_factory, fake, tmp_path):
+    """Every 20 ms frame relayed as it comes, a mark after every media message."""
+    return realtime_httpd(httpd_factory, fake, tmp_path, "CortanaMediaChunk 20")
 
 
 def answer(web, pg, **business):
@@ -185,7 +196,8 @@ def test_the_voice_webhook_answers_with_a_greeting_a_stream_and_a_fallback(web, 
     assert engine == "realtime"
 
 
-def test_audio_is_relayed_both_ways_unchanged_in_whole_frames(web, pg, fake):
+def relay_both_ways(web, pg, fake):
+    """A greeting and one turn; returns the Twilio side of the call."""
     bid, number, sid, twiml = answer(web, pg)
     fake.utterances = ["what are your hours"]
 
@@ -200,6 +212,22 @@ def test_audio_is_relayed_both_ways_unchanged_in_whole_frames(web, pg, fake):
             return call
 
     call = run(scenario())
+    return sid, call
+
+
+def twilio_playback(call):
+    """(bytes, marked) per media message to Twilio: whether a mark followed it."""
+    out = []
+    for e in call.events:
+        if e["event"] == "media":
+            out.append([len(base64.b64decode(e["media"]["payload"])), False])
+        elif e["event"] == "mark" and out:
+            out[-1][1] = True
+    return out
+
+
+def test_audio_is_relayed_both_ways_unchanged_in_whole_frames(web, pg, fake):
+    sid, call = relay_both_ways(web, pg, fake)
     hs = fake.handshakes[0]
     assert hs["authorization"] == "Bearer sk-test-0123456789"
     assert "model=gpt-realtime" in hs["path"]
@@ -213,17 +241,51 @@ def test_audio_is_relayed_both_ways_unchanged_in_whole_frames(web, pg, fake):
                                                      "dispatch_technician",
                                                      "search_knowledgebase", "take_message"}
     assert "Test Plumbing" in session["instructions"] or session["instructions"]
-    # Twilio got whole 20 ms frames, each media message followed by a mark
+    # Twilio got whole 20 ms frames; a mark after every 60 ms of audio at least, and one
+    # at the end of each item (the greeting's 1000 bytes arrive as 1120, the last frame
+    # padded with silence, and its last mark follows the last frame)
     assert call.media and all(len(m) % 160 == 0 for m in call.media)
-    assert len(call.marks) == len(call.media)
-    # the greeting's 1000 bytes arrive as 1120 (the last frame padded with silence)
-    # caller audio reached OpenAI byte for byte, in order
-    appended = [e["audio"] for e in fake.events("input_audio_buffer.append")]
-    sent = [base64.b64encode(SPEECH).decode()] * 12
-    assert appended[:12] == sent
+    unmarked = 0
+    for nbytes, marked in twilio_playback(call):
+        unmarked = 0 if marked else unmarked + nbytes
+        assert unmarked < 480, twilio_playback(call)
+    assert twilio_playback(call)[-1][1], "the end of the reply has no mark"
+    assert sum(map(len, call.media[:4])) == 1120  # 320, 480, 160, 160 (padded)
+    # caller audio reached OpenAI byte for byte, in order, in 60 ms appends
+    appended = [base64.b64decode(e["audio"]) for e in fake.events("input_audio_buffer.append")]
+    assert b"".join(appended).startswith(SPEECH * 12 + SILENCE * 6)
+    assert [len(a) for a in appended[:4]] == [480] * 4
     lines = db_lines(pg, sid)
     assert ("caller", "what are your hours") in lines
     assert any(s == "cortana" and "fake model" in t for s, t in lines)
+
+
+def test_with_20_ms_chunks_every_frame_goes_at_once_and_every_message_is_marked(web20, pg, fake):
+    sid, call = relay_both_ways(web20, pg, fake)
+    assert all(marked for _, marked in twilio_playback(call)), twilio_playback(call)
+    appended = [e["audio"] for e in fake.events("input_audio_buffer.append")]
+    assert appended[:12] == [base64.b64encode(SPEECH).decode()] * 12
+
+
+def test_caller_audio_before_the_session_is_ready_is_held_not_lost(web, pg, fake):
+    fake.session_delay_ms = 800
+    bid, number, sid, twiml = answer(web, pg)
+    frames = [bytes([i + 1]) * 160 for i in range(25)]  # 500 ms, each frame its own bytes
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            for f in frames:
+                await call.send({"event": "media", "streamSid": "MZ" + "1" * 32,
+                                 "media": {"payload": base64.b64encode(f).decode()}})
+            assert not fake.events("session.updated")
+            assert await call.until(lambda: len(fake.events("input_audio_buffer.append")) >= 9)
+            return call
+
+    run(scenario())
+    appended = [base64.b64decode(e["audio"]) for e in fake.events("input_audio_buffer.append")]
+    assert b"".join(appended) == b"".join(frames)  # all of it, in order
+    stats = worker_stats(web)
+    assert stats["frames_dropped"] == 0
 
 
 def test_a_stream_with_a_bad_token_is_closed_and_never_reaches_openai(web, pg, fake):

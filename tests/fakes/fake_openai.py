@@ -23,7 +23,7 @@ import time
 
 import websockets
 
-SILENCE_FRAMES = 5
+SILENCE_FRAMES = 5  # 100 ms of silence ends a turn (server VAD's silence_duration_ms)
 
 
 class FakeRealtime:
@@ -33,6 +33,7 @@ class FakeRealtime:
         self.delta_bytes = delta_bytes
         self.pace_ms = pace_ms
         self.utterances = []
+        self.session_delay_ms = 0   # before answering session.update (a slow upstream)
         self.tool_calls = {}        # word in the utterance -> [(tool name, arguments)]
         self.late_deltas = 2        # deltas still sent after response.cancel (in flight)
         self.received = []          # (connection no, event dict) in order
@@ -122,6 +123,8 @@ class FakeRealtime:
     async def _on_event(self, ws, st, ev):
         kind = ev.get("type")
         if kind == "session.update":
+            if self.session_delay_ms:
+                await asyncio.sleep(self.session_delay_ms / 1000)
             await self._send(ws, {"type": "session.updated", "session": ev.get("session", {})})
         elif kind == "response.create":
             if st.get("pending_calls"):
@@ -160,8 +163,8 @@ class FakeRealtime:
             await self._send(ws, {"type": "input_audio_buffer.speech_started",
                                   "audio_start_ms": 0, "item_id": st["item"]})
         elif not speech and st["speech"]:
-            st["silence"] += 1
-            if st["silence"] >= SILENCE_FRAMES:
+            st["silence"] += len(audio)  # appends may carry several 20 ms frames
+            if st["silence"] >= SILENCE_FRAMES * 160:
                 st["speech"] = False
                 await self._end_turn(ws, st)
 

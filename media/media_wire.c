@@ -1,0 +1,221 @@
+/* media_wire.c: what travels on a call's two sockets.
+ *
+ * Messages for each socket are queued as preformatted frames. Frames come
+ * from per-call free lists (a small and a large size), so once a call is warm
+ * the hot path allocates nothing; each frame keeps LWS_PRE bytes of headroom
+ * for lws's WebSocket header. Incoming messages are read with relay_peek(), a
+ * bounded scan for the few string members the hot path needs (json-c builds
+ * a tree with dozens of allocations per message), and reassembled when lws
+ * hands them over in fragments. */
+#include "media_relay.h"
+
+#include <apr_strings.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SMALL_FRAME 1024 /* media, marks, appends of up to 60 ms */
+#define LARGE_FRAME 8192 /* long deltas re-encoded, tool outputs */
+
+/* ----------------------------------------------------------------- frames */
+
+/* Frames up to LARGE_FRAME come from the call's pool and are recycled
+ * through its free lists; bigger ones (session.update, once a call) are
+ * malloc'ed and freed once written, so no call keeps their size. */
+frame_t *relay_frame(relay_call_t *c, apr_size_t need)
+{
+    frame_t **list = need <= SMALL_FRAME ? &c->free_small : &c->free_large;
+    frame_t *f;
+
+    if (need > LARGE_FRAME) {
+        if ((f = malloc(sizeof(frame_t) + LWS_PRE + need)) == NULL) {
+            abort(); /* as APR pools do when memory is out */
+        }
+        f->cap = need;
+    } else if ((f = *list) != NULL) {
+        *list = f->next;
+    } else {
+        apr_size_t cap = need <= SMALL_FRAME ? SMALL_FRAME : LARGE_FRAME;
+        f = apr_palloc(c->pool, sizeof(frame_t) + LWS_PRE + cap);
+        f->cap = cap;
+    }
+    f->next = NULL;
+    f->len = 0;
+    return f;
+}
+
+void relay_recycle(relay_call_t *c, frame_t *f)
+{
+    frame_t **list = f->cap <= SMALL_FRAME ? &c->free_small : &c->free_large;
+
+    if (f->cap > LARGE_FRAME) {
+        free(f);
+        return;
+    }
+    f->next = *list;
+    *list = f;
+}
+
+static void free_queue(relay_call_t *c, frame_queue_t *q)
+{
+    for (frame_t *f = q->head, *next; f; f = next) {
+        next = f->next;
+        relay_recycle(c, f);
+    }
+    q->head = q->tail = NULL;
+}
+
+void relay_frames_free(relay_call_t *c)
+{
+    free_queue(c, &c->to_twilio);
+    free_queue(c, &c->to_openai);
+    free_queue(c, &c->held);
+}
+
+void relay_enqueue(frame_queue_t *q, frame_t *f)
+{
+    if (q->tail) {
+        q->tail->next = f;
+    } else {
+        q->head = f;
+    }
+    q->tail = f;
+}
+
+void relay_send_twilio(relay_call_t *c, frame_t *f)
+{
+    if (c->twilio == NULL || c->twilio_closed) {
+        relay_recycle(c, f);
+        return;
+    }
+    relay_enqueue(&c->to_twilio, f);
+    lws_callback_on_writable(c->twilio);
+}
+
+void relay_send_openai(relay_call_t *c, frame_t *f)
+{
+    if (c->openai == NULL || c->openai_closed) {
+        relay_recycle(c, f);
+        return;
+    }
+    relay_enqueue(&c->to_openai, f);
+    lws_callback_on_writable(c->openai);
+}
+
+static frame_t *text_frame(relay_call_t *c, const char *json)
+{
+    apr_size_t n = strlen(json);
+    frame_t *f = relay_frame(c, n);
+
+    memcpy(f->data + LWS_PRE, json, n);
+    f->len = n;
+    return f;
+}
+
+void relay_send_openai_text(relay_call_t *c, const char *json)
+{
+    relay_send_openai(c, text_frame(c, json));
+}
+
+void relay_send_twilio_text(relay_call_t *c, const char *json)
+{
+    relay_send_twilio(c, text_frame(c, json));
+}
+
+int relay_write_next(relay_call_t *c, struct lws *wsi, frame_queue_t *q)
+{
+    frame_t *f = q->head;
+
+    if (f == NULL) {
+        return 0;
+    }
+    q->head = f->next;
+    if (q->head == NULL) {
+        q->tail = NULL;
+    }
+    if (lws_write(wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len) {
+        relay_recycle(c, f);
+        return -1;
+    }
+    relay_recycle(c, f);
+    if (q->head) {
+        lws_callback_on_writable(wsi);
+    }
+    return 0;
+}
+
+int relay_rx_append(relay_rx_t *rx, const void *in, apr_size_t n)
+{
+    if (rx->len + n + 1 > rx->cap) {
+        apr_size_t want = rx->cap ? rx->cap : 16384;
+        char *grown;
+        while (want < rx->len + n + 1) {
+            want *= 2;
+        }
+        if ((grown = realloc(rx->buf, want)) == NULL) {
+            return -1;
+        }
+        rx->buf = grown;
+        rx->cap = want;
+    }
+    memcpy(rx->buf + rx->len, in, n);
+    rx->len += n;
+    rx->buf[rx->len] = '\0';
+    return 0;
+}
+
+void relay_rx_free(relay_rx_t *rx)
+{
+    free(rx->buf);
+    rx->buf = NULL;
+    rx->len = rx->cap = 0;
+}
+
+/* ---------------------------------------------------------- JSON peeking --- */
+
+/* The raw string value of the first "key": "…" in `msg` (whitespace around
+ * the colon allowed; no escapes expected: ids, base64, event names). 0 when
+ * absent or escaped. */
+int relay_peek(const char *msg, apr_size_t len, const char *key, const char **val, apr_size_t *vlen)
+{
+    apr_size_t kn = strlen(key);
+    const char *end = msg + len, *p, *q;
+
+    for (p = msg; p + kn + 2 < end; p++) {
+        if (*p != '"' || memcmp(p + 1, key, kn) != 0 || p[kn + 1] != '"') {
+            continue;
+        }
+        q = p + kn + 2;
+        while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')) {
+            q++;
+        }
+        if (q >= end || *q != ':') {
+            continue;
+        }
+        q++;
+        while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')) {
+            q++;
+        }
+        if (q >= end || *q != '"') {
+            continue;
+        }
+        p = ++q;
+        while (q < end && *q != '"') {
+            if (*q == '\\') {
+                return 0; /* escaped: not for the fast path */
+            }
+            q++;
+        }
+        if (q >= end) {
+            return 0;
+        }
+        *val = p;
+        *vlen = (apr_size_t)(q - p);
+        return 1;
+    }
+    return 0;
+}
+
+int relay_is(const char *v, apr_size_t n, const char *s)
+{
+    return strlen(s) == n && memcmp(v, s, n) == 0;
+}
