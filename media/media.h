@@ -27,8 +27,9 @@ typedef struct media_t {
     const char *ring_lock;
     const char *database; /* from CORTANA_DATABASE; may be NULL */
     int tick_seconds;
-    int chunk_ms;     /* caller audio per append to OpenAI (20-200, whole frames) */
-    ctn_ring_t *ring; /* NULL when no ring was given */
+    int chunk_ms;      /* caller audio per append to OpenAI (20-200, whole frames) */
+    int session_max_s; /* seconds an OpenAI session lasts before it is renewed */
+    ctn_ring_t *ring;  /* NULL when no ring was given */
     apr_time_t started_at;
     apr_uint64_t ticks;
     apr_uint64_t calls; /* streams currently open */

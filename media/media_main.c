@@ -2,7 +2,7 @@
  *
  *   cortana-media --stream-socket PATH --control-socket PATH
  *                 [--ring-shm PATH --ring-lock PATH] [--tick SECONDS]
- *                 [--chunk-ms MS] [--foreground]
+ *                 [--chunk-ms MS] [--session-max SECONDS] [--foreground]
  *
  * Started and supervised by mod_cortana (the database connection string
  * comes in the environment, CORTANA_DATABASE, never on the command line).
@@ -64,7 +64,7 @@ static void usage(void)
 {
     fputs("usage: cortana-media --stream-socket PATH --control-socket PATH\n"
           "                     [--ring-shm PATH --ring-lock PATH] [--tick SECONDS]\n"
-          "                     [--chunk-ms MS] [--foreground]\n"
+          "                     [--chunk-ms MS] [--session-max SECONDS] [--foreground]\n"
           "environment: CORTANA_DATABASE (libpq conninfo), CORTANA_MEDIA_DEBUG (any value)\n",
           stderr);
 }
@@ -79,6 +79,7 @@ static int parse_options(media_t *m, int argc, const char *const *argv)
         {"ring-lock", 'l', 1, "the event ring's flock lock file"},
         {"tick", 't', 1, "seconds between periodic ticks (1-60)"},
         {"chunk-ms", 'k', 1, "caller audio per message to OpenAI, ms (20-200, by 20)"},
+        {"session-max", 'x', 1, "seconds before an OpenAI session is renewed (5-7200)"},
         {"foreground", 'f', 0, "stay in the foreground (always)"},
         {NULL, 0, 0, NULL}};
     apr_getopt_t *g;
@@ -90,6 +91,7 @@ static int parse_options(media_t *m, int argc, const char *const *argv)
     apr_getopt_init(&g, m->pool, argc, argv);
     m->tick_seconds = 1;
     m->chunk_ms = 60;
+    m->session_max_s = 3300;
     while ((rv = apr_getopt_long(g, opts, &ch, &arg)) == APR_SUCCESS) {
         switch (ch) {
         case 's':
@@ -114,6 +116,13 @@ static int parse_options(media_t *m, int argc, const char *const *argv)
             m->chunk_ms = (int)strtol(arg, &end, 10);
             if (*end != '\0' || m->chunk_ms < 20 || m->chunk_ms > 200 || m->chunk_ms % 20 != 0) {
                 fprintf(stderr, "cortana-media: --chunk-ms %s: not 20-200 in steps of 20\n", arg);
+                return MEDIA_EXIT_BAD_CONFIG;
+            }
+            break;
+        case 'x':
+            m->session_max_s = (int)strtol(arg, &end, 10);
+            if (*end != '\0' || m->session_max_s < 5 || m->session_max_s > 7200) {
+                fprintf(stderr, "cortana-media: --session-max %s: not 5-7200 seconds\n", arg);
                 return MEDIA_EXIT_BAD_CONFIG;
             }
             break;

@@ -100,13 +100,15 @@ static int openai_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
     case LWS_CALLBACK_CLIENT_CLOSED:
         if (c != NULL && !c->openai_closed) {
-            relay_openai_gone(c,
-                              reason == LWS_CALLBACK_CLIENT_CLOSED
+            /* This socket is done before anything else happens: a reconnect
+             * (media_session.c) may give the call a new one. */
+            const char *why = reason == LWS_CALLBACK_CLIENT_CLOSED
                                   ? "the session closed"
-                                  : (in ? apr_pstrmemdup(c->pool, in, len) : "connection failed"));
+                                  : (in ? apr_pstrmemdup(c->pool, in, len) : "connection failed");
             c->openai_closed = 1;
             c->openai = NULL;
             lws_set_opaque_user_data(wsi, NULL);
+            relay_openai_gone(c, why);
             relay_call_release(c);
         }
         break;

@@ -90,6 +90,8 @@ void relay_call_release(relay_call_t *c)
     r->frames_out += c->frames_out;
     r->frames_dropped += c->frames_dropped;
     r->barge_ins += c->barge_ins;
+    relay_session_end(c);
+    lws_sul_cancel(&c->prewarm_sul);
     relay_frames_free(c);
     relay_rx_free(&c->rx_twilio);
     relay_rx_free(&c->rx_openai);
@@ -127,7 +129,7 @@ static void on_start(relay_call_t *c, const char *msg, apr_size_t len)
     ctn_log_info(c->call_sid, "media stream %s started", c->stream_sid);
     job = relay_job(c, relay_job_start, NULL);
     relay_submit(job);
-    if (relay_openai_connect(c) != 0) {
+    if (relay_session_connect(c) != 0) {
         relay_openai_gone(c, "cannot connect to OpenAI Realtime");
     }
 }
@@ -195,7 +197,7 @@ apr_status_t media_relay_prewarm(media_t *m, const char *call_sid, const char *b
     apr_cpystrn(w->call_sid, call_sid, sizeof(w->call_sid));
     apr_cpystrn(w->business_id, business_id, sizeof(w->business_id));
     relay_submit(relay_job(w, relay_job_start, NULL));
-    if (relay_openai_connect(w) != 0) {
+    if (relay_session_connect(w) != 0) {
         w->prewarmed = 0;
         relay_call_release(w);
         return APR_EGENERAL;
@@ -246,6 +248,7 @@ static void line(relay_call_t *c, const char *speaker, const char *text)
     job->text = apr_pstrdup(job->pool, text);
     job->lang = apr_pstrdup(job->pool, c->lang);
     relay_submit(job);
+    relay_session_remember(c, speaker, text);
     if (strcmp(speaker, "caller") == 0 && !c->dispatched) {
         job = relay_job(c, relay_job_referee, NULL);
         job->text = apr_pstrdup(job->pool, text);
@@ -286,8 +289,7 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
     if (strcmp(type, "session.created") == 0) {
         /* session.update is sent once the start job has the instructions */
     } else if (strcmp(type, "session.updated") == 0) {
-        c->session_ready = 1;
-        relay_caller_audio_release(c);
+        relay_session_ready(c);
         greet(c);
     } else if (strcmp(type, "response.created") == 0) {
         json_object *resp = NULL;
@@ -297,8 +299,10 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
     } else if (strcmp(type, "response.done") == 0) {
         c->response_active = 0;
     } else if (strcmp(type, "input_audio_buffer.speech_started") == 0) {
+        c->caller_speaking = 1;
         relay_barge_in(c);
     } else if (strcmp(type, "input_audio_buffer.speech_stopped") == 0) {
+        c->caller_speaking = 0;
         c->speech_stopped_at = apr_time_now();
         c->turns++;
     } else if (strcmp(type, "conversation.item.input_audio_transcription.completed") == 0) {
@@ -374,7 +378,7 @@ void relay_openai_gone(relay_call_t *c, const char *why)
 {
     relay_t *r = c->m->relay;
 
-    if (!c->stopping) {
+    if (!c->stopping && !relay_session_lost(c, why)) {
         /* The call goes on with the built-in engine: closing Twilio's stream
          * makes Twilio run the <Redirect> after <Connect>. */
         ctn_log_warning(c->call_sid,
@@ -415,6 +419,7 @@ apr_status_t media_relay_init(media_t *m)
         r->model = "gpt-realtime";
     }
     r->chunk_bytes = (apr_size_t)(m->chunk_ms / 20) * RELAY_FRAME_BYTES;
+    r->session_max = m->session_max_s;
     if ((rv = apr_thread_mutex_create(&r->lock, APR_THREAD_MUTEX_DEFAULT, m->pool)) !=
             APR_SUCCESS ||
         (rv = apr_thread_pool_create(&r->workers, 1, 4, m->pool)) != APR_SUCCESS ||

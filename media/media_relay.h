@@ -89,7 +89,16 @@ typedef struct relay_call_t {
     apr_uint64_t turns, frames_in, frames_out, frames_dropped, barge_ins;
     int greeted, dispatched, emergency_pending;
     int session_ready; /* session.updated received */
-    int prewarmed;     /* opened by /twilio/voice; holds a reference until a stream attaches */
+    /* the OpenAI session's life (media_session.c) */
+    unsigned session_no; /* 0: the first; one more per reconnect or renewal */
+    unsigned reconnects; /* unplanned ones */
+    int renewing;        /* we closed the session to renew it before its maximum */
+    int no_reconnect;    /* OpenAI missed a deadline: the built-in engine takes over */
+    int caller_speaking; /* between speech_started and speech_stopped */
+    lws_sorted_usec_list_t ready_sul, renew_sul, retry_sul;
+    char *history; /* conversation.item.create events, one per line (malloc'ed) */
+    apr_size_t history_len, history_cap;
+    int prewarmed; /* opened by /twilio/voice; holds a reference until a stream attaches */
     struct relay_call_t *moved_to; /* the stream joined this prewarmed call */
     lws_sorted_usec_list_t prewarm_sul;
     char lang[3];
@@ -107,6 +116,7 @@ typedef struct relay_t {
     apr_uint64_t calls_total, connect_failures;
     apr_time_t last_failure_at;
     apr_size_t chunk_bytes;           /* caller audio per append, marks per this much audio */
+    int session_max;                  /* seconds before a session is renewed; 0: never */
     lws_sorted_usec_list_t flush_sul; /* sends chunks left short (chunk > 1 frame) */
     int flush_scheduled;
     apr_uint64_t frames_in, frames_out, frames_dropped, barge_ins; /* of ended calls */
@@ -143,7 +153,8 @@ void relay_record_turn_latency(relay_t *r, apr_time_t took);
 /* ---- media_wire.c: frames, queues, reassembly, peeking ---- */
 frame_t *relay_frame(relay_call_t *c, apr_size_t need);
 void relay_recycle(relay_call_t *c, frame_t *f);
-void relay_frames_free(relay_call_t *c); /* what is still queued, before the pool goes */
+void relay_frames_free(relay_call_t *c);        /* what is still queued, before the pool goes */
+void relay_frames_drop_openai(relay_call_t *c); /* queued for a session now closed */
 void relay_enqueue(frame_queue_t *q, frame_t *f);
 void relay_send_twilio(relay_call_t *c, frame_t *f);
 void relay_send_openai(relay_call_t *c, frame_t *f);
@@ -177,6 +188,14 @@ void relay_submit(relay_job_t *job); /* loop thread */
 
 /* ---- media_openai.c ---- */
 int relay_openai_connect(relay_call_t *c);
+
+/* ---- media_session.c: deadline, renewal, reconnect with replay ---- */
+int relay_session_connect(relay_call_t *c); /* connect, with the 3 s deadline */
+void relay_session_ready(relay_call_t *c);  /* session.updated */
+void relay_session_remember(relay_call_t *c, const char *speaker, const char *text);
+/* The socket closed mid-call: 1 if a new session is on its way. */
+int relay_session_lost(relay_call_t *c, const char *why);
+void relay_session_end(relay_call_t *c); /* timers and history, before the pool goes */
 
 /* ---- media_tools.c: database, ring and tools on the pool threads ---- */
 void relay_job_start(relay_job_t *job);   /* the call log's id */

@@ -64,6 +64,11 @@ static void free_queue(relay_call_t *c, frame_queue_t *q)
     q->head = q->tail = NULL;
 }
 
+void relay_frames_drop_openai(relay_call_t *c)
+{
+    free_queue(c, &c->to_openai);
+}
+
 void relay_frames_free(relay_call_t *c)
 {
     free_queue(c, &c->to_twilio);

@@ -56,6 +56,7 @@ static const range_t ranges[] = {
     {"CortanaEventRingSize", 64, 1048576, 0},
     {"CortanaWorkerTick", 1, 60, 0},
     {"CortanaMediaChunk", 20, 200, 20}, /* whole 20 ms frames */
+    {"CortanaOpenAISessionMax", 5, 7200, 0},
     {"CortanaAPIMaxBody", 1024, 16 * 1024 * 1024, 0},
     {"CortanaSessionLifetime", 300, 31536000, 0},
 };

@@ -60,6 +60,7 @@ typedef enum { CTN_SCOPE_SERVER, CTN_SCOPE_GLOBAL } ctn_conf_scope_e;
     X(CTN_CONF_SECRET_FILE, openai_key_file,        "CortanaOpenAIKeyFile",       NULL,                             CTN_SCOPE_SERVER, "file holding the OpenAI API key; unset = built-in engine only") \
     X(CTN_CONF_URL_HTTP,    openai_api_base,        "CortanaOpenAIAPIBase",       "https://api.openai.com/v1",      CTN_SCOPE_SERVER, "base URL of OpenAI's REST API") \
     X(CTN_CONF_URL_WS,      openai_realtime_url,    "CortanaOpenAIRealtimeURL",   "wss://api.openai.com/v1/realtime", CTN_SCOPE_SERVER, "OpenAI Realtime WebSocket URL") \
+    X(CTN_CONF_SECONDS,     openai_session_max,     "CortanaOpenAISessionMax",    "3300",                           CTN_SCOPE_GLOBAL, "seconds a Realtime session serves a call before the worker renews it, replaying the conversation (5-7200)") \
     X(CTN_CONF_STRING,      openai_realtime_model,  "CortanaOpenAIRealtimeModel", "gpt-realtime",                   CTN_SCOPE_SERVER, "OpenAI Realtime model name") \
     X(CTN_CONF_SECRET_FILE, stripe_secret_key_file, "CortanaStripeSecretKeyFile", NULL,                             CTN_SCOPE_SERVER, "file holding the Stripe secret key; unset = every business on trial") \
     X(CTN_CONF_SECRET,      stripe_webhook_secret,  "CortanaStripeWebhookSecret", NULL,                             CTN_SCOPE_SERVER, "Stripe webhook signing secret (whsec_...)") \

@@ -358,7 +358,7 @@ static apr_status_t prepare_exec(supervisor_t *sup)
 {
     ctn_server_conf_t *conf = ctn_config_get(sup->s);
     apr_array_header_t *env = apr_array_make(sup->pconf, 32, sizeof(const char *));
-    const char **argv = apr_pcalloc(sup->pconf, 16 * sizeof(*argv));
+    const char **argv = apr_pcalloc(sup->pconf, 18 * sizeof(*argv));
     int n = 0, ngroups = MAX_GROUPS;
 
     argv[n++] = conf->media_worker;
@@ -376,6 +376,8 @@ static apr_status_t prepare_exec(supervisor_t *sup)
     argv[n++] = apr_itoa(sup->pconf, conf->tick_interval);
     argv[n++] = "--chunk-ms";
     argv[n++] = apr_itoa(sup->pconf, conf->media_chunk_ms);
+    argv[n++] = "--session-max";
+    argv[n++] = apr_itoa(sup->pconf, conf->openai_session_max);
     argv[n++] = "--foreground";
     argv[n] = NULL;
     sup->argv = argv;

@@ -33,6 +33,7 @@ BAD_VALUES = [
     ("CortanaWorkerTick 0", "out of range"),
     ("CortanaMediaChunk 30", "not a multiple of 20"),
     ("CortanaMediaChunk 400", "out of range"),
+    ("CortanaOpenAISessionMax 1", "out of range"),
     ("CortanaDatabasePoolMax 5000", "out of range"),
     ("CortanaAPIMaxBody 64M", "out of range"),
     ("CortanaTwilioAccountSID AC123", "not a Twilio account SID"),

@@ -474,6 +474,99 @@ def test_openai_unreachable_hands_the_call_to_the_built_in_engine(httpd_factory,
     assert "<Gather" in twiml2 and "<Connect>" not in twiml2
 
 
+def replayed(fake, conn):
+    """(role, text) of the conversation items a connection was given."""
+    out = []
+    for e in fake.events("conversation.item.create", conn=conn):
+        item = e["item"]
+        if item.get("type") == "message":
+            out.append((item["role"], item["content"][0]["text"]))
+    return out
+
+
+def test_a_dropped_session_is_reopened_with_the_conversation_replayed(web, pg, fake):
+    fake.utterances = ["my name is Dana and my sink leaks", "thanks"]
+    fake.drop_after_responses = 2  # the greeting, the first reply: then the socket drops
+    bid, number, sid, twiml = answer(web, pg)
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1120)
+            await call.say(frames=12, silence=8)
+            assert await call.until(lambda: len(fake.handshakes) >= 2), "no second session"
+            assert await call.until(lambda: fake.events("session.update", conn=2))
+            assert await call.until(lambda: replayed(fake, 2))
+            heard = sum(map(len, call.media))
+            await call.say(frames=12, silence=8)  # the caller goes on: the new session hears
+            assert await call.until(lambda: sum(map(len, call.media)) > heard + 1000)
+            assert not call.closed, "the call left the realtime engine"
+            return call
+
+    run(scenario())
+    lines = replayed(fake, 2)
+    assert ("user", "my name is Dana and my sink leaks") in lines
+    assert any(role == "assistant" and "fake model" in text for role, text in lines)
+    creates = [e for e in fake.events("response.create", conn=2)]
+    assert creates and "without greeting again" in creates[0]["response"]["instructions"]
+    # the new session heard the caller's next words
+    assert fake.events("input_audio_buffer.append", conn=2)
+    assert ("caller", "thanks") in db_lines(pg, sid)
+
+
+def test_a_session_that_cannot_be_reopened_hands_the_call_to_the_built_in_engine(
+        web, pg, fake):
+    fake.utterances = ["hello there"]
+    fake.drop_after_responses = 2
+    fake.refuse_from = 2  # the reconnect is refused
+    bid, number, sid, twiml = answer(web, pg)
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1120)
+            await call.say(frames=12, silence=8)
+            return await call.until(lambda: call.closed, timeout=15)
+
+    assert run(scenario()), "the stream stayed open without OpenAI"
+    assert fake.refused >= 1
+
+
+def test_openai_slower_than_3_s_hands_the_call_to_the_built_in_engine(web, pg, fake):
+    fake.session_delay_ms = 6000
+    bid, number, sid, twiml = answer(web, pg)
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            started = time.time()
+            closed = await call.until(lambda: call.closed, timeout=8)
+            return closed, time.time() - started
+
+    closed, took = run(scenario())
+    assert closed, "the stream waited for OpenAI beyond 3 s"
+    assert took < 5, took
+
+
+def test_a_session_is_renewed_before_its_maximum_without_losing_the_call(
+        httpd_factory, pg, fake, tmp_path):
+    web = realtime_httpd(httpd_factory, fake, tmp_path, "CortanaOpenAISessionMax 5")
+    fake.utterances = ["do you fix water heaters"]
+    bid, number, sid, twiml = answer(web, pg)
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            await call.until(lambda: sum(map(len, call.media)) >= 1120)
+            await call.say(frames=12, silence=8)
+            assert await call.until(lambda: len(db_lines(pg, sid)) >= 2)
+            assert await call.until(lambda: len(fake.handshakes) >= 2, timeout=12), \
+                "no renewal"
+            assert await call.until(lambda: replayed(fake, 2))
+            assert not call.closed
+            return call
+
+    run(scenario())
+    assert 1 in fake.closed  # the old session was closed by the worker
+    assert ("user", "do you fix water heaters") in replayed(fake, 2)
+
+
 def test_transfer_to_human_redirects_the_live_call_to_the_owner(httpd_factory, pg, fake, tmp_path):
     from fake_twilio import FakeTwilio
     from test_calls import ACCOUNT_SID, TOKEN

@@ -34,6 +34,9 @@ class FakeRealtime:
         self.pace_ms = pace_ms
         self.utterances = []
         self.session_delay_ms = 0   # before answering session.update (a slow upstream)
+        self.drop_after_responses = None  # close the socket (1011) after that many replies
+        self.refuse_from = None     # refuse the handshake of connection no. >= this (503)
+        self.refused = 0
         self.tool_calls = {}        # word in the utterance -> [(tool name, arguments)]
         self.late_deltas = 2        # deltas still sent after response.cancel (in flight)
         self.received = []          # (connection no, event dict) in order
@@ -52,7 +55,8 @@ class FakeRealtime:
             self._loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self._loop)
             server = self._loop.run_until_complete(
-                websockets.serve(self._session, "127.0.0.1", 0, max_size=None))
+                websockets.serve(self._session, "127.0.0.1", 0, max_size=None,
+                                 process_request=self._admit))
             self.port = server.sockets[0].getsockname()[1]
             self._server = server
             ready.set()
@@ -95,6 +99,13 @@ class FakeRealtime:
     # ---------------------------------------------------------------- session
     def _id(self, prefix):
         return f"{prefix}_{next(self._ids):04d}"
+
+    async def _admit(self, path, headers):
+        if self.refuse_from is not None and len(self.handshakes) + 1 >= self.refuse_from:
+            self.refused += 1
+            return (503, [("Content-Type", "application/json")],
+                    b'{"error":{"type":"server_error","message":"overloaded"}}')
+        return None
 
     async def _session(self, ws, path=None):
         conn_no = len(self.handshakes) + 1
@@ -238,3 +249,6 @@ class FakeRealtime:
         await self._send(ws, {"type": "response.done", "response": {"id": resp, "status": status,
                                                                    "output": []}})
         st["response"] = None
+        st["responses"] = st.get("responses", 0) + 1
+        if self.drop_after_responses is not None and st["responses"] >= self.drop_after_responses:
+            await ws.close(code=1011, reason="the fake dropped the session")
