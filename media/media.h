@@ -57,6 +57,10 @@ void media_relay_stop(media_t *m);
  * it); dropped if no stream comes within RELAY_PREWARM_TTL. */
 apr_status_t media_relay_prewarm(media_t *m, const char *call_sid, const char *business_id);
 
+/* Loop thread (control socket): the live calls as a JSON array; ending one. */
+const char *media_relay_calls(media_t *m, apr_pool_t *pool);
+const char *media_relay_hangup(media_t *m, apr_pool_t *pool, const char *call_sid);
+
 /* Loop thread, on each wake-up: finish the work other threads posted. */
 void media_relay_drain(media_t *m);
 /* For the control socket's stats: "openai_configured", "openai_healthy",

@@ -6,6 +6,12 @@
  *   {"cmd":"stats"} -> {"ok":true,"pid":…,"uptime_s":…,"ticks":…,"calls":…,
  *                       "streams_total":…,"ring":{"capacity":…,"head":…,
  *                       "writes":…,"drops":…}}   (ring is null without a ring)
+ *                       + the relay's figures (media_relay_stats)
+ *   {"cmd":"calls"} -> {"ok":true,"calls":[{"call_sid":…,"stream_sid":…,
+ *                       "business_id":…,"seconds":…,"state":…,"session":…,…}]}
+ *   {"cmd":"hangup","call_sid":"CA…"} -> {"ok":true,…}: Twilio is asked to end
+ *                       the call (<Hangup/>); its stream stops, the session closes
+ *   {"cmd":"prewarm","call_sid":…,"business_id":…} (from /twilio/voice)
  *   anything else   -> {"ok":false,"error":"unknown command","cmd":…}
  *   not JSON        -> {"ok":false,"error":"invalid JSON: …"}
  * Requests are answered on the event loop from memory only and replies are
@@ -65,6 +71,12 @@ const char *media_control_answer(media_t *m, apr_pool_t *pool, const char *line,
     }
     if (strcmp(cmd, "stats") == 0) {
         return stats_json(m, pool);
+    }
+    if (strcmp(cmd, "calls") == 0) {
+        return apr_pstrcat(pool, "{\"ok\":true,\"calls\":", media_relay_calls(m, pool), "}", NULL);
+    }
+    if (strcmp(cmd, "hangup") == 0) {
+        return media_relay_hangup(m, pool, ctn_json_get_string(req, "call_sid", NULL));
     }
     if (strcmp(cmd, "prewarm") == 0) {
         /* /twilio/voice, before Twilio connects the stream: open the session now. */

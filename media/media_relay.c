@@ -481,3 +481,45 @@ const char *media_relay_stats(media_t *m, apr_pool_t *pool)
                         configured ? "true" : "false", healthy ? "true" : "false", r->calls_total,
                         live, (int)(r->chunk_bytes / 8), in, out, dropped, barge_ins, hist);
 }
+
+const char *media_relay_calls(media_t *m, apr_pool_t *pool)
+{
+    const char *list = "";
+    apr_time_t now = apr_time_now();
+
+    for (relay_call_t *c = m->relay ? m->relay->calls : NULL; c; c = c->next) {
+        list = apr_psprintf(
+            pool,
+            "%s%s{\"call_sid\":%s,\"stream_sid\":%s,\"business_id\":%s,\"seconds\":%" APR_TIME_T_FMT
+            ",\"state\":\"%s\",\"session\":%u,\"reconnects\":%u,\"frames_in\":%" APR_UINT64_T_FMT
+            ",\"frames_out\":%" APR_UINT64_T_FMT ",\"barge_ins\":%" APR_UINT64_T_FMT
+            ",\"turns\":%" APR_UINT64_T_FMT "}",
+            list, *list ? "," : "", ctn_json_quote(pool, c->call_sid),
+            ctn_json_quote(pool, c->stream_sid), ctn_json_quote(pool, c->business_id),
+            apr_time_sec(now - c->started_at),
+            c->stopping ? "ending"
+                        : (c->prewarmed ? "prewarmed" : (c->session_ready ? "live" : "connecting")),
+            c->session_no, c->reconnects, c->frames_in, c->frames_out, c->barge_ins, c->turns);
+    }
+    return apr_psprintf(pool, "[%s]", list);
+}
+
+const char *media_relay_hangup(media_t *m, apr_pool_t *pool, const char *call_sid)
+{
+    relay_call_t *c = NULL;
+
+    for (c = m->relay ? m->relay->calls : NULL; c; c = c->next) {
+        if (call_sid && strcmp(c->call_sid, call_sid) == 0 && c->twilio != NULL) {
+            break;
+        }
+    }
+    if (c == NULL) {
+        return "{\"ok\":false,\"error\":\"no such call\"}";
+    }
+    if (!relay_tools_can_update_calls()) {
+        return "{\"ok\":false,\"error\":\"no Twilio credentials: the call cannot be ended "
+               "from here\"}";
+    }
+    relay_submit(relay_job(c, relay_job_hangup, NULL));
+    return apr_psprintf(pool, "{\"ok\":true,\"call_sid\":%s}", ctn_json_quote(pool, call_sid));
+}

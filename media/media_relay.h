@@ -202,6 +202,8 @@ void relay_job_start(relay_job_t *job);   /* the call log's id */
 void relay_job_line(relay_job_t *job);    /* a transcript line: database + ring */
 void relay_job_tool(relay_job_t *job);    /* a function call of the model */
 void relay_job_referee(relay_job_t *job); /* emergency rules on a caller line */
+void relay_job_hangup(relay_job_t *job);  /* Twilio ends the call (control socket) */
+int relay_tools_can_update_calls(void);   /* Twilio credentials are configured */
 const char *relay_tools_json(void);       /* the tools' JSON schemas for session.update */
 apr_status_t relay_tools_init(relay_t *r);
 

@@ -442,3 +442,24 @@ void relay_job_referee(relay_job_t *job)
                    match.category);
     job->flag = dispatch(job, conn, &t, job->text, NULL, match.category);
 }
+
+/* The control socket's hangup: Twilio ends the call (<Hangup/>), its stream
+ * then stops and the worker closes the OpenAI session. */
+int relay_tools_can_update_calls(void)
+{
+    return sms.account_sid != NULL && *sms.account_sid != '\0' && sms.auth_token != NULL;
+}
+
+void relay_job_hangup(relay_job_t *job)
+{
+    ctn_twilio_client_t client = {sms.api_base, sms.account_sid, sms.auth_token, 10000};
+    ctn_twilio_result_t result;
+
+    if (ctn_twilio_update_call(&result, job->pool, &client, job->call_sid,
+                               "<Response><Hangup/></Response>") != APR_SUCCESS) {
+        ctn_log_warning(job->call_sid, "hanging up (control socket) failed: %s",
+                        result.error_message ? result.error_message : "no answer");
+        return;
+    }
+    ctn_log_notice(job->call_sid, "hung up through the control socket");
+}

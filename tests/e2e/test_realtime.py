@@ -33,12 +33,17 @@ def fake():
 
 def worker_stats(web):
     """The worker's own {"cmd":"stats"} answer, from its control socket."""
+    return control(web, {"cmd": "stats"})
+
+
+def control(web, command):
+    """One command on the worker's control socket; its answer ({} if none)."""
     import socket
     try:
         with socket.socket(socket.AF_UNIX) as s:
             s.settimeout(2)
             s.connect(str(web.runtime_dir / "cortana-media.ctl"))
-            s.sendall(b'{"cmd":"stats"}\n')
+            s.sendall(json.dumps(command).encode() + b"\n")
             data = b""
             while not data.endswith(b"\n"):
                 chunk = s.recv(4096)
@@ -597,6 +602,43 @@ def test_transfer_to_human_redirects_the_live_call_to_the_owner(httpd_factory, p
         (disposition,) = pg.query("SELECT disposition FROM call_logs WHERE call_sid = %s",
                                   (sid,))[0]
         assert disposition == "transferred"
+    finally:
+        twilio.stop()
+
+
+def test_the_control_socket_lists_live_calls_and_hangs_one_up(httpd_factory, pg, fake,
+                                                               tmp_path):
+    from fake_twilio import FakeTwilio
+    from test_calls import ACCOUNT_SID, TOKEN
+    twilio = FakeTwilio(ACCOUNT_SID, TOKEN).start()
+    try:
+        web = realtime_httpd(httpd_factory, fake, tmp_path,
+                             f"CortanaTwilioAccountSID {ACCOUNT_SID}\n"
+                             f"CortanaTwilioAPIBase {twilio.url}")
+        bid, number, sid, twiml = answer(web, pg)
+
+        async def scenario():
+            async with TwilioStream(web, sid, token_of(twiml)) as call:
+                assert await call.until(lambda: sum(map(len, call.media)) >= 1120)
+                await call.say(frames=5, silence=0)
+                listed = control(web, {"cmd": "calls"})
+                assert control(web, {"cmd": "hangup", "call_sid": "CA" + "9" * 32}) == {
+                    "ok": False, "error": "no such call"}
+                hung = control(web, {"cmd": "hangup", "call_sid": sid})
+                assert await call.until(lambda: any(u["call_sid"] == sid
+                                                    for u in twilio.call_updates))
+                return listed, hung
+
+        listed, hung = run(scenario())
+        assert listed["ok"] is True
+        (mine,) = [c for c in listed["calls"] if c["call_sid"] == sid]
+        assert mine["business_id"] == bid and mine["state"] == "live"
+        assert mine["frames_in"] >= 5 and mine["stream_sid"].startswith("MZ")
+        assert hung == {"ok": True, "call_sid": sid}
+        update = [u for u in twilio.call_updates if u["call_sid"] == sid][0]
+        assert update["Twiml"] == "<Response><Hangup/></Response>"
+        stats = worker_stats(web)
+        assert stats["frames_in"] >= 5 and len(stats["turn_latency"]) == 8
     finally:
         twilio.stop()
 
