@@ -26,10 +26,9 @@
 #include <stdarg.h>
 #include <string.h>
 
-#define MAX_REPROMPTS       2 /* then a voicemail */
-#define DECLINES_ALLOWED    2 /* offers declined before a message is taken */
-#define NAME_MAX_WORDS      4 /* longer bare answers are sentences, not names */
-#define FIRST_TURN_EVIDENCE 2 /* words of the other language that decide the first turn */
+#define MAX_REPROMPTS    2 /* then a voicemail */
+#define DECLINES_ALLOWED 2 /* offers declined before a message is taken */
+#define NAME_MAX_WORDS   4 /* longer bare answers are sentences, not names */
 
 /* One turn's working set. */
 typedef struct dlg_t {
@@ -903,6 +902,26 @@ apr_status_t ctn_dialog_start(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_d
     return APR_SUCCESS;
 }
 
+/* The caller's words update the call's language (with hysteresis; the
+ * first turn's words decide on less evidence, as the greeting's language
+ * was only the business's default), but only to a language the business
+ * speaks. */
+static void observe_language(dlg_t *d, const char *utterance)
+{
+    ctn_dialog_state_t *st = d->st;
+    ctn_language_state_t was = st->lang;
+
+    if (!ctn_language_observe_call(&st->lang, utterance, st->turns == 1)) {
+        return;
+    }
+    if (ctn_personality_speaks(d->pers, st->lang.current)) {
+        d->r->language_switched = 1;
+    } else {
+        st->lang = was; /* the business does not take calls in it */
+        st->lang.pending = 0;
+    }
+}
+
 /* Slot extraction, minding what was asked: a bare answer counts for the
  * slot Cortana asked for, unless it is plainly something else — a question,
  * a request, a yes or a no — which must not become a name or a problem. */
@@ -940,28 +959,8 @@ apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_di
     begin(&d, reply, pool, st, ctx);
     st->turns++;
     if (utterance && *ctn_text_normalize(pool, utterance) != '\0') {
-        ctn_language_state_t was = st->lang;
         d.text = utterance;
-        int switched = ctn_language_observe(&st->lang, pool, utterance);
-        if (!switched && st->turns == 1) {
-            /* The greeting's language was only the business's default: the
-             * caller's first words decide on less evidence than a switch
-             * in the middle of a call needs. */
-            int evidence = 0;
-            ctn_lang_e first = ctn_language_detect(pool, utterance, &evidence);
-            if (first != st->lang.current && evidence >= FIRST_TURN_EVIDENCE) {
-                ctn_language_state_init(&st->lang, first);
-                switched = 1;
-            }
-        }
-        if (switched) {
-            if (ctn_personality_speaks(d.pers, st->lang.current)) {
-                reply->language_switched = 1;
-            } else {
-                st->lang = was; /* the business does not take calls in it */
-                st->lang.pending = 0;
-            }
-        }
+        observe_language(&d, utterance);
     }
     if (st->stage == CTN_STAGE_DONE) {
         end_call(&d);
