@@ -197,6 +197,7 @@ void relay_job_line(relay_job_t *job)
     int seq = 0;
     apr_size_t n = strlen(job->text);
 
+    memset(&heard, 0, sizeof(heard));
     if (conn == NULL) {
         ctn_log_err(job->call_sid, "a %s line could not be stored", job->speaker);
         return;
