@@ -446,6 +446,9 @@ static int on_voice(turn_t *t, const char **twiml)
         break;
     default:
         ctn_dialog_start(&reply, t->pool, &st, &t->ctx);
+        /* The realtime engine holds the call from here; the built-in engine
+         * gets it back by the <Redirect> after the stream (on_handoff). */
+        st.realtime = strcmp(route.engine, "realtime") == 0;
         save_turn(t, &st, &reply);
         *twiml = strcmp(route.engine, "realtime") == 0 ? realtime_twiml(t, &reply)
                                                        : reply_twiml(t, &reply);
@@ -476,6 +479,108 @@ static int load_call(turn_t *t)
     return 0;
 }
 
+/* ------------------------------------------------------------- handoff --- */
+
+/* Marks the call log when the built-in engine takes a call over. */
+#define FAILOVER "realtime_to_builtin"
+
+/* What the realtime engine left of the call, read in the statement that
+ * marks the failover: the transcript its worker stored, the call's
+ * dispatch, an appointment booked for it, a message taken. On failure the
+ * handoff is empty and the dialog simply asks how it can help. */
+static void load_handoff(turn_t *t, ctn_dialog_handoff_t *h)
+{
+    static const char sql[] =
+        "UPDATE call_logs c SET failover = coalesce(c.failover, $2) WHERE c.id = $1 RETURNING "
+        "(SELECT json_agg(json_build_array(l.speaker, l.text) ORDER BY l.seq) "
+        " FROM transcript_lines l WHERE l.call_log_id = c.id), "
+        "(SELECT coalesce(d.category, '') FROM dispatches d WHERE d.call_log_id = c.id), "
+        "c.emergency, c.message IS NOT NULL, "
+        "(SELECT json_build_array(a.id, a.customer_name, a.customer_phone, a.customer_address, "
+        " a.problem) FROM appointments a WHERE a.call_log_id = c.id AND a.status <> 'canceled' "
+        " ORDER BY a.created_at LIMIT 1)";
+    const char *params[2] = {t->call->id, FAILOVER};
+    apr_array_header_t *lines = apr_array_make(t->pool, 16, sizeof(ctn_dialog_line_t));
+    json_object *said = NULL, *booked = NULL;
+    PGresult *res = NULL;
+    const char *why = NULL;
+
+    memset(h, 0, sizeof(*h));
+    ctn_slots_init(&h->booked);
+    h->lines = lines;
+    if (ctn_calls_exec(&res, t->conn, t->pool, "reading what the realtime engine left",
+                       PGRES_TUPLES_OK, sql, 2, params) != APR_SUCCESS ||
+        PQntuples(res) != 1) {
+        return;
+    }
+    if (!PQgetisnull(res, 0, 0)) {
+        said = ctn_json_parse(t->pool, PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0), &why);
+    }
+    for (size_t i = 0;
+         json_object_is_type(said, json_type_array) && i < json_object_array_length(said); i++) {
+        json_object *pair = json_object_array_get_idx(said, i);
+        ctn_dialog_line_t *l = apr_array_push(lines);
+        l->speaker =
+            apr_pstrdup(t->pool, json_object_get_string(json_object_array_get_idx(pair, 0)));
+        l->text = apr_pstrdup(t->pool, json_object_get_string(json_object_array_get_idx(pair, 1)));
+    }
+    h->dispatch_category =
+        PQgetisnull(res, 0, 1) ? NULL : apr_pstrdup(t->pool, PQgetvalue(res, 0, 1));
+    h->emergency = PQgetvalue(res, 0, 2)[0] == 't';
+    h->message_taken = PQgetvalue(res, 0, 3)[0] == 't';
+    if (!PQgetisnull(res, 0, 4) &&
+        (booked = ctn_json_parse(t->pool, PQgetvalue(res, 0, 4), PQgetlength(res, 0, 4), &why))) {
+        const char **fields[4] = {&h->booked.name, &h->booked.callback_number, &h->booked.address,
+                                  &h->booked.problem};
+        h->appointment_id =
+            apr_pstrdup(t->pool, json_object_get_string(json_object_array_get_idx(booked, 0)));
+        for (int i = 0; i < 4; i++) {
+            json_object *v = json_object_array_get_idx(booked, (size_t)i + 1);
+            *fields[i] = json_object_is_type(v, json_type_string)
+                             ? apr_pstrdup(t->pool, json_object_get_string(v))
+                             : NULL;
+        }
+    }
+}
+
+/* The realtime engine's stream ended abnormally (OpenAI gone, the worker
+ * restarted) and Twilio ran the <Redirect> of realtime_twiml: the built-in
+ * engine carries the call on from what was said and done there. The final
+ * disposition is still the status callback's. */
+static int on_handoff(turn_t *t, ctn_dialog_state_t *st, const char *speech, const char **twiml)
+{
+    ctn_dialog_handoff_t h;
+    ctn_dialog_reply_t reply;
+    int heard = 0;
+
+    load_handoff(t, &h);
+    for (int i = 0; i < h.lines->nelts; i++) {
+        heard += strcmp(APR_ARRAY_IDX(h.lines, i, ctn_dialog_line_t).speaker, "caller") == 0;
+    }
+    ctn_log_notice(t->call_sid,
+                   "the realtime engine's stream ended: the built-in engine takes over after %d "
+                   "caller lines%s%s",
+                   heard, h.dispatch_category ? ", dispatched" : "",
+                   h.appointment_id ? ", booked" : "");
+    ctn_dialog_resume(&reply, t->pool, st, &t->ctx, &h);
+    add_line(t, "system", "The realtime engine stopped; the built-in engine continues the call.",
+             st->lang.current);
+    if (speech && *speech) {
+        /* A <Redirect> carries no speech; words that came anyway are a turn. */
+        add_line(t, "caller", speech, st->lang.current);
+        ctn_dialog_turn(&reply, t->pool, st, &t->ctx, speech);
+    }
+    {
+        json_object *ev = json_object_new_object();
+        json_object_object_add(ev, "engine", json_object_new_string("builtin"));
+        json_object_object_add(ev, "failover", json_object_new_string(FAILOVER));
+        publish(t, "call.updated", ev);
+    }
+    save_turn(t, st, &reply);
+    *twiml = reply_twiml(t, &reply);
+    return 200;
+}
+
 static int on_gather(turn_t *t, const char **twiml)
 {
     ctn_dialog_state_t st;
@@ -497,6 +602,11 @@ static int on_gather(turn_t *t, const char **twiml)
     if (t->call->dialog_state == NULL ||
         ctn_dialog_state_from_json(&st, t->pool, t->call->dialog_state) != APR_SUCCESS) {
         ctn_dialog_state_init(&st, ctn_language_from_code(t->call->language));
+        /* A realtime call whose greeting state was lost is handed over too. */
+        st.realtime = t->call->engine && strcmp(t->call->engine, "realtime") == 0;
+    }
+    if (st.realtime) {
+        return on_handoff(t, &st, speech, twiml);
     }
     if (speech && *speech) {
         add_line(t, "caller", speech, st.lang.current);

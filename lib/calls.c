@@ -3,7 +3,9 @@
 
 #include "business.h"
 #include "json.h"
+#include "language.h"
 #include "log.h"
+#include "text.h"
 
 #include <apr_strings.h>
 #include <stdlib.h>
@@ -309,6 +311,69 @@ apr_status_t ctn_calls_save_turn(PGconn *conn, apr_pool_t *pool, const ctn_call_
         *first_seq = atoi(PQgetvalue(res, 0, 0));
     }
     return APR_SUCCESS;
+}
+
+apr_status_t ctn_calls_hear_caller(ctn_call_heard_t *out, PGconn *conn, apr_pool_t *pool,
+                                   const char *call_sid, const char *text)
+{
+    static const char read_sql[] = "SELECT id, business_id, language, language_pending, "
+                                   "caller_lines FROM call_logs WHERE call_sid = $1";
+    /* The line and the language state in one statement, numbered from
+     * transcript_seq as in ctn_calls_save_turn. `caller_lines = $6` is the
+     * count this line was weighed against: a caller line stored meanwhile
+     * leaves this UPDATE no row, and nothing is written. */
+    static const char write_sql[] =
+        "WITH u AS (UPDATE call_logs SET language = $3, language_pending = $4::smallint, "
+        "caller_lines = caller_lines + $5::int, transcript_seq = transcript_seq + 1 "
+        "WHERE id = $1 AND caller_lines = $6::int RETURNING transcript_seq AS s), "
+        "ins AS (INSERT INTO transcript_lines (business_id, call_log_id, seq, speaker, text, "
+        "language) SELECT $2, $1, u.s, 'caller', $7, $3 FROM u RETURNING seq) "
+        "SELECT s FROM u";
+    /* Punctuation alone is not an utterance: it neither votes nor counts. */
+    int spoken = *ctn_text_normalize(pool, text) != '\0';
+    const char *params[7];
+    PGresult *res;
+    apr_status_t rv;
+
+    memset(out, 0, sizeof(*out));
+    for (int attempt = 0; attempt < 3; attempt++) {
+        const char *p1[1] = {call_sid};
+        ctn_language_state_t st;
+        int heard;
+
+        rv = ctn_calls_exec(&res, conn, pool, "reading the call's language", PGRES_TUPLES_OK,
+                            read_sql, 1, p1);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        if (PQntuples(res) != 1) {
+            return APR_ENOENT;
+        }
+        ctn_language_state_init(&st, ctn_language_from_code(PQgetvalue(res, 0, 2)));
+        st.pending = atoi(PQgetvalue(res, 0, 3));
+        heard = atoi(PQgetvalue(res, 0, 4));
+        out->switched = spoken && ctn_language_observe_call(&st, text, heard == 0);
+        out->call_log_id = apr_pstrdup(pool, PQgetvalue(res, 0, 0));
+        out->language = ctn_language_code(st.current);
+        params[0] = out->call_log_id;
+        params[1] = apr_pstrdup(pool, PQgetvalue(res, 0, 1));
+        params[2] = out->language;
+        params[3] = apr_itoa(pool, st.pending);
+        params[4] = spoken ? "1" : "0";
+        params[5] = apr_itoa(pool, heard);
+        params[6] = text;
+        rv = ctn_calls_exec(&res, conn, pool, "storing a caller line", PGRES_TUPLES_OK, write_sql,
+                            7, params);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        if (PQntuples(res) == 1) {
+            out->seq = atoi(PQgetvalue(res, 0, 0));
+            return APR_SUCCESS;
+        }
+    }
+    ctn_log_warning(call_sid, "a caller line kept racing with others: not stored");
+    return APR_EAGAIN;
 }
 
 apr_status_t ctn_calls_finish(PGconn *conn, const ctn_call_t *call, const char *status,

@@ -81,6 +81,27 @@ apr_status_t ctn_calls_save_turn(PGconn *conn, apr_pool_t *pool, const ctn_call_
                                  const char *disposition, const char *booked_appointment_id,
                                  const apr_array_header_t *lines, int *first_seq);
 
+/* What ctn_calls_hear_caller stored. */
+typedef struct ctn_call_heard_t {
+    const char *call_log_id;
+    const char *language; /* the call's language after the line, the line's too: "en"/"es" */
+    int switched;         /* the line switched the call's language */
+    int seq;              /* the line's number in the transcript */
+} ctn_call_heard_t;
+
+/* A caller line the realtime engine heard (the media worker's line job):
+ * appended to the transcript of call `call_sid`, and the call's language
+ * followed as the built-in engine follows it (ctn_language_observe_call,
+ * its state between lines in call_logs.language, language_pending and
+ * caller_lines: sql/006). The line is stored with the call's language
+ * after it, so that a lone "sí" in an English call stays an English line.
+ * Two round trips; a caller line of the same call stored between them
+ * makes it read again (three times at most, then APR_EAGAIN). APR_ENOENT
+ * when the connection's tenant has no such call. Strings in `out` live in
+ * `pool`. Any thread, on a connection of its own. */
+apr_status_t ctn_calls_hear_caller(ctn_call_heard_t *out, PGconn *conn, apr_pool_t *pool,
+                                   const char *call_sid, const char *text);
+
 /* The call ended (Twilio's status callback): status, duration, the final
  * disposition (NULL: keep what the dialog set, else 'abandoned'), summary
  * and sentiment; the whole transcript is copied into call_logs.transcript. */

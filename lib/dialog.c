@@ -26,10 +26,9 @@
 #include <stdarg.h>
 #include <string.h>
 
-#define MAX_REPROMPTS       2 /* then a voicemail */
-#define DECLINES_ALLOWED    2 /* offers declined before a message is taken */
-#define NAME_MAX_WORDS      4 /* longer bare answers are sentences, not names */
-#define FIRST_TURN_EVIDENCE 2 /* words of the other language that decide the first turn */
+#define MAX_REPROMPTS    2 /* then a voicemail */
+#define DECLINES_ALLOWED 2 /* offers declined before a message is taken */
+#define NAME_MAX_WORDS   4 /* longer bare answers are sentences, not names */
 
 /* One turn's working set. */
 typedef struct dlg_t {
@@ -903,6 +902,26 @@ apr_status_t ctn_dialog_start(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_d
     return APR_SUCCESS;
 }
 
+/* The caller's words update the call's language (with hysteresis; the
+ * first turn's words decide on less evidence, as the greeting's language
+ * was only the business's default), but only to a language the business
+ * speaks. */
+static void observe_language(dlg_t *d, const char *utterance)
+{
+    ctn_dialog_state_t *st = d->st;
+    ctn_language_state_t was = st->lang;
+
+    if (!ctn_language_observe_call(&st->lang, utterance, st->turns == 1)) {
+        return;
+    }
+    if (ctn_personality_speaks(d->pers, st->lang.current)) {
+        d->r->language_switched = 1;
+    } else {
+        st->lang = was; /* the business does not take calls in it */
+        st->lang.pending = 0;
+    }
+}
+
 /* Slot extraction, minding what was asked: a bare answer counts for the
  * slot Cortana asked for, unless it is plainly something else — a question,
  * a request, a yes or a no — which must not become a name or a problem. */
@@ -940,28 +959,8 @@ apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_di
     begin(&d, reply, pool, st, ctx);
     st->turns++;
     if (utterance && *ctn_text_normalize(pool, utterance) != '\0') {
-        ctn_language_state_t was = st->lang;
         d.text = utterance;
-        int switched = ctn_language_observe(&st->lang, pool, utterance);
-        if (!switched && st->turns == 1) {
-            /* The greeting's language was only the business's default: the
-             * caller's first words decide on less evidence than a switch
-             * in the middle of a call needs. */
-            int evidence = 0;
-            ctn_lang_e first = ctn_language_detect(pool, utterance, &evidence);
-            if (first != st->lang.current && evidence >= FIRST_TURN_EVIDENCE) {
-                ctn_language_state_init(&st->lang, first);
-                switched = 1;
-            }
-        }
-        if (switched) {
-            if (ctn_personality_speaks(d.pers, st->lang.current)) {
-                reply->language_switched = 1;
-            } else {
-                st->lang = was; /* the business does not take calls in it */
-                st->lang.pending = 0;
-            }
-        }
+        observe_language(&d, utterance);
     }
     if (st->stage == CTN_STAGE_DONE) {
         end_call(&d);
@@ -1014,6 +1013,213 @@ apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_di
         break;
     }
 leave:
+    end(&d);
+    return APR_SUCCESS;
+}
+
+/* ------------------------------------------------------------- handoff --- */
+
+/* What Cortana's questions ask for, by cue phrases in both languages. The
+ * built-in engine's own questions (dialog_phrases.c) are among them, so
+ * whichever engine asked, the answer is read the same way. */
+static const struct {
+    ctn_expect_e what;
+    const char *cue;
+} asked_cues[] = {
+    {CTN_EXPECT_NAME, "your name"},
+    {CTN_EXPECT_NAME, "su nombre"},
+    {CTN_EXPECT_NAME, "tu nombre"},
+    {CTN_EXPECT_NAME, "who am i speaking"},
+    {CTN_EXPECT_NAME, "con quien hablo"},
+    {CTN_EXPECT_NAME, "como se llama"},
+    {CTN_EXPECT_ADDRESS, "address"},
+    {CTN_EXPECT_ADDRESS, "direccion"},
+    {CTN_EXPECT_ADDRESS, "where are you located"},
+    {CTN_EXPECT_ADDRESS, "where do you live"},
+    {CTN_EXPECT_ADDRESS, "donde vive"},
+    {CTN_EXPECT_ADDRESS, "donde se encuentra"},
+    {CTN_EXPECT_PHONE, "phone number"},
+    {CTN_EXPECT_PHONE, "callback number"},
+    {CTN_EXPECT_PHONE, "best number"},
+    {CTN_EXPECT_PHONE, "number to reach"},
+    {CTN_EXPECT_PHONE, "reach you"},
+    {CTN_EXPECT_PHONE, "numero de telefono"},
+    {CTN_EXPECT_PHONE, "a que numero"},
+    {CTN_EXPECT_PHONE, "numero de contacto"},
+    {CTN_EXPECT_PROBLEM, "the problem"},
+    {CTN_EXPECT_PROBLEM, "the issue"},
+    {CTN_EXPECT_PROBLEM, "what seems"},
+    {CTN_EXPECT_PROBLEM, "whats going on"},
+    {CTN_EXPECT_PROBLEM, "what is going on"},
+    {CTN_EXPECT_PROBLEM, "what happened"},
+    {CTN_EXPECT_PROBLEM, "el problema"},
+    {CTN_EXPECT_PROBLEM, "que paso"},
+    {CTN_EXPECT_PROBLEM, "que esta pasando"},
+    {CTN_EXPECT_TIME, "when would you like"},
+    {CTN_EXPECT_TIME, "what time"},
+    {CTN_EXPECT_TIME, "what day"},
+    {CTN_EXPECT_TIME, "when works"},
+    {CTN_EXPECT_TIME, "good time"},
+    {CTN_EXPECT_TIME, "cuando le gustaria"},
+    {CTN_EXPECT_TIME, "cuando le queda"},
+    {CTN_EXPECT_TIME, "que dia"},
+    {CTN_EXPECT_TIME, "que hora"},
+    {CTN_EXPECT_MESSAGE, "what message"},
+    {CTN_EXPECT_MESSAGE, "your message"},
+    {CTN_EXPECT_MESSAGE, "que mensaje"},
+    {CTN_EXPECT_MESSAGE, "su mensaje"},
+};
+
+ctn_expect_e ctn_dialog_asked(apr_pool_t *pool, const char *text)
+{
+    apr_array_header_t *words = ctn_text_words(pool, ctn_text_normalize(pool, text));
+    ctn_expect_e what = CTN_EXPECT_NONE;
+    int last = -1;
+
+    for (size_t i = 0; i < sizeof(asked_cues) / sizeof(asked_cues[0]); i++) {
+        /* The cue's last occurrence: a line may read one answer back and
+         * ask the next question ("I have your address. What's your name?"). */
+        for (int at = ctn_text_find(words, asked_cues[i].cue, 0); at >= 0;
+             at = ctn_text_find(words, asked_cues[i].cue, at + 1)) {
+            if (at > last) {
+                last = at;
+                what = asked_cues[i].what;
+            }
+        }
+    }
+    return what;
+}
+
+/* The requests a caller line can carry into the handoff, the last one
+ * winning: a goal to pursue, or the end of the call. */
+typedef struct recall_t {
+    ctn_expect_e asked;   /* what Cortana's line before it asked for */
+    ctn_intent_e request; /* book, message or human; UNKNOWN: none */
+    ctn_intent_e ending;  /* goodbye or spam on the last caller line; UNKNOWN: none */
+} recall_t;
+
+/* One caller line of the realtime engine, weighed as a turn weighs it —
+ * the emergency rules first, then intent and the slots for what was asked
+ * — without acting on any of it: what was done is in the handoff. */
+static void recall(dlg_t *d, recall_t *rc)
+{
+    ctn_dialog_state_t *st = d->st;
+    ctn_emergency_match_t match;
+    ctn_intent_e intent, yn;
+
+    rc->ending = CTN_INTENT_UNKNOWN;
+    memset(&match, 0, sizeof(match));
+    if (ctn_emergency_detect(d->pool, d->text, d->ctx->emergency_rules, d->ctx->freezing, &match)) {
+        if (!st->emergency) {
+            st->emergency = 1;
+            st->emergency_category = apr_pstrdup(d->pool, match.category);
+        }
+        ctn_slots_extract(&st->slots, d->pool, d->text, CTN_EXPECT_NONE);
+        return;
+    }
+    intent = ctn_intent_classify(d->pool, d->text);
+    yn = ctn_intent_yes_no(d->pool, d->text);
+    /* extract() reads a bare answer for what was asked only while collecting. */
+    st->stage = CTN_STAGE_COLLECT;
+    st->expecting = rc->asked;
+    extract(d, intent, yn);
+    switch (intent) {
+    case CTN_INTENT_BOOK:
+    case CTN_INTENT_MESSAGE:
+    case CTN_INTENT_HUMAN:
+        rc->request = intent;
+        break;
+    case CTN_INTENT_GOODBYE:
+    case CTN_INTENT_SPAM:
+        rc->ending = intent;
+        break;
+    default:
+        break;
+    }
+}
+
+apr_status_t ctn_dialog_resume(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
+                               const ctn_dialog_context_t *ctx, const ctn_dialog_handoff_t *h)
+{
+    const apr_array_header_t *lines = h ? h->lines : NULL;
+    recall_t rc = {CTN_EXPECT_NONE, CTN_INTENT_UNKNOWN, CTN_INTENT_UNKNOWN};
+    int heard = 0;
+    dlg_t d;
+
+    if (reply == NULL || pool == NULL || st == NULL || ctx == NULL || ctx->tools == NULL ||
+        h == NULL) {
+        return APR_EINVAL;
+    }
+    begin(&d, reply, pool, st, ctx);
+    st->realtime = 0;
+    for (int i = 0; lines && i < lines->nelts; i++) {
+        const ctn_dialog_line_t *l = &APR_ARRAY_IDX(lines, i, ctn_dialog_line_t);
+        if (l->speaker == NULL || l->text == NULL) {
+            continue;
+        }
+        if (strcmp(l->speaker, "cortana") == 0) {
+            rc.asked = ctn_dialog_asked(pool, l->text);
+        } else if (strcmp(l->speaker, "caller") == 0 &&
+                   *ctn_text_normalize(pool, l->text) != '\0') {
+            heard++;
+            st->turns++;
+            d.text = l->text;
+            observe_language(&d, l->text);
+            recall(&d, &rc);
+            rc.asked = CTN_EXPECT_NONE;
+        }
+    }
+    d.text = NULL;
+    /* What the realtime tools did is done: never again. */
+    if (h->dispatch_category) {
+        st->emergency = st->dispatched = st->dispatch_tried = 1;
+        if (*h->dispatch_category) {
+            st->emergency_category = apr_pstrdup(pool, h->dispatch_category);
+        }
+    }
+    st->emergency |= h->emergency;
+    if (st->emergency && st->emergency_category == NULL) {
+        st->emergency_category = "custom";
+    }
+    if (h->appointment_id) {
+        st->appointment_id = apr_pstrdup(pool, h->appointment_id);
+        st->slots.name = st->slots.name ? st->slots.name : h->booked.name;
+        st->slots.address = st->slots.address ? st->slots.address : h->booked.address;
+        st->slots.problem = st->slots.problem ? st->slots.problem : h->booked.problem;
+        if (h->booked.callback_number) {
+            st->slots.callback_number = h->booked.callback_number;
+        }
+    }
+    st->message_taken |= h->message_taken;
+    st->goal = CTN_GOAL_NONE;
+    st->stage = CTN_STAGE_OPEN;
+    st->expecting = CTN_EXPECT_NONE;
+    st->reprompts = 0;
+    reply->intent = "handoff";
+    if (st->emergency && !st->dispatch_tried) {
+        /* Recognised there, dispatched by nobody (the referee's job never
+         * ran): the built-in referee does it now, before anything else. */
+        say(&d, CTN_PH_HANDOFF);
+        emergency(&d, st->emergency_category);
+    } else if (rc.ending != CTN_INTENT_UNKNOWN) {
+        take_over(&d, rc.ending); /* they were saying goodbye: let them go */
+    } else {
+        if (heard > 0 || st->emergency || st->appointment_id || st->message_taken) {
+            say(&d, CTN_PH_HANDOFF);
+        }
+        if (st->appointment_id || st->message_taken) {
+            anything_else(&d);
+        } else if (st->emergency) {
+            st->goal = CTN_GOAL_EMERGENCY;
+            advance(&d);
+        } else if (rc.request == CTN_INTENT_HUMAN || rc.request == CTN_INTENT_MESSAGE) {
+            take_over(&d, rc.request);
+        } else {
+            st->goal =
+                rc.request == CTN_INTENT_BOOK || st->slots.problem ? CTN_GOAL_BOOK : CTN_GOAL_NONE;
+            advance(&d);
+        }
+    }
     end(&d);
     return APR_SUCCESS;
 }

@@ -60,6 +60,7 @@ typedef struct ctn_dialog_state_t {
     const char *appointment_id;
     int message_taken, question_answered, transferred, spam;
     const char *last_intent;
+    int realtime; /* the realtime engine holds the call: the next webhook is its handoff */
 } ctn_dialog_state_t;
 
 typedef struct ctn_dialog_tools_t {
@@ -136,6 +137,46 @@ apr_status_t ctn_dialog_start(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_d
  * only for a NULL argument. */
 apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
                              const ctn_dialog_context_t *ctx, const char *utterance);
+
+/* A line said while the realtime engine held the call, as the transcript
+ * stored it. */
+typedef struct ctn_dialog_line_t {
+    const char *speaker; /* "caller" or "cortana"; other lines are skipped */
+    const char *text;
+} ctn_dialog_line_t;
+
+/* What the realtime engine left behind when its stream ended. */
+typedef struct ctn_dialog_handoff_t {
+    const apr_array_header_t *lines; /* ctn_dialog_line_t in the order said; may be NULL */
+    const char *dispatch_category; /* the call's dispatch: its category ("" unknown); NULL: none */
+    int emergency;                 /* the call log says emergency */
+    const char *appointment_id;    /* an appointment booked for the call, or NULL */
+    ctn_slots_t booked;            /* that appointment's name, callback, address, problem */
+    int message_taken;             /* a message for the owner was taken */
+} ctn_dialog_handoff_t;
+
+/* The built-in engine takes over a call the realtime engine held (its
+ * stream ended abnormally). The state is rebuilt from what the caller
+ * said there, weighed line by line as turns weigh them — language (with
+ * hysteresis), emergency rules, intent, slots (a bare answer counts for
+ * what Cortana had just asked: ctn_dialog_asked) — and from what the
+ * realtime tools did (`handoff`): a dispatch or a booking is never made
+ * again; an emergency the rules recognised and nobody dispatched is
+ * dispatched now. The reply is a short apology (when the caller had said
+ * anything) and the next question the dialog needs; the state is then an
+ * ordinary built-in state (realtime cleared). `st` is the state saved with
+ * the greeting. Strings live in `pool`. Any thread; APR_EINVAL only for a
+ * NULL argument. */
+apr_status_t ctn_dialog_resume(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
+                               const ctn_dialog_context_t *ctx,
+                               const ctn_dialog_handoff_t *handoff);
+
+/* What Cortana's line `text` (a realtime model's words, or the built-in
+ * engine's own) asks the caller for: "May I have your name?" →
+ * CTN_EXPECT_NAME, "¿Cuál es la dirección?" → CTN_EXPECT_ADDRESS; of
+ * several questions the last counts; CTN_EXPECT_NONE when it asks for no
+ * slot ("How can I help you?"). Pure; any thread. */
+ctn_expect_e ctn_dialog_asked(apr_pool_t *pool, const char *text);
 
 /* The disposition of a call in this state: emergency_dispatched, booked,
  * spam, transferred, message_taken, question_answered or abandoned (in

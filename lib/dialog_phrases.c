@@ -132,6 +132,10 @@ static const char *const phrases[CTN_PH__COUNT][2] = {
     [CTN_PH_WANT_MESSAGE] = {"Would you like to leave a message?", "¿Quiere dejar un mensaje?"},
     /* Stands in for a name the caller never gave ("You're booked, then, …"). */
     [CTN_PH_THEN] = {"then", "entonces"},
+    /* Said once, when the realtime engine's stream broke mid-call: honest
+     * and short, then the next question. */
+    [CTN_PH_HANDOFF] = {"{sorry} I had a hiccup — let me continue.",
+                        "{sorry} tuve un pequeño problema técnico — sigamos."},
 };
 
 const char *ctn_dialog_phrase(ctn_phrase_e id, ctn_lang_e lang)

@@ -82,6 +82,7 @@ json_object *ctn_dialog_state_to_json(const ctn_dialog_state_t *st)
     put_flag(o, "transferred", st->transferred);
     put_flag(o, "spam", st->spam);
     put_str(o, "last_intent", st->last_intent);
+    put_flag(o, "realtime", st->realtime);
 
     put_str(s, "name", sl->name);
     put_str(s, "callback_number", sl->callback_number);
@@ -198,6 +199,7 @@ apr_status_t ctn_dialog_state_from_json(ctn_dialog_state_t *st, apr_pool_t *pool
     st->transferred = (int)get_int(&rd, o, "transferred", 0);
     st->spam = (int)get_int(&rd, o, "spam", 0);
     st->last_intent = get_str(&rd, o, "last_intent");
+    st->realtime = (int)get_int(&rd, o, "realtime", 0);
     if (json_object_object_get_ex(o, "slots", &s)) {
         ctn_slots_t *sl = &st->slots;
         if (!json_object_is_type(s, json_type_object)) {

@@ -236,3 +236,21 @@ int ctn_language_observe(ctn_language_state_t *st, apr_pool_t *pool, const char 
     }
     return 0;
 }
+
+int ctn_language_observe_call(ctn_language_state_t *st, const char *text, int first)
+{
+    ctn_language_evidence_t ev;
+
+    if (ctn_language_observe(st, NULL, text)) {
+        return 1;
+    }
+    if (!first) {
+        return 0;
+    }
+    ctn_language_weigh(&ev, text);
+    if (ev.lang != st->current && ev.margin >= CTN_LANGUAGE_FIRST_MARGIN) {
+        ctn_language_state_init(st, ev.lang);
+        return 1;
+    }
+    return 0;
+}

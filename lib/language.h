@@ -31,6 +31,11 @@ typedef enum { CTN_LANG_EN = 0, CTN_LANG_ES = 1 } ctn_lang_e;
  * Utterances with no evidence (a number, a name, "okay") neither count nor
  * break the row; one pointing to the current language breaks it. */
 #define CTN_LANGUAGE_WEAK_VOTES 2
+/* Margin that decides a call's first caller utterance: the language the
+ * call started in (the greeting's) was only the business's default, so the
+ * caller's first words decide on less evidence than a switch in the middle
+ * of a call needs — "sí" (2) does, "gracias" (1) alone does not. */
+#define CTN_LANGUAGE_FIRST_MARGIN 2
 /* Confidence is margin / (margin + this): 0 without evidence, 0.5 at a
  * margin of 2, 0.75 at 6; it only approaches 1. */
 #define CTN_LANGUAGE_CONFIDENCE_HALF 2.0
@@ -78,5 +83,11 @@ void ctn_language_state_init(ctn_language_state_t *st, ctn_lang_e initial);
 /* Observe one caller utterance; returns 1 when the call's language switched
  * (st->current is then the new one), 0 otherwise. `pool` is not used. */
 int ctn_language_observe(ctn_language_state_t *st, apr_pool_t *pool, const char *text);
+
+/* Observe a caller utterance of a call, as both engines do: like
+ * ctn_language_observe, except that on the call's first utterance (`first`
+ * nonzero) a margin of CTN_LANGUAGE_FIRST_MARGIN switches. Returns 1 when
+ * the call's language switched. Pure; any thread. */
+int ctn_language_observe_call(ctn_language_state_t *st, const char *text, int first);
 
 #endif

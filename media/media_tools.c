@@ -182,34 +182,70 @@ static void publish(relay_job_t *job, const char *type, json_object *ev)
     }
 }
 
+/* A caller line is weighed for its language on this pool thread (lib/
+ * language.c, the built-in engine's detector and hysteresis), so the call
+ * log of a Spanish realtime call says es as the built-in engine's would;
+ * Cortana's lines take the call's language as the call log has it now
+ * (job->lang is the loop's copy from the start of the call). */
 void relay_job_line(relay_job_t *job)
 {
     PGconn *conn = job_db(job);
     ctn_call_t *call = NULL;
-    apr_array_header_t *lines = apr_array_make(job->pool, 1, sizeof(ctn_call_line_t));
-    ctn_call_line_t *l = apr_array_push(lines);
+    ctn_call_heard_t heard;
     json_object *ev;
+    const char *call_log_id, *lang;
     int seq = 0;
     apr_size_t n = strlen(job->text);
 
-    l->speaker = job->speaker;
-    l->text = job->text;
-    l->language = job->lang;
-    if (conn == NULL || ctn_calls_get(&call, conn, job->pool, job->call_sid) != APR_SUCCESS ||
-        ctn_calls_save_turn(conn, job->pool, call, NULL, NULL, 0, NULL, NULL, lines, &seq) !=
-            APR_SUCCESS) {
+    memset(&heard, 0, sizeof(heard));
+    if (conn == NULL) {
         ctn_log_err(job->call_sid, "a %s line could not be stored", job->speaker);
         return;
+    }
+    if (strcmp(job->speaker, "caller") == 0) {
+        if (ctn_calls_hear_caller(&heard, conn, job->pool, job->call_sid, job->text) !=
+            APR_SUCCESS) {
+            ctn_log_err(job->call_sid, "a caller line could not be stored");
+            return;
+        }
+        call_log_id = heard.call_log_id;
+        lang = heard.language;
+        seq = heard.seq;
+    } else {
+        apr_array_header_t *lines = apr_array_make(job->pool, 1, sizeof(ctn_call_line_t));
+        ctn_call_line_t *l = apr_array_push(lines);
+        if (ctn_calls_get(&call, conn, job->pool, job->call_sid) != APR_SUCCESS) {
+            ctn_log_err(job->call_sid, "a %s line could not be stored", job->speaker);
+            return;
+        }
+        l->speaker = job->speaker;
+        l->text = job->text;
+        l->language = call->language ? call->language : job->lang;
+        if (ctn_calls_save_turn(conn, job->pool, call, NULL, NULL, 0, NULL, NULL, lines, &seq) !=
+            APR_SUCCESS) {
+            ctn_log_err(job->call_sid, "a %s line could not be stored", job->speaker);
+            return;
+        }
+        call_log_id = call->id;
+        lang = l->language;
     }
     ev = ctn_json_pool_own(job->pool, json_object_new_object());
     json_object_object_add(ev, "speaker", json_object_new_string(job->speaker));
     json_object_object_add(ev, "text",
                            json_object_new_string_len(job->text, (int)(n > 600 ? 600 : n)));
-    json_object_object_add(ev, "language", json_object_new_string(job->lang));
+    json_object_object_add(ev, "language", json_object_new_string(lang));
     json_object_object_add(ev, "seq", json_object_new_int(seq));
-    json_object_object_add(ev, "call_id", json_object_new_string(call->id));
+    json_object_object_add(ev, "call_id", json_object_new_string(call_log_id));
     json_object_object_add(ev, "call_sid", json_object_new_string(job->call_sid));
     publish(job, "transcript", ev);
+    if (strcmp(job->speaker, "caller") == 0 && heard.switched) {
+        ctn_log_info(job->call_sid, "language switched to %s", lang);
+        ev = ctn_json_pool_own(job->pool, json_object_new_object());
+        json_object_object_add(ev, "language", json_object_new_string(lang));
+        json_object_object_add(ev, "call_id", json_object_new_string(call_log_id));
+        json_object_object_add(ev, "call_sid", json_object_new_string(job->call_sid));
+        publish(job, "call.updated", ev);
+    }
 }
 
 /* ------------------------------------------------------------------ tools --- */

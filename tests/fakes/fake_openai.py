@@ -13,6 +13,8 @@ event and the handshake (path, Authorization) so tests can assert on them.
     fake = FakeRealtime(); fake.start()   # fake.url -> ws://127.0.0.1:PORT/v1/realtime
     fake.utterances = ["I smell gas"]     # what the caller "says", turn by turn
     fake.tool_calls = {"book": [("check_availability", {})]}
+    fake.replies = ["May I have your name?"]  # transcripts of the replies to the caller's turns
+    fake.drop()                           # OpenAI goes away: every open session is cut
 """
 import asyncio
 import base64
@@ -38,11 +40,13 @@ class FakeRealtime:
         self.refuse_from = None     # refuse the handshake of connection no. >= this (503)
         self.refused = 0
         self.tool_calls = {}        # word in the utterance -> [(tool name, arguments)]
+        self.replies = []           # transcripts of the replies after caller turns, in order
         self.late_deltas = 2        # deltas still sent after response.cancel (in flight)
         self.received = []          # (connection no, event dict) in order
         self.handshakes = []        # {"path", "authorization"}
         self.closed = []            # connection numbers that closed
         self.errors_sent = []
+        self._open = set()          # the sessions' sockets, for drop()
         self._ids = itertools.count(1)
         self._loop = None
         self.port = None
@@ -80,6 +84,14 @@ class FakeRealtime:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5)
 
+    def drop(self):
+        """OpenAI goes away mid-call: every open session's connection is cut
+        without a closing handshake, as when its server dies."""
+        def cut():
+            for ws in list(self._open):
+                ws.transport.abort()
+        self._loop.call_soon_threadsafe(cut)
+
     @property
     def url(self):
         return f"ws://127.0.0.1:{self.port}/v1/realtime"
@@ -113,6 +125,7 @@ class FakeRealtime:
         self.handshakes.append({"path": ws.path, "authorization": headers.get("Authorization")})
         state = {"speech": False, "silence": 0, "item": None, "response": None,
                  "cancelled": set(), "sent": {}, "turn": 0, "task": None}
+        self._open.add(ws)
         await self._send(ws, {"type": "session.created", "session": {"type": "realtime"}})
         try:
             async for raw in ws:
@@ -122,6 +135,7 @@ class FakeRealtime:
         except websockets.ConnectionClosed:
             pass
         finally:
+            self._open.discard(ws)
             self.closed.append(conn_no)
 
     async def _send(self, ws, event):
@@ -214,6 +228,11 @@ class FakeRealtime:
                               "status": "completed", "output": []}})
         st["pending_calls"] = calls[1:]
 
+    def _reply_text(self, st):
+        if st["turn"] > 0 and self.replies:
+            return self.replies.pop(0)
+        return f"Reply {st['turn']} from the fake model."
+
     async def _respond(self, ws, st, nbytes):
         resp, item = self._id("resp"), self._id("item")
         st["response"] = resp
@@ -245,7 +264,7 @@ class FakeRealtime:
             await self._send(ws, {"type": "response.output_audio_transcript.done",
                                   "response_id": resp, "item_id": item, "output_index": 0,
                                   "content_index": 0,
-                                  "transcript": f"Reply {st['turn']} from the fake model."})
+                                  "transcript": self._reply_text(st)})
         await self._send(ws, {"type": "response.done", "response": {"id": resp, "status": status,
                                                                    "output": []}})
         st["response"] = None

@@ -11,6 +11,7 @@
 #include "unit.h"
 
 #include "dialog.h"
+#include "dialog_phrases.h"
 
 #include <apr_strings.h>
 #include <stdio.h>
@@ -932,6 +933,250 @@ START_TEST(summary_tells_the_owner_what_happened)
 }
 END_TEST
 
+/* ------------------------------------------------------------- handoff --- */
+
+/* Lines of a realtime call: "C:" the caller, anything else Cortana. */
+static ctn_dialog_handoff_t said_on_realtime(const char *const *lines)
+{
+    ctn_dialog_handoff_t h;
+    apr_array_header_t *a = apr_array_make(unit_pool, 8, sizeof(ctn_dialog_line_t));
+
+    memset(&h, 0, sizeof(h));
+    ctn_slots_init(&h.booked);
+    for (int i = 0; lines[i]; i++) {
+        ctn_dialog_line_t *l = apr_array_push(a);
+        int caller = strncmp(lines[i], "C:", 2) == 0;
+        l->speaker = caller ? "caller" : "cortana";
+        l->text = caller ? lines[i] + 2 : lines[i];
+    }
+    h.lines = a;
+    return h;
+}
+
+/* The built-in engine takes over after the greeting's state, read back
+ * from JSON as the gather webhook reads it. */
+static const char *resume(convo_t *c, const ctn_dialog_handoff_t *h)
+{
+    json_object *o;
+
+    c->st.realtime = 1; /* as /twilio/voice saves it for a realtime call */
+    keep_state(c);
+    o = json_tokener_parse(c->state);
+    memset(&c->st, 0xa5, sizeof(c->st));
+    ck_assert_int_eq(ctn_dialog_state_from_json(&c->st, unit_pool, o), APR_SUCCESS);
+    json_object_put(o);
+    ck_assert_int_eq(c->st.realtime, 1);
+    ck_assert_int_eq(ctn_dialog_resume(&c->reply, unit_pool, &c->st, &c->ctx, h), APR_SUCCESS);
+    check_reply(c);
+    ck_assert_int_eq(c->st.realtime, 0);
+    keep_state(c);
+    return c->said;
+}
+
+static const struct {
+    const char *text;
+    ctn_expect_e what;
+} asked_cases[] = {
+    {"Sure. May I have your name?", CTN_EXPECT_NAME},
+    {"Who am I speaking with?", CTN_EXPECT_NAME},
+    {"Thanks, Maria. What's the address for the visit?", CTN_EXPECT_ADDRESS},
+    {"I have your address. And your name, please?", CTN_EXPECT_NAME}, /* the last question */
+    {"What's the best number to reach you?", CTN_EXPECT_PHONE},
+    {"Can you describe the problem?", CTN_EXPECT_PROBLEM},
+    {"When would you like us to come out?", CTN_EXPECT_TIME},
+    {"¿Me da su nombre, por favor?", CTN_EXPECT_NAME},
+    {"Gracias. ¿Cuál es la dirección?", CTN_EXPECT_ADDRESS},
+    {"¿A qué hora le queda bien?", CTN_EXPECT_TIME},
+    {"How can I help you today?", CTN_EXPECT_NONE},
+    {"Reply 2 from the fake model.", CTN_EXPECT_NONE},
+    {"", CTN_EXPECT_NONE},
+};
+
+START_TEST(what_a_question_asks_for)
+{
+    ck_assert_msg(ctn_dialog_asked(unit_pool, asked_cases[_i].text) == asked_cases[_i].what,
+                  "'%s' asks for %d", asked_cases[_i].text,
+                  (int)ctn_dialog_asked(unit_pool, asked_cases[_i].text));
+}
+END_TEST
+
+/* The built-in engine's own questions read the same way in both
+ * languages, so a handoff after them takes the answers for what was asked. */
+START_TEST(the_engines_own_questions_are_understood)
+{
+    static const struct {
+        ctn_phrase_e id;
+        ctn_expect_e what;
+    } own[] = {
+        {CTN_PH_ASK_NAME, CTN_EXPECT_NAME},
+        {CTN_PH_ASK_NAME_EMERGENCY, CTN_EXPECT_NAME},
+        {CTN_PH_ASK_ADDRESS, CTN_EXPECT_ADDRESS},
+        {CTN_PH_ASK_ADDRESS_EMERGENCY, CTN_EXPECT_ADDRESS},
+        {CTN_PH_ASK_PHONE, CTN_EXPECT_PHONE},
+        {CTN_PH_ASK_PROBLEM, CTN_EXPECT_PROBLEM},
+        {CTN_PH_ASK_TIME, CTN_EXPECT_TIME},
+        {CTN_PH_ASK_MESSAGE, CTN_EXPECT_MESSAGE},
+        {CTN_PH_HOW_HELP, CTN_EXPECT_NONE},
+        {CTN_PH_ANYTHING_ELSE, CTN_EXPECT_NONE},
+    };
+
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+        for (int lang = CTN_LANG_EN; lang <= CTN_LANG_ES; lang++) {
+            const char *q = ctn_dialog_phrase(own[i].id, (ctn_lang_e)lang);
+            ck_assert_msg(ctn_dialog_asked(unit_pool, q) == own[i].what, "'%s' asks for %d", q,
+                          (int)ctn_dialog_asked(unit_pool, q));
+        }
+    }
+}
+END_TEST
+
+START_TEST(handoff_keeps_what_the_caller_said_and_books_once)
+{
+    static const char *const lines[] = {"Thanks for calling Acme Plumbing! How can I help you?",
+                                        "C:Hi, my kitchen drain is clogged, can someone come out?",
+                                        "I can help with that. May I have your name?",
+                                        "C:Maria Lopez",
+                                        "Thanks, Maria. What's the address for the visit?",
+                                        "C:1420 Oak Street",
+                                        NULL};
+    ctn_dialog_handoff_t h = said_on_realtime(lines);
+    convo_t c;
+    const char *said;
+
+    start(&c, 0, NULL);
+    said = resume(&c, &h);
+    ck_assert_msg(strncmp(said, "Sorry, I had a hiccup — let me continue. ", 41) == 0, "%s", said);
+    ck_assert_msg(!strstr(said, "name") && !strstr(said, "address") && !strstr(said, "problem"),
+                  "asked again: %s", said);
+    ck_assert_msg(strstr(said, "When would you like"), "%s", said);
+    ck_assert_str_eq(c.reply.intent, "handoff");
+    ck_assert_int_eq(c.reply.expecting, CTN_EXPECT_TIME);
+    ck_assert_str_eq(c.st.slots.name, "Maria Lopez");
+    ck_assert_str_eq(c.st.slots.address, "1420 Oak Street");
+    ck_assert_ptr_nonnull(c.st.slots.problem);
+    ck_assert_int_eq(c.st.goal, CTN_GOAL_BOOK);
+    ck_assert_int_eq(c.st.turns, 3);
+    ck_assert_int_eq(c.fake.dispatches + c.fake.bookings, 0);
+    ck_assert_ptr_nonnull(strstr(turn(&c, "as soon as possible"), "slot 0"));
+    ck_assert_ptr_nonnull(strstr(turn(&c, "yes"), "You're booked, Maria Lopez"));
+    ck_assert_int_eq(c.fake.bookings, 1);
+    ck_assert_str_eq(c.fake.booked_with.address, "1420 Oak Street");
+}
+END_TEST
+
+START_TEST(handoff_speaks_the_callers_language)
+{
+    static const char *const lines[] = {"Thanks for calling Acme Plumbing! How can I help you?",
+                                        "C:Hola, quiero una cita, el fregadero está tapado",
+                                        "Claro. ¿Me da su nombre, por favor?", "C:Ana Ruiz", NULL};
+    ctn_dialog_handoff_t h = said_on_realtime(lines);
+    convo_t c;
+    const char *said;
+
+    start(&c, 0, NULL);
+    said = resume(&c, &h);
+    ck_assert_int_eq(c.reply.lang, CTN_LANG_ES);
+    ck_assert_str_eq(c.reply.voice, "Polly.Lupe-Neural");
+    ck_assert_msg(strstr(said, "problema técnico") && strstr(said, "dirección"), "%s", said);
+    ck_assert_str_eq(c.st.slots.name, "Ana Ruiz");
+    ck_assert_int_eq(c.reply.expecting, CTN_EXPECT_ADDRESS);
+}
+END_TEST
+
+START_TEST(handoff_never_dispatches_twice)
+{
+    static const char *const lines[] = {"C:Hola, se está inundando mi sótano",
+                                        "Ya avisé al técnico. ¿Cuál es la dirección?",
+                                        "C:Vivo en 2200 calle Milwaukee", NULL};
+    ctn_dialog_handoff_t h = said_on_realtime(lines);
+    convo_t c;
+    const char *said;
+
+    h.dispatch_category = "flooding";
+    h.emergency = 1;
+    start(&c, 0, NULL);
+    said = resume(&c, &h);
+    ck_assert_int_eq(c.fake.dispatches, 0);
+    ck_assert_int_eq(c.st.emergency && c.st.dispatched && c.st.dispatch_tried, 1);
+    ck_assert_str_eq(c.st.emergency_category, "flooding");
+    ck_assert_int_eq(c.reply.lang, CTN_LANG_ES);
+    ck_assert_msg(strstr(said, "nombre") && !strstr(said, "dirección"), "%s", said);
+    turn(&c, "todavía se está inundando todo, ayuda");
+    ck_assert_int_eq(c.fake.dispatches, 0);
+    ck_assert_str_eq(ctn_dialog_disposition(&c.st), "emergency_dispatched");
+}
+END_TEST
+
+START_TEST(handoff_dispatches_an_emergency_nobody_dispatched)
+{
+    static const char *const lines[] = {"C:there's a strong gas smell in my kitchen", NULL};
+    ctn_dialog_handoff_t h = said_on_realtime(lines);
+    convo_t c;
+    const char *said;
+
+    start(&c, 0, NULL);
+    said = resume(&c, &h);
+    ck_assert_int_eq(c.fake.dispatches, 1);
+    ck_assert_str_eq(c.fake.category, "gas_leak");
+    ck_assert_msg(strstr(said, "hiccup") && strstr(said, "on-call technician") &&
+                      strstr(said, "911") && strstr(said, "address"),
+                  "%s", said);
+    turn(&c, "I still smell gas");
+    ck_assert_int_eq(c.fake.dispatches, 1);
+}
+END_TEST
+
+START_TEST(handoff_after_a_booking_books_nothing_more)
+{
+    static const char *const lines[] = {"C:I need someone to fix a leaking faucet",
+                                        "C:my name is Sam Reed", "C:77 Elm Street",
+                                        "C:yes, tomorrow morning works", NULL};
+    ctn_dialog_handoff_t h = said_on_realtime(lines);
+    convo_t c;
+    const char *said;
+
+    h.appointment_id = "22222222-2222-2222-2222-222222222222";
+    start(&c, 0, NULL);
+    said = resume(&c, &h);
+    ck_assert_msg(strstr(said, "anything else"), "%s", said);
+    ck_assert_int_eq(c.fake.bookings + c.fake.book_calls + c.fake.find_calls, 0);
+    ck_assert_str_eq(c.st.appointment_id, h.appointment_id);
+    ck_assert_ptr_nonnull(strstr(turn(&c, "no thanks"), "Have a great day"));
+    ck_assert_int_eq(c.fake.bookings, 0);
+    ck_assert_str_eq(ctn_dialog_disposition(&c.st), "booked");
+}
+END_TEST
+
+START_TEST(handoff_before_the_caller_spoke_just_asks)
+{
+    static const char *const lines[] = {"Thanks for calling Acme Plumbing! How can I help you?",
+                                        NULL};
+    ctn_dialog_handoff_t h = said_on_realtime(lines);
+    convo_t c;
+
+    start(&c, 0, NULL);
+    ck_assert_str_eq(resume(&c, &h), "How can I help you?");
+    ck_assert_int_eq(c.st.turns, 0);
+    /* the caller's first words still decide the language */
+    turn(&c, "sí");
+    ck_assert_int_eq(c.reply.lang, CTN_LANG_ES);
+}
+END_TEST
+
+START_TEST(handoff_after_goodbye_says_goodbye)
+{
+    static const char *const lines[] = {"C:what are your hours", "We're open 8 to 5.",
+                                        "C:ok that's all, bye", NULL};
+    ctn_dialog_handoff_t h = said_on_realtime(lines);
+    convo_t c;
+
+    start(&c, 0, NULL);
+    resume(&c, &h);
+    ck_assert_int_eq(c.reply.action, CTN_DIALOG_HANGUP);
+    ck_assert_int_eq(ctn_dialog_resume(&c.reply, unit_pool, &c.st, &c.ctx, NULL), APR_EINVAL);
+}
+END_TEST
+
 /* ----------------------------------------------------------- state JSON --- */
 
 START_TEST(state_json_round_trip_keeps_everything)
@@ -955,6 +1200,7 @@ START_TEST(state_json_round_trip_keeps_everything)
     st.appointment_id = "abc";
     st.message_taken = st.question_answered = st.transferred = st.spam = 1;
     st.last_intent = "yes";
+    st.realtime = 1;
     st.slots.name = "José";
     st.slots.callback_number = "+13125550142";
     st.slots.address = "2200 Calle Milwaukee";
@@ -978,6 +1224,7 @@ START_TEST(state_json_round_trip_keeps_everything)
     ck_assert(back.offered.start == st.offered.start && back.offered.end == st.offered.end);
     ck_assert_int_eq(back.slots.when.part, CTN_DAYPART_AFTERNOON);
     ck_assert_int_eq(back.slots.when.weekday, 4);
+    ck_assert_int_eq(back.realtime, 1);
     ck_assert_str_eq(back.slots.problem, "sótano inundado");
     ck_assert_str_eq(json_object_get_string(json_object_object_get(o, "stage")), "offer");
     json_object_put(o);
@@ -1086,6 +1333,16 @@ static Suite *suite(void)
     tcase_add_test(tc, greeting_discloses_ai_and_after_hours);
     tcase_add_test(tc, hints_follow_what_is_expected);
     tcase_add_test(tc, summary_tells_the_owner_what_happened);
+    tcase_add_loop_test(tc, what_a_question_asks_for, 0,
+                        (int)(sizeof(asked_cases) / sizeof(asked_cases[0])));
+    tcase_add_test(tc, the_engines_own_questions_are_understood);
+    tcase_add_test(tc, handoff_keeps_what_the_caller_said_and_books_once);
+    tcase_add_test(tc, handoff_speaks_the_callers_language);
+    tcase_add_test(tc, handoff_never_dispatches_twice);
+    tcase_add_test(tc, handoff_dispatches_an_emergency_nobody_dispatched);
+    tcase_add_test(tc, handoff_after_a_booking_books_nothing_more);
+    tcase_add_test(tc, handoff_before_the_caller_spoke_just_asks);
+    tcase_add_test(tc, handoff_after_goodbye_says_goodbye);
     tcase_add_test(tc, state_json_round_trip_keeps_everything);
     tcase_add_loop_test(tc, state_json_accepts_old_and_refuses_garbage, 0,
                         (int)(sizeof(stored_states) / sizeof(stored_states[0])));

@@ -177,6 +177,42 @@ START_TEST(a_stored_state_out_of_range_is_repaired)
 }
 END_TEST
 
+/* A call's first caller utterance decides on a smaller margin than a switch
+ * later in the call: the greeting's language was only the default. */
+static const struct {
+    ctn_lang_e initial;
+    const char *text;
+    int first;
+    int switched;
+    ctn_lang_e after;
+} first_cases[] = {
+    {CTN_LANG_EN, "sí", 1, 1, CTN_LANG_ES},        /* margin 2 decides the first words */
+    {CTN_LANG_EN, "sí", 0, 0, CTN_LANG_EN},        /* ...and only a vote later */
+    {CTN_LANG_EN, "gracias", 1, 0, CTN_LANG_EN},   /* margin 1 decides nothing */
+    {CTN_LANG_ES, "thank you", 1, 1, CTN_LANG_EN}, /* both ways */
+    {CTN_LANG_ES, "thank you", 0, 0, CTN_LANG_ES},
+    {CTN_LANG_EN, "okay", 1, 0, CTN_LANG_EN}, /* no evidence */
+    {CTN_LANG_EN, "Maria Lopez", 1, 0, CTN_LANG_EN},
+    {CTN_LANG_EN, "Hola, necesito una cita", 0, 1, CTN_LANG_ES}, /* strong: any turn */
+    {CTN_LANG_ES, "sí, por favor", 1, 0, CTN_LANG_ES},           /* already the call's language */
+};
+
+START_TEST(the_first_utterance_decides_on_less_evidence)
+{
+    ctn_language_state_t st;
+    int switched;
+
+    ctn_language_state_init(&st, first_cases[_i].initial);
+    switched = ctn_language_observe_call(&st, first_cases[_i].text, first_cases[_i].first);
+    ck_assert_msg(switched == first_cases[_i].switched && st.current == first_cases[_i].after,
+                  "'%s' (first=%d): switched=%d, now %s", first_cases[_i].text,
+                  first_cases[_i].first, switched, ctn_language_code(st.current));
+    if (switched) {
+        ck_assert_int_eq(st.pending, 0);
+    }
+}
+END_TEST
+
 START_TEST(codes_and_tags)
 {
     ck_assert_str_eq(ctn_language_code(CTN_LANG_EN), "en");
@@ -207,6 +243,8 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, calls_switch_with_hysteresis, 0,
                         (int)(sizeof(calls) / sizeof(calls[0])));
     tcase_add_test(tc, a_stored_state_out_of_range_is_repaired);
+    tcase_add_loop_test(tc, the_first_utterance_decides_on_less_evidence, 0,
+                        (int)(sizeof(first_cases) / sizeof(first_cases[0])));
     tcase_add_test(tc, codes_and_tags);
     suite_add_tcase(s, tc);
     return s;
