@@ -84,9 +84,13 @@ class FakeRealtime:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5)
 
-    def drop(self):
+    def drop(self, refuse=True):
         """OpenAI goes away mid-call: every open session's connection is cut
-        without a closing handshake, as when its server dies."""
+        without a closing handshake, as when its server dies; with `refuse`,
+        the worker's reconnections are refused too (it stays down)."""
+        if refuse:
+            self.refuse_from = 1
+
         def cut():
             for ws in list(self._open):
                 ws.transport.abort()
