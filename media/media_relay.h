@@ -30,6 +30,7 @@
 typedef struct frame_t {
     struct frame_t *next;
     apr_size_t cap, len;
+    int once;             /* malloc'ed for one message, freed once written */
     unsigned char data[]; /* LWS_PRE bytes of headroom, then the message */
 } frame_t;
 
@@ -152,6 +153,7 @@ void relay_record_turn_latency(relay_t *r, apr_time_t took);
 
 /* ---- media_wire.c: frames, queues, reassembly, peeking ---- */
 frame_t *relay_frame(relay_call_t *c, apr_size_t need);
+frame_t *relay_frame_once(apr_size_t need); /* rare big messages: never kept */
 void relay_recycle(relay_call_t *c, frame_t *f);
 void relay_frames_free(relay_call_t *c);        /* what is still queued, before the pool goes */
 void relay_frames_drop_openai(relay_call_t *c); /* queued for a session now closed */

@@ -111,7 +111,7 @@ static void replay(relay_call_t *c)
 
     for (char *p = c->history, *end = c->history + c->history_len; p && p < end;) {
         char *nl = memchr(p, '\n', (apr_size_t)(end - p));
-        frame_t *f = relay_frame(c, (apr_size_t)(nl - p));
+        frame_t *f = relay_frame_once((apr_size_t)(nl - p));
         memcpy(f->data + LWS_PRE, p, (apr_size_t)(nl - p));
         f->len = (apr_size_t)(nl - p);
         relay_send_openai(c, f);

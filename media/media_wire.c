@@ -18,25 +18,38 @@
 
 /* ----------------------------------------------------------------- frames */
 
-/* Frames up to LARGE_FRAME come from the call's pool and are recycled
- * through its free lists; bigger ones (session.update, once a call) are
+/* Audio frames up to LARGE_FRAME come from the call's pool and are recycled
+ * through its free lists; bigger ones, and control messages beyond a small
+ * frame (session.update, tool outputs, replays: a few per call), are
  * malloc'ed and freed once written, so no call keeps their size. */
+frame_t *relay_frame_once(apr_size_t need)
+{
+    frame_t *f = malloc(sizeof(frame_t) + LWS_PRE + need);
+
+    if (f == NULL) {
+        abort(); /* as APR pools do when memory is out */
+    }
+    f->cap = need;
+    f->once = 1;
+    f->next = NULL;
+    f->len = 0;
+    return f;
+}
+
 frame_t *relay_frame(relay_call_t *c, apr_size_t need)
 {
     frame_t **list = need <= SMALL_FRAME ? &c->free_small : &c->free_large;
     frame_t *f;
 
     if (need > LARGE_FRAME) {
-        if ((f = malloc(sizeof(frame_t) + LWS_PRE + need)) == NULL) {
-            abort(); /* as APR pools do when memory is out */
-        }
-        f->cap = need;
+        return relay_frame_once(need);
     } else if ((f = *list) != NULL) {
         *list = f->next;
     } else {
         apr_size_t cap = need <= SMALL_FRAME ? SMALL_FRAME : LARGE_FRAME;
         f = apr_palloc(c->pool, sizeof(frame_t) + LWS_PRE + cap);
         f->cap = cap;
+        f->once = 0;
     }
     f->next = NULL;
     f->len = 0;
@@ -47,7 +60,7 @@ void relay_recycle(relay_call_t *c, frame_t *f)
 {
     frame_t **list = f->cap <= SMALL_FRAME ? &c->free_small : &c->free_large;
 
-    if (f->cap > LARGE_FRAME) {
+    if (f->once) {
         free(f);
         return;
     }
@@ -109,7 +122,7 @@ void relay_send_openai(relay_call_t *c, frame_t *f)
 static frame_t *text_frame(relay_call_t *c, const char *json)
 {
     apr_size_t n = strlen(json);
-    frame_t *f = relay_frame(c, n);
+    frame_t *f = n <= SMALL_FRAME ? relay_frame(c, n) : relay_frame_once(n);
 
     memcpy(f->data + LWS_PRE, json, n);
     f->len = n;
