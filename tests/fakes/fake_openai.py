@@ -19,6 +19,7 @@ Failure injection and load (all off by default):
     fake.drop_at_turn = 1     # close the socket (1011) when the caller's Nth turn ends
     fake.drop_after = 2.0     # close the socket (1011) this many seconds after it opened
     fake.kill()               # abort every connection (no close frame) and stop listening
+    fake.hang = True          # accept the WebSocket, record what comes, answer nothing
     fake.echo = True          # no VAD: each input_audio_buffer.append comes straight back
                               # as one response.output_audio.delta of the same bytes (as
                               # ../shared/bench/fake-realtime.js does), one item per session
@@ -51,6 +52,7 @@ class FakeRealtime:
         self.drop_at_turn = None
         self.drop_after = None
         self.echo = False
+        self.hang = False
         self.dropped = []           # connection numbers the fake closed on purpose
         self._live = {}             # connection number -> ws
         self._ids = itertools.count(1)
@@ -130,12 +132,15 @@ class FakeRealtime:
         self._live[conn_no] = ws
         if self.drop_after is not None:
             state["dropper"] = asyncio.ensure_future(self._drop_later(ws, conn_no))
-        await self._send(ws, {"type": "session.created", "session": {"type": "realtime"}})
+        hang = self.hang
+        if not hang:
+            await self._send(ws, {"type": "session.created", "session": {"type": "realtime"}})
         try:
             async for raw in ws:
                 event = json.loads(raw)
                 self.received.append((conn_no, event))
-                await self._on_event(ws, state, event)
+                if not hang:
+                    await self._on_event(ws, state, event)
         except websockets.ConnectionClosed:
             pass
         finally:
