@@ -42,8 +42,9 @@ struct ctn_sim_stream_t {
     apr_pool_t *out_pool; /* a message too long for `out`; cleared per message sent */
     const ctn_sim_media_t *media;
     ctn_sim_media_stats_t *stats;
-    const char *account_sid, *call_sid, *stream_sid;
+    const char *stream_sid;
     const char *start_msg;
+    const char *stop_stop; /* the stop message's "stop" member, JSON */
     phase_e phase;
     int closed_by_server;
     apr_time_t started, stop_at;
@@ -78,8 +79,6 @@ ctn_sim_stream_t *ctn_sim_stream_create(apr_pool_t *pool, const ctn_sim_media_t 
     apr_pool_create(&s->out_pool, pool);
     s->media = media;
     s->stats = stats;
-    s->account_sid = apr_pstrdup(pool, account_sid);
-    s->call_sid = apr_pstrdup(pool, call_sid);
     s->stream_sid = apr_pstrcat(pool, "MZ", ctn_sim_call_sid(pool) + 2, NULL);
     for (int i = 0; params && i < params->nelts; i++) {
         const ctn_form_pair_t *p = &APR_ARRAY_IDX(params, i, ctn_form_pair_t);
@@ -92,8 +91,10 @@ ctn_sim_stream_t *ctn_sim_stream_create(apr_pool_t *pool, const ctn_sim_media_t 
         "\"streamSid\":\"%s\",\"callSid\":%s,\"tracks\":[\"inbound\"],\"customParameters\":{%s},"
         "\"mediaFormat\":{\"encoding\":\"audio/x-mulaw\",\"sampleRate\":8000,\"channels\":1}},"
         "\"streamSid\":\"%s\"}",
-        ctn_json_quote(pool, s->account_sid), s->stream_sid, ctn_json_quote(pool, s->call_sid),
-        custom, s->stream_sid);
+        ctn_json_quote(pool, account_sid), s->stream_sid, ctn_json_quote(pool, call_sid), custom,
+        s->stream_sid);
+    s->stop_stop = apr_pstrcat(pool, "{\"accountSid\":", ctn_json_quote(pool, account_sid),
+                               ",\"callSid\":", ctn_json_quote(pool, call_sid), "}", NULL);
     s->mark_cap = 64;
     s->marks = apr_palloc(pool, s->mark_cap * sizeof(mark_t));
     return s;
@@ -275,11 +276,11 @@ const char *ctn_sim_stream_next(ctn_sim_stream_t *s, apr_time_t now, apr_size_t 
     if (now >= s->stop_at) {
         s->seq++;
         over(s, now);
-        *len = (apr_size_t)apr_snprintf(
-            s->out, sizeof(s->out),
-            "{\"event\":\"stop\",\"sequenceNumber\":\"%" APR_UINT64_T_FMT "\",\"stop\":{"
-            "\"accountSid\":\"%s\",\"callSid\":\"%s\"},\"streamSid\":\"%s\"}",
-            s->seq, s->account_sid, s->call_sid, s->stream_sid);
+        *len =
+            (apr_size_t)apr_snprintf(s->out, sizeof(s->out),
+                                     "{\"event\":\"stop\",\"sequenceNumber\":\"%" APR_UINT64_T_FMT
+                                     "\",\"stop\":%s,\"streamSid\":\"%s\"}",
+                                     s->seq, s->stop_stop, s->stream_sid);
         return s->out;
     }
     *wake = media_due < s->stop_at ? media_due : s->stop_at;
@@ -312,8 +313,9 @@ static void on_media(ctn_sim_stream_t *s, json_object *media, apr_time_t now)
     }
     s->stats->media_received++;
     s->stats->bytes_received += n;
-    if (s->media->record && n > 0) {
-        apr_file_write_full(s->media->record, s->rx, n, NULL);
+    if (s->media->record && n > 0 &&
+        apr_file_write_full(s->media->record, s->rx, n, NULL) != APR_SUCCESS) {
+        s->stats->record_errors++;
     }
     start = s->play_end > now ? s->play_end : now;
     s->play_end = start + (apr_time_t)n * USEC_PER_BYTE;

@@ -42,6 +42,7 @@ typedef struct ctn_sim_media_stats_t {
     apr_uint64_t marks_answered; /* marks echoed back (played, or cleared) */
     apr_uint64_t clears;         /* clear messages obeyed */
     apr_uint64_t bad_messages;   /* received messages that were not Media Streams JSON */
+    apr_uint64_t record_errors;  /* media messages that could not be written to `record` */
     apr_time_t last_duration;    /* how long the last stream lasted */
     int audio_after_greeting;    /* 1: the caller's audio started once Cortana's first
                                   * audio had played; 0: after CTN_SIM_AUDIO_WAIT */

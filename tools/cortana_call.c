@@ -388,8 +388,10 @@ int main(int argc, const char *const *argv)
                                           : ", after 3 s without audio",
                ms->media_received, ms->bytes_received, ms->marks_received, ms->marks_answered,
                ms->clears, ms->bad_messages);
-        if (o.media_cfg.record) {
-            apr_file_close(o.media_cfg.record);
+        if (o.media_cfg.record &&
+            (apr_file_close(o.media_cfg.record) != APR_SUCCESS || ms->record_errors > 0)) {
+            fprintf(stderr, "cortana-call: %s is incomplete: could not write all it heard\n",
+                    o.record_file);
         }
     }
     printf("-- call %s: %d TwiML documents, %d errors\n", result.call_sid, result.documents,
