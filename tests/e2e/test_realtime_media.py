@@ -245,18 +245,17 @@ def test_a_caller_talking_over_a_reply_gets_it_cleared(web, pg, fake, tmp_path):
     fake.pace_ms = 30
     fake.utterances = ["tell me about drain cleaning", "wait, stop"]
     audio = tmp_path / "talk-over.ulaw"
-    audio.write_bytes(SPEECH * 10 + SILENCE * 30 + SPEECH * 6 + SILENCE * 10)
+    audio.write_bytes(SPEECH * 10 + SILENCE * 45 + SPEECH * 6 + SILENCE * 10)
     sid, proc = media_call(web, number, audio=audio, seconds=6)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     stats = media_stats(proc.stdout)
     assert stats["clears"] == 1, stats
     assert stats["marks_answered"] == stats["marks_received"] > 0, stats
     (truncate,) = fake.events("conversation.item.truncate")
-    # the caller talked over the reply about half a second into it: the truncate
-    # claims what was played by then, well under the 2 s the fake sent
-    assert 0 < truncate["audio_end_ms"] < 1500, truncate
+    # the caller talked over the reply well before its end (0.8 s after their turn
+    # ended): the truncate claims what was played by then, not the 2 s the fake sent
+    assert 0 < truncate["audio_end_ms"] < 1600, truncate
     assert fake.errors_sent == [], fake.errors_sent
-    assert fake.events("response.cancel")
     lines = db_lines(pg, sid)
     assert ("caller", "wait, stop") in lines, lines
 
