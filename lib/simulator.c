@@ -310,6 +310,70 @@ static apr_status_t dial(call_t *c, const ctn_xml_node_t *node, ctn_xml_node_t *
     return fetch_twiml(c, action, params, next);
 }
 
+/* <Connect><Stream>: in media mode, Twilio's side of the stream, until the
+ * caller hangs up (stop) or the server closes the socket; then, as with
+ * Twilio, the TwiML after <Connect> runs — the realtime engine's <Redirect>
+ * to the built-in one. Without a media mode the stream "ends" at once, which
+ * is that same failover path. A stream that cannot be opened is reported as
+ * an error and the TwiML goes on (Twilio's stream-error). */
+static apr_status_t connect_stream(call_t *c, const ctn_xml_node_t *node)
+{
+    const ctn_sim_media_t *media = c->cfg->media;
+    const ctn_xml_node_t *stream = NULL;
+    const char *url, *ws_url, *why = NULL;
+    apr_array_header_t *params;
+    ctn_sim_stream_t *s;
+    apr_pool_t *pool;
+    apr_status_t rv;
+
+    for (int i = 0; ctn_xml_child(node, i); i++) {
+        if (strcmp(ctn_xml_child(node, i)->name, "Stream") == 0) {
+            stream = ctn_xml_child(node, i);
+        }
+    }
+    if (media == NULL || media->websocket == NULL || stream == NULL) {
+        emit(c, CTN_SIM_INFO, NULL, "<Connect><Stream> skipped (no media mode)");
+        return APR_SUCCESS;
+    }
+    if ((url = ctn_xml_attr(stream, "url", NULL)) == NULL || *url == '\0') {
+        emit(c, CTN_SIM_ERROR, NULL, "<Stream> without a url");
+        return APR_EINVAL;
+    }
+    params = apr_array_make(c->pool, 4, sizeof(ctn_form_pair_t));
+    for (int i = 0; ctn_xml_child(stream, i); i++) {
+        const ctn_xml_node_t *p = ctn_xml_child(stream, i);
+        if (strcmp(p->name, "Parameter") == 0) {
+            ctn_form_add(params, ctn_xml_attr(p, "name", ""), ctn_xml_attr(p, "value", ""));
+        }
+    }
+    ws_url = ctn_sim_stream_url(c->pool, c->cfg->server_url, url);
+    apr_pool_create(&pool, c->pool);
+    s = ctn_sim_stream_create(pool, media,
+                              c->cfg->account_sid ? c->cfg->account_sid : DEFAULT_ACCOUNT_SID,
+                              c->result->call_sid, params, &c->result->media);
+    emit(c, CTN_SIM_INFO, NULL, apr_psprintf(c->pool, "media stream to %s", ws_url));
+    rv = media->websocket(media->websocket_baton, s, ws_url, pool, &why);
+    if (rv != APR_SUCCESS) {
+        emit(c, CTN_SIM_ERROR, NULL,
+             apr_psprintf(c->pool, "media stream to %s failed: %s; the TwiML after <Connect> runs",
+                          ws_url, why ? why : "unknown error"));
+        c->result->errors++;
+    } else if (!ctn_sim_stream_done(s) || ctn_sim_stream_closed_by_server(s)) {
+        emit(c, CTN_SIM_INFO, NULL,
+             apr_psprintf(c->pool,
+                          "media stream closed by the server after %.1f s: the TwiML after "
+                          "<Connect> runs",
+                          (double)c->result->media.last_duration / APR_USEC_PER_SEC));
+    } else {
+        emit(c, CTN_SIM_INFO, NULL,
+             apr_psprintf(c->pool, "caller hung up after %.1f s of media stream (stop sent)",
+                          (double)c->result->media.last_duration / APR_USEC_PER_SEC));
+        c->hung_up = 1;
+    }
+    apr_pool_destroy(pool);
+    return APR_SUCCESS;
+}
+
 /* Run one document; `*next` is the following one, or NULL when the call ends. */
 static apr_status_t run_document(call_t *c, const ctn_xml_node_t *doc, ctn_xml_node_t **next)
 {
@@ -334,9 +398,7 @@ static apr_status_t run_document(call_t *c, const ctn_xml_node_t *doc, ctn_xml_n
         } else if (strcmp(verb->name, "Hangup") == 0 || strcmp(verb->name, "Reject") == 0) {
             return APR_SUCCESS;
         } else if (strcmp(verb->name, "Connect") == 0) {
-            /* No media stream in this mode: the stream "ends" at once and
-             * TwiML continues, exactly the failover path of the realtime engine. */
-            emit(c, CTN_SIM_INFO, NULL, "<Connect><Stream> skipped (no media mode)");
+            rv = connect_stream(c, verb);
         } else {
             emit(c, CTN_SIM_ERROR, NULL,
                  apr_psprintf(c->pool, "unsupported TwiML verb <%s>", verb->name));

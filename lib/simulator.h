@@ -6,24 +6,30 @@
  * the voice webhook, follows the TwiML it gets back — <Say> is reported with
  * its language, <Gather input="speech"> is answered by the caller, <Record>
  * with a transcription, <Redirect>, <Dial>, <Hangup> — and sends the status
- * callback when the call ends, as Twilio would. No phone network needed. */
+ * callback when the call ends, as Twilio would. No phone network needed.
+ * With a media mode (simulator_media.h) it also plays Twilio's side of the
+ * <Connect><Stream> media stream; without one the stream is skipped, which
+ * is the realtime engine's failover path. */
 #ifndef CTN_SIMULATOR_H
 #define CTN_SIMULATOR_H
+
+#include "simulator_media.h"
 
 #include <apr_pools.h>
 #include <apr_tables.h>
 
 typedef struct ctn_sim_config_t {
-    const char *server_url;  /* where requests go, e.g. http://127.0.0.1:8080 */
-    const char *public_url;  /* the URL Twilio signs (CortanaPublicURL); NULL: server_url */
-    const char *auth_token;  /* Twilio auth token the server verifies with */
-    const char *account_sid; /* NULL: a fixed test SID */
-    const char *call_sid;    /* NULL: a random CA… SID */
-    const char *from;        /* caller, E.164 */
-    const char *to;          /* the business's number, E.164 */
-    int timeout_ms;          /* per HTTP request; 0: 10 s */
-    int max_steps;           /* TwiML documents followed before giving up; 0: 64 */
-    int test_call;           /* 1: mark the call as a test call (owner's dashboard) */
+    const char *server_url;       /* where requests go, e.g. http://127.0.0.1:8080 */
+    const char *public_url;       /* the URL Twilio signs (CortanaPublicURL); NULL: server_url */
+    const char *auth_token;       /* Twilio auth token the server verifies with */
+    const char *account_sid;      /* NULL: a fixed test SID */
+    const char *call_sid;         /* NULL: a random CA… SID */
+    const char *from;             /* caller, E.164 */
+    const char *to;               /* the business's number, E.164 */
+    int timeout_ms;               /* per HTTP request; 0: 10 s */
+    int max_steps;                /* TwiML documents followed before giving up; 0: 64 */
+    int test_call;                /* 1: mark the call as a test call (owner's dashboard) */
+    const ctn_sim_media_t *media; /* NULL: <Connect><Stream> is skipped at once */
 } ctn_sim_config_t;
 
 /* What the simulated caller says. Return NULL to hang up, "" for silence. */
@@ -52,7 +58,8 @@ typedef struct ctn_sim_result_t {
     int documents; /* TwiML documents received */
     int errors;    /* HTTP or TwiML errors */
     int last_http_status;
-    const char *ended_by; /* "server" (Hangup / end of TwiML), "caller", "error", "limit" */
+    const char *ended_by;        /* "server" (Hangup / end of TwiML), "caller", "error", "limit" */
+    ctn_sim_media_stats_t media; /* what the media streams did (media mode) */
 } ctn_sim_result_t;
 
 /* Place one call. Returns APR_SUCCESS when the call ran to its end without

@@ -15,6 +15,16 @@ event and the handshake (path, Authorization) so tests can assert on them.
     fake.tool_calls = {"book": [("check_availability", {})]}
     fake.replies = ["May I have your name?"]  # transcripts of the replies to the caller's turns
     fake.drop()                           # OpenAI goes away: every open session is cut
+
+Failure injection and load (all off by default):
+
+    fake.drop_at_turn = 1     # close the socket (1011) when the caller's Nth turn ends
+    fake.drop_after = 2.0     # close the socket (1011) this many seconds after it opened
+    fake.kill()               # abort every connection (no close frame) and stop listening
+    fake.hang = True          # accept the WebSocket, record what comes, answer nothing
+    fake.echo = True          # no VAD: each input_audio_buffer.append comes straight back
+                              # as one response.output_audio.delta of the same bytes (as
+                              # ../shared/bench/fake-realtime.js does), one item per session
 """
 import asyncio
 import base64
@@ -47,6 +57,12 @@ class FakeRealtime:
         self.closed = []            # connection numbers that closed
         self.errors_sent = []
         self._open = set()          # the sessions' sockets, for drop()
+        self.drop_at_turn = None
+        self.drop_after = None
+        self.echo = False
+        self.hang = False
+        self.dropped = []           # connection numbers the fake closed on purpose
+        self._live = {}             # connection number -> ws
         self._ids = itertools.count(1)
         self._loop = None
         self.port = None
@@ -96,6 +112,15 @@ class FakeRealtime:
                 ws.transport.abort()
         self._loop.call_soon_threadsafe(cut)
 
+    def kill(self):
+        """Like the server process dying: every connection is aborted without a
+        close frame and nothing listens on the port any more."""
+        async def abort_all():
+            self._server.close()
+            for ws in list(self._live.values()):
+                ws.transport.abort()
+        asyncio.run_coroutine_threadsafe(abort_all(), self._loop).result(5)
+
     @property
     def url(self):
         return f"ws://127.0.0.1:{self.port}/v1/realtime"
@@ -113,6 +138,9 @@ class FakeRealtime:
         return False
 
     # ---------------------------------------------------------------- session
+    def _conn_of(self, ws):
+        return next((n for n, w in self._live.items() if w is ws), None)
+
     def _id(self, prefix):
         return f"{prefix}_{next(self._ids):04d}"
 
@@ -130,17 +158,34 @@ class FakeRealtime:
         state = {"speech": False, "silence": 0, "item": None, "response": None,
                  "cancelled": set(), "sent": {}, "turn": 0, "task": None}
         self._open.add(ws)
-        await self._send(ws, {"type": "session.created", "session": {"type": "realtime"}})
+        self._live[conn_no] = ws
+        if self.drop_after is not None:
+            state["dropper"] = asyncio.ensure_future(self._drop_later(ws, conn_no))
+        hang = self.hang
+        if not hang:
+            await self._send(ws, {"type": "session.created", "session": {"type": "realtime"}})
         try:
             async for raw in ws:
                 event = json.loads(raw)
                 self.received.append((conn_no, event))
-                await self._on_event(ws, state, event)
+                if not hang:
+                    await self._on_event(ws, state, event)
         except websockets.ConnectionClosed:
             pass
         finally:
             self._open.discard(ws)
+            if state.get("dropper"):
+                state["dropper"].cancel()
+            self._live.pop(conn_no, None)
             self.closed.append(conn_no)
+
+    async def _drop(self, ws, conn_no):
+        self.dropped.append(conn_no)
+        await ws.close(code=1011, reason="fake: dropped")
+
+    async def _drop_later(self, ws, conn_no):
+        await asyncio.sleep(self.drop_after)
+        await self._drop(ws, conn_no)
 
     async def _send(self, ws, event):
         event.setdefault("event_id", self._id("event"))
@@ -167,7 +212,10 @@ class FakeRealtime:
             if item.get("type") == "function_call_output":
                 st["last_output"] = json.loads(item.get("output") or "{}")
         elif kind == "input_audio_buffer.append":
-            await self._vad(ws, st, base64.b64decode(ev["audio"]))
+            if self.echo:
+                await self._echo(ws, st, ev["audio"])
+            else:
+                await self._vad(ws, st, base64.b64decode(ev["audio"]))
         elif kind == "response.cancel":
             if st["response"]:
                 st["cancelled"].add(st["response"])
@@ -184,6 +232,13 @@ class FakeRealtime:
                                       "item_id": ev.get("item_id"), "content_index": 0,
                                       "audio_end_ms": ev.get("audio_end_ms")})
 
+    async def _echo(self, ws, st, audio_b64):
+        if "echo_item" not in st:
+            st["echo_item"], st["echo_resp"] = self._id("item"), self._id("resp")
+        await self._send(ws, {"type": "response.output_audio.delta",
+                              "response_id": st["echo_resp"], "item_id": st["echo_item"],
+                              "output_index": 0, "content_index": 0, "delta": audio_b64})
+
     async def _vad(self, ws, st, audio):
         speech = any(b != 0xFF for b in audio)
         if speech and not st["speech"]:
@@ -199,6 +254,9 @@ class FakeRealtime:
 
     async def _end_turn(self, ws, st):
         item = st["item"]
+        if self.drop_at_turn is not None and st["turn"] + 1 >= self.drop_at_turn:
+            await self._drop(ws, self._conn_of(ws))
+            return
         await self._send(ws, {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 0,
                               "item_id": item})
         await self._send(ws, {"type": "input_audio_buffer.committed", "item_id": item,
