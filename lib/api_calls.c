@@ -29,6 +29,11 @@ static const ctn_api_schema_t disposition = {.type = CTN_SCHEMA_STRING,
 static const ctn_api_schema_t str = {.type = CTN_SCHEMA_STRING};
 static const ctn_api_schema_t integer = {.type = CTN_SCHEMA_INTEGER, .min = 0};
 
+/* call_logs.realtime_stats: the worker's figures for a realtime call
+ * (tokens, rate-limit headroom, latencies in ms, frames; -1 = not measured). */
+static const ctn_api_schema_t figure = {.type = CTN_SCHEMA_INTEGER, .min = -1};
+static const ctn_api_schema_t realtime_figures = {.type = CTN_SCHEMA_MAP, .items = &figure};
+
 #define RO  CTN_FIELD_READONLY
 #define RON (CTN_FIELD_READONLY | CTN_FIELD_NULLABLE)
 
@@ -48,6 +53,8 @@ static const ctn_api_field_t call_fields[] = {{"id", &ctn_schema_uuid, RO},
                                               {"is_test", &ctn_schema_bool, RO},
                                               {"summary", &str, RON},
                                               {"sentiment", &str, RON},
+                                              {"failover", &str, RON},
+                                              {"realtime", &realtime_figures, RON},
                                               {NULL, NULL, 0}};
 static const ctn_api_schema_t call = {
     .name = "Call", .type = CTN_SCHEMA_OBJECT, .fields = call_fields};
@@ -144,7 +151,7 @@ static const ctn_api_schema_t blocked_list = {
 #define CALL_JSON_COLUMNS                                                                          \
     "c.id, c.call_sid, c.from_number, c.to_number, c.started_at, c.ended_at, c.status, "           \
     "c.duration_s, c.disposition, c.language, c.engine, c.route, c.emergency, c.is_test, "         \
-    "c.summary, c.sentiment"
+    "c.summary, c.sentiment, c.failover, c.realtime_stats AS realtime"
 
 /* ----------------------------------------------------------- the list --- */
 

@@ -192,7 +192,7 @@ static void first_audio_measures(relay_call_t *c)
     }
     if (c->speech_stopped_at) {
         apr_time_t took = apr_time_now() - c->speech_stopped_at;
-        relay_record_turn_latency(c->m->relay, took);
+        relay_record_turn_latency(c, took);
         ctn_log_info(c->call_sid,
                      "turn %" APR_UINT64_T_FMT ": first audio %" APR_TIME_T_FMT
                      " ms after the caller stopped speaking",

@@ -38,11 +38,17 @@ static void flush_tick(lws_sorted_usec_list_t *sul)
     }
 }
 
-void relay_record_turn_latency(relay_t *r, apr_time_t took)
+void relay_record_turn_latency(relay_call_t *c, apr_time_t took)
 {
+    relay_t *r = c->m->relay;
     apr_time_t ms = apr_time_as_msec(took), bound = 50;
     int i = 0;
 
+    c->turns_answered++;
+    c->turn_latency_sum += took;
+    if (took > c->turn_latency_max) {
+        c->turn_latency_max = took;
+    }
     while (i < RELAY_HIST_BUCKETS - 1 && ms >= bound) {
         bound *= 2;
         i++;
@@ -62,6 +68,7 @@ relay_call_t *relay_call_new(media_t *m, struct lws *twilio)
     c->twilio = twilio;
     c->refs = 1;
     c->started_at = apr_time_now();
+    c->least_tokens_left = c->least_requests_left = -1;
     apr_cpystrn(c->lang, "en", sizeof(c->lang));
     c->next = m->relay->calls;
     m->relay->calls = c;
@@ -284,6 +291,92 @@ static void greet(relay_call_t *c)
     }
 }
 
+static apr_uint64_t member_count(json_object *o, const char *a, const char *b)
+{
+    json_object *v = NULL;
+
+    if (o == NULL || !json_object_object_get_ex(o, a, &v)) {
+        return 0;
+    }
+    if (b != NULL && !json_object_object_get_ex(v, b, &v)) {
+        return 0;
+    }
+    return json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0
+               ? (apr_uint64_t)json_object_get_int64(v)
+               : 0;
+}
+
+/* response.done's usage, summed over the call (cost per call). */
+static void record_usage(relay_call_t *c, json_object *o)
+{
+    json_object *resp = NULL, *usage = NULL;
+
+    json_object_object_get_ex(o, "response", &resp);
+    c->responses++;
+    if (resp == NULL || !json_object_object_get_ex(resp, "usage", &usage)) {
+        return;
+    }
+    c->input_tokens += member_count(usage, "input_tokens", NULL);
+    c->output_tokens += member_count(usage, "output_tokens", NULL);
+    c->input_audio_tokens += member_count(usage, "input_token_details", "audio_tokens");
+    c->cached_tokens += member_count(usage, "input_token_details", "cached_tokens");
+    c->output_audio_tokens += member_count(usage, "output_token_details", "audio_tokens");
+}
+
+/* rate_limits.updated: the least headroom seen during the call. */
+static void record_rate_limits(relay_call_t *c, json_object *o)
+{
+    json_object *limits = NULL;
+
+    if (!json_object_object_get_ex(o, "rate_limits", &limits) ||
+        !json_object_is_type(limits, json_type_array)) {
+        return;
+    }
+    for (size_t i = 0; i < json_object_array_length(limits); i++) {
+        json_object *l = json_object_array_get_idx(limits, i), *rem = NULL;
+        const char *name = ctn_json_get_string(l, "name", "");
+        apr_int64_t *least = strcmp(name, "tokens") == 0     ? &c->least_tokens_left
+                             : strcmp(name, "requests") == 0 ? &c->least_requests_left
+                                                             : NULL;
+        if (least && json_object_object_get_ex(l, "remaining", &rem)) {
+            apr_int64_t left = json_object_get_int64(rem);
+            if (*least < 0 || left < *least) {
+                *least = left;
+            }
+        }
+    }
+}
+
+void relay_record_call_stats(relay_call_t *c)
+{
+    relay_job_t *job;
+
+    if (c->business_id[0] == '\0' || c->call_sid[0] == '\0') {
+        return; /* never a verified call */
+    }
+    job = relay_job(c, relay_job_stats, NULL);
+    job->result = apr_psprintf(
+        job->pool,
+        "{\"first_audio_ms\":%" APR_INT64_T_FMT ",\"turns\":%" APR_UINT64_T_FMT
+        ",\"turn_latency_avg_ms\":%" APR_INT64_T_FMT ",\"turn_latency_max_ms\":%" APR_INT64_T_FMT
+        ",\"responses\":%" APR_UINT64_T_FMT ",\"input_tokens\":%" APR_UINT64_T_FMT
+        ",\"output_tokens\":%" APR_UINT64_T_FMT ",\"input_audio_tokens\":%" APR_UINT64_T_FMT
+        ",\"output_audio_tokens\":%" APR_UINT64_T_FMT ",\"cached_tokens\":%" APR_UINT64_T_FMT
+        ",\"least_tokens_left\":%" APR_INT64_T_FMT ",\"least_requests_left\":%" APR_INT64_T_FMT
+        ",\"sessions\":%u,\"reconnects\":%u,\"barge_ins\":%" APR_UINT64_T_FMT
+        ",\"frames_in\":%" APR_UINT64_T_FMT ",\"frames_out\":%" APR_UINT64_T_FMT "}",
+        c->first_audio_at ? (apr_int64_t)apr_time_as_msec(c->first_audio_at - c->started_at) : -1,
+        c->turns,
+        c->turns_answered
+            ? (apr_int64_t)apr_time_as_msec(c->turn_latency_sum / (apr_time_t)c->turns_answered)
+            : -1,
+        c->turns_answered ? (apr_int64_t)apr_time_as_msec(c->turn_latency_max) : -1, c->responses,
+        c->input_tokens, c->output_tokens, c->input_audio_tokens, c->output_audio_tokens,
+        c->cached_tokens, c->least_tokens_left, c->least_requests_left, c->session_no + 1,
+        c->reconnects, c->barge_ins, c->frames_in, c->frames_out);
+    relay_submit(job);
+}
+
 static void on_event(relay_call_t *c, const char *type, json_object *o)
 {
     if (strcmp(type, "session.created") == 0) {
@@ -298,6 +391,9 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
         apr_cpystrn(c->response_id, ctn_json_get_string(resp, "id", ""), sizeof(c->response_id));
     } else if (strcmp(type, "response.done") == 0) {
         c->response_active = 0;
+        record_usage(c, o);
+    } else if (strcmp(type, "rate_limits.updated") == 0) {
+        record_rate_limits(c, o);
     } else if (strcmp(type, "input_audio_buffer.speech_started") == 0) {
         c->caller_speaking = 1;
         relay_barge_in(c);
@@ -355,8 +451,7 @@ void relay_on_openai(relay_call_t *c, const char *msg, apr_size_t len)
         }
     } else if (relay_is(type, n, "response.output_audio_transcript.delta") ||
                relay_is(type, n, "response.audio_transcript.delta") ||
-               relay_is(type, n, "response.function_call_arguments.delta") ||
-               relay_is(type, n, "rate_limits.updated")) {
+               relay_is(type, n, "response.function_call_arguments.delta")) {
         return;
     }
     apr_pool_create(&scratch, c->pool);

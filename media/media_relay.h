@@ -88,6 +88,13 @@ typedef struct relay_call_t {
     /* measurements */
     apr_time_t started_at, first_audio_at, speech_stopped_at;
     apr_uint64_t turns, frames_in, frames_out, frames_dropped, barge_ins;
+    /* OpenAI's usage over the call's responses, its rate-limit headroom
+     * (-1: not reported) and per-turn answer latency, for call_logs */
+    apr_uint64_t responses, input_tokens, output_tokens, input_audio_tokens, output_audio_tokens,
+        cached_tokens;
+    apr_int64_t least_tokens_left, least_requests_left;
+    apr_time_t turn_latency_sum, turn_latency_max;
+    apr_uint64_t turns_answered;
     int greeted, dispatched, emergency_pending;
     int session_ready; /* session.updated received */
     /* the OpenAI session's life (media_session.c) */
@@ -149,7 +156,8 @@ void relay_openai_connected(relay_call_t *c);
 void relay_openai_gone(relay_call_t *c, const char *why);
 relay_call_t *relay_prewarmed(media_t *m, const char *call_sid, const char *business_id);
 relay_call_t *relay_attach(relay_call_t *provisional, relay_call_t *prewarmed);
-void relay_record_turn_latency(relay_t *r, apr_time_t took);
+void relay_record_turn_latency(relay_call_t *c, apr_time_t took);
+void relay_record_call_stats(relay_call_t *c); /* the stream ended: to the call log */
 
 /* ---- media_wire.c: frames, queues, reassembly, peeking ---- */
 frame_t *relay_frame(relay_call_t *c, apr_size_t need);
@@ -205,6 +213,7 @@ void relay_job_line(relay_job_t *job);    /* a transcript line: database + ring 
 void relay_job_tool(relay_job_t *job);    /* a function call of the model */
 void relay_job_referee(relay_job_t *job); /* emergency rules on a caller line */
 void relay_job_hangup(relay_job_t *job);  /* Twilio ends the call (control socket) */
+void relay_job_stats(relay_job_t *job);   /* call_logs.realtime_stats (job->result) */
 int relay_tools_can_update_calls(void);   /* Twilio credentials are configured */
 const char *relay_tools_json(void);       /* the tools' JSON schemas for session.update */
 apr_status_t relay_tools_init(relay_t *r);

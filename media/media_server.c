@@ -75,6 +75,7 @@ static int stream_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
                          "media stream closed: %" APR_UINT64_T_FMT " frames in, %" APR_UINT64_T_FMT
                          " out, %" APR_UINT64_T_FMT " barge-ins",
                          c->frames_in, c->frames_out, c->barge_ins);
+            relay_record_call_stats(c);
             c->twilio_closed = 1;
             c->twilio = NULL;
             c->stopping = 1;

@@ -499,3 +499,15 @@ void relay_job_hangup(relay_job_t *job)
     }
     ctn_log_notice(job->call_sid, "hung up through the control socket");
 }
+
+void relay_job_stats(relay_job_t *job)
+{
+    PGconn *conn = job_db(job);
+    const char *params[2] = {job->call_sid, job->result};
+
+    if (conn != NULL) {
+        ctn_calls_exec(NULL, conn, NULL, "storing the realtime figures", PGRES_COMMAND_OK,
+                       "UPDATE call_logs SET realtime_stats = $2::jsonb WHERE call_sid = $1", 2,
+                       params);
+    }
+}

@@ -265,6 +265,27 @@ def test_audio_is_relayed_both_ways_unchanged_in_whole_frames(web, pg, fake):
     assert any(s == "cortana" and "fake model" in t for s, t in lines)
 
 
+def test_a_calls_usage_and_speed_are_recorded_on_its_call_log(web, pg, fake):
+    sid, call = relay_both_ways(web, pg, fake)  # the greeting and one reply, then `stop`
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        (stats,) = pg.query("SELECT realtime_stats FROM call_logs WHERE call_sid = %s",
+                            (sid,))[0]
+        if stats:
+            break
+        time.sleep(0.1)
+    assert stats, "no realtime_stats after the stream ended"
+    replies = 2  # the greeting and the reply to the caller's turn
+    assert stats["responses"] == replies, stats
+    assert stats["input_tokens"] == 80 * replies and stats["output_tokens"] == 40 * replies
+    assert stats["input_audio_tokens"] == 60 * replies and stats["cached_tokens"] == 10 * replies
+    assert stats["output_audio_tokens"] == 30 * replies
+    assert stats["least_tokens_left"] == fake.tokens_left and stats["least_requests_left"] == 4999
+    assert 0 <= stats["first_audio_ms"] < 1000
+    assert stats["turns"] == 1 and 0 <= stats["turn_latency_avg_ms"] <= stats["turn_latency_max_ms"]
+    assert stats["frames_in"] >= 20 and stats["frames_out"] >= 7 and stats["sessions"] == 1
+
+
 def test_with_20_ms_chunks_every_frame_goes_at_once_and_every_message_is_marked(web20, pg, fake):
     sid, call = relay_both_ways(web20, pg, fake)
     assert all(marked for _, marked in twilio_playback(call)), twilio_playback(call)

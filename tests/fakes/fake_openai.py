@@ -39,12 +39,19 @@ SILENCE_FRAMES = 5  # 100 ms of silence ends a turn (server VAD's silence_durati
 
 
 class FakeRealtime:
+    # response.done's usage of every spoken reply (GA shape)
+    USAGE = {"total_tokens": 120, "input_tokens": 80, "output_tokens": 40,
+             "input_token_details": {"text_tokens": 20, "audio_tokens": 60, "image_tokens": 0,
+                                     "cached_tokens": 10},
+             "output_token_details": {"text_tokens": 10, "audio_tokens": 30}}
+
     def __init__(self, greeting_bytes=1000, reply_bytes=1600, delta_bytes=400, pace_ms=5):
         self.greeting_bytes = greeting_bytes
         self.reply_bytes = reply_bytes
         self.delta_bytes = delta_bytes
         self.pace_ms = pace_ms
         self.utterances = []
+        self.tokens_left = 40000      # rate_limits.updated: 500 fewer per response
         self.session_delay_ms = 0   # before answering session.update (a slow upstream)
         self.drop_after_responses = None  # close the socket (1011) after that many replies
         self.refuse_from = None     # refuse the handshake of connection no. >= this (503)
@@ -301,6 +308,11 @@ class FakeRealtime:
         st["sent"][item] = 0
         await self._send(ws, {"type": "response.created",
                               "response": {"id": resp, "status": "in_progress"}})
+        self.tokens_left -= 500  # what OpenAI reports at the start of each response
+        await self._send(ws, {"type": "rate_limits.updated", "rate_limits": [
+            {"name": "requests", "limit": 5000, "remaining": 4999, "reset_seconds": 0.012},
+            {"name": "tokens", "limit": 40000, "remaining": self.tokens_left,
+             "reset_seconds": 1.5}]})
         await self._send(ws, {"type": "response.output_item.added", "response_id": resp,
                               "output_index": 0, "item": {"id": item, "type": "message",
                                                           "role": "assistant"}})
@@ -327,8 +339,8 @@ class FakeRealtime:
                                   "response_id": resp, "item_id": item, "output_index": 0,
                                   "content_index": 0,
                                   "transcript": self._reply_text(st)})
-        await self._send(ws, {"type": "response.done", "response": {"id": resp, "status": status,
-                                                                   "output": []}})
+        await self._send(ws, {"type": "response.done", "response": {
+            "id": resp, "status": status, "output": [], "usage": self.USAGE}})
         st["response"] = None
         st["responses"] = st.get("responses", 0) + 1
         if self.drop_after_responses is not None and st["responses"] >= self.drop_after_responses:
