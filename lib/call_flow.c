@@ -212,7 +212,7 @@ static void publish(turn_t *t, const char *type, json_object *payload)
     json_object_object_add(payload, "call_id", json_object_new_string(t->call->id));
     json_object_object_add(payload, "call_sid", json_object_new_string(t->call->call_sid));
     if (t->env->publish) {
-        t->env->publish(t->env->baton, t->business->id, t->call->call_sid, type,
+        t->env->publish(t->env->baton, t->conn, t->business->id, t->call->call_sid, type,
                         ctn_json_serialize(t->pool, payload));
     }
     json_object_put(payload);

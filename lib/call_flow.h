@@ -21,10 +21,11 @@ typedef struct ctn_call_flow_env_t {
      * dialled number (ctn_business_id_by_number or ctn_calls_turn_load).
      * Returns non-success when the database is unreachable. */
     apr_status_t (*db_acquire)(void *baton, apr_pool_t *pool, PGconn **conn);
-    /* Publish a live event for the business's dashboard (the event ring).
-     * `payload` is a JSON object's text. Must not block. */
-    void (*publish)(void *baton, const char *business_id, const char *call_sid, const char *type,
-                    const char *payload);
+    /* Publish a live event for the business's dashboard (the event ring;
+     * with peer events, also the other hosts through `conn`, which may be
+     * NULL when the database is down). `payload` is a JSON object's text. */
+    void (*publish)(void *baton, PGconn *conn, const char *business_id, const char *call_sid,
+                    const char *type, const char *payload);
     /* Ask the media worker to open the call's realtime session now (may be
      * NULL). Must not block for long: the caller is waiting for TwiML. */
     void (*prewarm)(void *baton, const char *call_sid, const char *business_id);

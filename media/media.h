@@ -27,9 +27,12 @@ typedef struct media_t {
     const char *ring_lock;
     const char *database; /* from CORTANA_DATABASE; may be NULL */
     int tick_seconds;
-    int chunk_ms;      /* caller audio per append to OpenAI (20-200, whole frames) */
-    int session_max_s; /* seconds an OpenAI session lasts before it is renewed */
-    ctn_ring_t *ring;  /* NULL when no ring was given */
+    int chunk_ms;             /* caller audio per append to OpenAI (20-200, whole frames) */
+    int session_max_s;        /* seconds an OpenAI session lasts before it is renewed */
+    const char *peer_host_id; /* --peer-events: share events with other hosts */
+    struct apr_thread_t *peers_thread; /* media_peers.c */
+    volatile apr_uint64_t peer_events_in;
+    ctn_ring_t *ring; /* NULL when no ring was given */
     apr_time_t started_at;
     apr_uint64_t ticks;
     apr_uint64_t calls; /* streams currently open */
@@ -68,6 +71,11 @@ void media_relay_drain(media_t *m);
 const char *media_relay_stats(media_t *m, apr_pool_t *pool);
 
 extern const struct lws_protocols media_openai_protocols[];
+
+/* Start / stop the thread that LISTENs for other hosts' live events and
+ * writes them into this host's ring (only with --peer-events). */
+apr_status_t media_peers_start(media_t *m);
+void media_peers_stop(media_t *m);
 
 /* Start / stop the background jobs thread (escalations, SMS outbox). */
 apr_status_t media_jobs_start(media_t *m);

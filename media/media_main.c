@@ -2,7 +2,8 @@
  *
  *   cortana-media --stream-socket PATH --control-socket PATH
  *                 [--ring-shm PATH --ring-lock PATH] [--tick SECONDS]
- *                 [--chunk-ms MS] [--session-max SECONDS] [--foreground]
+ *                 [--chunk-ms MS] [--session-max SECONDS] [--peer-events HOST_ID]
+ *                 [--foreground]
  *
  * Started and supervised by mod_cortana (the database connection string
  * comes in the environment, CORTANA_DATABASE, never on the command line).
@@ -64,7 +65,8 @@ static void usage(void)
 {
     fputs("usage: cortana-media --stream-socket PATH --control-socket PATH\n"
           "                     [--ring-shm PATH --ring-lock PATH] [--tick SECONDS]\n"
-          "                     [--chunk-ms MS] [--session-max SECONDS] [--foreground]\n"
+          "                     [--chunk-ms MS] [--session-max SECONDS]\n"
+          "                     [--peer-events HOST_ID] [--foreground]\n"
           "environment: CORTANA_DATABASE (libpq conninfo), CORTANA_MEDIA_DEBUG (any value)\n",
           stderr);
 }
@@ -80,6 +82,7 @@ static int parse_options(media_t *m, int argc, const char *const *argv)
         {"tick", 't', 1, "seconds between periodic ticks (1-60)"},
         {"chunk-ms", 'k', 1, "caller audio per message to OpenAI, ms (20-200, by 20)"},
         {"session-max", 'x', 1, "seconds before an OpenAI session is renewed (5-7200)"},
+        {"peer-events", 'p', 1, "this host's id: share live events through PostgreSQL"},
         {"foreground", 'f', 0, "stay in the foreground (always)"},
         {NULL, 0, 0, NULL}};
     apr_getopt_t *g;
@@ -125,6 +128,9 @@ static int parse_options(media_t *m, int argc, const char *const *argv)
                 fprintf(stderr, "cortana-media: --session-max %s: not 5-7200 seconds\n", arg);
                 return MEDIA_EXIT_BAD_CONFIG;
             }
+            break;
+        case 'p':
+            m->peer_host_id = arg;
             break;
         case 'f':
             break;
@@ -281,6 +287,9 @@ static int run(media_t *m)
     if (media_jobs_start(m) != APR_SUCCESS) {
         ctn_log_err(NULL, "cannot start the background jobs thread");
     }
+    if (media_peers_start(m) != APR_SUCCESS) {
+        ctn_log_err(NULL, "cannot start the peer events thread");
+    }
     ctn_log_notice(NULL, "cortana-media ready (pid %ld, %s loop): streams on %s, control on %s",
                    (long)getpid(), m->evlib ? "libev" : "poll", m->stream_socket,
                    m->control_socket);
@@ -294,6 +303,7 @@ static int run(media_t *m)
     m->stopping = 1;
     media_relay_stop(m);
     media_jobs_stop(m);
+    media_peers_stop(m);
     lws_context_destroy(m->context);
     unlink(m->stream_socket);
     unlink(m->control_socket);

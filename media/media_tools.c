@@ -18,6 +18,7 @@
 #include "json.h"
 #include "language.h"
 #include "log.h"
+#include "peers.h"
 #include "personality.h"
 #include "slots.h"
 #include "tools.h"
@@ -172,13 +173,20 @@ void relay_job_start(relay_job_t *job)
 
 /* ------------------------------------------------------ transcript lines --- */
 
-static void publish(relay_job_t *job, const char *type, json_object *ev)
+static void publish(relay_job_t *job, PGconn *conn, const char *type, json_object *ev)
 {
-    ctn_ring_t *ring = job->call->m->ring;
+    media_t *m = job->call->m;
+    const char *payload = ctn_json_serialize(job->pool, ev);
 
-    if (ring && ctn_ring_write(ring, job->business_id, job->call_sid, type,
-                               ctn_json_serialize(job->pool, ev), NULL) != APR_SUCCESS) {
+    if (m->ring && ctn_ring_write(m->ring, job->business_id, job->call_sid, type, payload, NULL) !=
+                       APR_SUCCESS) {
         ctn_log_warning(job->call_sid, "event %s not published", type);
+    }
+    if (m->peer_host_id != NULL &&
+        ctn_peers_notify(conn, job->pool, m->peer_host_id, job->business_id, job->call_sid, type,
+                         payload) != APR_SUCCESS) {
+        ctn_log_warning(job->call_sid, "event %s not sent to the other hosts: %s", type,
+                        PQerrorMessage(conn));
     }
 }
 
@@ -237,14 +245,14 @@ void relay_job_line(relay_job_t *job)
     json_object_object_add(ev, "seq", json_object_new_int(seq));
     json_object_object_add(ev, "call_id", json_object_new_string(call_log_id));
     json_object_object_add(ev, "call_sid", json_object_new_string(job->call_sid));
-    publish(job, "transcript", ev);
+    publish(job, conn, "transcript", ev);
     if (strcmp(job->speaker, "caller") == 0 && heard.switched) {
         ctn_log_info(job->call_sid, "language switched to %s", lang);
         ev = ctn_json_pool_own(job->pool, json_object_new_object());
         json_object_object_add(ev, "language", json_object_new_string(lang));
         json_object_object_add(ev, "call_id", json_object_new_string(call_log_id));
         json_object_object_add(ev, "call_sid", json_object_new_string(job->call_sid));
-        publish(job, "call.updated", ev);
+        publish(job, conn, "call.updated", ev);
     }
 }
 

@@ -28,6 +28,8 @@ struct ctn_ring_t *ctn_events_ring(void);
 /* Paths the worker needs to attach to the same ring (valid after post_config). */
 const char *ctn_events_shm_path(void);
 const char *ctn_events_lock_path(void);
+/* CortanaPeerEvents On: this host's id on the peers' channel; else NULL. */
+const char *ctn_events_host_id(void);
 
 /* ---- mod_cortana_worker.c: supervision of cortana-media --------------- */
 void ctn_worker_register_hooks(apr_pool_t *p);

@@ -53,6 +53,7 @@ typedef enum { CTN_SCOPE_SERVER, CTN_SCOPE_GLOBAL } ctn_conf_scope_e;
     X(CTN_CONF_RUNTIME_PATH, media_control_socket,  "CortanaMediaControlSocket",  "cortana-media.ctl",              CTN_SCOPE_GLOBAL, "unix socket of the worker's control commands") \
     X(CTN_CONF_COUNT,       ring_size,              "CortanaEventRingSize",       "4096",                           CTN_SCOPE_GLOBAL, "live events held in shared memory (64-1048576)") \
     X(CTN_CONF_SECONDS,     tick_interval,          "CortanaWorkerTick",          "1",                              CTN_SCOPE_GLOBAL, "seconds between the worker's periodic ticks (1-60)") \
+    X(CTN_CONF_FLAG,        peer_events,            "CortanaPeerEvents",          "Off",                            CTN_SCOPE_GLOBAL, "share live events with the other hosts of this database (PostgreSQL LISTEN/NOTIFY)") \
     X(CTN_CONF_COUNT,       media_chunk_ms,         "CortanaMediaChunk",          "60",                             CTN_SCOPE_GLOBAL, "milliseconds of caller audio per message to OpenAI, and of Cortana's audio per mark (20-200, by 20)") \
     X(CTN_CONF_TWILIO_SID,  twilio_account_sid,     "CortanaTwilioAccountSID",    NULL,                             CTN_SCOPE_SERVER, "Twilio account SID (AC...)") \
     X(CTN_CONF_SECRET,      twilio_auth_token,      "CortanaTwilioAuthToken",     NULL,                             CTN_SCOPE_SERVER, "Twilio auth token: signs webhooks and authenticates REST calls") \

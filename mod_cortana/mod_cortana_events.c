@@ -27,6 +27,7 @@
 #include "util_mutex.h"
 #include "unixd.h"
 
+#include "peers.h"
 #include "ring.h"
 
 #include <apr_global_mutex.h>
@@ -41,6 +42,7 @@ static ctn_ring_t *ring;
 static apr_global_mutex_t *ring_mutex;
 static const char *shm_path;
 static const char *lock_path;
+static const char *host_id; /* CortanaPeerEvents On: this host's id on the channel */
 
 ctn_ring_t *ctn_events_ring(void)
 {
@@ -55,6 +57,11 @@ const char *ctn_events_shm_path(void)
 const char *ctn_events_lock_path(void)
 {
     return lock_path;
+}
+
+const char *ctn_events_host_id(void)
+{
+    return host_id;
 }
 
 static apr_status_t mutex_acquire(void *baton)
@@ -79,6 +86,7 @@ static apr_status_t forget_ring(void *unused)
 {
     ring = NULL;
     ring_mutex = NULL;
+    host_id = NULL;
     return APR_SUCCESS;
 }
 
@@ -124,6 +132,9 @@ static int events_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot format the event ring");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    /* A new id per ring: the worker skips the events it finds tagged with it
+     * (this host wrote them to its ring already). */
+    host_id = conf->peer_events ? ctn_peers_new_host_id(pconf) : NULL;
     apr_pool_cleanup_register(pconf, NULL, forget_ring, apr_pool_cleanup_null);
     return OK;
 }

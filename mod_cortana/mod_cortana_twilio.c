@@ -27,6 +27,7 @@
 #include "ring.h"
 #include "form.h"
 #include "log.h"
+#include "peers.h"
 #include "twilio_signature.h"
 #include "twiml.h"
 
@@ -78,15 +79,26 @@ static apr_status_t env_db_acquire(void *baton, apr_pool_t *pool, PGconn **conn)
     return rv;
 }
 
-static void env_publish(void *baton, const char *business_id, const char *call_sid,
+static void env_publish(void *baton, PGconn *conn, const char *business_id, const char *call_sid,
                         const char *type, const char *payload)
 {
     ctn_ring_t *ring = ctn_events_ring();
+    apr_pool_t *scratch;
 
     if (ring != NULL &&
         ctn_ring_write(ring, business_id, call_sid, type, payload, NULL) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, baton, "%s: event %s not published", call_sid,
                      type);
+    }
+    if (ctn_events_host_id() != NULL && conn != NULL) {
+        apr_pool_create(&scratch, NULL);
+        if (ctn_peers_notify(conn, scratch, ctn_events_host_id(), business_id, call_sid, type,
+                             payload) != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, baton,
+                         "%s: event %s not sent to the other hosts: %s", call_sid, type,
+                         PQerrorMessage(conn));
+        }
+        apr_pool_destroy(scratch);
     }
 }
 

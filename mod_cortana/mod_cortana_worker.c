@@ -358,7 +358,7 @@ static apr_status_t prepare_exec(supervisor_t *sup)
 {
     ctn_server_conf_t *conf = ctn_config_get(sup->s);
     apr_array_header_t *env = apr_array_make(sup->pconf, 32, sizeof(const char *));
-    const char **argv = apr_pcalloc(sup->pconf, 18 * sizeof(*argv));
+    const char **argv = apr_pcalloc(sup->pconf, 20 * sizeof(*argv));
     int n = 0, ngroups = MAX_GROUPS;
 
     argv[n++] = conf->media_worker;
@@ -378,6 +378,10 @@ static apr_status_t prepare_exec(supervisor_t *sup)
     argv[n++] = apr_itoa(sup->pconf, conf->media_chunk_ms);
     argv[n++] = "--session-max";
     argv[n++] = apr_itoa(sup->pconf, conf->openai_session_max);
+    if (ctn_events_host_id() != NULL) {
+        argv[n++] = "--peer-events";
+        argv[n++] = ctn_events_host_id();
+    }
     argv[n++] = "--foreground";
     argv[n] = NULL;
     sup->argv = argv;
