@@ -67,6 +67,7 @@ static int openai_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
         break;
     }
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
+        c->openai_established = 1;
         relay_openai_connected(c);
         if (c->stopping) {
             return -1;
@@ -106,6 +107,7 @@ static int openai_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
                                   ? "the session closed"
                                   : (in ? apr_pstrmemdup(c->pool, in, len) : "connection failed");
             c->openai_closed = 1;
+            c->openai_established = 0;
             c->openai = NULL;
             lws_set_opaque_user_data(wsi, NULL);
             relay_openai_gone(c, why);

@@ -58,6 +58,7 @@ typedef struct relay_call_t {
     struct lws *twilio, *openai;
     int refs; /* the Twilio socket + the OpenAI socket + jobs in flight */
     int twilio_closed, openai_closed, stopping;
+    int openai_established; /* the OpenAI socket's handshake is done */
     char call_sid[40], stream_sid[40], business_id[37];
     const char *call_log_id; /* set by the start job */
     frame_queue_t to_twilio, to_openai;

@@ -44,6 +44,7 @@ int relay_session_connect(relay_call_t *c)
 {
     c->session_ready = 0;
     c->openai_closed = 0;
+    c->openai_established = 0;
     lws_sul_schedule(c->m->context, 0, &c->ready_sul, ready_overdue,
                      (lws_usec_t)RELAY_READY_S * LWS_USEC_PER_SEC);
     return relay_openai_connect(c);

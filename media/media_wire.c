@@ -99,14 +99,33 @@ void relay_enqueue(frame_queue_t *q, frame_t *f)
     q->tail = f;
 }
 
+/* A message goes out at once when nothing is queued before it and the
+ * socket takes it (lws_send_pipe_choked: nothing of an earlier write left
+ * over, the kernel's buffer has room). Asking lws for a writable callback
+ * instead costs two epoll_ctl calls and a loop pass per message, which was
+ * the relay's largest cost after the sends themselves. A write lws cannot
+ * complete is kept by lws and finished before any other (it then reports
+ * the socket choked until it is done). */
+static void send_on(relay_call_t *c, struct lws *wsi, int established, frame_queue_t *q, frame_t *f)
+{
+    if (established && q->head == NULL && !lws_send_pipe_choked(wsi)) {
+        if (lws_write(wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len) {
+            lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); /* broken */
+        }
+        relay_recycle(c, f);
+        return;
+    }
+    relay_enqueue(q, f);
+    lws_callback_on_writable(wsi);
+}
+
 void relay_send_twilio(relay_call_t *c, frame_t *f)
 {
     if (c->twilio == NULL || c->twilio_closed) {
         relay_recycle(c, f);
         return;
     }
-    relay_enqueue(&c->to_twilio, f);
-    lws_callback_on_writable(c->twilio);
+    send_on(c, c->twilio, 1, &c->to_twilio, f);
 }
 
 void relay_send_openai(relay_call_t *c, frame_t *f)
@@ -115,8 +134,7 @@ void relay_send_openai(relay_call_t *c, frame_t *f)
         relay_recycle(c, f);
         return;
     }
-    relay_enqueue(&c->to_openai, f);
-    lws_callback_on_writable(c->openai);
+    send_on(c, c->openai, c->openai_established, &c->to_openai, f);
 }
 
 static frame_t *text_frame(relay_call_t *c, const char *json)
@@ -141,22 +159,22 @@ void relay_send_twilio_text(relay_call_t *c, const char *json)
 
 int relay_write_next(relay_call_t *c, struct lws *wsi, frame_queue_t *q)
 {
-    frame_t *f = q->head;
+    frame_t *f;
 
-    if (f == NULL) {
-        return 0;
-    }
-    q->head = f->next;
-    if (q->head == NULL) {
-        q->tail = NULL;
-    }
-    if (lws_write(wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len) {
+    while ((f = q->head) != NULL) {
+        q->head = f->next;
+        if (q->head == NULL) {
+            q->tail = NULL;
+        }
+        if (lws_write(wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len) {
+            relay_recycle(c, f);
+            return -1;
+        }
         relay_recycle(c, f);
-        return -1;
-    }
-    relay_recycle(c, f);
-    if (q->head) {
-        lws_callback_on_writable(wsi);
+        if (q->head && lws_send_pipe_choked(wsi)) {
+            lws_callback_on_writable(wsi); /* the rest when the kernel has room */
+            break;
+        }
     }
     return 0;
 }

@@ -201,7 +201,7 @@ def test_the_voice_webhook_answers_with_a_greeting_a_stream_and_a_fallback(web, 
     assert engine == "realtime"
 
 
-def relay_both_ways(web, pg, fake):
+def relay_both_ways(web, pg, fake, linger=0.0):
     """A greeting and one turn; returns the Twilio side of the call."""
     bid, number, sid, twiml = answer(web, pg)
     fake.utterances = ["what are your hours"]
@@ -214,6 +214,7 @@ def relay_both_ways(web, pg, fake):
             assert await call.until(lambda: fake.events("conversation.item.create") or
                                     len(db_lines(pg, sid)) >= 2, timeout=10)
             assert await call.until(lambda: len(db_lines(pg, sid)) >= 2)
+            await asyncio.sleep(linger)
             return call
 
     call = run(scenario())
@@ -266,7 +267,9 @@ def test_audio_is_relayed_both_ways_unchanged_in_whole_frames(web, pg, fake):
 
 
 def test_a_calls_usage_and_speed_are_recorded_on_its_call_log(web, pg, fake):
-    sid, call = relay_both_ways(web, pg, fake)  # the greeting and one reply, then `stop`
+    # the greeting and one reply, then `stop` once the reply's response.done is in (usage of
+    # a response still running when the caller hangs up is not known: the session closes)
+    sid, call = relay_both_ways(web, pg, fake, linger=0.5)
     deadline = time.time() + 10
     while time.time() < deadline:
         (stats,) = pg.query("SELECT realtime_stats FROM call_logs WHERE call_sid = %s",
