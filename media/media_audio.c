@@ -163,10 +163,14 @@ void relay_on_mark(relay_call_t *c, const char *name, apr_size_t n)
     }
 }
 
-static void send_mark(relay_call_t *c)
+#define MARK_JSON_MAX 128
+
+/* The next numbered mark, closing what was sent of the item so far, as
+ * JSON in `json`; its length. */
+static apr_size_t next_mark(relay_call_t *c, char *json)
 {
     mark_t *mk;
-    char json[128]; /* formatted on the stack, sent in a recycled frame */
+    apr_size_t n;
 
     if (c->mark_next - c->mark_oldest >= RELAY_MARKS) {
         c->mark_oldest = c->mark_next - RELAY_MARKS + 1; /* forget the oldest */
@@ -174,12 +178,21 @@ static void send_mark(relay_call_t *c)
     mk = &c->marks[c->mark_next % RELAY_MARKS];
     mk->item = c->item_seq;
     mk->bytes = (apr_uint32_t)c->item_sent;
-    apr_snprintf(json, sizeof(json),
-                 "{\"event\":\"mark\",\"streamSid\":\"%s\",\"mark\":{\"name\":\"m%u\"}}",
-                 c->stream_sid, c->mark_next);
-    relay_send_twilio_text(c, json);
+    n = (apr_size_t)apr_snprintf(json, MARK_JSON_MAX,
+                                 "{\"event\":\"mark\",\"streamSid\":\"%s\",\"mark\":{\"name\":"
+                                 "\"m%u\"}}",
+                                 c->stream_sid, c->mark_next);
     c->mark_next++;
     c->item_marked = c->item_sent;
+    return n;
+}
+
+static void send_mark(relay_call_t *c)
+{
+    char json[MARK_JSON_MAX]; /* formatted on the stack, sent in a recycled frame */
+
+    next_mark(c, json);
+    relay_send_twilio_text(c, json);
 }
 
 static void first_audio_measures(relay_call_t *c)
@@ -201,29 +214,42 @@ static void first_audio_measures(relay_call_t *c)
     }
 }
 
-/* One media message carrying `b64` (base64 of `bytes`, whole frames). */
+/* One media message carrying `b64` (base64 of `bytes`, whole frames), and
+ * the mark that follows it when a chunk of audio has gone since the last:
+ * then both WebSocket frames are built here and leave in one write (one
+ * send instead of two; Twilio reads two messages). */
 static void send_audio_b64(relay_call_t *c, const char *b64, apr_size_t n, apr_size_t bytes)
 {
     static const char tail[] = "\"}}";
-    char head[96];
+    char head[96], mark[MARK_JSON_MAX];
     apr_size_t hn = (apr_size_t)apr_snprintf(head, sizeof(head),
                                              "{\"event\":\"media\",\"streamSid\":\"%s\",\"media\":"
                                              "{\"payload\":\"",
                                              c->stream_sid);
-    frame_t *f = relay_frame(c, hn + n + sizeof(tail));
+    apr_size_t media_len = hn + n + sizeof(tail) - 1, mark_len = 0;
+    int marked = c->item_sent + bytes - c->item_marked >= c->m->relay->chunk_bytes;
+    frame_t *f = relay_frame(c, media_len + (marked ? 2 * 10 + MARK_JSON_MAX : 0));
     unsigned char *o = f->data + LWS_PRE;
 
+    c->item_sent += bytes;
+    c->frames_out += bytes / RELAY_FRAME_BYTES;
+    if (marked) {
+        mark_len = next_mark(c, mark);
+        o += relay_ws_header(o, media_len);
+    }
     memcpy(o, head, hn);
     memcpy(o + hn, b64, n);
     memcpy(o + hn + n, tail, sizeof(tail) - 1);
-    f->len = hn + n + sizeof(tail) - 1;
-    relay_send_twilio(c, f);
-    c->item_sent += bytes;
-    c->frames_out += bytes / RELAY_FRAME_BYTES;
-    first_audio_measures(c);
-    if (c->item_sent - c->item_marked >= c->m->relay->chunk_bytes) {
-        send_mark(c);
+    o += media_len;
+    if (marked) {
+        o += relay_ws_header(o, mark_len);
+        memcpy(o, mark, mark_len);
+        o += mark_len;
+        f->raw = 1;
     }
+    f->len = (apr_size_t)(o - (f->data + LWS_PRE));
+    relay_send_twilio(c, f);
+    first_audio_measures(c);
 }
 
 /* Send `n` bytes of mu-law (whole frames), base64-encoded in the scratch. */

@@ -30,7 +30,8 @@
 typedef struct frame_t {
     struct frame_t *next;
     apr_size_t cap, len;
-    int once;             /* malloc'ed for one message, freed once written */
+    int once; /* malloc'ed for one message, freed once written */
+    int raw;  /* already WebSocket frames (server side, unmasked): written as they are */
     unsigned char data[]; /* LWS_PRE bytes of headroom, then the message */
 } frame_t;
 
@@ -163,6 +164,9 @@ void relay_record_call_stats(relay_call_t *c); /* the stream ended: to the call 
 /* ---- media_wire.c: frames, queues, reassembly, peeking ---- */
 frame_t *relay_frame(relay_call_t *c, apr_size_t need);
 frame_t *relay_frame_once(apr_size_t need); /* rare big messages: never kept */
+/* The header of an unmasked final text frame of `len` bytes (a server's);
+ * its length (2, 4 or 10 bytes). */
+apr_size_t relay_ws_header(unsigned char *h, apr_size_t len);
 void relay_recycle(relay_call_t *c, frame_t *f);
 void relay_frames_free(relay_call_t *c);        /* what is still queued, before the pool goes */
 void relay_frames_drop_openai(relay_call_t *c); /* queued for a session now closed */

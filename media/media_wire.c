@@ -31,6 +31,7 @@ frame_t *relay_frame_once(apr_size_t need)
     }
     f->cap = need;
     f->once = 1;
+    f->raw = 0;
     f->next = NULL;
     f->len = 0;
     return f;
@@ -53,7 +54,28 @@ frame_t *relay_frame(relay_call_t *c, apr_size_t need)
     }
     f->next = NULL;
     f->len = 0;
+    f->raw = 0;
     return f;
+}
+
+apr_size_t relay_ws_header(unsigned char *h, apr_size_t len)
+{
+    h[0] = 0x81; /* FIN, text */
+    if (len < 126) {
+        h[1] = (unsigned char)len;
+        return 2;
+    }
+    if (len < 65536) {
+        h[1] = 126;
+        h[2] = (unsigned char)(len >> 8);
+        h[3] = (unsigned char)len;
+        return 4;
+    }
+    h[1] = 127;
+    for (int i = 0; i < 8; i++) {
+        h[2 + i] = (unsigned char)((apr_uint64_t)len >> (56 - 8 * i));
+    }
+    return 10;
 }
 
 void relay_recycle(relay_call_t *c, frame_t *f)
@@ -99,17 +121,24 @@ void relay_enqueue(frame_queue_t *q, frame_t *f)
     q->tail = f;
 }
 
-/* A message goes out at once when nothing is queued before it and the
- * socket takes it (lws_send_pipe_choked: nothing of an earlier write left
- * over, the kernel's buffer has room). Asking lws for a writable callback
- * instead costs two epoll_ctl calls and a loop pass per message, which was
- * the relay's largest cost after the sends themselves. A write lws cannot
- * complete is kept by lws and finished before any other (it then reports
- * the socket choked until it is done). */
+/* A message goes out at once once the socket is established and nothing of
+ * ours is queued before it. Asking lws for a writable callback per message
+ * costs two epoll_ctl calls and a loop pass each, and asking the socket
+ * whether it is choked a poll() each: together more than the send. What the
+ * kernel does not take, lws keeps (its buflist_out, lws_issue_raw) and sends
+ * before anything written after it, when the socket is writable again. */
+static int write_frame(struct lws *wsi, frame_t *f)
+{
+    return lws_write(wsi, f->data + LWS_PRE, f->len, f->raw ? LWS_WRITE_RAW : LWS_WRITE_TEXT) <
+                   (int)f->len
+               ? -1
+               : 0;
+}
+
 static void send_on(relay_call_t *c, struct lws *wsi, int established, frame_queue_t *q, frame_t *f)
 {
-    if (established && q->head == NULL && !lws_send_pipe_choked(wsi)) {
-        if (lws_write(wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len) {
+    if (established && q->head == NULL) {
+        if (write_frame(wsi, f) != 0) {
             lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); /* broken */
         }
         relay_recycle(c, f);
@@ -166,15 +195,11 @@ int relay_write_next(relay_call_t *c, struct lws *wsi, frame_queue_t *q)
         if (q->head == NULL) {
             q->tail = NULL;
         }
-        if (lws_write(wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len) {
+        if (write_frame(wsi, f) != 0) {
             relay_recycle(c, f);
             return -1;
         }
         relay_recycle(c, f);
-        if (q->head && lws_send_pipe_choked(wsi)) {
-            lws_callback_on_writable(wsi); /* the rest when the kernel has room */
-            break;
-        }
     }
     return 0;
 }
