@@ -427,6 +427,7 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
         json_object_object_get_ex(o, "error", &err);
         ctn_log_warning(c->call_sid, "OpenAI Realtime error: %s",
                         ctn_json_get_string(err, "message", "(no message)"));
+        c->error_at = apr_time_now(); /* if the session ends now, the error ended it */
     }
 }
 

@@ -105,6 +105,7 @@ typedef struct relay_call_t {
     int renewing;        /* we closed the session to renew it before its maximum */
     int no_reconnect;    /* OpenAI missed a deadline: the built-in engine takes over */
     int caller_speaking; /* between speech_started and speech_stopped */
+    apr_time_t error_at; /* the last error event (a close right after it is no drop) */
     lws_sorted_usec_list_t ready_sul, renew_sul, retry_sul;
     char *history; /* conversation.item.create events, one per line (malloc'ed) */
     apr_size_t history_len, history_cap;

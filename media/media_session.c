@@ -8,7 +8,8 @@
  * renews it at a quiet moment (no response playing, the caller not
  * speaking): it closes the old socket, opens a new one and replays the
  * conversation so far. An unexpected close mid-call is handled the same way,
- * up to RELAY_RECONNECTS_MAX times per call; while the new session comes up
+ * up to RELAY_RECONNECTS_MAX times per call (not when an error event ended
+ * the session: quota, bad key… a new session would meet the same); while the new session comes up
  * the caller's audio is held (media_audio.c), so the model hears everything.
  * The conversation is kept as the conversation.item.create events that
  * replay it, in one malloc'ed buffer per call bounded to RELAY_HISTORY_MAX
@@ -184,6 +185,9 @@ int relay_session_lost(relay_call_t *c, const char *why)
 {
     int planned = c->renewing;
 
+    if (!planned && c->error_at && apr_time_now() - c->error_at < apr_time_from_sec(2)) {
+        c->no_reconnect = 1; /* an error ended the session: a new one would meet it again */
+    }
     if (c->no_reconnect || c->twilio == NULL || c->twilio_closed || !c->greeted ||
         (!planned && c->reconnects >= RELAY_RECONNECTS_MAX)) {
         return 0;

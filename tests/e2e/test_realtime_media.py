@@ -194,6 +194,19 @@ def test_openai_dropping_the_socket_at_a_turn_hands_the_call_over(web, pg, fake,
     assert ("caller", "this line is never transcribed") not in db_lines(pg, sid)
 
 
+def test_an_error_that_ends_the_session_hands_the_call_over_without_reconnecting(
+        web, pg, fake, tmp_path):
+    bid, number = make_business(pg)
+    fake.drop_at_turn = 1
+    fake.fatal_error = True      # "insufficient_quota", then OpenAI closes the session
+    started = time.time()
+    sid, proc = start_media_call(web, number, "what are your hours", audio=speech_file(tmp_path),
+                                 seconds=40)
+    out, err = proc.communicate(timeout=40)
+    assert_handed_to_the_built_in_engine(pg, sid, proc, out, err, started, 40)
+    assert len(fake.handshakes) == 1, "the worker reopened a session an error had ended"
+
+
 @pytest.mark.allow_log_errors  # the supervisor logs the worker's death as an error, rightly
 def test_worker_killed_mid_call_the_call_goes_on_and_later_calls_are_realtime(
         web, pg, fake, tmp_path):

@@ -65,6 +65,7 @@ class FakeRealtime:
         self.errors_sent = []
         self._open = set()          # the sessions' sockets, for drop()
         self.drop_at_turn = None
+        self.fatal_error = False    # with drop_at_turn: an error event, then the close
         self.drop_after = None
         self.echo = False
         self.hang = False
@@ -262,6 +263,10 @@ class FakeRealtime:
     async def _end_turn(self, ws, st):
         item = st["item"]
         if self.drop_at_turn is not None and st["turn"] + 1 >= self.drop_at_turn:
+            if self.fatal_error:  # what OpenAI does when it ends a session on an error
+                await self._send(ws, {"type": "error", "error": {
+                    "type": "insufficient_quota", "code": "insufficient_quota",
+                    "message": "You exceeded your current quota.", "param": None}})
             await self._drop(ws, self._conn_of(ws))
             return
         await self._send(ws, {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 0,
