@@ -527,6 +527,8 @@ apr_status_t media_relay_init(media_t *m)
     info.port = CONTEXT_PORT_NO_LISTEN;
     info.protocols = media_openai_protocols;
     info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    /* wss:// is verified against the system's store, or CortanaOpenAICAFile */
+    info.client_ssl_ca_filepath = getenv("CORTANA_OPENAI_CA_FILE");
     if ((r->client_vhost = lws_create_vhost(m->context, &info)) == NULL) {
         return APR_EGENERAL;
     }

@@ -327,6 +327,7 @@ static const char *parse_value(apr_pool_t *p, ctn_server_conf_t *conf, int idx, 
         err = check_key_file(p, d, arg);
         break;
     case CTN_CONF_SECRET_FILE:
+    case CTN_CONF_FILE:
         err = check_secret_file(p, d, arg);
         break;
     case CTN_CONF_EXECUTABLE:

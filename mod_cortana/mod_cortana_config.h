@@ -28,6 +28,7 @@ typedef enum {
     CTN_CONF_URL_WS,       /* absolute ws:// or wss:// URL */
     CTN_CONF_KEY_FILE,     /* readable file holding a 32-byte key (raw, hex or base64) */
     CTN_CONF_SECRET_FILE,  /* readable, non-empty file holding a secret */
+    CTN_CONF_FILE,         /* readable, non-empty file (certificates) */
     CTN_CONF_EXECUTABLE,   /* path of an executable program */
     CTN_CONF_RUNTIME_PATH, /* path; relative ones are under DefaultRuntimeDir */
     CTN_CONF_TWILIO_SID,   /* "AC" + 32 hex digits */
@@ -62,6 +63,7 @@ typedef enum { CTN_SCOPE_SERVER, CTN_SCOPE_GLOBAL } ctn_conf_scope_e;
     X(CTN_CONF_URL_HTTP,    openai_api_base,        "CortanaOpenAIAPIBase",       "https://api.openai.com/v1",      CTN_SCOPE_SERVER, "base URL of OpenAI's REST API") \
     X(CTN_CONF_URL_WS,      openai_realtime_url,    "CortanaOpenAIRealtimeURL",   "wss://api.openai.com/v1/realtime", CTN_SCOPE_SERVER, "OpenAI Realtime WebSocket URL") \
     X(CTN_CONF_SECONDS,     openai_session_max,     "CortanaOpenAISessionMax",    "3300",                           CTN_SCOPE_GLOBAL, "seconds a Realtime session serves a call before the worker renews it, replaying the conversation (5-7200)") \
+    X(CTN_CONF_FILE,        openai_ca_file,         "CortanaOpenAICAFile",        NULL,                             CTN_SCOPE_GLOBAL, "PEM certificates the worker trusts for wss:// to OpenAI instead of the system store (an egress proxy's CA)") \
     X(CTN_CONF_STRING,      openai_realtime_model,  "CortanaOpenAIRealtimeModel", "gpt-realtime",                   CTN_SCOPE_SERVER, "OpenAI Realtime model name") \
     X(CTN_CONF_SECRET_FILE, stripe_secret_key_file, "CortanaStripeSecretKeyFile", NULL,                             CTN_SCOPE_SERVER, "file holding the Stripe secret key; unset = every business on trial") \
     X(CTN_CONF_SECRET,      stripe_webhook_secret,  "CortanaStripeWebhookSecret", NULL,                             CTN_SCOPE_SERVER, "Stripe webhook signing secret (whsec_...)") \
@@ -85,6 +87,7 @@ typedef enum { CTN_SCOPE_SERVER, CTN_SCOPE_GLOBAL } ctn_conf_scope_e;
 #define CTN_CONF_CTYPE_CTN_CONF_URL_WS       const char *
 #define CTN_CONF_CTYPE_CTN_CONF_KEY_FILE     const char *
 #define CTN_CONF_CTYPE_CTN_CONF_SECRET_FILE  const char *
+#define CTN_CONF_CTYPE_CTN_CONF_FILE         const char *
 #define CTN_CONF_CTYPE_CTN_CONF_EXECUTABLE   const char *
 #define CTN_CONF_CTYPE_CTN_CONF_RUNTIME_PATH const char *
 #define CTN_CONF_CTYPE_CTN_CONF_TWILIO_SID   const char *

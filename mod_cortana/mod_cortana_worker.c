@@ -404,6 +404,7 @@ static apr_status_t prepare_exec(supervisor_t *sup)
     PASS_ENV("CORTANA_OPENAI_KEY", ctn_secrets_openai_key());
     PASS_ENV("CORTANA_OPENAI_REALTIME_URL", conf->openai_realtime_url);
     PASS_ENV("CORTANA_OPENAI_REALTIME_MODEL", conf->openai_realtime_model);
+    PASS_ENV("CORTANA_OPENAI_CA_FILE", conf->openai_ca_file);
     if (ctn_secrets_stream_key() != NULL) {
         char hex[2 * CTN_KEY_BYTES + 1];
         sodium_bin2hex(hex, sizeof(hex), ctn_secrets_stream_key(), CTN_KEY_BYTES);

@@ -28,6 +28,7 @@ BAD_VALUES = [
     ("CortanaOpenAIRealtimeURL https://api.openai.com/v1/realtime", "ws:// or wss://"),
     ("CortanaKeyFile /nonexistent/master.key", "cannot read"),
     ("CortanaOpenAIKeyFile /nonexistent/openai.key", "cannot read"),
+    ("CortanaOpenAICAFile /nonexistent/ca.pem", "cannot read"),
     ("CortanaEventRingSize 10", "out of range"),
     ("CortanaEventRingSize lots", "not a number"),
     ("CortanaWorkerTick 0", "out of range"),

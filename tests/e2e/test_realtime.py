@@ -630,6 +630,55 @@ def test_transfer_to_human_redirects_the_live_call_to_the_owner(httpd_factory, p
         twilio.stop()
 
 
+def self_signed():
+    """A certificate for 127.0.0.1 and its key (PEM files), in a directory the
+    worker (httpd's User) can read."""
+    import subprocess
+    import stack
+    where = stack.make_state_dir("tls")
+    cert, key = where / "openai.pem", where / "openai.key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out",
+                    str(cert)], check=True, capture_output=True)
+    cert.chmod(0o644)
+    return cert, key
+
+
+@pytest.fixture
+def tls_fake():
+    cert, key = self_signed()
+    f = FakeRealtime().start(tls=(str(cert), str(key)))
+    f.cert = cert
+    yield f
+    f.stop()
+    import shutil
+    shutil.rmtree(cert.parent, ignore_errors=True)
+
+
+def test_wss_to_openai_is_verified_against_the_configured_ca(httpd_factory, pg, tls_fake,
+                                                             tmp_path):
+    web = realtime_httpd(httpd_factory, tls_fake, tmp_path, f"CortanaOpenAICAFile {tls_fake.cert}")
+    assert tls_fake.url.startswith("wss://")
+    sid, call = relay_both_ways(web, pg, tls_fake)
+    assert tls_fake.events("session.update") and call.media
+
+
+def test_wss_to_an_untrusted_openai_is_refused_and_the_call_goes_on_built_in(
+        httpd_factory, pg, tls_fake, tmp_path):
+    # no CortanaOpenAICAFile: the system's store does not know the fake's certificate
+    key = tmp_path / "openai.key"
+    key.write_text("sk-test\n")
+    web = httpd_factory(f"CortanaOpenAIKeyFile {key}\nCortanaOpenAIRealtimeURL {tls_fake.url}")
+    bid, number, sid, twiml = answer(web, pg)
+    if "<Connect>" in twiml:
+        async def scenario():
+            async with TwilioStream(web, sid, token_of(twiml)) as call:
+                return await call.until(lambda: call.closed, timeout=6)
+        assert run(scenario()), "the stream went on with an unverified OpenAI"
+    assert not tls_fake.handshakes, "the worker talked to a server it could not verify"
+
+
 def test_the_control_socket_lists_live_calls_and_hangs_one_up(httpd_factory, pg, fake,
                                                                tmp_path):
     from fake_twilio import FakeTwilio

@@ -74,17 +74,25 @@ class FakeRealtime:
         self._ids = itertools.count(1)
         self._loop = None
         self.port = None
+        self.scheme = "ws"
 
     # ---------------------------------------------------------------- control
-    def start(self):
+    def start(self, tls=None):
+        """tls: (certfile, keyfile) to serve wss:// as OpenAI does."""
         ready = threading.Event()
+        ssl_context = None
+        if tls:
+            import ssl
+            ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ssl_context.load_cert_chain(*tls)
+        self.scheme = "wss" if tls else "ws"
 
         def run():
             self._loop = asyncio.new_event_loop()
             asyncio.set_event_loop(self._loop)
             server = self._loop.run_until_complete(
                 websockets.serve(self._session, "127.0.0.1", 0, max_size=None,
-                                 process_request=self._admit))
+                                 process_request=self._admit, ssl=ssl_context))
             self.port = server.sockets[0].getsockname()[1]
             self._server = server
             ready.set()
@@ -131,7 +139,7 @@ class FakeRealtime:
 
     @property
     def url(self):
-        return f"ws://127.0.0.1:{self.port}/v1/realtime"
+        return f"{self.scheme}://127.0.0.1:{self.port}/v1/realtime"
 
     def events(self, type_=None, conn=None):
         return [e for n, e in list(self.received)
