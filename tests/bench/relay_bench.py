@@ -20,7 +20,11 @@ ws+unix://; relay = the worker alone), so the cost of the proxy hop is known.
 twilio-echo mode with marks) on CPU 1: the RTT floor of this machine.
 
     python3 tests/bench/relay_bench.py [--calls 10,50,100,200] [--duration 15]
-                                       [--paths direct,proxy] [--floor]
+                                       [--paths direct,proxy] [--chunks 20,60] [--floor]
+                                       [--tls]
+
+--tls puts TLS between the worker and the fake (tests/bench/tls_front.cjs, on
+the generator's core), as between the worker and OpenAI in production.
 Needs node and npm. Not part of `make check`.
 """
 import argparse
@@ -102,6 +106,26 @@ def callgen(bench, env, url, n, duration, pid, fake, out):
                    stderr=subprocess.DEVNULL)
 
 
+def tls_upstream(work, bench, fake_port, fronts):
+    """wss:// in front of the fake: a self-signed certificate for 127.0.0.1,
+    readable by the worker, and tls_front.cjs on CPU 0. Returns the URL and
+    the directive that makes the worker trust the certificate."""
+    tls_dir = stack.make_state_dir("bench-tls")
+    cert, key = tls_dir / "cert.pem", tls_dir / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out",
+                    str(cert)], check=True, capture_output=True)
+    cert.chmod(0o644)
+    port = stack.free_port()
+    front = subprocess.Popen(["taskset", "-c", "0", "node", str(HERE / "tls_front.cjs"),
+                              str(cert), str(key), str(port), str(fake_port)],
+                             stdout=subprocess.PIPE, text=True)
+    front.stdout.readline()
+    fronts.append(front)
+    return f"wss://127.0.0.1:{port}/v1/realtime", f"CortanaOpenAICAFile {cert}\n"
+
+
 def sweep(args, bench, work, fake, fake_port, label, env, url, pid, what):
     # A short warm-up run first: the code and the allocator's arenas a call
     # touches once are the relay's fixed cost, not a per-call one.
@@ -132,6 +156,9 @@ def main():
     parser.add_argument("--calls", default="10,50,100,200")
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--paths", default="direct,proxy")
+    parser.add_argument("--tls", action="store_true",
+                        help="wss:// to the fake (tls_front.cjs in front of it, on CPU 0), as "
+                             "in production; the worker verifies it with CortanaOpenAICAFile")
     parser.add_argument("--chunks", default="20,60",
                         help="CortanaMediaChunk values to measure (20 = every frame, as "
                              "the public samples relay)")
@@ -160,7 +187,7 @@ def main():
     print(f"relay on CPU 1; generator and fake on CPU 0; {args.duration} s calls; "
           f"RSS/call = (peak - idle after a 10-call warm-up) / N")
     null = None
-    webs = []
+    webs, fronts = [], []
     try:
         if args.floor:
             null_port = stack.free_port()
@@ -171,11 +198,14 @@ def main():
             sweep(args, bench, work, fake, fake_port, "floor", {},
                   f"ws://127.0.0.1:{null_port}/media-stream", null.pid,
                   "the harness's null relay (fake-realtime.js twilio-echo --marks)")
+        upstream, trust = f"ws://127.0.0.1:{fake_port}/v1/realtime", ""
+        if args.tls:
+            upstream, trust = tls_upstream(work, bench, fake_port, fronts)
         for chunk in [int(x) for x in args.chunks.split(",")]:
             web = conftest.Httpd(pg, extra_conf=(
                 f"CortanaOpenAIKeyFile {keyfile}\n"
-                f"CortanaOpenAIRealtimeURL ws://127.0.0.1:{fake_port}/v1/realtime\n"
-                f"CortanaMediaChunk {chunk}\n"
+                f"CortanaOpenAIRealtimeURL {upstream}\n"
+                f"CortanaMediaChunk {chunk}\n{trust}"
                 "ServerLimit 4\nStartServers 4\nThreadsPerChild 100\nMaxRequestWorkers 400\n"
                 "LogLevel warn"))
             webs.append(web)
@@ -206,6 +236,8 @@ def main():
             web.stop()
         if null is not None:
             null.terminate()
+        for front in fronts:
+            front.terminate()
         fake.terminate()
         pg.stop()
         pg.remove()
