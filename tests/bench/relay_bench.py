@@ -110,13 +110,7 @@ def tls_upstream(work, bench, fake_port, fronts):
     """wss:// in front of the fake: a self-signed certificate for 127.0.0.1,
     readable by the worker, and tls_front.cjs on CPU 0. Returns the URL and
     the directive that makes the worker trust the certificate."""
-    tls_dir = stack.make_state_dir("bench-tls")
-    cert, key = tls_dir / "cert.pem", tls_dir / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out",
-                    str(cert)], check=True, capture_output=True)
-    cert.chmod(0o644)
+    cert, key = stack.self_signed_cert()
     port = stack.free_port()
     front = subprocess.Popen(["taskset", "-c", "0", "node", str(HERE / "tls_front.cjs"),
                               str(cert), str(key), str(port), str(fake_port)],

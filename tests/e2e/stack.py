@@ -56,6 +56,34 @@ def make_state_dir(kind):
     return path
 
 
+def worker_control(runtime_dir, request, timeout=2):
+    """One request line on the media worker's control socket; its JSON answer."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(str(Path(runtime_dir) / "cortana-media.ctl"))
+        s.sendall(request.encode() + b"\n")
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return json.loads(data)
+
+
+def self_signed_cert():
+    """A certificate for 127.0.0.1 and its key (PEM files), in a directory the
+    media worker (httpd's User) can read; the caller removes the directory."""
+    where = make_state_dir("tls")
+    cert, key = where / "cert.pem", where / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out",
+                    str(cert)], check=True, capture_output=True)
+    cert.chmod(0o644)
+    return cert, key
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -1,27 +1,16 @@
 """Several hosts on one database (CortanaPeerEvents On): an owner's live feed
 on one host shows a call answered on another, through PostgreSQL
 LISTEN/NOTIFY and each host's worker; a host's own events arrive once."""
-import json
-import socket
 import time
 
+import stack
 from owner import EventStream, Owner
 from test_api import new_email
 from test_sse import collect_call, db_lines
 
 
 def worker_stats(web):
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(2)
-        s.connect(str(web.runtime_dir / "cortana-media.ctl"))
-        s.sendall(b'{"cmd":"stats"}\n')
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    return json.loads(data)
+    return stack.worker_control(web.runtime_dir, '{"cmd":"stats"}')
 
 
 def listening(web, timeout=10):

@@ -17,6 +17,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fakes"))
 
+import stack  # noqa: E402
 from fake_openai import FakeRealtime  # noqa: E402
 from test_calls import call_params, make_business, new_sid, webhook  # noqa: E402
 
@@ -38,19 +39,8 @@ def worker_stats(web):
 
 def control(web, command):
     """One command on the worker's control socket; its answer ({} if none)."""
-    import socket
     try:
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(2)
-            s.connect(str(web.runtime_dir / "cortana-media.ctl"))
-            s.sendall(json.dumps(command).encode() + b"\n")
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-        return json.loads(data)
+        return stack.worker_control(web.runtime_dir, json.dumps(command))
     except (OSError, ValueError):
         return {}
 
@@ -630,24 +620,9 @@ def test_transfer_to_human_redirects_the_live_call_to_the_owner(httpd_factory, p
         twilio.stop()
 
 
-def self_signed():
-    """A certificate for 127.0.0.1 and its key (PEM files), in a directory the
-    worker (httpd's User) can read."""
-    import subprocess
-    import stack
-    where = stack.make_state_dir("tls")
-    cert, key = where / "openai.pem", where / "openai.key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out",
-                    str(cert)], check=True, capture_output=True)
-    cert.chmod(0o644)
-    return cert, key
-
-
 @pytest.fixture
 def tls_fake():
-    cert, key = self_signed()
+    cert, key = stack.self_signed_cert()
     f = FakeRealtime().start(tls=(str(cert), str(key)))
     f.cert = cert
     yield f

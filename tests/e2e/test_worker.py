@@ -3,10 +3,8 @@
 mod_cortana/mod_cortana_worker.c starts the worker at post_config, restarts it
 when it dies (unless it reports a bad configuration), stops it on graceful
 restart and stop; media/ answers {"cmd":"stats"} on its control socket."""
-import json
 import os
 import signal
-import socket
 import stat
 import time
 
@@ -16,18 +14,7 @@ import stack
 
 
 def control(instance, request, timeout=2):
-    path = instance.runtime_dir / "cortana-media.ctl"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(timeout)
-        s.connect(str(path))
-        s.sendall(request.encode() + b"\n")
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    return json.loads(data)
+    return stack.worker_control(instance.runtime_dir, request, timeout)
 
 
 def worker_pids(instance):
