@@ -14,6 +14,7 @@
 
 #include <apr_thread_mutex.h>
 #include <apr_thread_pool.h>
+#include <json-c/json.h>
 
 #define RELAY_FRAME_BYTES     160 /* 20 ms of 8 kHz mu-law: Twilio's unit */
 #define RELAY_MARKS           256 /* marks outstanding per call */
@@ -159,7 +160,11 @@ void relay_openai_connected(relay_call_t *c);
 void relay_openai_gone(relay_call_t *c, const char *why);
 relay_call_t *relay_prewarmed(media_t *m, const char *call_sid, const char *business_id);
 relay_call_t *relay_attach(relay_call_t *provisional, relay_call_t *prewarmed);
+
+/* ---- media_figures.c: usage, latency, the control socket's figures ---- */
 void relay_record_turn_latency(relay_call_t *c, apr_time_t took);
+void relay_record_usage(relay_call_t *c, json_object *response_done);
+void relay_record_rate_limits(relay_call_t *c, json_object *rate_limits_updated);
 void relay_record_call_stats(relay_call_t *c); /* the stream ended: to the call log */
 
 /* ---- media_wire.c: frames, queues, reassembly, peeking ---- */

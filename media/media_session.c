@@ -8,9 +8,10 @@
  * renews it at a quiet moment (no response playing, the caller not
  * speaking): it closes the old socket, opens a new one and replays the
  * conversation so far. An unexpected close mid-call is handled the same way,
- * up to RELAY_RECONNECTS_MAX times per call (not when an error event ended
- * the session: quota, bad key… a new session would meet the same); while the new session comes up
- * the caller's audio is held (media_audio.c), so the model hears everything.
+ * up to RELAY_RECONNECTS_MAX times per call — not when an error event ended
+ * the session (quota, key: a new session would meet the same). While the new
+ * session comes up the caller's audio is held (media_audio.c), so the model
+ * hears everything.
  * The conversation is kept as the conversation.item.create events that
  * replay it, in one malloc'ed buffer per call bounded to RELAY_HISTORY_MAX
  * bytes (the oldest lines go first), filled as transcript lines come. */
