@@ -65,7 +65,7 @@ def main():
     pg.create_app_role("cortana")
     web = conftest.Httpd(pg, extra_conf="StartServers 2\nThreadsPerChild 64\n"
                                         "MaxRequestWorkers 256\nServerLimit 4\n"
-                                        "CortanaDatabasePoolMax 64\nLogLevel warn")
+                                        "LogLevel warn")
     web.start()
     try:
         owner, other = Owner(web), Owner(web)
