@@ -14,7 +14,10 @@ postmaster's tree), and the SQL statements per turn (transactions committed
 in the database, every statement being its own transaction).
 
     python3 tests/bench/gather_turns.py [--duration 10] [--calls 2000]
-        [--connections 50,200] [--pgss] [--perf FILE] [--hold]
+        [--connections 50,200] [--rate TURNS_PER_S] [--pgss] [--perf FILE] [--hold]
+    --rate N    paced load: each connection pauses between turns (0.5-1.5 x
+                connections/N s, wrk's delay()) so that about N turns/s arrive in
+                all, as callers do; without it, as fast as the server answers
     --pgss      load pg_stat_statements and print the statements of the run
     --perf FILE record `perf record -a -g` of each run into FILE.<connections>
     --hold      keep the stack running after the runs until Enter (to poke it)
@@ -65,9 +68,12 @@ def postmaster_pid(pg):
     return int((pg.datadir / "postmaster.pid").read_text().split()[0])
 
 
-def lua_script(path, bodies):
+def lua_script(path, bodies, pause_ms=None):
     """wrk script: thread n of N plays calls n, n+N, n+2N, … in turn, so that
-    two turns of one call are never sent at once."""
+    two turns of one call are never sent at once. With `pause_ms`, each
+    connection waits a random 0.5–1.5 × pause_ms after each answer (wrk's
+    delay()), as a caller pauses between turns: a paced load at about
+    connections / pause turns per second instead of as fast as possible."""
     lines = ["local requests = {}"]
     for body, sig in bodies:
         lines.append(f'requests[#requests + 1] = wrk.format("POST", "/twilio/gather", '
@@ -80,6 +86,8 @@ def lua_script(path, bodies):
               "  for k = tid + 1, #requests, 2 do mine[#mine + 1] = requests[k] end",
               "end",
               "request = function() i = i % #mine + 1 return mine[i] end"]
+    if pause_ms:
+        lines += [f"function delay() return math.random({pause_ms // 2}, {pause_ms * 3 // 2}) end"]
     Path(path).write_text("\n".join(lines) + "\n")
 
 
@@ -138,6 +146,9 @@ def main():
     parser.add_argument("--pgss", action="store_true")
     parser.add_argument("--perf")
     parser.add_argument("--hold", action="store_true")
+    parser.add_argument("--rate", type=int, default=0,
+                        help="paced: about this many turns/s in all at each connection count "
+                             "(callers pause between turns) instead of as fast as possible")
     # httpd as a host serving calls would run it: a thread for each of the
     # 200 connections (4 children of 64, all started up front, none reaped
     # between runs) and keep-alive connections not cut every 100 requests.
@@ -181,6 +192,8 @@ def main():
               f"{'httpd us/turn':>14} {'PG us/turn':>11} {'stmts/turn':>11}")
         pm = postmaster_pid(pg)
         for connections in (int(c) for c in args.connections.split(",")):
+            if args.rate:
+                lua_script(script, bodies, pause_ms=max(1, connections * 1000 // args.rate))
             if args.pgss:
                 pg.query("SELECT pg_stat_statements_reset()")
             perf = None
