@@ -8,7 +8,7 @@ with the owner's session cookie at 50 concurrent connections against
 `/api/calls?limit=50&language=es` and `/api/calls?limit=50&emergency=true`.
 Prints requests/s and p50/p99. Target: p99 <= 20 ms at 50 concurrent.
 
-    python3 tests/bench/api_calls.py [--duration 10] [--calls 100000]
+    python3 tests/bench/api_calls.py [--duration 10] [--calls 100000] [--rates 0,1500]
 Needs: wrk (Debian package wrk). Not part of `make check`.
 """
 import argparse
@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,10 +28,19 @@ import stack  # noqa: E402
 from owner import Owner  # noqa: E402
 
 
-def run_wrk(url, cookie, connections, duration):
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency",
-                          "-H", f"Cookie: cortana_session={cookie}", url],
-                         capture_output=True, text=True).stdout
+def run_wrk(url, cookie, connections, duration, rate=0):
+    """wrk at `connections`; with `rate`, each connection pauses a random
+    0.5-1.5 x connections/rate s after each answer (wrk's delay()), as people
+    looking at dashboards do, for about `rate` requests/s in all."""
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency",
+            "-H", f"Cookie: cortana_session={cookie}"]
+    if rate:
+        pause = max(1, connections * 1000 // rate)
+        script = Path(tempfile.mktemp(suffix=".lua"))
+        script.write_text(f"function delay() return math.random({pause // 2}, "
+                          f"{pause * 3 // 2}) end\n")
+        argv += ["-s", str(script)]
+    out = subprocess.run(argv + [url], capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
     p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
@@ -56,6 +66,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--calls", type=int, default=100000)
+    parser.add_argument("--rates", default="0,1500",
+                        help="requests/s in all (0: as fast as the server answers)")
     args = parser.parse_args()
     pg = stack.Postgres(stack.make_state_dir("bench-pg"), stack.free_port())
     pg.init()
@@ -76,11 +88,16 @@ def main():
         print(f"GET /api/calls: {args.calls} calls for the owner (+{args.calls} of another "
               f"business), 50 rows per page, {args.duration} s per run, PostgreSQL and wrk on "
               f"this {os.cpu_count()}-core machine")
-        print(f"{'request':>50} {'conns':>6} {'req/s':>8} {'p50':>9} {'p99':>9} {'non-2xx':>8}")
-        for path in ("/api/calls?limit=50&language=es", "/api/calls?limit=50&emergency=true",
-                     "/api/calls?limit=50&disposition=booked&from=2026-01-01"):
-            rps, p50, p99, errors = run_wrk(web.url + path, owner.cookie, 50, args.duration)
-            print(f"{path:>50} {50:>6} {rps:>8.0f} {p50:>9} {p99:>9} {errors:>8}")
+        print(f"{'request':>54} {'load':>10} {'conns':>6} {'req/s':>8} {'p50':>9} {'p99':>9} "
+              f"{'non-2xx':>8}")
+        for rate in (int(r) for r in args.rates.split(",")):
+            for path in ("/api/calls?limit=50&language=es", "/api/calls?limit=50&emergency=true",
+                         "/api/calls?limit=50&disposition=booked&from=2026-01-01"):
+                rps, p50, p99, errors = run_wrk(web.url + path, owner.cookie, 50, args.duration,
+                                                rate)
+                load = f"{rate}/s" if rate else "flat out"
+                print(f"{path:>54} {load:>10} {50:>6} {rps:>8.0f} {p50:>9} {p99:>9} "
+                      f"{errors:>8}")
         # Analytics over a year: one owner looking at the dashboard, not a crowd.
         year_ago = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 365 * 86400))
         times = []
