@@ -41,7 +41,7 @@
 
 static void hold(relay_call_t *c, frame_t *f)
 {
-    if (c->held_count >= RELAY_HELD_MAX) { /* ~10 s: the oldest goes */
+    if (c->held_count >= RELAY_HELD_MAX) { /* 10-30 s of audio: the oldest goes */
         frame_t *old = c->held.head;
         c->held.head = old->next;
         if (c->held.head == NULL) {
