@@ -97,8 +97,20 @@ def tree_rss_kib(root):
     return total
 
 
+GENERATOR = ["node", "callgen.js"]  # or the C one: --generator c
+
+
+def build_c_generator(work):
+    """tests/bench/relay_callgen.c: the same calls and figures as callgen.js,
+    for loads where Node's generator saturates its core first."""
+    binary = work / "relay_callgen"
+    subprocess.run(["cc", "-O2", "-std=c11", "-Wall", "-Wextra", "-Werror",
+                    str(HERE / "relay_callgen.c"), "-lsodium", "-o", str(binary)], check=True)
+    return [str(binary)]
+
+
 def callgen(bench, env, url, n, duration, pid, fake, out):
-    subprocess.run(["taskset", "-c", "0", "node", "callgen.js", "--url", url,
+    subprocess.run(["taskset", "-c", "0"] + GENERATOR + ["--url", url,
                     "--calls", str(n), "--duration", str(duration),
                     "--relay-pid", str(pid), "--fake-pid", str(fake.pid),
                     "--out", str(out), "--quiet"],
@@ -157,6 +169,9 @@ def main():
                         help="CortanaMediaChunk values to measure (20 = every frame, as "
                              "the public samples relay)")
     parser.add_argument("--floor", action="store_true")
+    parser.add_argument("--generator", choices=("node", "c"), default="node",
+                        help="node: the harness's callgen.js; c: tests/bench/relay_callgen.c "
+                             "(the same calls and figures, a fraction of the CPU)")
     args = parser.parse_args()
     if not (SHARED_BENCH / "callgen.js").exists():
         sys.exit(f"no harness at {SHARED_BENCH} (set CORTANA_SHARED_BENCH)")
@@ -176,9 +191,13 @@ def main():
     fake = subprocess.Popen(["taskset", "-c", "0", "node", "fake-realtime.js", "--port",
                              str(fake_port)], cwd=bench, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     fake.stdout.readline()
+    global GENERATOR
+    if args.generator == "c":
+        GENERATOR = build_c_generator(work)
     keyfile = work / "openai.key"
     keyfile.write_text("sk-bench\n")
-    print(f"relay on CPU 1; generator and fake on CPU 0; {args.duration} s calls; "
+    print(f"relay on CPU 1; generator ({args.generator}) and fake on CPU 0; "
+          f"{args.duration} s calls; "
           f"RSS/call = (peak - idle after a 10-call warm-up) / N")
     null = None
     webs, fronts = [], []
