@@ -304,6 +304,21 @@ static apr_status_t hours_from_sql(apr_array_header_t *rows, apr_pool_t *pool, P
     return APR_SUCCESS;
 }
 
+/* One day's interval as said: "8 AM to 5 PM", "9 AM to midnight", "open 24
+ * hours" (a clock reads 12 AM for both ends of a day, which says nothing). */
+static const char *say_interval(apr_pool_t *pool, const hours_row_t *row, int es)
+{
+    int midnight = row->close_h % 24 == 0 && row->close_m == 0;
+
+    if (midnight && row->open_h == 0 && row->open_m == 0) {
+        return es ? "abierto las 24 horas" : "open 24 hours";
+    }
+    return apr_psprintf(pool, es ? "de %s a %s" : "%s to %s",
+                        clock_time(pool, row->open_h, row->open_m, es),
+                        midnight ? (es ? "medianoche" : "midnight")
+                                 : clock_time(pool, row->close_h, row->close_m, es));
+}
+
 const char *ctn_calendar_say_hours(apr_pool_t *pool, PGconn *conn, const char *business_id,
                                    json_object *hours, const char *lang)
 {
@@ -329,9 +344,7 @@ const char *ctn_calendar_say_hours(apr_pool_t *pool, PGconn *conn, const char *b
         if (i < rows->nelts) {
             const hours_row_t *row = &APR_ARRAY_IDX(rows, i, hours_row_t);
             day = row->day % 7; /* 1 = Monday … 7 = Sunday → 0 Sunday */
-            text = apr_psprintf(pool, es ? "de %s a %s" : "%s to %s",
-                                clock_time(pool, row->open_h, row->open_m, es),
-                                clock_time(pool, row->close_h % 24, row->close_m, es));
+            text = say_interval(pool, row, es);
             if (prev_hours && strcmp(text, prev_hours) == 0 && day == (last_day + 1) % 7) {
                 last_day = day;
                 continue;
@@ -339,10 +352,12 @@ const char *ctn_calendar_say_hours(apr_pool_t *pool, PGconn *conn, const char *b
         }
         if (prev_hours) {
             const char *const *names = es ? es_days : en_days;
-            const char *span = first_day == last_day
-                                   ? names[first_day]
-                                   : apr_psprintf(pool, es ? "de %s a %s" : "%s to %s",
-                                                  names[first_day], names[last_day]);
+            int days = (last_day - first_day + 7) % 7 + 1;
+            const char *span =
+                days == 7 && first_day != last_day ? (es ? "todos los días" : "every day")
+                : first_day == last_day            ? names[first_day]
+                                        : apr_psprintf(pool, es ? "de %s a %s" : "%s to %s",
+                                                       names[first_day], names[last_day]);
             APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(pool, "%s, %s", span, prev_hours);
         }
         first_day = last_day = day;

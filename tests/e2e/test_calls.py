@@ -403,7 +403,13 @@ def test_hours_split_days_overnight_and_free_form(pg, web):
                                            "saturday": late, "sunday": late})
     out = call(web, number, "what are your hours", "no")
     assert ("Monday, 8 AM to 12 PM;Monday, 1 PM to 5:30 PM;Tuesday, 8 AM to 12 PM;"
-            "Tuesday, 1 PM to 5:30 PM;Saturday to Sunday, 9 AM to 12 AM") in out
+            "Tuesday, 1 PM to 5:30 PM;Saturday to Sunday, 9 AM to midnight") in out
+    # Open around the clock: said so, not "12 AM to 12 AM"
+    always = [{"open": "00:00", "close": "24:00"}]
+    bid, number = make_business(pg, hours={d: always for d in (
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")})
+    out = call(web, number, "what are your hours", "no")
+    assert "every day, open 24 hours" in out and "12 AM" not in out
     # A form only PostgreSQL's time input reads is left to it.
     bid, number = make_business(pg, hours={"wednesday": [{"open": "8:00 AM", "close": "5:00 PM"}]})
     assert "Wednesday, 8 AM to 5 PM" in call(web, number, "what are your hours", "no")
