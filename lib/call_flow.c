@@ -19,6 +19,7 @@
 #include "slots.h"
 #include "tools.h"
 #include "stream_token.h"
+#include "text.h"
 #include "twiml.h"
 
 #include <apr_lib.h>
@@ -723,6 +724,26 @@ static int on_transcription(turn_t *t, const char **twiml)
     return 204;
 }
 
+/* A call the realtime engine held to its end: the built-in dialog never ran
+ * (its state is the greeting's), so what happened is what the model's tools
+ * recorded on the call log — a dispatch, a booking, a message, a transfer —
+ * and otherwise, when the caller spoke, a conversation the model handled: a
+ * question answered, not an abandoned call (which would text the caller
+ * that they were missed). The summary says what the caller said. */
+static void realtime_outcome(turn_t *t, const char *said, const char **disposition,
+                             const char **summary)
+{
+    const char *outcome = t->call->disposition ? t->call->disposition
+                          : said               ? "question_answered"
+                                               : "abandoned";
+
+    *disposition = t->call->disposition ? NULL : outcome;
+    *summary = apr_psprintf(t->pool, "%s call, realtime engine (%s).%s%s%s",
+                            t->call->language ? t->call->language : "en", outcome,
+                            said ? " Caller: \"" : "",
+                            said ? ctn_text_prefix(t->pool, said, 300) : "", said ? "\"" : "");
+}
+
 static int on_status(turn_t *t, const char **twiml)
 {
     const char *call_status = ctn_form_get(t->params, "CallStatus");
@@ -755,7 +776,7 @@ static int on_status(turn_t *t, const char **twiml)
         }
     }
     {
-        const char *params[1] = {t->call->id};
+        const char *params[1] = {t->call->id}, *said = NULL;
         PGresult *res = NULL;
         const char *sentiment = "neutral";
         if (ctn_calls_exec(&res, t->conn, t->pool, "reading what the caller said", PGRES_TUPLES_OK,
@@ -763,7 +784,11 @@ static int on_status(turn_t *t, const char **twiml)
                            "WHERE call_log_id = $1 AND speaker = 'caller'",
                            1, params) == APR_SUCCESS &&
             !PQgetisnull(res, 0, 0)) {
-            sentiment = ctn_dialog_sentiment(t->pool, PQgetvalue(res, 0, 0));
+            said = PQgetvalue(res, 0, 0);
+            sentiment = ctn_dialog_sentiment(t->pool, said);
+        }
+        if (has_state && st.realtime) {
+            realtime_outcome(t, said, &disposition, &summary);
         }
         ctn_calls_finish(t->conn, t->call, call_status, duration ? atoi(duration) : 0, disposition,
                          summary, sentiment);

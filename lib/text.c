@@ -309,3 +309,16 @@ const char *ctn_text_title_case(apr_pool_t *pool, const char *s)
     }
     return out;
 }
+
+const char *ctn_text_prefix(apr_pool_t *pool, const char *utf8, apr_size_t max)
+{
+    apr_size_t n = utf8 ? strlen(utf8) : 0;
+
+    if (n <= max) {
+        return apr_pstrdup(pool, utf8 ? utf8 : "");
+    }
+    while (max > 0 && ((unsigned char)utf8[max] & 0xC0) == 0x80) {
+        max--; /* utf8[max] continues a character: cut before that character */
+    }
+    return apr_pstrcat(pool, apr_pstrmemdup(pool, utf8, max), "\xE2\x80\xA6", NULL);
+}

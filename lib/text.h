@@ -48,6 +48,11 @@ int ctn_text_has_phrase(const apr_array_header_t *words, const char *phrase, int
  * `from`; -1 when absent. */
 int ctn_text_find(const apr_array_header_t *words, const char *phrase, int from);
 
+/* At most `max` bytes of `utf8` (NULL reads as ""), cut before a character
+ * that would not fit whole, with "…" appended when anything was cut; in
+ * `pool`. For quoting what a caller said in a summary or a text. */
+const char *ctn_text_prefix(apr_pool_t *pool, const char *utf8, apr_size_t max);
+
 /* Capitalise each word of a name ("maria lopez" → "Maria Lopez"), in `pool`. */
 const char *ctn_text_title_case(apr_pool_t *pool, const char *s);
 

@@ -279,6 +279,22 @@ def test_a_calls_usage_and_speed_are_recorded_on_its_call_log(web, pg, fake):
     assert stats["frames_in"] >= 20 and stats["frames_out"] >= 7 and stats["sessions"] == 1
 
 
+def test_a_realtime_conversation_ends_answered_not_abandoned(web, pg, fake):
+    # The built-in dialog never ran: its state is the greeting's. The call log must say
+    # what happened on the realtime engine, and the caller must not be texted "we missed you".
+    sid, call = relay_both_ways(web, pg, fake)
+    (number,) = pg.query("SELECT to_number FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    resp = webhook(web, "/twilio/status", call_params(sid, number, CallStatus="completed",
+                                                       CallDuration="42"))
+    assert resp.status == 204, resp.text
+    disposition, summary, cid = pg.query(
+        "SELECT disposition, summary, id FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    assert disposition == "question_answered"
+    assert "realtime engine" in summary and "what are your hours" in summary
+    assert not pg.query("SELECT 1 FROM sms_messages WHERE call_log_id = %s AND purpose = "
+                        "'missed_call'", (cid,))
+
+
 def test_with_20_ms_chunks_every_frame_goes_at_once_and_every_message_is_marked(web20, pg, fake):
     sid, call = relay_both_ways(web20, pg, fake)
     assert all(marked for _, marked in twilio_playback(call)), twilio_playback(call)

@@ -160,6 +160,17 @@ START_TEST(title_case_capitalises_names)
 }
 END_TEST
 
+START_TEST(prefix_cuts_between_characters)
+{
+    /* "sótano": s, ó (2 bytes), t … — 2 bytes fit "s" only, 3 fit "só" */
+    ck_assert_str_eq(ctn_text_prefix(unit_pool, "sótano", 2), "s\xE2\x80\xA6");
+    ck_assert_str_eq(ctn_text_prefix(unit_pool, "sótano", 3), "s\xC3\xB3\xE2\x80\xA6");
+    ck_assert_str_eq(ctn_text_prefix(unit_pool, "sótano", 7), "sótano");
+    ck_assert_str_eq(ctn_text_prefix(unit_pool, NULL, 5), "");
+    ck_assert_str_eq(ctn_text_prefix(unit_pool, "\xE2\x82\xAC\xE2\x82\xAC", 2), "\xE2\x80\xA6");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("text");
@@ -175,6 +186,7 @@ static Suite *suite(void)
                         (int)(sizeof(phrase_cases) / sizeof(phrase_cases[0])));
     tcase_add_test(tc, find_searches_from_a_position);
     tcase_add_test(tc, title_case_capitalises_names);
+    tcase_add_test(tc, prefix_cuts_between_characters);
     suite_add_tcase(s, tc);
     return s;
 }
