@@ -88,6 +88,21 @@ def test_holidays_lead_time_buffer_and_preferences(pg, business):
     assert max(s for s, _ in morning) < utc("2026-12-26 18:00")
 
 
+def test_a_slot_runs_across_midnight_when_the_business_is_open(pg, business):
+    bid = business(ALL_DAY)
+    now = utc("2026-06-11 04:10")  # 23:10 CDT on the 10th
+    got = slots(pg, bid, now, horizon=1)
+    assert got[0] == (utc("2026-06-11 04:30"), utc("2026-06-11 05:30"))  # 23:30 - 00:30
+    # the grid goes on past midnight without a seam, and the slot belongs to the day it starts
+    starts = [s for s, _ in got]
+    assert utc("2026-06-11 05:00") in starts and utc("2026-06-11 05:30") in starts
+    assert slots(pg, bid, now, day_offset=0, horizon=1)[-1][0] == utc("2026-06-11 04:30")
+    # an evening shift closing at midnight does not run into the next day's closed hours
+    evening = business({"wednesday": [{"open": "18:00", "close": "24:00"}]})
+    late = slots(pg, evening, now, horizon=1)
+    assert late == []  # 23:30 would end at 00:30 on a closed Thursday
+
+
 def test_another_tenant_sees_no_slots(pg, business):
     bid = business(ALL_DAY)
     other = business(ALL_DAY)
