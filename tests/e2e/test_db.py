@@ -5,6 +5,8 @@ import subprocess
 import psycopg2
 import pytest
 
+from test_calls import random_number  # never a number another test drew
+
 
 def admin(builddir, *args, env=None):
     return subprocess.run([str(builddir / "tools" / "cortana-admin"), *args],
@@ -48,14 +50,23 @@ BUSINESS_TABLES = ["users", "technicians", "appointments", "call_logs", "transcr
                    "sessions", "stripe_events"]
 
 
+class Tenants(list):
+    """The two tenants' business ids, and their numbers in `numbers`."""
+
+    def __init__(self):
+        super().__init__()
+        self.numbers = []
+
+
 @pytest.fixture
 def two_tenants(pg):
-    ids = []
-    for n, number in ((1, "+13125550101"), (2, "+13125550102")):
+    ids = Tenants()
+    for n in (1, 2):
+        number = random_number()
         (bid,) = pg.query("INSERT INTO businesses (name, phone_number) VALUES (%s, %s) "
-                          "ON CONFLICT (phone_number) DO UPDATE SET name = EXCLUDED.name "
                           "RETURNING id", (f"Tenant {n}", number))[0]
         ids.append(str(bid))
+        ids.numbers.append(number)
         pg.execute("DELETE FROM technicians WHERE business_id = %s", (bid,))
         pg.execute("INSERT INTO technicians (business_id, name, phone) VALUES (%s, %s, %s)",
                    (bid, f"Tech {n}", number))
@@ -133,7 +144,7 @@ def test_app_role_cannot_disable_or_bypass_rls(pg, two_tenants):
 def test_security_definer_lookups_work_for_the_app_role(pg, two_tenants):
     conn = app_conn(pg, None)
     with conn.cursor() as cur:
-        cur.execute("SELECT cortana_business_by_number('+13125550102')")
+        cur.execute("SELECT cortana_business_by_number(%s)", (two_tenants.numbers[1],))
         assert str(cur.fetchone()[0]) == two_tenants[1]
         cur.execute("SELECT cortana_business_by_number('+19999999999')")
         assert cur.fetchone()[0] is None
@@ -161,7 +172,7 @@ def test_create_business_and_reset_password_use_argon2id(pg, builddir, tmp_path)
     pw = tmp_path / "pw"
     pw.write_text("correct horse battery\n")
     result = admin(builddir, "create-business", "--database", pg.owner_uri, "--name", "Admin Co",
-                   "--phone", "+13125550177", "--timezone", "America/Chicago",
+                   "--phone", random_number(), "--timezone", "America/Chicago",
                    "--owner-email", "Owner@Admin.example", "--owner-password-file", str(pw))
     assert result.returncode == 0, result.stderr
     business_id = result.stdout.strip()
@@ -181,6 +192,6 @@ def test_create_business_and_reset_password_use_argon2id(pg, builddir, tmp_path)
     assert missing.returncode == 1 and "no user" in missing.stderr
     pw.write_text("short\n")
     short = admin(builddir, "create-business", "--database", pg.owner_uri, "--name", "X",
-                  "--phone", "+13125550178", "--owner-email", "x@x.example",
+                  "--phone", random_number(), "--owner-email", "x@x.example",
                   "--owner-password-file", str(pw))
     assert short.returncode == 1 and "at least 8" in short.stderr
