@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SMALL_FRAME 1024 /* media, marks, appends of up to 60 ms */
-#define LARGE_FRAME 8192 /* long deltas re-encoded, tool outputs */
+#define SMALL_FRAME 1024  /* media, marks, appends of up to 60 ms */
+#define LARGE_FRAME 16384 /* long audio deltas (control messages beyond SMALL are one-offs) */
 
 /* ----------------------------------------------------------------- frames */
 
