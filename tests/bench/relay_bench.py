@@ -123,6 +123,7 @@ def tls_upstream(work, bench, fake_port, fronts):
     readable by the worker, and tls_front.cjs on CPU 0. Returns the URL and
     the directive that makes the worker trust the certificate."""
     cert, key = stack.self_signed_cert()
+    fronts.append(cert.parent)  # removed with the fronts
     port = stack.free_port()
     front = subprocess.Popen(["taskset", "-c", "0", "node", str(HERE / "tls_front.cjs"),
                               str(cert), str(key), str(port), str(fake_port)],
@@ -250,7 +251,10 @@ def main():
         if null is not None:
             null.terminate()
         for front in fronts:
-            front.terminate()
+            if isinstance(front, Path):
+                shutil.rmtree(front, ignore_errors=True)
+            else:
+                front.terminate()
         fake.terminate()
         pg.stop()
         pg.remove()

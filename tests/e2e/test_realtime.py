@@ -647,8 +647,9 @@ def tls_fake():
     shutil.rmtree(cert.parent, ignore_errors=True)
 
 
-def test_wss_to_openai_is_verified_against_the_configured_ca(httpd_factory, pg, tls_fake,
+def test_wss_to_openai_is_verified_against_the_configured_ca(tls_fake, httpd_factory, pg,
                                                              tmp_path):
+    # tls_fake first: its certificate outlives httpd, whose `-k stop` reads the config
     web = realtime_httpd(httpd_factory, tls_fake, tmp_path, f"CortanaOpenAICAFile {tls_fake.cert}")
     assert tls_fake.url.startswith("wss://")
     sid, call = relay_both_ways(web, pg, tls_fake)
@@ -656,7 +657,7 @@ def test_wss_to_openai_is_verified_against_the_configured_ca(httpd_factory, pg, 
 
 
 def test_wss_to_an_untrusted_openai_is_refused_and_the_call_goes_on_built_in(
-        httpd_factory, pg, tls_fake, tmp_path):
+        tls_fake, httpd_factory, pg, tmp_path):
     # no CortanaOpenAICAFile: the system's store does not know the fake's certificate
     key = tmp_path / "openai.key"
     key.write_text("sk-test\n")
