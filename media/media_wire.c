@@ -121,7 +121,7 @@ void relay_enqueue(frame_queue_t *q, frame_t *f)
     q->tail = f;
 }
 
-/* A message goes out at once once the socket is established and nothing of
+/* A message goes out at once when its socket is established and nothing of
  * ours is queued before it. Asking lws for a writable callback per message
  * costs two epoll_ctl calls and a loop pass each, and asking the socket
  * whether it is choked a poll() each: together more than the send. What the
