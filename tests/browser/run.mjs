@@ -240,6 +240,24 @@ test("switch the interface to Spanish", async (page) => {
   await page.waitForSelector("nav.sidebar a:text('Calls')");
 });
 
+test("figures that arrive after the dashboard was left draw nothing", async (page) => {
+  // Slow analytics: the language switch re-renders the page while the first load waits
+  // (seen on a loaded CI machine as "Failed to create chart: can't acquire context").
+  await page.route("**/api/analytics*", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    await route.continue();
+  });
+  await login(page);
+  await page.click("#lang-switch");
+  await page.waitForSelector("nav.sidebar a:text('Llamadas')");
+  await page.selectOption("#range", "7");
+  await page.selectOption("#range", "90");
+  await page.waitForTimeout(2500); // every delayed answer has come back
+  assert(await page.locator("canvas#chart-day").count() === 1, "not one chart per kind");
+  await page.click("#lang-switch");
+  await page.waitForSelector("nav.sidebar a:text('Calls')");
+});
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-dev-shm-usage"],

@@ -19,8 +19,9 @@ function chartCard(title, id) {
     h("div", { class: "chart-box" }, h("canvas", { id, role: "img", "aria-label": title })));
 }
 
-function draw(data) {
+function draw(data, area) {
   const Chart = window.Chart;
+  const canvas = (id) => area.querySelector(`#${id}`);
   charts.splice(0).forEach((c) => c.destroy());
   Chart.defaults.color = "#c5cbe6";
   Chart.defaults.borderColor = "rgba(255,255,255,0.12)";
@@ -28,18 +29,18 @@ function draw(data) {
   // A fresh options object per chart: Chart.js keeps (and fills in) the one it is given.
   const base = () => ({ responsive: true, maintainAspectRatio: false, animation: reduced ? false : undefined });
   const days = data.by_day.map((d) => d.date.slice(5));
-  charts.push(new Chart(document.getElementById("chart-day"), {
+  charts.push(new Chart(canvas("chart-day"), {
     type: "line", options: base(),
     data: { labels: days, datasets: [{ label: t("dash.calls"), data: data.by_day.map((d) => d.calls),
                                        borderColor: "#4da3ff", backgroundColor: "rgba(77,163,255,0.25)",
                                        fill: true, tension: 0.3 }] } }));
-  charts.push(new Chart(document.getElementById("chart-bookings"), {
+  charts.push(new Chart(canvas("chart-bookings"), {
     type: "bar", options: base(),
     data: { labels: days, datasets: [
       { label: t("dash.calls"), data: data.by_day.map((d) => d.calls), backgroundColor: "rgba(167,123,255,0.6)" },
       { label: t("dash.booked"), data: data.by_day.map((d) => d.booked), backgroundColor: "rgba(46,230,201,0.75)" }] } }));
   const max = Math.max(1, ...data.by_hour_of_week.map((c) => c.calls));
-  charts.push(new Chart(document.getElementById("chart-heat"), {
+  charts.push(new Chart(canvas("chart-heat"), {
     type: "scatter",
     options: { ...base(), plugins: { legend: { display: false } },
                scales: { x: { min: -0.5, max: 23.5, title: { display: true, text: "hour" },
@@ -51,7 +52,7 @@ function draw(data) {
                          backgroundColor: data.by_hour_of_week.map((c) =>
                            `rgba(46,230,201,${0.15 + 0.85 * c.calls / max})`) }] } }));
   const langs = Object.keys(data.by_language);
-  charts.push(new Chart(document.getElementById("chart-lang"), {
+  charts.push(new Chart(canvas("chart-lang"), {
     type: "doughnut", options: base(),
     data: { labels: langs.map((l) => (l === "es" ? "Español" : "English")),
             datasets: [{ data: langs.map((l) => data.by_language[l]),
@@ -66,10 +67,18 @@ export async function render(main) {
   main.replaceChildren(h("h1", {}, t("dash.title")),
     h("div", { class: "row", style: "max-width:20rem" }, range.wrap), kpis, h("div", { style: "height:1rem" }), chartArea);
 
+  let generation = 0;
   async function load() {
+    const mine = ++generation;
     const to = new Date();
     const from = new Date(Date.now() - (Number(range.input.value) - 1) * 86400000);
     const data = await get(`/analytics?from=${isoDay(from)}&to=${isoDay(to)}`);
+    // While the figures were on their way the owner may have picked another range (a newer
+    // load draws) or left the page, e.g. switched language (this page is no longer shown):
+    // drawing into a detached canvas is what Chart.js refuses.
+    if (mine !== generation || !chartArea.isConnected) {
+      return;
+    }
     const pct = data.conversion === null ? "—" : `${Math.round(data.conversion * 100)}%`;
     const avg = data.avg_duration_s === null ? "—" : `${Math.round(data.avg_duration_s)} s`;
     kpis.replaceChildren(kpi(t("dash.calls"), data.calls, "kpi-calls"), kpi(t("dash.answered"), data.answered),
@@ -81,7 +90,7 @@ export async function render(main) {
     }
     chartArea.replaceChildren(chartCard(t("dash.perday"), "chart-day"), chartCard(t("dash.bookings"), "chart-bookings"),
       chartCard(t("dash.heatmap"), "chart-heat"), chartCard(t("dash.languages"), "chart-lang"));
-    draw(data);
+    draw(data, chartArea);
   }
   range.input.addEventListener("change", load);
   // Chart.js loads with `defer`; wait for it (or its failure) before drawing.
