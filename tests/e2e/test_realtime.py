@@ -577,7 +577,7 @@ def test_openai_slower_than_3_s_hands_the_call_to_the_built_in_engine(web, pg, f
 
     closed, took = run(scenario())
     assert closed, "the stream waited for OpenAI beyond 3 s"
-    assert took < 5, took
+    assert took < 6, took  # before the fake would have answered: the 3 s deadline did it
 
 
 def test_a_session_is_renewed_before_its_maximum_without_losing_the_call(
