@@ -32,7 +32,8 @@ typedef struct media_t {
     const char *peer_host_id; /* --peer-events: share events with other hosts */
     struct apr_thread_t *peers_thread; /* media_peers.c */
     volatile apr_uint64_t peer_events_in;
-    ctn_ring_t *ring; /* NULL when no ring was given */
+    volatile int peer_listening; /* its LISTEN is in place */
+    ctn_ring_t *ring;            /* NULL when no ring was given */
     apr_time_t started_at;
     apr_uint64_t ticks;
     apr_uint64_t calls; /* streams currently open */

@@ -53,10 +53,10 @@ static const char *stats_json(media_t *m, apr_pool_t *pool)
         pool,
         "{\"ok\":true,\"pid\":%ld,\"uptime_s\":%" APR_INT64_T_FMT ",\"ticks\":%" APR_UINT64_T_FMT
         ",\"calls\":%" APR_UINT64_T_FMT ",\"streams_total\":%" APR_UINT64_T_FMT ",\"ring\":%s,"
-        "\"peer_events\":%s,\"peer_events_in\":%" APR_UINT64_T_FMT ",%s}",
+        "\"peer_events\":%s,\"peer_listening\":%s,\"peer_events_in\":%" APR_UINT64_T_FMT ",%s}",
         (long)getpid(), (apr_int64_t)apr_time_sec(apr_time_now() - m->started_at), m->ticks,
-        m->calls, m->streams_total, ring, m->peer_host_id ? "true" : "false", m->peer_events_in,
-        media_relay_stats(m, pool));
+        m->calls, m->streams_total, ring, m->peer_host_id ? "true" : "false",
+        m->peer_listening ? "true" : "false", m->peer_events_in, media_relay_stats(m, pool));
 }
 
 const char *media_control_answer(media_t *m, apr_pool_t *pool, const char *line, apr_size_t len)

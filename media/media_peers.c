@@ -39,6 +39,7 @@ static PGconn *listen_conn(media_t *m, apr_pool_t *pool)
     }
     PQclear(res);
     ctn_log_info(NULL, "peer events: listening as host %s", m->peer_host_id);
+    m->peer_listening = 1;
     return conn;
 }
 
@@ -96,6 +97,7 @@ static void *APR_THREAD_FUNC peers_main(apr_thread_t *thread, void *data)
         if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) && !take_notifications(m, conn, pool)) {
             apr_pool_clear(conn_pool); /* closes the connection (ctn_db_connect's cleanup) */
             conn = NULL;
+            m->peer_listening = 0;
         }
     }
     apr_pool_destroy(pool);

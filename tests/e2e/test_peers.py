@@ -17,8 +17,7 @@ def listening(web, timeout=10):
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
-            if worker_stats(web).get("peer_events"):
-                time.sleep(0.5)  # its LISTEN is issued right after it starts
+            if worker_stats(web).get("peer_listening"):
                 return web
         except (OSError, ValueError):
             pass
