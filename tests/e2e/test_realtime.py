@@ -303,7 +303,7 @@ def test_with_20_ms_chunks_every_frame_goes_at_once_and_every_message_is_marked(
 
 
 def test_caller_audio_before_the_session_is_ready_is_held_not_lost(web, pg, fake):
-    fake.session_delay_ms = 800
+    fake.session_delay_ms = 1500
     bid, number, sid, twiml = answer(web, pg)
     frames = [bytes([i + 1]) * 160 for i in range(25)]  # 500 ms, each frame its own bytes
 
@@ -312,11 +312,13 @@ def test_caller_audio_before_the_session_is_ready_is_held_not_lost(web, pg, fake
             for f in frames:
                 await call.send({"event": "media", "streamSid": "MZ" + "1" * 32,
                                  "media": {"payload": base64.b64encode(f).decode()}})
-            assert not fake.events("session.updated")
+            sent_at = time.time()
             assert await call.until(lambda: len(fake.events("input_audio_buffer.append")) >= 9)
-            return call
+            return sent_at
 
-    run(scenario())
+    sent_at = run(scenario())
+    assert fake.session_ready_at and sent_at < fake.session_ready_at[0], \
+        "the frames were not sent before the session was ready: nothing was tested"
     appended = [base64.b64decode(e["audio"]) for e in fake.events("input_audio_buffer.append")]
     assert b"".join(appended) == b"".join(frames)  # all of it, in order
     stats = worker_stats(web)

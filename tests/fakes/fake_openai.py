@@ -53,6 +53,7 @@ class FakeRealtime:
         self.utterances = []
         self.tokens_left = 40000      # rate_limits.updated: 500 fewer per response
         self.session_delay_ms = 0   # before answering session.update (a slow upstream)
+        self.session_ready_at = []  # when each session.updated went out (time.time())
         self.drop_after_responses = None  # close the socket (1011) after that many replies
         self.refuse_from = None     # refuse the handshake of connection no. >= this (503)
         self.refused = 0
@@ -215,6 +216,7 @@ class FakeRealtime:
         if kind == "session.update":
             if self.session_delay_ms:
                 await asyncio.sleep(self.session_delay_ms / 1000)
+            self.session_ready_at.append(time.time())
             await self._send(ws, {"type": "session.updated", "session": ev.get("session", {})})
         elif kind == "response.create":
             if st.get("pending_calls"):
