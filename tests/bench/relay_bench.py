@@ -228,7 +228,7 @@ def main():
                 time.sleep(0.05)
             worker = worker_pid(web.pid())
             for pid in tree_pids(web.pid()):
-                subprocess.run(["taskset", "-pc", "1", str(pid)], stdout=subprocess.DEVNULL)
+                subprocess.run(["taskset", "-a", "-pc", "1", str(pid)], stdout=subprocess.DEVNULL)
             bid, _ = make_business(pg)
             env = dict(os.environ, NODE_OPTIONS=f"--require {HERE / 'relay_token_preload.cjs'}",
                        CORTANA_BENCH_KEY_HEX=web.keyfile.read_bytes().hex(),
