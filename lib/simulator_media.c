@@ -24,7 +24,7 @@
 #include <string.h>
 
 #define DEFAULT_SECONDS 15
-#define OUT_CAP         640 /* a media message is ~380 bytes, a mark with a short name ~120 */
+#define OUT_CAP         640 /* a media message is ~380 bytes */
 #define MARK_INLINE     48  /* mark names up to this long are kept in the ring itself */
 #define USEC_PER_BYTE   125 /* 8000 mu-law bytes a second */
 
@@ -39,7 +39,7 @@ typedef enum { PHASE_NEW, PHASE_CONNECTED, PHASE_STREAMING, PHASE_OVER } phase_e
 struct ctn_sim_stream_t {
     apr_pool_t *pool;
     apr_pool_t *scratch;  /* one received message's JSON; cleared per message */
-    apr_pool_t *out_pool; /* a message too long for `out`; cleared per message sent */
+    apr_pool_t *out_pool; /* mark echoes; cleared per message sent */
     const ctn_sim_media_t *media;
     ctn_sim_media_stats_t *stats;
     const char *stream_sid;
@@ -131,54 +131,17 @@ static void mark_push(ctn_sim_stream_t *s, const char *name, apr_time_t due)
     }
 }
 
-/* Writes `name` as a JSON string body (without quotes) into `out`; returns
- * the bytes written, or -1 when it does not fit. */
-static int json_escape_into(char *out, apr_size_t cap, const char *name)
-{
-    static const char hex[] = "0123456789abcdef";
-    apr_size_t o = 0;
-
-    for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
-        if (o + 6 >= cap) {
-            return -1;
-        }
-        if (*c == '"' || *c == '\\') {
-            out[o++] = '\\';
-            out[o++] = (char)*c;
-        } else if (*c < 0x20) {
-            memcpy(out + o, "\\u00", 4);
-            out[o + 4] = hex[*c >> 4];
-            out[o + 5] = hex[*c & 15];
-            o += 6;
-        } else {
-            out[o++] = (char)*c;
-        }
-    }
-    out[o] = '\0';
-    return (int)o;
-}
-
+/* The mark echo, in the pool cleared after each message sent. */
 static const char *mark_message(ctn_sim_stream_t *s, const mark_t *m, apr_size_t *len)
 {
-    const char *name = m->long_name ? m->long_name : m->name;
-    char escaped[2 * MARK_INLINE * 3];
+    const char *msg = apr_psprintf(
+        s->out_pool,
+        "{\"event\":\"mark\",\"sequenceNumber\":\"%" APR_UINT64_T_FMT
+        "\",\"streamSid\":\"%s\",\"mark\":{\"name\":%s}}",
+        s->seq, s->stream_sid, ctn_json_quote(s->out_pool, m->long_name ? m->long_name : m->name));
 
-    if (m->long_name == NULL && json_escape_into(escaped, sizeof(escaped), name) >= 0) {
-        *len =
-            (apr_size_t)apr_snprintf(s->out, sizeof(s->out),
-                                     "{\"event\":\"mark\",\"sequenceNumber\":\"%" APR_UINT64_T_FMT
-                                     "\",\"streamSid\":\"%s\",\"mark\":{\"name\":\"%s\"}}",
-                                     s->seq, s->stream_sid, escaped);
-        return s->out;
-    }
-    {
-        const char *msg = apr_psprintf(s->out_pool,
-                                       "{\"event\":\"mark\",\"sequenceNumber\":\"%" APR_UINT64_T_FMT
-                                       "\",\"streamSid\":\"%s\",\"mark\":{\"name\":%s}}",
-                                       s->seq, s->stream_sid, ctn_json_quote(s->out_pool, name));
-        *len = strlen(msg);
-        return msg;
-    }
+    *len = strlen(msg);
+    return msg;
 }
 
 /* ---------------------------------------------------------------- send --- */

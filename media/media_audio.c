@@ -221,15 +221,21 @@ static void first_audio_measures(relay_call_t *c)
 static void send_audio_b64(relay_call_t *c, const char *b64, apr_size_t n, apr_size_t bytes)
 {
     static const char tail[] = "\"}}";
-    char head[96], mark[MARK_JSON_MAX];
-    apr_size_t hn = (apr_size_t)apr_snprintf(head, sizeof(head),
-                                             "{\"event\":\"media\",\"streamSid\":\"%s\",\"media\":"
-                                             "{\"payload\":\"",
-                                             c->stream_sid);
-    apr_size_t media_len = hn + n + sizeof(tail) - 1, mark_len = 0;
+    char mark[MARK_JSON_MAX];
+    apr_size_t hn, media_len, mark_len = 0;
     int marked = c->item_sent + bytes - c->item_marked >= c->m->relay->chunk_bytes;
-    frame_t *f = relay_frame(c, media_len + (marked ? 2 * 10 + MARK_JSON_MAX : 0));
-    unsigned char *o = f->data + LWS_PRE;
+    frame_t *f;
+    unsigned char *o;
+
+    if (c->media_head_len == 0) { /* the stream's SID is known by now: once per call */
+        c->media_head_len = (apr_size_t)apr_snprintf(
+            c->media_head, sizeof(c->media_head),
+            "{\"event\":\"media\",\"streamSid\":\"%s\",\"media\":{\"payload\":\"", c->stream_sid);
+    }
+    hn = c->media_head_len;
+    media_len = hn + n + sizeof(tail) - 1;
+    f = relay_frame(c, media_len + (marked ? 2 * 10 + MARK_JSON_MAX : 0));
+    o = f->data + LWS_PRE;
 
     c->item_sent += bytes;
     c->frames_out += bytes / RELAY_FRAME_BYTES;
@@ -237,7 +243,7 @@ static void send_audio_b64(relay_call_t *c, const char *b64, apr_size_t n, apr_s
         mark_len = next_mark(c, mark);
         o += relay_ws_header(o, media_len);
     }
-    memcpy(o, head, hn);
+    memcpy(o, c->media_head, hn);
     memcpy(o + hn, b64, n);
     memcpy(o + hn + n, tail, sizeof(tail) - 1);
     o += media_len;

@@ -143,6 +143,7 @@ relay_call_t *relay_attach(relay_call_t *c, relay_call_t *w)
     w->twilio = c->twilio;
     w->twilio_closed = 0;
     apr_cpystrn(w->stream_sid, c->stream_sid, sizeof(w->stream_sid));
+    w->media_head_len = 0; /* formatted again with this stream's SID */
     w->started_at = c->started_at;
     w->prewarmed = 0;
     lws_sul_cancel(&w->prewarm_sul); /* its reference now belongs to the stream */

@@ -62,7 +62,9 @@ typedef struct relay_call_t {
     int twilio_closed, openai_closed, stopping;
     int openai_established; /* the OpenAI socket's handshake is done */
     char call_sid[40], stream_sid[40], business_id[37];
-    const char *call_log_id; /* set by the start job */
+    char media_head[96];       /* {"event":"media",…"payload":" for this stream */
+    apr_size_t media_head_len; /* 0 until the first audio to Twilio */
+    const char *call_log_id;   /* set by the start job */
     frame_queue_t to_twilio, to_openai;
     frame_queue_t held; /* caller audio waiting for the session (media_audio.c) */
     apr_uint32_t held_count;

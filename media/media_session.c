@@ -54,34 +54,22 @@ int relay_session_connect(relay_call_t *c)
 
 /* ------------------------------------------------------------- history --- */
 
-/* The conversation.item.create event that replays one transcript line. */
-static char *history_event(const char *speaker, const char *text, apr_size_t *n)
-{
-    int caller = strcmp(speaker, "caller") == 0;
-    json_object *t = json_object_new_string(text);
-    const char *quoted = json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN);
-    const char *fmt = "{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"message\","
-                      "\"role\":\"%s\",\"content\":[{\"type\":\"%s\",\"text\":%s}]}}\n";
-    int len = snprintf(NULL, 0, fmt, caller ? "user" : "assistant",
-                       caller ? "input_text" : "output_text", quoted);
-    char *event = len > 0 ? malloc((apr_size_t)len + 1) : NULL;
-
-    if (event != NULL) {
-        snprintf(event, (apr_size_t)len + 1, fmt, caller ? "user" : "assistant",
-                 caller ? "input_text" : "output_text", quoted);
-        *n = (apr_size_t)len;
-    }
-    json_object_put(t);
-    return event;
-}
-
+/* One transcript line as the conversation.item.create event that replays
+ * it, appended to the call's history (the oldest lines go to make room). */
 void relay_session_remember(relay_call_t *c, const char *speaker, const char *text)
 {
-    apr_size_t n = 0;
-    char *event = history_event(speaker, text, &n);
+    static const char fmt[] = "{\"type\":\"conversation.item.create\",\"item\":{\"type\":"
+                              "\"message\",\"role\":\"%s\",\"content\":[{\"type\":\"%s\","
+                              "\"text\":%s}]}}\n";
+    int caller = strcmp(speaker, "caller") == 0;
+    const char *role = caller ? "user" : "assistant", *kind = caller ? "input_text" : "output_text";
+    json_object *t = json_object_new_string(text);
+    const char *quoted = json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN);
+    int len = snprintf(NULL, 0, fmt, role, kind, quoted);
+    apr_size_t n = len > 0 ? (apr_size_t)len : 0;
 
-    if (event == NULL || n >= RELAY_HISTORY_MAX) {
-        free(event);
+    if (n == 0 || n >= RELAY_HISTORY_MAX) {
+        json_object_put(t);
         return;
     }
     while (c->history_len + n > RELAY_HISTORY_MAX) { /* the oldest line goes */
@@ -90,22 +78,22 @@ void relay_session_remember(relay_call_t *c, const char *speaker, const char *te
         memmove(c->history, c->history + drop, c->history_len - drop);
         c->history_len -= drop;
     }
-    if (c->history_len + n > c->history_cap) {
+    if (c->history_len + n + 1 > c->history_cap) { /* +1: snprintf's NUL */
         apr_size_t want = c->history_cap ? c->history_cap : 2048;
         char *grown;
-        while (want < c->history_len + n) {
+        while (want < c->history_len + n + 1) {
             want *= 2;
         }
         if ((grown = realloc(c->history, want)) == NULL) {
-            free(event);
+            json_object_put(t);
             return;
         }
         c->history = grown;
         c->history_cap = want;
     }
-    memcpy(c->history + c->history_len, event, n);
+    snprintf(c->history + c->history_len, n + 1, fmt, role, kind, quoted);
     c->history_len += n;
-    free(event);
+    json_object_put(t);
 }
 
 static void replay(relay_call_t *c)
