@@ -65,6 +65,7 @@ static void cortana_register_hooks(apr_pool_t *p)
     ctn_worker_register_hooks(p);
     ctn_mod_db_register_hooks(p);
     ctn_health_register_hooks(p);
+    ctn_storage_register_hooks(p);
     ctn_twilio_register_hooks(p);
     ctn_api_register_hooks(p);
 }

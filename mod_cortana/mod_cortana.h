@@ -52,6 +52,9 @@ struct ctn_metrics_t;
 /* The process-shared counters (NULL before post_config). */
 struct ctn_metrics_t *ctn_health_metrics(void);
 
+/* ---- mod_cortana_storage.c: cortana-* locations skip the directory walk */
+void ctn_storage_register_hooks(apr_pool_t *p);
+
 /* ---- mod_cortana_twilio.c: the Twilio webhooks --------------------------- */
 void ctn_twilio_register_hooks(apr_pool_t *p);
 

@@ -69,3 +69,16 @@ def test_metrics_counts_requests_by_route_and_status(httpd):
 def test_metrics_is_refused_outside_the_allowed_addresses(httpd_factory):
     instance = httpd_factory(extra_conf="CortanaMetricsAllow 10.0.0.0/8")
     assert instance.get("/metrics").status == 403
+
+
+def test_cortana_urls_are_not_mapped_onto_the_file_system(httpd_factory):
+    """Cortana's <Location> handlers are not files: httpd's directory walk
+    (a stat per path component, an .htaccess open per directory) does not run
+    for them, so a <Directory> rule denying the whole file system leaves them
+    answering, while the dashboard's files still obey it."""
+    instance = httpd_factory(
+        extra_conf='<DirectoryMatch "^/">\n    Require all denied\n</DirectoryMatch>')
+    assert instance.get("/index.html").status == 403
+    assert wait_healthy(instance).status == 200
+    assert instance.get("/api/openapi.json").status == 200
+    assert instance.get("/metrics").status == 200
