@@ -3,11 +3,12 @@
  * Segment layout: one contiguous block with no pointers inside (every
  * process maps it at its own address), so slots are found by index.
  *
- *   offset 0                                                    64
- *   +--------+---------+----------+-----------+------+--------+-------+------+
- *   | magic  | version | capacity | slot_size | head | writes | drops | gen | waiters | (8) |
- *   | u64    | u32     | u32      | u64       | u64  | u64    | u64   | u32 | u32     |     |
- *   +--------+---------+----------+-----------+------+--------+-------+------+
+ *   offset 0                                                    64            128
+ *   +--------+---------+----------+-----------+------+--------+-------+------+-----------+
+ *   | magic  | version | capacity | slot_size | head | writes | drops | gen | waiters | (8) | lock
+ * | | u64    | u32     | u32      | u64       | u64  | u64    | u64   | u32 | u32     |     |
+ * mutex(64) |
+ *   +--------+---------+----------+-----------+------+--------+-------+------+-----------+
  *   | slot 0            | slot 1            | ...   | slot capacity-1        |
  *   | ctn_ring_event_t  | (seq, at, business_id, call_sid, type, payload_len, |
  *   |                   |  payload[CTN_RING_PAYLOAD_MAX + 1])                 |
@@ -22,21 +23,16 @@
  * lock, so they never see a slot half-written. writes and drops are only
  * changed under the lock but stored atomically so stats need no lock.
  *
- * Why two lock implementations: httpd children share an apr_global_mutex,
- * but the worker is a separate program (fork+exec) and APR cannot reopen an
- * apr_global_mutex from an unrelated process. The module therefore creates
- * its mutex with the flock mechanism, whose lock file persists, and the
- * worker takes flock(2) on that same file (ctn_ring_flock_lock_create): flock
- * locks held through separate open file descriptions exclude each other,
- * which is exactly how APR's flock mechanism excludes httpd's own children.
- * We call flock(2) ourselves rather than apr_file_lock, whose mechanism is
- * picked when APR is built (fcntl on some builds; Debian's 1.7 happens to use
- * flock): fcntl locks do not interact with flock locks, and the exclusion
- * must not depend on that choice (test_ring.c checks it against APR's
- * global mutex). flock does not exclude threads sharing one descriptor, so the
- * worker's lock also holds an apr_thread_mutex. When a process dies holding
- * the lock the kernel releases it; the slot it was writing keeps a seq that
- * does not match and readers count it as missed.
+ * The lock lives in the segment: a process-shared, robust pthread mutex,
+ * initialised by ctn_ring_format. Every thread of every process that maps
+ * the segment (httpd's children, the worker — a separate program, which APR
+ * could not hand an apr_global_mutex) locks the same futex word, so an
+ * uncontended write or read costs no system call at all; an earlier design
+ * with a flock(2) lock file cost two per event, four events per caller turn,
+ * plus a thread mutex in front of it. When a process dies holding the lock,
+ * the next locker is told (EOWNERDEAD) and marks the mutex consistent: the
+ * dead writer had not yet published the slot it was filling (head is stored
+ * last), and the next write takes that slot over.
  *
  * Why a file-backed mapping of our own (ctn_ring_shm_create/attach) rather
  * than a named apr_shm: APR 1.7 on Linux makes named segments with
@@ -57,17 +53,16 @@
 #include <apr_file_io.h>
 #include <apr_portable.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
 #include <errno.h>
 #include <string.h>
 #include <fcntl.h>
-#include <sys/file.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define RING_MAGIC   0x43544e52494e4731ULL /* "CTNRING1" */
-#define RING_VERSION 2
+#define RING_VERSION 3
 
 typedef struct ring_header_t {
     apr_uint64_t magic;
@@ -80,15 +75,19 @@ typedef struct ring_header_t {
     apr_uint32_t wake_gen; /* bumped on every write: the futex word readers sleep on */
     apr_uint32_t waiters;  /* readers asleep in ctn_ring_wait: wake only when > 0 */
     apr_uint64_t reserved;
+    union {
+        pthread_mutex_t mutex; /* process-shared, robust: see above */
+        char bytes[64];
+    } lock;
 } ring_header_t;
 
 /* The layout above is part of the segment's format (RING_VERSION). */
-_Static_assert(sizeof(ring_header_t) == 64, "ring header must stay 64 bytes");
+_Static_assert(sizeof(pthread_mutex_t) <= 64, "the ring's mutex must fit its 64 bytes");
+_Static_assert(sizeof(ring_header_t) == 128, "ring header must stay 128 bytes");
 
 struct ctn_ring_t {
     ring_header_t *hdr;
     ctn_ring_event_t *slots;
-    ctn_ring_lock_t lock;
 };
 
 apr_size_t ctn_ring_bytes(apr_uint32_t capacity)
@@ -96,36 +95,69 @@ apr_size_t ctn_ring_bytes(apr_uint32_t capacity)
     return sizeof(ring_header_t) + (apr_size_t)capacity * sizeof(ctn_ring_event_t);
 }
 
-static apr_status_t make(ctn_ring_t **out, void *base, const ctn_ring_lock_t *lock,
-                         apr_pool_t *pool)
+static apr_status_t make(ctn_ring_t **out, void *base, apr_pool_t *pool)
 {
     ctn_ring_t *ring = apr_pcalloc(pool, sizeof(*ring));
 
     ring->hdr = base;
     ring->slots = (ctn_ring_event_t *)((char *)base + sizeof(ring_header_t));
-    ring->lock = *lock;
     *out = ring;
     return APR_SUCCESS;
 }
 
+static apr_status_t init_lock(ring_header_t *hdr)
+{
+    pthread_mutexattr_t attr;
+    int rc = pthread_mutexattr_init(&attr);
+
+    if (rc == 0 && (rc = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED)) == 0 &&
+        (rc = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST)) == 0) {
+        rc = pthread_mutex_init(&hdr->lock.mutex, &attr);
+    }
+    pthread_mutexattr_destroy(&attr);
+    return rc == 0 ? APR_SUCCESS : rc;
+}
+
+static apr_status_t lock_ring(ring_header_t *hdr)
+{
+    int rc = pthread_mutex_lock(&hdr->lock.mutex);
+
+    if (rc == EOWNERDEAD) {
+        /* Its holder died mid-write, before publishing its slot: nothing
+         * the lock guards is half-done as far as readers can see. */
+        ctn_log_warning(NULL, "event ring: a process died holding the ring's lock; recovered");
+        rc = pthread_mutex_consistent(&hdr->lock.mutex);
+    }
+    return rc == 0 ? APR_SUCCESS : rc;
+}
+
+static apr_status_t unlock_ring(ring_header_t *hdr)
+{
+    int rc = pthread_mutex_unlock(&hdr->lock.mutex);
+    return rc == 0 ? APR_SUCCESS : rc;
+}
+
 apr_status_t ctn_ring_format(ctn_ring_t **ring, void *base, apr_size_t bytes, apr_uint32_t capacity,
-                             const ctn_ring_lock_t *lock, apr_pool_t *pool)
+                             apr_pool_t *pool)
 {
     ring_header_t *hdr = base;
+    apr_status_t rv;
 
     if (capacity == 0 || bytes < ctn_ring_bytes(capacity)) {
         return APR_EINVAL;
     }
     memset(base, 0, ctn_ring_bytes(capacity));
+    if ((rv = init_lock(hdr)) != APR_SUCCESS) {
+        return rv;
+    }
     hdr->version = RING_VERSION;
     hdr->capacity = capacity;
     hdr->slot_size = sizeof(ctn_ring_event_t);
     __atomic_store_n(&hdr->magic, RING_MAGIC, __ATOMIC_RELEASE);
-    return make(ring, base, lock, pool);
+    return make(ring, base, pool);
 }
 
-apr_status_t ctn_ring_attach(ctn_ring_t **ring, void *base, apr_size_t bytes,
-                             const ctn_ring_lock_t *lock, apr_pool_t *pool)
+apr_status_t ctn_ring_attach(ctn_ring_t **ring, void *base, apr_size_t bytes, apr_pool_t *pool)
 {
     ring_header_t *hdr = base;
     const char *why = NULL;
@@ -145,7 +177,7 @@ apr_status_t ctn_ring_attach(ctn_ring_t **ring, void *base, apr_size_t bytes,
         ctn_log_err(NULL, "event ring: cannot attach: %s", why);
         return APR_EINVAL;
     }
-    return make(ring, base, lock, pool);
+    return make(ring, base, pool);
 }
 
 /* Copy `src` (NULL: empty) into a fixed field, or APR_EINVAL when it does
@@ -191,7 +223,7 @@ apr_status_t ctn_ring_write(ctn_ring_t *ring, const char *business_id, const cha
         check_field(sizeof(slot->call_sid), call_sid) || check_field(sizeof(slot->type), type)) {
         return APR_EINVAL;
     }
-    if ((rv = ring->lock.acquire(ring->lock.baton)) != APR_SUCCESS) {
+    if ((rv = lock_ring(hdr)) != APR_SUCCESS) {
         return rv;
     }
     next = hdr->head + 1;
@@ -212,7 +244,7 @@ apr_status_t ctn_ring_write(ctn_ring_t *ring, const char *business_id, const cha
     /* Last, with release order: a lock-free poller that sees the new head
      * will find the slot complete once it takes the lock. */
     __atomic_store_n(&hdr->head, next, __ATOMIC_RELEASE);
-    rv = ring->lock.release(ring->lock.baton);
+    rv = unlock_ring(hdr);
     wake_readers(hdr);
     if (seq) {
         *seq = next;
@@ -258,7 +290,7 @@ apr_status_t ctn_ring_read(ctn_ring_t *ring, apr_uint64_t after, ctn_ring_event_
     if (__atomic_load_n(&hdr->head, __ATOMIC_ACQUIRE) <= after) {
         return APR_EAGAIN; /* the common case for pollers, without the lock */
     }
-    if ((rv = ring->lock.acquire(ring->lock.baton)) != APR_SUCCESS) {
+    if ((rv = lock_ring(hdr)) != APR_SUCCESS) {
         return rv;
     }
     head = hdr->head;
@@ -268,8 +300,8 @@ apr_status_t ctn_ring_read(ctn_ring_t *ring, apr_uint64_t after, ctn_ring_event_
         lost = oldest - want;
         want = oldest;
     }
-    /* A writer that died inside the lock (flock is released by the kernel)
-     * leaves a half-written slot whose seq does not match: count it as lost. */
+    /* A slot whose seq does not match its place (overwritten while we
+     * looked, or never completed) is counted as lost. */
     while (want <= head && ring->slots[(want - 1) % hdr->capacity].seq != want) {
         lost++;
         want++;
@@ -284,7 +316,7 @@ apr_status_t ctn_ring_read(ctn_ring_t *ring, apr_uint64_t after, ctn_ring_event_
         *missed = lost;
     }
     {
-        apr_status_t released = ring->lock.release(ring->lock.baton);
+        apr_status_t released = unlock_ring(hdr);
         return rv == APR_SUCCESS ? released : rv;
     }
 }
@@ -303,60 +335,6 @@ void ctn_ring_stats(ctn_ring_t *ring, ctn_ring_stats_t *stats)
     stats->oldest = stats->head > hdr->capacity ? stats->head - hdr->capacity + 1 : 1;
     stats->writes = __atomic_load_n(&hdr->writes, __ATOMIC_RELAXED);
     stats->drops = __atomic_load_n(&hdr->drops, __ATOMIC_RELAXED);
-}
-
-/* ------------------------------------------------- the worker's flock lock --- */
-
-typedef struct flock_lock_t {
-    int fd;
-    apr_thread_mutex_t *threads;
-} flock_lock_t;
-
-static apr_status_t flock_acquire(void *baton)
-{
-    flock_lock_t *l = baton;
-    apr_status_t rv = apr_thread_mutex_lock(l->threads);
-
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    while (flock(l->fd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            rv = errno;
-            apr_thread_mutex_unlock(l->threads);
-            return rv;
-        }
-    }
-    return APR_SUCCESS;
-}
-
-static apr_status_t flock_release(void *baton)
-{
-    flock_lock_t *l = baton;
-    apr_status_t rv = flock(l->fd, LOCK_UN) == 0 ? APR_SUCCESS : errno;
-
-    apr_thread_mutex_unlock(l->threads);
-    return rv;
-}
-
-apr_status_t ctn_ring_flock_lock_create(ctn_ring_lock_t *lock, const char *path, apr_pool_t *pool)
-{
-    flock_lock_t *l = apr_pcalloc(pool, sizeof(*l));
-    apr_file_t *f;
-    apr_os_file_t fd;
-    apr_status_t rv;
-
-    if ((rv = apr_file_open(&f, path, APR_FOPEN_WRITE, APR_OS_DEFAULT, pool)) != APR_SUCCESS ||
-        (rv = apr_os_file_get(&fd, f)) != APR_SUCCESS ||
-        (rv = apr_thread_mutex_create(&l->threads, APR_THREAD_MUTEX_DEFAULT, pool)) !=
-            APR_SUCCESS) {
-        return rv;
-    }
-    l->fd = fd;
-    lock->acquire = flock_acquire;
-    lock->release = flock_release;
-    lock->baton = l;
-    return APR_SUCCESS;
 }
 
 /* ------------------------------------------------------ file-backed memory --- */

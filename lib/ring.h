@@ -5,9 +5,8 @@
  * realtime calls), read by SSE handlers that remember the last sequence
  * number they saw. When the ring is full the oldest event is overwritten and
  * counted as dropped; a reader that fell behind learns how many it missed and
- * resumes from the database. Writers serialise on a lock given by the
- * program (an apr_global_mutex in httpd, the same lock file with flock(2) in
- * the worker); readers copy an event under the same lock. */
+ * resumes from the database. Writers serialise on a process-shared, robust
+ * mutex that lives in the segment itself; readers copy an event under it. */
 #ifndef CTN_RING_H
 #define CTN_RING_H
 
@@ -17,12 +16,6 @@
 #define CTN_RING_PAYLOAD_MAX 1000
 
 typedef struct ctn_ring_t ctn_ring_t;
-
-typedef struct ctn_ring_lock_t {
-    apr_status_t (*acquire)(void *baton);
-    apr_status_t (*release)(void *baton);
-    void *baton;
-} ctn_ring_lock_t;
 
 typedef struct ctn_ring_event_t {
     apr_uint64_t seq; /* set by the ring on write */
@@ -42,16 +35,16 @@ typedef struct ctn_ring_stats_t {
 apr_size_t ctn_ring_bytes(apr_uint32_t capacity);
 
 /* Format a fresh ring in `base` (`bytes` long, at least ctn_ring_bytes(capacity)):
- * header, magic and empty slots. The handle lives in `pool`; `lock` is copied
- * and must serialise every process and thread that writes or reads. */
+ * header, its lock, magic and empty slots. The handle lives in `pool`.
+ * Never format memory that processes are using: a new ring gets new memory
+ * (ctn_ring_shm_create makes a new file). */
 apr_status_t ctn_ring_format(ctn_ring_t **ring, void *base, apr_size_t bytes, apr_uint32_t capacity,
-                             const ctn_ring_lock_t *lock, apr_pool_t *pool);
+                             apr_pool_t *pool);
 
 /* Attach to a ring another process formatted; APR_EINVAL (the reason
  * logged) when `base` does not hold a ring of this build's format that fits
  * in `bytes`. */
-apr_status_t ctn_ring_attach(ctn_ring_t **ring, void *base, apr_size_t bytes,
-                             const ctn_ring_lock_t *lock, apr_pool_t *pool);
+apr_status_t ctn_ring_attach(ctn_ring_t **ring, void *base, apr_size_t bytes, apr_pool_t *pool);
 
 /* Append an event; the ring sets its seq and time. NULL strings are empty.
  * Nothing is truncated: a payload longer than CTN_RING_PAYLOAD_MAX bytes, or
@@ -84,11 +77,6 @@ apr_uint64_t ctn_ring_wait(ctn_ring_t *ring, apr_uint64_t after, apr_interval_ti
 /* Capacity, head, oldest held seq, writes and drops since format; atomic
  * loads, no lock (the figures may be from slightly different instants). */
 void ctn_ring_stats(ctn_ring_t *ring, ctn_ring_stats_t *stats);
-
-/* The worker's side of the lock: flock(2) on the lock file httpd's
- * apr_global_mutex (mechanism flock) uses, plus a thread mutex for the
- * worker's own threads. The file stays open until `pool` is cleaned up. */
-apr_status_t ctn_ring_flock_lock_create(ctn_ring_lock_t *lock, const char *path, apr_pool_t *pool);
 
 /* File-backed shared memory for the ring: a file in the runtime directory,
  * mapped MAP_SHARED, so that an unrelated program (the worker) can attach by

@@ -24,7 +24,6 @@ typedef struct media_t {
     const char *stream_socket;
     const char *control_socket;
     const char *ring_shm;
-    const char *ring_lock;
     const char *database; /* from CORTANA_DATABASE; may be NULL */
     int tick_seconds;
     int chunk_ms;             /* caller audio per append to OpenAI (20-200, whole frames) */

@@ -1,7 +1,7 @@
 /* media_main.c: cortana-media's entry point, its event loop and its tick.
  *
  *   cortana-media --stream-socket PATH --control-socket PATH
- *                 [--ring-shm PATH --ring-lock PATH] [--tick SECONDS]
+ *                 [--ring-shm PATH] [--tick SECONDS]
  *                 [--chunk-ms MS] [--session-max SECONDS] [--peer-events HOST_ID]
  *                 [--foreground]
  *
@@ -64,7 +64,7 @@ static void on_signal(int sig)
 static void usage(void)
 {
     fputs("usage: cortana-media --stream-socket PATH --control-socket PATH\n"
-          "                     [--ring-shm PATH --ring-lock PATH] [--tick SECONDS]\n"
+          "                     [--ring-shm PATH] [--tick SECONDS]\n"
           "                     [--chunk-ms MS] [--session-max SECONDS]\n"
           "                     [--peer-events HOST_ID] [--foreground]\n"
           "environment: CORTANA_DATABASE (libpq conninfo), CORTANA_MEDIA_DEBUG (any value)\n",
@@ -78,7 +78,6 @@ static int parse_options(media_t *m, int argc, const char *const *argv)
         {"stream-socket", 's', 1, "unix socket for Twilio Media Streams"},
         {"control-socket", 'c', 1, "unix socket for control commands"},
         {"ring-shm", 'r', 1, "the event ring's shared-memory file"},
-        {"ring-lock", 'l', 1, "the event ring's flock lock file"},
         {"tick", 't', 1, "seconds between periodic ticks (1-60)"},
         {"chunk-ms", 'k', 1, "caller audio per message to OpenAI, ms (20-200, by 20)"},
         {"session-max", 'x', 1, "seconds before an OpenAI session is renewed (5-7200)"},
@@ -105,9 +104,6 @@ static int parse_options(media_t *m, int argc, const char *const *argv)
             break;
         case 'r':
             m->ring_shm = *arg ? arg : NULL;
-            break;
-        case 'l':
-            m->ring_lock = *arg ? arg : NULL;
             break;
         case 't':
             m->tick_seconds = (int)strtol(arg, &end, 10);
@@ -149,10 +145,6 @@ static int parse_options(media_t *m, int argc, const char *const *argv)
         fputs("cortana-media: --tick wants whole seconds from 1 to 60\n", stderr);
         return MEDIA_EXIT_BAD_CONFIG;
     }
-    if (!m->ring_shm != !m->ring_lock) {
-        fputs("cortana-media: --ring-shm and --ring-lock go together\n", stderr);
-        return MEDIA_EXIT_BAD_CONFIG;
-    }
     m->database = getenv("CORTANA_DATABASE");
     return 0;
 }
@@ -162,7 +154,6 @@ static int attach_ring(media_t *m)
 {
     void *base;
     apr_size_t bytes = 0;
-    ctn_ring_lock_t lock;
     apr_status_t rv;
 
     if (m->ring_shm == NULL) {
@@ -170,11 +161,10 @@ static int attach_ring(media_t *m)
         return 0;
     }
     if ((rv = ctn_ring_shm_attach(&base, &bytes, m->ring_shm, m->pool)) != APR_SUCCESS ||
-        (rv = ctn_ring_flock_lock_create(&lock, m->ring_lock, m->pool)) != APR_SUCCESS ||
-        (rv = ctn_ring_attach(&m->ring, base, bytes, &lock, m->pool)) != APR_SUCCESS) {
+        (rv = ctn_ring_attach(&m->ring, base, bytes, m->pool)) != APR_SUCCESS) {
         char err[128];
-        ctn_log_err(NULL, "cannot attach the event ring %s (lock %s): %s", m->ring_shm,
-                    m->ring_lock, apr_strerror(rv, err, sizeof(err)));
+        ctn_log_err(NULL, "cannot attach the event ring %s: %s", m->ring_shm,
+                    apr_strerror(rv, err, sizeof(err)));
         return MEDIA_EXIT_BAD_CONFIG;
     }
     return 0;

@@ -25,9 +25,8 @@ void ctn_events_register_hooks(apr_pool_t *p);
  * post_config / when it could not be created. */
 struct ctn_ring_t *ctn_events_ring(void);
 
-/* Paths the worker needs to attach to the same ring (valid after post_config). */
+/* The path the worker attaches to the same ring by (valid after post_config). */
 const char *ctn_events_shm_path(void);
-const char *ctn_events_lock_path(void);
 /* CortanaPeerEvents On: this host's id on the peers' channel; else NULL. */
 const char *ctn_events_host_id(void);
 

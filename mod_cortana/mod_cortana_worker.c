@@ -366,11 +366,9 @@ static apr_status_t prepare_exec(supervisor_t *sup)
     argv[n++] = conf->media_socket;
     argv[n++] = "--control-socket";
     argv[n++] = conf->media_control_socket;
-    if (ctn_events_shm_path() != NULL && ctn_events_lock_path() != NULL) {
+    if (ctn_events_shm_path() != NULL) {
         argv[n++] = "--ring-shm";
         argv[n++] = ctn_events_shm_path();
-        argv[n++] = "--ring-lock";
-        argv[n++] = ctn_events_lock_path();
     }
     argv[n++] = "--tick";
     argv[n++] = apr_itoa(sup->pconf, conf->tick_interval);

@@ -136,7 +136,7 @@ def test_worker_runs_as_httpd_user_with_private_sockets_and_no_secret_in_argv(ht
         assert stat.S_IMODE(st.st_mode) == 0o600, name
     with open(f"/proc/{pid}/cmdline", "rb") as f:
         argv = f.read().split(b"\0")
-    assert b"--ring-shm" in argv and b"--ring-lock" in argv and b"--tick" in argv
+    assert b"--ring-shm" in argv and b"--tick" in argv
     assert not any(b"password" in a or b"host=" in a or b"postgres" in a for a in argv)
     with open(f"/proc/{pid}/environ", "rb") as f:
         env = f.read().split(b"\0")
