@@ -9,6 +9,13 @@ with the owner's session cookie at 50 concurrent connections against
 Prints requests/s and p50/p99. Target: p99 <= 20 ms at 50 concurrent.
 
     python3 tests/bench/api_calls.py [--duration 10] [--calls 100000] [--rates 0,1500]
+        [--paths N,…] [--pgss] [--perf FILE] [--hold]
+    --paths     only these of the three request paths (0-based)
+    --pgss      load pg_stat_statements and print the statements of each run
+    --perf FILE record `perf record -a -g` of each run into FILE.<rate>.<path>
+    --hold      keep the stack running after the runs until Enter (to poke it)
+httpd us/req and PG us/req are the CPU time (user+sys) of httpd's and
+PostgreSQL's process trees over a run, divided by the requests answered.
 Needs: wrk (Debian package wrk). Not part of `make check`.
 """
 import argparse
@@ -25,7 +32,11 @@ sys.path.insert(0, str(HERE.parent / "e2e"))
 
 import conftest  # noqa: E402
 import stack  # noqa: E402
+from gather_turns import postmaster_pid, tree_cpu_seconds  # noqa: E402
 from owner import Owner  # noqa: E402
+
+PATHS = ("/api/calls?limit=50&language=es", "/api/calls?limit=50&emergency=true",
+         "/api/calls?limit=50&disposition=booked&from=2026-01-01")
 
 
 def run_wrk(url, cookie, connections, duration, rate=0):
@@ -41,11 +52,21 @@ def run_wrk(url, cookie, connections, duration, rate=0):
                           f"{pause * 3 // 2}) end\n")
         argv += ["-s", str(script)]
     out = subprocess.run(argv + [url], capture_output=True, text=True).stdout
+    total = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
     p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, p50, p99, int(errors.group(1)) if errors else 0
+    return rps, p50, p99, int(errors.group(1)) if errors else 0, total
+
+
+def print_statements(pg, n):
+    for calls, us, max_ms, query in pg.query(
+            "SELECT calls, round((total_exec_time + total_plan_time)::numeric * 1000 / calls), "
+            "round(max_exec_time::numeric, 1), regexp_replace(query, '\\s+', ' ', 'g') "
+            "FROM pg_stat_statements WHERE calls > 100 ORDER BY calls DESC LIMIT 8",
+            uri=pg.uri("cortana_owner", pg.owner_password, "cortana")):
+        print(f"{'':>54} {calls / n:5.2f}/req {us:6} us (max {max_ms:6.1f} ms)  {query[:70]}")
 
 
 def seed(pg, business_id, calls):
@@ -68,13 +89,24 @@ def main():
     parser.add_argument("--calls", type=int, default=100000)
     parser.add_argument("--rates", default="0,1500",
                         help="requests/s in all (0: as fast as the server answers)")
+    parser.add_argument("--paths", default="0,1,2")
+    parser.add_argument("--pgss", action="store_true")
+    parser.add_argument("--perf")
+    parser.add_argument("--hold", action="store_true")
     args = parser.parse_args()
     pg = stack.Postgres(stack.make_state_dir("bench-pg"), stack.free_port())
     pg.init()
+    if args.pgss:
+        with open(pg.datadir / "postgresql.auto.conf", "a") as f:
+            f.write("shared_preload_libraries = 'pg_stat_statements'\n"
+                    "pg_stat_statements.track = all\n")
     pg.start()
     pg.create_database("cortana")
     pg.migrate("cortana", conftest.BUILDDIR / "tools" / "cortana-admin", conftest.SRCDIR / "sql")
     pg.create_app_role("cortana")
+    if args.pgss:
+        pg.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+                   uri=pg.uri("cortana_owner", pg.owner_password, "cortana"))
     web = conftest.Httpd(pg, extra_conf="StartServers 2\nThreadsPerChild 64\n"
                                         "MaxRequestWorkers 256\nServerLimit 4\n"
                                         "LogLevel warn")
@@ -89,15 +121,33 @@ def main():
               f"business), 50 rows per page, {args.duration} s per run, PostgreSQL and wrk on "
               f"this {os.cpu_count()}-core machine")
         print(f"{'request':>54} {'load':>10} {'conns':>6} {'req/s':>8} {'p50':>9} {'p99':>9} "
-              f"{'non-2xx':>8}")
+              f"{'non-2xx':>8} {'httpd us/req':>13} {'PG us/req':>10}")
+        pm = postmaster_pid(pg)
         for rate in (int(r) for r in args.rates.split(",")):
-            for path in ("/api/calls?limit=50&language=es", "/api/calls?limit=50&emergency=true",
-                         "/api/calls?limit=50&disposition=booked&from=2026-01-01"):
-                rps, p50, p99, errors = run_wrk(web.url + path, owner.cookie, 50, args.duration,
-                                                rate)
+            for i in (int(p) for p in args.paths.split(",")):
+                path = PATHS[i]
+                if args.pgss:
+                    pg.query("SELECT pg_stat_statements_reset()",
+                             uri=pg.uri("cortana_owner", pg.owner_password, "cortana"))
+                perf = None
+                if args.perf:
+                    perf = subprocess.Popen(["perf", "record", "-q", "-a", "-g", "-o",
+                                             f"{args.perf}.{rate}.{i}", "--", "sleep",
+                                             str(args.duration)],
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                cpu0, pgcpu0 = tree_cpu_seconds(web.pid()), tree_cpu_seconds(pm)
+                rps, p50, p99, errors, total = run_wrk(web.url + path, owner.cookie, 50,
+                                                       args.duration, rate)
+                cpu = tree_cpu_seconds(web.pid()) - cpu0
+                pgcpu = tree_cpu_seconds(pm) - pgcpu0
+                if perf:
+                    perf.wait()
+                n = max(total, 1)
                 load = f"{rate}/s" if rate else "flat out"
                 print(f"{path:>54} {load:>10} {50:>6} {rps:>8.0f} {p50:>9} {p99:>9} "
-                      f"{errors:>8}")
+                      f"{errors:>8} {cpu / n * 1e6:>13.0f} {pgcpu / n * 1e6:>10.0f}")
+                if args.pgss:
+                    print_statements(pg, n)
         # Analytics over a year: one owner looking at the dashboard, not a crowd.
         year_ago = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 365 * 86400))
         times = []
@@ -109,6 +159,10 @@ def main():
         times.sort()
         print(f"GET /api/analytics over a year ({args.calls} calls), one at a time: "
               f"median {times[10]:.0f} ms, max {times[-1]:.0f} ms")
+        if args.hold:
+            print(f"httpd {web.url} (pid {web.pid()}), PostgreSQL {pg.owner_uri}, "
+                  f"cookie {owner.cookie}; Enter stops")
+            input()
     finally:
         web.stop()
         pg.stop()
