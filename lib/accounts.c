@@ -106,29 +106,51 @@ apr_status_t ctn_accounts_session_create(const char **token, const char **csrf, 
     return rv;
 }
 
+static apr_status_t clear_result(void *res)
+{
+    PQclear(res);
+    return APR_SUCCESS;
+}
+
+/* cortana_api_session (sql/010) as a prepared statement; see accounts.h. */
+static PGresult *session_query(PGconn *conn, const char *hash_param)
+{
+    static const char sql[] = "SELECT session_id, user_id, business_id, csrf_token "
+                              "FROM cortana_api_session($1::bytea)";
+    const char *params[1] = {hash_param};
+    PGresult *res = ctn_calls_exec_prepared(conn, sql, 1, params);
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK && PQstatus(conn) == CONNECTION_BAD) {
+        /* A pooled connection whose server went away shows it here first
+         * (the request's first statement): one retry on a fresh connection,
+         * which has no prepared statements yet. */
+        PQclear(res);
+        PQreset(conn);
+        res = ctn_calls_exec_prepared(conn, sql, 1, params);
+    }
+    return res;
+}
+
 apr_status_t ctn_accounts_session_lookup(ctn_session_t **session, PGconn *conn, apr_pool_t *pool,
                                          const char *token)
 {
-    /* One round trip: the session, and the connection's tenant set to its
-     * business (left as it was — none — when there is no such session). */
-    static const char sql[] = "SELECT s.session_id, s.user_id, s.business_id, s.csrf_token, "
-                              "set_config('cortana.business_id', s.business_id::text, false) "
-                              "FROM cortana_session_lookup($1::bytea) s";
-    const char *params[1];
-    PGresult *res = NULL;
+    PGresult *res;
     ctn_session_t *s;
 
     if (token == NULL || strlen(token) != TOKEN_CHARS ||
         strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
             TOKEN_CHARS) {
-        return APR_ENOENT;
+        return ctn_accounts_set_tenant(conn, NULL) == APR_SUCCESS ? APR_ENOENT : APR_EGENERAL;
     }
-    params[0] = token_hash_param(pool, token);
-    if (ctn_calls_exec(&res, conn, pool, "looking up a session", PGRES_TUPLES_OK, sql, 1, params) !=
-        APR_SUCCESS) {
+    res = session_query(conn, token_hash_param(pool, token));
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        ctn_log_err(NULL, "looking up a session failed: %s",
+                    res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+        PQclear(res);
         return APR_EGENERAL;
     }
-    if (PQntuples(res) != 1) {
+    apr_pool_cleanup_register(pool, res, clear_result, apr_pool_cleanup_null);
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
         return APR_ENOENT;
     }
     s = apr_pcalloc(pool, sizeof(*s));

@@ -35,9 +35,13 @@ apr_status_t ctn_accounts_session_create(const char **token, const char **csrf, 
                                          const char *business_id, const char *ip, long lifetime_s);
 
 /* The live session of `token`, with the connection's tenant set to its
- * business in the same round trip; APR_ENOENT (tenant untouched) when
- * unknown or expired, also for a token of the wrong shape. Strings live as
- * long as `pool`. */
+ * business in the same round trip (one prepared statement); APR_ENOENT
+ * when unknown or expired, also for a token of the wrong shape, and then
+ * the tenant is set to none. So it may be the first statement on a
+ * connection checked out with CTN_DB_TENANT_BY_CALLER: whatever tenant the
+ * connection's last user left is replaced either way, and a connection
+ * whose server went away is reset and the lookup tried once more. Strings
+ * live as long as `pool`. */
 apr_status_t ctn_accounts_session_lookup(ctn_session_t **session, PGconn *conn, apr_pool_t *pool,
                                          const char *token);
 

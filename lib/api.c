@@ -11,6 +11,7 @@
 #include "accounts.h"
 #include "api_schema.h"
 #include "calls.h"
+#include "db.h"
 #include "form.h"
 #include "json.h"
 #include "log.h"
@@ -303,7 +304,11 @@ static int authenticate(ctn_api_ctx_t *c, const ctn_api_route_t *route)
     ctn_api_session_t *as;
     apr_status_t rv;
 
-    if (c->env->db_acquire(c->env->baton, c->pool, NULL, &c->conn) != APR_SUCCESS) {
+    /* A public route gets a connection with no tenant; any other sets its
+     * tenant with the session lookup, its first statement. */
+    const char *tenant = route->flags & CTN_API_PUBLIC ? NULL : CTN_DB_TENANT_BY_CALLER;
+
+    if (c->env->db_acquire(c->env->baton, c->pool, tenant, &c->conn) != APR_SUCCESS) {
         return ctn_api_error(c, 503, "unavailable", "the database is unavailable", NULL);
     }
     if (route->flags & CTN_API_PUBLIC) {
@@ -392,7 +397,7 @@ int ctn_api_stream_session(const ctn_api_env_t *env, apr_pool_t *pool, const cha
     if (token == NULL) {
         return 401;
     }
-    if (env->db_acquire(env->baton, pool, NULL, &conn) != APR_SUCCESS) {
+    if (env->db_acquire(env->baton, pool, CTN_DB_TENANT_BY_CALLER, &conn) != APR_SUCCESS) {
         return 503;
     }
     rv = ctn_accounts_session_lookup(&s, conn, pool, token);

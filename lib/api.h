@@ -25,8 +25,9 @@ struct ctn_ratelimit_t;
 
 /* What the program running the API provides. */
 typedef struct ctn_api_env_t {
-    /* A connection with the tenant set to `business_id` (NULL: none),
-     * released when `pool` is cleaned up. */
+    /* A connection with the tenant set to `business_id` (NULL: none;
+     * CTN_DB_TENANT_BY_CALLER: left as it is, for a caller whose first
+     * statement sets it), released when `pool` is cleaned up. */
     apr_status_t (*db_acquire)(void *baton, apr_pool_t *pool, const char *business_id,
                                PGconn **conn);
     void *baton;
