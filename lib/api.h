@@ -129,6 +129,13 @@ int ctn_api_query_json(ctn_api_ctx_t *c, const char **json, const char *sql, int
 int ctn_api_query_json_prepared(ctn_api_ctx_t *c, const char **json, const char *sql, int nparams,
                                 const char *const *params);
 
+/* Run a statement prepared on the connection the first time (unprepared
+ * inside a transaction), its rows in PostgreSQL's binary format, for
+ * a handler that writes the JSON itself. `*rows` lives as long as the
+ * request's pool. Errors as ctn_api_query_json; returns 0 on success. */
+int ctn_api_query_rows(ctn_api_ctx_t *c, PGresult **rows, const char *sql, int nparams,
+                       const char *const *params);
+
 /* Same, for statements whose result is only a count of affected rows. */
 int ctn_api_exec(ctn_api_ctx_t *c, int *affected, const char *sql, int nparams,
                  const char *const *params);

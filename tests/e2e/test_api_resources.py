@@ -1,5 +1,6 @@
 """The owner REST API's resources: settings, personality, technicians,
 knowledge base, calls, appointments, test calls, analytics."""
+import json
 import time
 import uuid
 
@@ -234,6 +235,44 @@ def test_calls_page_with_a_cursor(owner, pg):
     assert len(seen) == 25 and len(set(seen)) == 25
     starts = [c["started_at"] for c in owner.get("/calls?limit=25").json()["items"]]
     assert starts == sorted(starts, reverse=True)
+
+
+def test_calls_list_json_is_what_postgresql_writes(owner, pg):
+    """The list's JSON is written in C from binary columns: it must say what
+    PostgreSQL's own row_to_json says of the same rows (TimeZone UTC), for
+    awkward text, NULLs, whole and fractional seconds and a jsonb member,
+    and the cursor must be the last shown row's UTC time to the microsecond."""
+    bid = owner.me["business"]["id"]
+    awkward = 'quote " back\\ nl\n tab\t bell\x07 slash / caf\u00e9 \u2603 \U0001F527'
+    pg.execute("INSERT INTO call_logs (business_id, call_sid, from_number, to_number, "
+               "started_at, ended_at, status, duration_s, disposition, language, engine, route, "
+               "emergency, is_test, summary, sentiment, failover, realtime_stats) VALUES "
+               "(%s, 'CA' || md5(random()::text), '+13125550100', '+13125550101', "
+               "'2026-03-08 07:59:59.120000+00', NULL, 'completed', -7, NULL, 'es', 'realtime', "
+               "'hours', true, false, %s, 'negative', 'realtime_to_builtin', "
+               "'{\"tokens\": 12, \"first_audio_ms\": -1}'), "
+               "(%s, 'CA' || md5(random()::text), '+13125550102', '+13125550101', "
+               "'1999-12-31 23:59:59+00', '2000-01-01 00:00:00.000001+00', 'in-progress', NULL, "
+               "'booked', 'en', 'builtin', NULL, false, true, NULL, NULL, NULL, NULL)",
+               (bid, awkward, bid))
+    cols = ("id, call_sid, from_number, to_number, started_at, ended_at, status, duration_s, "
+            "disposition, language, engine, route, emergency, is_test, summary, sentiment, "
+            "failover, realtime_stats AS realtime")
+    (expected,), = pg.query(
+        "SET TIME ZONE 'UTC'; SELECT json_agg(c ORDER BY started_at DESC, id DESC)::text FROM "
+        f"(SELECT {cols} FROM call_logs WHERE business_id = %s) c", (bid,))
+    page = owner.get("/calls?limit=1").json()
+    assert page["items"] == json.loads(expected)[:1]
+    assert page["next_cursor"] == expected_cursor(pg, page["items"][0]["id"])
+    page = owner.get(f"/calls?limit=1&cursor={page['next_cursor']}").json()
+    assert page["items"] == json.loads(expected)[1:] and page["next_cursor"] is None
+
+
+def expected_cursor(pg, call_id):
+    (cursor,), = pg.query("SELECT to_char(started_at AT TIME ZONE 'UTC', "
+                          "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '~' || id FROM call_logs "
+                          "WHERE id = %s", (call_id,))
+    return cursor
 
 
 def test_analytics_leave_test_calls_out(owner, pg):
