@@ -23,6 +23,7 @@
 #include "log.h"
 
 #include <apr_strings.h>
+#include <stdio.h>
 #include <string.h>
 
 #define PAGE_DEFAULT 50
@@ -342,30 +343,61 @@ static int utc_time(utc_time_t *t, const unsigned char *b)
     return 1;
 }
 
+/* `v` (0 <= v < 10^width) in `width` digits, zero-padded. */
+static char *put_digits(char *p, int v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS" (19 characters; printf for a year past 9999,
+ * which no call has). Returns the end. */
+static char *put_date_time(char *p, const utc_time_t *t)
+{
+    if (t->year < 0 || t->year > 9999) {
+        return p + sprintf(p, "%04lld-%02d-%02dT%02d:%02d:%02d", t->year, t->month, t->day, t->hour,
+                           t->minute, t->second);
+    }
+    p = put_digits(p, (int)t->year, 4);
+    *p++ = '-';
+    p = put_digits(p, t->month, 2);
+    *p++ = '-';
+    p = put_digits(p, t->day, 2);
+    *p++ = 'T';
+    p = put_digits(p, t->hour, 2);
+    *p++ = ':';
+    p = put_digits(p, t->minute, 2);
+    *p++ = ':';
+    return put_digits(p, t->second, 2);
+}
+
 /* As PostgreSQL writes a timestamptz in JSON with TimeZone UTC:
  * "2026-11-24T15:04:05.123+00:00", trailing zeros of the fraction dropped. */
 static void out_time(out_t *o, const unsigned char *b)
 {
     utc_time_t t;
-    char *p = out_room(o, 48);
-    int n;
+    char *start = out_room(o, 64), *p = start;
 
     if (!utc_time(&t, b)) {
         out_str(o, be_uint(b, 8) >> 63 ? "\"-infinity\"" : "\"infinity\"");
         return;
     }
-    n = snprintf(p, 48, "\"%04lld-%02d-%02dT%02d:%02d:%02d", t.year, t.month, t.day, t.hour,
-                 t.minute, t.second);
+    *p++ = '"';
+    p = put_date_time(p, &t);
     if (t.usec != 0) {
         int usec = t.usec, digits = 6;
         while (usec % 10 == 0) {
             usec /= 10;
             digits--;
         }
-        n += snprintf(p + n, 48 - (size_t)n, ".%0*d", digits, usec);
+        *p++ = '.';
+        p = put_digits(p, usec, digits);
     }
-    memcpy(p + n, "+00:00\"", 7);
-    o->len += (apr_size_t)n + 7;
+    memcpy(p, "+00:00\"", 7);
+    o->len += (apr_size_t)(p + 7 - start);
 }
 
 static void out_value(out_t *o, const PGresult *rows, int r, int i)
@@ -391,9 +423,8 @@ static void out_value(out_t *o, const PGresult *rows, int r, int i)
         break;
     case COL_INT4: {
         char digits[16];
-        out_mem(
-            o, digits,
-            (apr_size_t)snprintf(digits, sizeof(digits), "%d", (int)(apr_int32_t)be_uint(b, 4)));
+        int len = apr_snprintf(digits, sizeof(digits), "%d", (int)(apr_int32_t)be_uint(b, 4));
+        out_mem(o, digits, (apr_size_t)len);
         break;
     }
     case COL_BOOL:
@@ -409,17 +440,19 @@ static void out_value(out_t *o, const PGresult *rows, int r, int i)
 static void out_cursor(out_t *o, const PGresult *rows, int r)
 {
     utc_time_t t;
-    char *p = out_room(o, 80);
+    char *start = out_room(o, 64), *p = start;
     const unsigned char *id = (const unsigned char *)PQgetvalue(rows, r, 0);
-    int n;
 
     if (!utc_time(&t, (const unsigned char *)PQgetvalue(rows, r, COL_STARTED_AT))) {
         out_mem(o, "null", 4);
         return;
     }
-    n = snprintf(p, 80, "\"%04lld-%02d-%02dT%02d:%02d:%02d.%06dZ~", t.year, t.month, t.day, t.hour,
-                 t.minute, t.second, t.usec);
-    o->len += (apr_size_t)n;
+    *p++ = '"';
+    p = put_date_time(p, &t);
+    *p++ = '.';
+    p = put_digits(p, t.usec, 6);
+    memcpy(p, "Z~", 2);
+    o->len += (apr_size_t)(p + 2 - start);
     out_uuid_chars(o, id);
     out_mem(o, "\"", 1);
 }
