@@ -571,7 +571,11 @@ static int on_list(ctn_api_ctx_t *c)
         if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
             return ctn_api_error(c, 400, "invalid", "must be true or false", "emergency");
         }
-        add_condition(&q, "c.emergency = $%d::boolean", v);
+        /* As SQL text, not a parameter: the generic plan of `c.emergency`
+         * uses the partial index of emergencies (sql/010). */
+        q.where =
+            apr_pstrcat(c->pool, q.where,
+                        strcmp(v, "true") == 0 ? " AND c.emergency" : " AND NOT c.emergency", NULL);
     }
     if ((v = ctn_api_arg(c, "language")) != NULL) {
         if (strcmp(v, "en") != 0 && strcmp(v, "es") != 0) {

@@ -266,6 +266,9 @@ def test_calls_list_json_is_what_postgresql_writes(owner, pg):
     assert page["next_cursor"] == expected_cursor(pg, page["items"][0]["id"])
     page = owner.get(f"/calls?limit=1&cursor={page['next_cursor']}").json()
     assert page["items"] == json.loads(expected)[1:] and page["next_cursor"] is None
+    urgent, calm = json.loads(expected)
+    assert owner.get("/calls?emergency=true").json()["items"] == [urgent]
+    assert owner.get("/calls?emergency=false").json()["items"] == [calm]
 
 
 def expected_cursor(pg, call_id):
