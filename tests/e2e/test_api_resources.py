@@ -271,6 +271,24 @@ def test_calls_list_json_is_what_postgresql_writes(owner, pg):
     assert owner.get("/calls?emergency=false").json()["items"] == [calm]
 
 
+def test_calls_dates_are_days_of_the_business(owner, pg):
+    """from/to dates are whole days in the business's time zone (Chicago,
+    UTC-5 on 10 March 2026); a full time is taken as given."""
+    bid = owner.me["business"]["id"]
+    (late,), (early,) = pg.query(
+        "INSERT INTO call_logs (business_id, call_sid, from_number, to_number, started_at, "
+        "status) VALUES (%s, 'CA' || md5(random()::text), '+1', '+1', '2026-03-10 04:30+00', "
+        "'completed'), (%s, 'CA' || md5(random()::text), '+1', '+1', '2026-03-10 05:30+00', "
+        "'completed') RETURNING id::text", (bid, bid))
+
+    def ids(query):
+        return [c["id"] for c in owner.get(f"/calls?{query}").json()["items"]]
+    assert ids("from=2026-03-10") == [early]
+    assert ids("to=2026-03-09") == [late]
+    assert ids("from=2026-03-09&to=2026-03-10") == [early, late]
+    assert ids("from=2026-03-10T05:00:00Z") == [early]
+
+
 def expected_cursor(pg, call_id):
     (cursor,), = pg.query("SELECT to_char(started_at AT TIME ZONE 'UTC', "
                           "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '~' || id FROM call_logs "
