@@ -36,14 +36,17 @@ import stack  # noqa: E402
 from gather_turns import postmaster_pid, tree_cpu_seconds  # noqa: E402
 from owner import Owner  # noqa: E402
 
-# httpd as the README's deployment notes have it for a 2-core host: two
-# children of 64 threads, keep-alive connections not cut every 100
-# requests, and 2 PostgreSQL connections per child (4 backends for 2
-# cores; threads beyond them queue for a connection in httpd, where a wait
-# costs no CPU). With the module's default 8 per child, 16 backends on 2
-# cores, throughput was the same but p99 went from ~25 ms to 0.2-0.6 s.
-DEFAULT_CONF = ("StartServers 2\nThreadsPerChild 64\nMaxRequestWorkers 256\nServerLimit 4\n"
-                "MaxKeepAliveRequests 0\nCortanaDatabasePoolMax 2")
+# httpd as a 2-core host should run it (see README, Benchmarks): one child
+# of 64 threads, keep-alive connections not cut every 100 requests, and 4
+# PostgreSQL connections (2 per core; threads beyond them wait in line for
+# one, first come first served, without using CPU). With two children of 8
+# connections each (16 backends on 2 cores) throughput was the same but
+# p99 was 0.2-0.6 s; with two children of 2, ~25-35 ms and, even with the
+# API's first-come-first-served gate, bimodal: each child queues on its own,
+# and wrk's 50 connections split unevenly between them.
+DEFAULT_CONF = ("StartServers 1\nServerLimit 1\nThreadsPerChild 64\nMaxRequestWorkers 64\n"
+                "MinSpareThreads 1\nMaxSpareThreads 64\nMaxKeepAliveRequests 0\n"
+                "CortanaDatabasePoolMax 4")
 
 PATHS = ("/api/calls?limit=50&language=es", "/api/calls?limit=50&emergency=true",
          "/api/calls?limit=50&disposition=booked&from=2026-01-01")
