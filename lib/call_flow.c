@@ -219,6 +219,19 @@ static void publish(turn_t *t, const char *type, json_object *payload)
     json_object_put(payload);
 }
 
+/* The events of every turn are written without json-c objects: `w` holds
+ * an open object with the event's own members; the call's are added here. */
+static void publish_written(turn_t *t, const char *type, ctn_json_writer_t *w)
+{
+    ctn_jw_string(w, "call_id", t->call->id);
+    ctn_jw_string(w, "call_sid", t->call->call_sid);
+    ctn_jw_object_end(w);
+    if (t->env->publish) {
+        t->env->publish(t->env->baton, t->conn, t->business->id, t->call->call_sid, type,
+                        ctn_jw_text(w));
+    }
+}
+
 /* Lines are collected during the turn and written with the state in one
  * round trip (flush); their live events follow once they are stored. */
 static void add_line(turn_t *t, const char *speaker, const char *text, ctn_lang_e lang)
@@ -234,7 +247,7 @@ static void add_line(turn_t *t, const char *speaker, const char *text, ctn_lang_
     l->language = ctn_language_code(lang);
 }
 
-static void flush(turn_t *t, json_object *state, const ctn_dialog_state_t *st)
+static void flush(turn_t *t, const char *state, const ctn_dialog_state_t *st)
 {
     apr_array_header_t *none = apr_array_make(t->pool, 1, sizeof(ctn_call_line_t));
     const apr_array_header_t *lines = t->lines ? t->lines : none;
@@ -253,16 +266,17 @@ static void flush(turn_t *t, json_object *state, const ctn_dialog_state_t *st)
     }
     for (int i = 0; i < lines->nelts; i++) {
         const ctn_call_line_t *l = &APR_ARRAY_IDX(lines, i, ctn_call_line_t);
-        json_object *ev = json_object_new_object();
         apr_size_t n = strlen(l->text);
-        json_object_object_add(ev, "speaker", json_object_new_string(l->speaker));
+        ctn_json_writer_t w;
+        ctn_jw_init(&w, t->pool, 256 + n);
+        ctn_jw_object_begin(&w, NULL);
+        ctn_jw_string(&w, "speaker", l->speaker);
         /* The ring holds at most CTN_RING_PAYLOAD_MAX bytes: long lines are
-         * shortened there; the database keeps them whole. */
-        json_object_object_add(ev, "text",
-                               json_object_new_string_len(l->text, (int)(n > 600 ? 600 : n)));
-        json_object_object_add(ev, "language", json_object_new_string(l->language));
-        json_object_object_add(ev, "seq", json_object_new_int(seq + i));
-        publish(t, "transcript", ev);
+         * shortened there (whole characters); the database keeps them whole. */
+        ctn_jw_string(&w, "text", n > 600 ? ctn_text_prefix(t->pool, l->text, 600) : l->text);
+        ctn_jw_string(&w, "language", l->language);
+        ctn_jw_int(&w, "seq", seq + i);
+        publish_written(t, "transcript", &w);
     }
     t->lines = NULL;
 }
@@ -335,20 +349,19 @@ static void build_context(turn_t *t)
 /* Persist the state and the turn's lines, then tell the dashboard. */
 static void save_turn(turn_t *t, ctn_dialog_state_t *st, const ctn_dialog_reply_t *reply)
 {
-    json_object *state = ctn_dialog_state_to_json(st), *ev;
+    ctn_json_writer_t w;
 
     for (int i = 0; i < reply->lines->nelts; i++) {
         add_line(t, "cortana", APR_ARRAY_IDX(reply->lines, i, const char *), reply->lang);
     }
-    flush(t, state, st);
-    json_object_put(state);
-    ev = json_object_new_object();
-    json_object_object_add(ev, "intent", json_object_new_string(reply->intent));
-    json_object_object_add(ev, "emergency", json_object_new_boolean(st->emergency));
-    json_object_object_add(ev, "booked", json_object_new_boolean(st->appointment_id != NULL));
-    json_object_object_add(ev, "language",
-                           json_object_new_string(ctn_language_code(st->lang.current)));
-    publish(t, "call.updated", ev);
+    flush(t, ctn_dialog_state_serialize(t->pool, st), st);
+    ctn_jw_init(&w, t->pool, 256);
+    ctn_jw_object_begin(&w, NULL);
+    ctn_jw_string(&w, "intent", reply->intent);
+    ctn_jw_bool(&w, "emergency", st->emergency);
+    ctn_jw_bool(&w, "booked", st->appointment_id != NULL);
+    ctn_jw_string(&w, "language", ctn_language_code(st->lang.current));
+    publish_written(t, "call.updated", &w);
 }
 
 /* ------------------------------------------------------------- webhooks --- */
@@ -455,13 +468,9 @@ static int on_voice(turn_t *t, const char **twiml)
                                                        : reply_twiml(t, &reply);
         return 200;
     }
-    {
-        json_object *state = ctn_dialog_state_to_json(&st);
-        ctn_calls_save_state(
-            t->conn, t->call, state, "en", 0,
-            route.decision == CTN_ROUTING_VOICEMAIL ? NULL : ctn_dialog_disposition(&st), NULL);
-        json_object_put(state);
-    }
+    ctn_calls_save_state(
+        t->conn, t->call, ctn_dialog_state_serialize(t->pool, &st), "en", 0,
+        route.decision == CTN_ROUTING_VOICEMAIL ? NULL : ctn_dialog_disposition(&st), NULL);
     *twiml = ctn_twiml_finish(x, &why);
     return 200;
 }

@@ -217,7 +217,7 @@ apr_status_t ctn_calls_turn_load(ctn_call_t **call, ctn_business_t **business, P
     return APR_SUCCESS;
 }
 
-apr_status_t ctn_calls_save_state(PGconn *conn, const ctn_call_t *call, json_object *state,
+apr_status_t ctn_calls_save_state(PGconn *conn, const ctn_call_t *call, const char *state,
                                   const char *language, int emergency, const char *disposition,
                                   const char *booked_appointment_id)
 {
@@ -225,10 +225,9 @@ apr_status_t ctn_calls_save_state(PGconn *conn, const ctn_call_t *call, json_obj
         "UPDATE call_logs SET dialog_state = $2::jsonb, language = coalesce($3, language), "
         "emergency = emergency OR $4::boolean, disposition = coalesce($5, disposition), "
         "booked_appointment_id = coalesce($6::uuid, booked_appointment_id) WHERE id = $1";
-    const char *params[6] = {
-        call->id,    json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN),
-        language,    emergency ? "true" : "false",
-        disposition, booked_appointment_id};
+    const char *params[6] = {call->id,    state,
+                             language,    emergency ? "true" : "false",
+                             disposition, booked_appointment_id};
 
     return ctn_calls_exec(NULL, conn, NULL, "saving the dialog state", PGRES_COMMAND_OK, sql, 6,
                           params);
@@ -264,7 +263,7 @@ static const char *text_array(apr_pool_t *pool, const apr_array_header_t *lines,
 }
 
 apr_status_t ctn_calls_save_turn(PGconn *conn, apr_pool_t *pool, const ctn_call_t *call,
-                                 json_object *state, const char *language, int emergency,
+                                 const char *state, const char *language, int emergency,
                                  const char *disposition, const char *booked_appointment_id,
                                  const apr_array_header_t *lines, int *first_seq)
 {
@@ -290,7 +289,7 @@ apr_status_t ctn_calls_save_turn(PGconn *conn, apr_pool_t *pool, const ctn_call_
 
     params[0] = call->id;
     params[1] = call->business_id;
-    params[2] = state ? json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN) : NULL;
+    params[2] = state;
     params[3] = language;
     params[4] = emergency ? "true" : "false";
     params[5] = disposition;

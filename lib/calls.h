@@ -62,8 +62,9 @@ struct ctn_business_t;
 apr_status_t ctn_calls_turn_load(ctn_call_t **call, struct ctn_business_t **business, PGconn *conn,
                                  apr_pool_t *pool, const char *number, const char *call_sid);
 
-/* Store the dialog state and what it says about the call so far. */
-apr_status_t ctn_calls_save_state(PGconn *conn, const ctn_call_t *call, json_object *state,
+/* Store the dialog state (JSON text, ctn_dialog_state_serialize) and what
+ * it says about the call so far. */
+apr_status_t ctn_calls_save_state(PGconn *conn, const ctn_call_t *call, const char *state,
                                   const char *language, int emergency, const char *disposition,
                                   const char *booked_appointment_id);
 
@@ -73,11 +74,11 @@ typedef struct ctn_call_line_t {
     const char *language;
 } ctn_call_line_t;
 
-/* End of a turn in one round trip: store the dialog state (when `state` is
- * not NULL) and append `lines` (array of ctn_call_line_t) to the
+/* End of a turn in one round trip: store the dialog state (JSON text, when
+ * `state` is not NULL) and append `lines` (array of ctn_call_line_t) to the
  * transcript. `*first_seq` gets the number of the first line appended. */
 apr_status_t ctn_calls_save_turn(PGconn *conn, apr_pool_t *pool, const ctn_call_t *call,
-                                 json_object *state, const char *language, int emergency,
+                                 const char *state, const char *language, int emergency,
                                  const char *disposition, const char *booked_appointment_id,
                                  const apr_array_header_t *lines, int *first_seq);
 

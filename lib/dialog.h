@@ -2,7 +2,7 @@
  *
  * One call is a sequence of turns; each webhook runs one turn: the caller's
  * words in, what Cortana says and does next out. Between turns the state
- * travels as JSON in the call log (ctn_dialog_state_to_json/from_json), so
+ * travels as JSON in the call log (ctn_dialog_state_serialize/from_json), so
  * any httpd child can run the next turn. The engine itself touches no
  * database and no network: what it needs done — find slots, book, dispatch
  * the on-call technician, search the knowledge base, take a message — it
@@ -194,11 +194,11 @@ const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st);
  * lines, joined): a small bilingual lexicon with negation ("not happy"). */
 const char *ctn_dialog_sentiment(apr_pool_t *pool, const char *caller_text);
 
-/* The state as a new JSON object (the caller owns the reference). Enums
- * are stored by name, so a stored state survives the enums growing. */
-json_object *ctn_dialog_state_to_json(const ctn_dialog_state_t *st);
+/* The state as compact JSON text in `pool`. Enums are stored by name, so a
+ * stored state survives the enums growing. */
+const char *ctn_dialog_state_serialize(apr_pool_t *pool, const ctn_dialog_state_t *st);
 
-/* Read a state written by ctn_dialog_state_to_json (or by the first
+/* Read a state written by ctn_dialog_state_serialize (or by the first
  * format, with enums as numbers); strings are copied into `pool`.
  * APR_EINVAL, and `*st` a fresh English state, when `json` is not such a
  * state. */

@@ -7,6 +7,7 @@
  * state that does not parse is refused as a whole: the webhook then starts
  * a fresh state rather than act on half of one. */
 #include "dialog.h"
+#include "json.h"
 
 #include <apr_strings.h>
 #include <string.h>
@@ -28,76 +29,76 @@ void ctn_dialog_state_init(ctn_dialog_state_t *st, ctn_lang_e lang)
 
 /* ------------------------------------------------------------- writing --- */
 
-static void put_str(json_object *o, const char *key, const char *value)
+static void put_str(ctn_json_writer_t *w, const char *key, const char *value)
 {
     if (value) {
-        json_object_object_add(o, key, json_object_new_string(value));
+        ctn_jw_string(w, key, value);
     }
 }
 
-static void put_int(json_object *o, const char *key, long long value)
-{
-    json_object_object_add(o, key, json_object_new_int64(value));
-}
-
-static void put_flag(json_object *o, const char *key, int value)
+static void put_flag(ctn_json_writer_t *w, const char *key, int value)
 {
     if (value) {
-        json_object_object_add(o, key, json_object_new_boolean(1));
+        ctn_jw_bool(w, key, 1);
     }
 }
 
-static void put_name(json_object *o, const char *key, const char *const *names, int n, int value)
+static void put_name(ctn_json_writer_t *w, const char *key, const char *const *names, int n,
+                     int value)
 {
-    put_str(o, key, value >= 0 && value < n ? names[value] : names[0]);
+    ctn_jw_string(w, key, value >= 0 && value < n ? names[value] : names[0]);
 }
 
-json_object *ctn_dialog_state_to_json(const ctn_dialog_state_t *st)
+const char *ctn_dialog_state_serialize(apr_pool_t *pool, const ctn_dialog_state_t *st)
 {
-    json_object *o = json_object_new_object(), *s = json_object_new_object(),
-                *w = json_object_new_object();
     const ctn_slots_t *sl = &st->slots;
+    ctn_json_writer_t w;
 
-    put_str(o, "lang", ctn_language_code(st->lang.current));
-    put_int(o, "lang_pending", st->lang.pending);
-    put_name(o, "stage", stage_names, COUNT(stage_names), (int)st->stage);
-    put_name(o, "goal", goal_names, COUNT(goal_names), (int)st->goal);
-    put_name(o, "expecting", expect_names, COUNT(expect_names), (int)st->expecting);
-    put_int(o, "reprompts", st->reprompts);
-    put_int(o, "turns", st->turns);
-    put_flag(o, "emergency", st->emergency);
-    put_str(o, "emergency_category", st->emergency_category);
-    put_flag(o, "dispatched", st->dispatched);
-    put_flag(o, "dispatch_tried", st->dispatch_tried);
-    put_flag(o, "callback_confirmed", st->callback_confirmed);
-    put_flag(o, "caller_id_declined", st->caller_id_declined);
+    ctn_jw_init(&w, pool, 1024);
+    ctn_jw_object_begin(&w, NULL);
+    ctn_jw_string(&w, "lang", ctn_language_code(st->lang.current));
+    ctn_jw_int(&w, "lang_pending", st->lang.pending);
+    put_name(&w, "stage", stage_names, COUNT(stage_names), (int)st->stage);
+    put_name(&w, "goal", goal_names, COUNT(goal_names), (int)st->goal);
+    put_name(&w, "expecting", expect_names, COUNT(expect_names), (int)st->expecting);
+    ctn_jw_int(&w, "reprompts", st->reprompts);
+    ctn_jw_int(&w, "turns", st->turns);
+    put_flag(&w, "emergency", st->emergency);
+    put_str(&w, "emergency_category", st->emergency_category);
+    put_flag(&w, "dispatched", st->dispatched);
+    put_flag(&w, "dispatch_tried", st->dispatch_tried);
+    put_flag(&w, "callback_confirmed", st->callback_confirmed);
+    put_flag(&w, "caller_id_declined", st->caller_id_declined);
     if (st->offered.start) {
-        put_int(o, "offered_start", st->offered.start);
-        put_int(o, "offered_end", st->offered.end);
+        ctn_jw_int(&w, "offered_start", st->offered.start);
+        ctn_jw_int(&w, "offered_end", st->offered.end);
     }
-    put_int(o, "offers_declined", st->offers_declined);
-    put_str(o, "appointment_id", st->appointment_id);
-    put_flag(o, "message_taken", st->message_taken);
-    put_flag(o, "question_answered", st->question_answered);
-    put_flag(o, "transferred", st->transferred);
-    put_flag(o, "spam", st->spam);
-    put_str(o, "last_intent", st->last_intent);
-    put_flag(o, "realtime", st->realtime);
+    ctn_jw_int(&w, "offers_declined", st->offers_declined);
+    put_str(&w, "appointment_id", st->appointment_id);
+    put_flag(&w, "message_taken", st->message_taken);
+    put_flag(&w, "question_answered", st->question_answered);
+    put_flag(&w, "transferred", st->transferred);
+    put_flag(&w, "spam", st->spam);
+    put_str(&w, "last_intent", st->last_intent);
+    put_flag(&w, "realtime", st->realtime);
 
-    put_str(s, "name", sl->name);
-    put_str(s, "callback_number", sl->callback_number);
-    put_str(s, "address", sl->address);
-    put_str(s, "zip", sl->zip);
-    put_str(s, "problem", sl->problem);
-    put_str(s, "message", sl->message);
-    put_flag(w, "asap", sl->when.asap);
-    put_int(w, "day_offset", sl->when.day_offset);
-    put_int(w, "weekday", sl->when.weekday);
-    put_name(w, "part", part_names, COUNT(part_names), (int)sl->when.part);
-    put_flag(w, "given", sl->when_given);
-    json_object_object_add(s, "when", w);
-    json_object_object_add(o, "slots", s);
-    return o;
+    ctn_jw_object_begin(&w, "slots");
+    put_str(&w, "name", sl->name);
+    put_str(&w, "callback_number", sl->callback_number);
+    put_str(&w, "address", sl->address);
+    put_str(&w, "zip", sl->zip);
+    put_str(&w, "problem", sl->problem);
+    put_str(&w, "message", sl->message);
+    ctn_jw_object_begin(&w, "when");
+    put_flag(&w, "asap", sl->when.asap);
+    ctn_jw_int(&w, "day_offset", sl->when.day_offset);
+    ctn_jw_int(&w, "weekday", sl->when.weekday);
+    put_name(&w, "part", part_names, COUNT(part_names), (int)sl->when.part);
+    put_flag(&w, "given", sl->when_given);
+    ctn_jw_object_end(&w);
+    ctn_jw_object_end(&w);
+    ctn_jw_object_end(&w);
+    return ctn_jw_text(&w);
 }
 
 /* ------------------------------------------------------------- reading --- */

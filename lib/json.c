@@ -2,6 +2,7 @@
 #include "json.h"
 
 #include <apr_strings.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -29,6 +30,39 @@ static int only_space(const char *s, apr_size_t len)
     return 1;
 }
 
+/* One tokener per thread, reset between documents: a tokener is a large
+ * allocation (its state stack and buffer), and making one per document cost
+ * a malloc that also made glibc consolidate the small chunks json-c frees. */
+static pthread_key_t tokener_key;
+static pthread_once_t tokener_once = PTHREAD_ONCE_INIT;
+
+static void free_tokener(void *tok)
+{
+    json_tokener_free(tok);
+}
+
+static void make_tokener_key(void)
+{
+    pthread_key_create(&tokener_key, free_tokener);
+}
+
+static json_tokener *thread_tokener(void)
+{
+    json_tokener *tok;
+
+    pthread_once(&tokener_once, make_tokener_key);
+    tok = pthread_getspecific(tokener_key);
+    if (tok == NULL && (tok = json_tokener_new()) != NULL &&
+        pthread_setspecific(tokener_key, tok) != 0) {
+        json_tokener_free(tok);
+        tok = NULL;
+    }
+    if (tok != NULL) {
+        json_tokener_reset(tok);
+    }
+    return tok;
+}
+
 json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len, const char **why)
 {
     json_tokener *tok;
@@ -44,7 +78,7 @@ json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len, 
         *why = "empty document";
         return NULL;
     }
-    tok = json_tokener_new();
+    tok = thread_tokener();
     if (tok == NULL) {
         *why = "out of memory";
         return NULL;
@@ -58,7 +92,6 @@ json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len, 
         used = len;
     }
     if (obj == NULL && jerr == json_tokener_success) {
-        json_tokener_free(tok);
         *why = "document is null";
         return NULL;
     }
@@ -67,10 +100,8 @@ json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len, 
                             jerr == json_tokener_continue ? "unexpected end of document"
                                                           : json_tokener_error_desc(jerr));
         json_object_put(obj);
-        json_tokener_free(tok);
         return NULL;
     }
-    json_tokener_free(tok);
     if (!only_space(text + used, len - used)) {
         *why = apr_psprintf(pool, "invalid JSON at byte %" APR_SIZE_T_FMT ": trailing data", used);
         json_object_put(obj);
@@ -138,4 +169,156 @@ const char *ctn_json_quote(apr_pool_t *pool, const char *s)
 
     json_object_put(str);
     return out;
+}
+
+/* ------------------------------------------------------------- writer --- */
+
+void ctn_jw_init(ctn_json_writer_t *w, apr_pool_t *pool, apr_size_t capacity)
+{
+    w->pool = pool;
+    w->cap = capacity < 64 ? 64 : capacity;
+    w->buf = apr_palloc(pool, w->cap);
+    w->len = 0;
+    w->comma = 0;
+}
+
+/* Room for `n` more bytes and the terminating NUL. */
+static char *room(ctn_json_writer_t *w, apr_size_t n)
+{
+    if (w->len + n + 1 > w->cap) {
+        apr_size_t cap = w->cap * 2;
+        char *buf;
+        while (w->len + n + 1 > cap) {
+            cap *= 2;
+        }
+        buf = apr_palloc(w->pool, cap);
+        memcpy(buf, w->buf, w->len);
+        w->buf = buf;
+        w->cap = cap;
+    }
+    return w->buf + w->len;
+}
+
+static void put(ctn_json_writer_t *w, const char *s, apr_size_t n)
+{
+    memcpy(room(w, n), s, n);
+    w->len += n;
+}
+
+/* RFC 8259 string: quotes, backslashes and control characters escaped;
+ * other bytes (UTF-8 included) as they are. */
+static void put_quoted(ctn_json_writer_t *w, const char *s, apr_size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    char *out = room(w, n * 6 + 2);
+    char *o = out;
+
+    *o++ = '"';
+    for (apr_size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"':
+            *o++ = '"';
+            break;
+        case '\\':
+            *o++ = '\\';
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
+        case '\b':
+            *o++ = 'b';
+            break;
+        case '\f':
+            *o++ = 'f';
+            break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o++ = '"';
+    w->len += (apr_size_t)(o - out);
+}
+
+static void member_key(ctn_json_writer_t *w, const char *key)
+{
+    if (w->comma) {
+        put(w, ",", 1);
+    }
+    if (key != NULL) {
+        put_quoted(w, key, strlen(key));
+        put(w, ":", 1);
+    }
+    w->comma = 1;
+}
+
+void ctn_jw_object_begin(ctn_json_writer_t *w, const char *key)
+{
+    member_key(w, key);
+    put(w, "{", 1);
+    w->comma = 0;
+}
+
+void ctn_jw_object_end(ctn_json_writer_t *w)
+{
+    put(w, "}", 1);
+    w->comma = 1;
+}
+
+void ctn_jw_string_n(ctn_json_writer_t *w, const char *key, const char *value, apr_size_t n)
+{
+    member_key(w, key);
+    if (value == NULL) {
+        put(w, "null", 4);
+    } else {
+        put_quoted(w, value, n);
+    }
+}
+
+void ctn_jw_string(ctn_json_writer_t *w, const char *key, const char *value)
+{
+    ctn_jw_string_n(w, key, value, value ? strlen(value) : 0);
+}
+
+void ctn_jw_int(ctn_json_writer_t *w, const char *key, long long value)
+{
+    char digits[24], *d = digits + sizeof(digits);
+    unsigned long long v = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+
+    member_key(w, key);
+    do {
+        *--d = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (value < 0) {
+        *--d = '-';
+    }
+    put(w, d, (apr_size_t)(digits + sizeof(digits) - d));
+}
+
+void ctn_jw_bool(ctn_json_writer_t *w, const char *key, int value)
+{
+    member_key(w, key);
+    put(w, value ? "true" : "false", value ? 4 : 5);
+}
+
+const char *ctn_jw_text(ctn_json_writer_t *w)
+{
+    *room(w, 0) = '\0';
+    return w->buf;
 }

@@ -31,4 +31,27 @@ apr_status_t ctn_json_get_bool(json_object *obj, const char *key, int *out);
 /* `s` as a JSON string literal with quotes, escaped per RFC 8259. */
 const char *ctn_json_quote(apr_pool_t *pool, const char *s);
 
+/* A compact JSON document written straight into a pool buffer, for the
+ * documents of hot paths (a turn's state, its live events): no json-c
+ * objects, usually one allocation. Members are written in order; `key` is
+ * NULL for the top-level value. A NULL string is written as null. The
+ * writer does not check the document's shape: begin and end match because
+ * the code that writes them does. */
+typedef struct ctn_json_writer_t {
+    apr_pool_t *pool;
+    char *buf;
+    apr_size_t len, cap;
+    int comma; /* a member was written at this level: the next needs a comma */
+} ctn_json_writer_t;
+
+void ctn_jw_init(ctn_json_writer_t *w, apr_pool_t *pool, apr_size_t capacity);
+void ctn_jw_object_begin(ctn_json_writer_t *w, const char *key);
+void ctn_jw_object_end(ctn_json_writer_t *w);
+void ctn_jw_string(ctn_json_writer_t *w, const char *key, const char *value);
+void ctn_jw_string_n(ctn_json_writer_t *w, const char *key, const char *value, apr_size_t n);
+void ctn_jw_int(ctn_json_writer_t *w, const char *key, long long value);
+void ctn_jw_bool(ctn_json_writer_t *w, const char *key, int value);
+/* The document so far, NUL-terminated; valid until the pool is cleared. */
+const char *ctn_jw_text(ctn_json_writer_t *w);
+
 #endif

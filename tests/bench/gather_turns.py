@@ -15,12 +15,20 @@ in the database, every statement being its own transaction).
 
     python3 tests/bench/gather_turns.py [--duration 10] [--calls 2000]
         [--connections 50,200] [--rate TURNS_PER_S] [--pgss] [--perf FILE] [--hold]
+        [--module-cpu]
     --rate N    paced load: each connection pauses between turns (0.5-1.5 x
                 connections/N s, wrk's delay()) so that about N turns/s arrive in
                 all, as callers do; without it, as fast as the server answers
     --pgss      load pg_stat_statements and print the statements of the run
     --perf FILE record `perf record -a -g` of each run into FILE.<connections>
     --hold      keep the stack running after the runs until Enter (to poke it)
+    --module-cpu
+                also print the module's own CPU per turn: httpd's children are
+                sampled (perf record, DWARF call stacks) and the samples inside the
+                module's Twilio handler that are not in libpq — the PostgreSQL
+                client's work and its system calls — are that share of httpd's
+                CPU per turn. The rest of httpd's time is its own HTTP work
+                (connections, request parsing, output, logging).
 Needs: wrk (Debian package wrk). Not part of `make check`. Run it with
 CORTANA_BUILDDIR and CORTANA_SRCDIR set as `make check-e2e` does.
 """
@@ -62,6 +70,35 @@ def tree_cpu_seconds(root_pid):
         total += stats.get(pid, 0)
         todo.extend(children.get(pid, []))
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def httpd_children(web):
+    parent = web.pid()
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if int(f.read().rsplit(") ", 1)[1].split()[1]) == parent:
+                    pids.append(entry)
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+def module_share(perf_file):
+    """(share of httpd samples in the Twilio handler outside libpq, samples)."""
+    out = subprocess.run(["perf", "script", "-i", perf_file, "-F", "comm,ip,sym,dso"],
+                         capture_output=True, text=True).stdout
+    total = module = 0
+    for block in out.split("\n\n"):
+        frames = block.strip().splitlines()
+        if not frames or frames[0].strip() not in ("apache2", "httpd"):
+            continue
+        total += 1
+        stack = "\n".join(frames[1:])
+        if " twilio_handler " in stack and "libpq" not in stack:
+            module += 1
+    return (module / total if total else 0.0), total
 
 
 def postmaster_pid(pg):
@@ -146,6 +183,7 @@ def main():
     parser.add_argument("--pgss", action="store_true")
     parser.add_argument("--perf")
     parser.add_argument("--hold", action="store_true")
+    parser.add_argument("--module-cpu", action="store_true")
     parser.add_argument("--rate", type=int, default=0,
                         help="paced: about this many turns/s in all at each connection count "
                              "(callers pause between turns) instead of as fast as possible")
@@ -202,6 +240,14 @@ def main():
                                          f"{args.perf}.{connections}", "--", "sleep",
                                          str(args.duration)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            sampler = None
+            if args.module_cpu:
+                sample_file = tempfile.mktemp(suffix=".perf")
+                sampler = subprocess.Popen(
+                    ["perf", "record", "-q", "-F", "199", "--call-graph", "dwarf,8192", "-o",
+                     sample_file, "-p", ",".join(httpd_children(web)), "--", "sleep",
+                     str(max(1, args.duration - 2))],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             log_offset = access_log_size(web)
             xact0 = db_counters(pg)
             cpu0, pgcpu0 = tree_cpu_seconds(web.pid()), tree_cpu_seconds(pm)
@@ -212,11 +258,21 @@ def main():
             xact1 = db_counters(pg)
             if perf:
                 perf.wait()
+            module = None
+            if sampler:
+                sampler.wait()
+                module = module_share(sample_file)
+                os.unlink(sample_file)
             # The two queries of db_counters are transactions too.
             stmts = (xact1[0] - xact0[0] - 1) + (xact1[1] - xact0[1])
             n = max(total, 1)
             print(f"{connections:>11} {rps:>9.0f} {p50:>9} {p99:>9} {errors:>8} "
                   f"{cpu / n * 1e6:>14.0f} {pgcpu / n * 1e6:>11.0f} {stmts / n:>11.2f}")
+            if module:
+                share, samples = module
+                print(f"{'':>11} module (Twilio handler outside libpq): "
+                      f"{share * cpu / n * 1e6:.0f} us/turn ({share * 100:.0f}% of "
+                      f"{samples} httpd samples)")
             served = server_latencies(web, log_offset)
             if served:
                 print(f"{'':>11} in httpd (access log %D): p50 {pct(served, 50) / 1000:.2f}ms "

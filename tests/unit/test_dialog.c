@@ -161,9 +161,7 @@ static json_object *owned(const char *json)
 
 static void keep_state(convo_t *c)
 {
-    json_object *o = ctn_dialog_state_to_json(&c->st);
-    c->state = apr_pstrdup(unit_pool, json_object_to_json_string(o));
-    json_object_put(o);
+    c->state = ctn_dialog_state_serialize(unit_pool, &c->st);
 }
 
 /* What every reply must look like, whatever was said. */
@@ -1182,7 +1180,8 @@ END_TEST
 START_TEST(state_json_round_trip_keeps_everything)
 {
     ctn_dialog_state_t st, back;
-    json_object *o, *again;
+    json_object *o;
+    const char *text;
 
     ctn_dialog_state_init(&st, CTN_LANG_ES);
     st.lang.pending = 1;
@@ -1213,10 +1212,11 @@ START_TEST(state_json_round_trip_keeps_everything)
     st.slots.when.part = CTN_DAYPART_AFTERNOON;
     st.slots.when_given = 1;
 
-    o = ctn_dialog_state_to_json(&st);
+    text = ctn_dialog_state_serialize(unit_pool, &st);
+    o = json_tokener_parse(text);
+    ck_assert_msg(o != NULL, "not JSON: %s", text);
     ck_assert_int_eq(ctn_dialog_state_from_json(&back, unit_pool, o), APR_SUCCESS);
-    again = ctn_dialog_state_to_json(&back);
-    ck_assert_str_eq(json_object_to_json_string(o), json_object_to_json_string(again));
+    ck_assert_str_eq(ctn_dialog_state_serialize(unit_pool, &back), text);
     ck_assert_int_eq(back.lang.current, CTN_LANG_ES);
     ck_assert_int_eq(back.stage, CTN_STAGE_OFFER);
     ck_assert_int_eq(back.goal, CTN_GOAL_EMERGENCY);
@@ -1228,7 +1228,6 @@ START_TEST(state_json_round_trip_keeps_everything)
     ck_assert_str_eq(back.slots.problem, "sótano inundado");
     ck_assert_str_eq(json_object_get_string(json_object_object_get(o, "stage")), "offer");
     json_object_put(o);
-    json_object_put(again);
 }
 END_TEST
 
