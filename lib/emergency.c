@@ -495,20 +495,24 @@ static int occurrence_counts(const apr_array_header_t *words, int at, int len, i
 
 /* Whether `phrase` occurs in a way that counts. */
 static int rule_matches(const apr_array_header_t *words, const char *phrase,
-                        const char *unless_next, int life_safety)
+                        const char *unless_next, const char *category)
 {
-    int len = phrase_words(phrase);
-    apr_size_t first_len = strcspn(phrase, " ");
+    int at = ctn_text_find(words, phrase, 0), len, own_negation = 0, life_safety;
+    apr_size_t first_len;
     char first[16];
-    int own_negation = 0;
 
+    if (at < 0) {
+        return 0; /* the usual case: nothing more to work out about the phrase */
+    }
+    len = phrase_words(phrase);
+    life_safety = category && (strcmp(category, GAS) == 0 || strcmp(category, CO) == 0);
+    first_len = strcspn(phrase, " ");
     if (first_len < sizeof(first)) {
         memcpy(first, phrase, first_len);
         first[first_len] = '\0';
         own_negation = in_list(first, negators);
     }
-    for (int at = ctn_text_find(words, phrase, 0); at >= 0;
-         at = ctn_text_find(words, phrase, at + 1)) {
+    for (; at >= 0; at = ctn_text_find(words, phrase, at + 1)) {
         if (unless_next && at + len < words->nelts &&
             strcmp(word_at(words, at + len), unless_next) == 0) {
             continue;
@@ -590,8 +594,7 @@ int ctn_emergency_detect(apr_pool_t *pool, const char *text, const apr_array_hea
     words = ctn_text_words(pool, ctn_text_normalize(pool, text));
     for (apr_size_t i = 0; i < BUILTIN_COUNT; i++) {
         const builtin_t *b = &builtins[i];
-        int life_safety = strcmp(b->rule.category, GAS) == 0 || strcmp(b->rule.category, CO) == 0;
-        if (rule_matches(words, b->rule.phrase, b->unless_next, life_safety) &&
+        if (rule_matches(words, b->rule.phrase, b->unless_next, b->rule.category) &&
             needs_met(words, b->needs, freezing)) {
             fill(out, &b->rule);
             return 1;
@@ -599,7 +602,7 @@ int ctn_emergency_detect(apr_pool_t *pool, const char *text, const apr_array_hea
     }
     for (int i = 0; extra && i < extra->nelts; i++) {
         const ctn_emergency_rule_t *r = &APR_ARRAY_IDX(extra, i, ctn_emergency_rule_t);
-        if (r->phrase && rule_matches(words, r->phrase, NULL, 0)) {
+        if (r->phrase && rule_matches(words, r->phrase, NULL, NULL)) {
             fill(out, r);
             return 1;
         }

@@ -23,11 +23,11 @@ in the database, every statement being its own transaction).
     --perf FILE record `perf record -a -g` of each run into FILE.<connections>
     --hold      keep the stack running after the runs until Enter (to poke it)
     --module-cpu
-                also print the module's own CPU per turn: httpd's children are
-                sampled (perf record, DWARF call stacks) and the samples inside the
-                module's Twilio handler that are not in libpq — the PostgreSQL
-                client's work and its system calls — are that share of httpd's
-                CPU per turn. The rest of httpd's time is its own HTTP work
+                also print the module's own CPU per turn: the load is run again
+                with httpd's children sampled (perf record, DWARF call stacks); the
+                samples inside the module's Twilio handler that are not in libpq —
+                the PostgreSQL client's work and its system calls — are that share
+                of httpd's CPU per turn in the unsampled run. The rest of httpd's time is its own HTTP work
                 (connections, request parsing, output, logging).
 Needs: wrk (Debian package wrk). Not part of `make check`. Run it with
 CORTANA_BUILDDIR and CORTANA_SRCDIR set as `make check-e2e` does.
@@ -240,14 +240,6 @@ def main():
                                          f"{args.perf}.{connections}", "--", "sleep",
                                          str(args.duration)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            sampler = None
-            if args.module_cpu:
-                sample_file = tempfile.mktemp(suffix=".perf")
-                sampler = subprocess.Popen(
-                    ["perf", "record", "-q", "-F", "199", "--call-graph", "dwarf,8192", "-o",
-                     sample_file, "-p", ",".join(httpd_children(web)), "--", "sleep",
-                     str(max(1, args.duration - 2))],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             log_offset = access_log_size(web)
             xact0 = db_counters(pg)
             cpu0, pgcpu0 = tree_cpu_seconds(web.pid()), tree_cpu_seconds(pm)
@@ -259,7 +251,17 @@ def main():
             if perf:
                 perf.wait()
             module = None
-            if sampler:
+            if args.module_cpu:
+                # A second run of the same load, sampled: the samples' share,
+                # times the CPU per turn of the first run (sampling with call
+                # stacks costs httpd CPU of its own).
+                sample_file = tempfile.mktemp(suffix=".perf")
+                sampler = subprocess.Popen(
+                    ["perf", "record", "-q", "-F", "499", "--call-graph", "dwarf,8192", "-o",
+                     sample_file, "-p", ",".join(httpd_children(web)), "--", "sleep",
+                     str(max(1, args.duration - 2))],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                run_wrk(web.url, script, connections, args.duration)
                 sampler.wait()
                 module = module_share(sample_file)
                 os.unlink(sample_file)
