@@ -36,35 +36,45 @@ typedef struct memo_t {
     const char *text;
     apr_size_t len;
     json_object *obj;
+    apr_uint64_t version; /* this thread's memo_versions when obj was parsed */
 } memo_t;
 
 static _Thread_local memo_t memo[MEMO_COLUMNS];
+static _Thread_local apr_uint64_t memo_versions;
 
+/* The column's document, memoised; `*version` (may be NULL) gets the
+ * memo's version, or 0 when the document is not the memo's. */
 static json_object *json_value_shared(apr_pool_t *pool, const PGresult *res, int col,
-                                      json_type expected, int slot)
+                                      json_type expected, int slot, apr_uint64_t *version)
 {
     memo_t *m = &memo[slot];
     const char *text;
     apr_size_t len;
 
+    if (version) {
+        *version = 0;
+    }
     if (PQgetisnull(res, 0, col)) {
         return json_value(pool, res, col, expected);
     }
     text = PQgetvalue(res, 0, col);
     len = (apr_size_t)PQgetlength(res, 0, col);
-    if (m->obj != NULL && m->len == len && memcmp(m->text, text, len) == 0) {
-        return m->obj;
-    }
-    if (m->pool == NULL) {
-        if (apr_pool_create(&m->pool, NULL) != APR_SUCCESS) {
-            return json_value(pool, res, col, expected);
+    if (m->obj == NULL || m->len != len || memcmp(m->text, text, len) != 0) {
+        if (m->pool == NULL) {
+            if (apr_pool_create(&m->pool, NULL) != APR_SUCCESS) {
+                return json_value(pool, res, col, expected);
+            }
+        } else {
+            apr_pool_clear(m->pool);
         }
-    } else {
-        apr_pool_clear(m->pool);
+        m->obj = json_value(m->pool, res, col, expected);
+        m->text = apr_pstrmemdup(m->pool, text, len);
+        m->len = len;
+        m->version = ++memo_versions;
     }
-    m->obj = json_value(m->pool, res, col, expected);
-    m->text = apr_pstrmemdup(m->pool, text, len);
-    m->len = len;
+    if (version) {
+        *version = m->version;
+    }
     return m->obj;
 }
 
@@ -131,13 +141,13 @@ static ctn_business_t *from_row(apr_pool_t *pool, const PGresult *res, int base,
     b->plan = copy_value(pool, res, base + 6);
     b->subscription_status = copy_value(pool, res, base + 7);
     if (shared) {
-        b->hours = json_value_shared(pool, res, base + 8, json_type_object, 0);
-        b->holidays = json_value_shared(pool, res, base + 9, json_type_array, 1);
-        b->services = json_value_shared(pool, res, base + 10, json_type_array, 2);
-        b->pricing = json_value_shared(pool, res, base + 11, json_type_object, 3);
-        b->service_area = json_value_shared(pool, res, base + 12, json_type_object, 4);
-        b->personality = json_value_shared(pool, res, base + 13, json_type_object, 5);
-        b->settings = json_value_shared(pool, res, base + 14, json_type_object, 6);
+        b->hours = json_value_shared(pool, res, base + 8, json_type_object, 0, &b->hours_version);
+        b->holidays = json_value_shared(pool, res, base + 9, json_type_array, 1, NULL);
+        b->services = json_value_shared(pool, res, base + 10, json_type_array, 2, NULL);
+        b->pricing = json_value_shared(pool, res, base + 11, json_type_object, 3, NULL);
+        b->service_area = json_value_shared(pool, res, base + 12, json_type_object, 4, NULL);
+        b->personality = json_value_shared(pool, res, base + 13, json_type_object, 5, NULL);
+        b->settings = json_value_shared(pool, res, base + 14, json_type_object, 6, NULL);
         return b;
     }
     b->hours = json_value(pool, res, base + 8, json_type_object);

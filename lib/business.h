@@ -27,6 +27,10 @@ typedef struct ctn_business_t {
     json_object *service_area; /* {"zips":[…],"cities":[…],"radius_miles":…} */
     json_object *personality;  /* ai_personality */
     json_object *settings;     /* see ctn_business_setting_* */
+    /* Loaded by ctn_business_from_row_shared: identifies `hours` among the
+     * documents this thread has parsed, for memos of what is derived from it
+     * (ctn_calendar_say_hours); 0 otherwise. */
+    apr_uint64_t hours_version;
 } ctn_business_t;
 
 /* The business that owns the dialled number `e164`, whatever tenant the

@@ -319,21 +319,54 @@ static const char *say_interval(apr_pool_t *pool, const hours_row_t *row, int es
                                  : clock_time(pool, row->close_h, row->close_m, es));
 }
 
+/* Per-thread memo of the last sentence made from an hours document: hours
+ * change seldom and are asked about often. Keyed by the document's version
+ * (ctn_business_t.hours_version, unique within the thread) and language. */
+typedef struct hours_memo_t {
+    apr_uint64_t version;
+    int es;
+    char said[1024];
+} hours_memo_t;
+
+static _Thread_local hours_memo_t hours_memo;
+
+static const char *say_hours_rows(apr_pool_t *pool, const apr_array_header_t *rows, int es);
+
 const char *ctn_calendar_say_hours(apr_pool_t *pool, PGconn *conn, const char *business_id,
-                                   json_object *hours, const char *lang)
+                                   json_object *hours, apr_uint64_t hours_version, const char *lang)
 {
     apr_array_header_t *rows = apr_array_make(pool, 8, sizeof(hours_row_t));
-    apr_array_header_t *parts = apr_array_make(pool, 8, sizeof(const char *));
     int es = lang && strcmp(lang, "es") == 0;
-    const char *prev_hours = NULL;
-    int first_day = -1, last_day = -1;
+    const char *said;
+    apr_size_t len;
 
+    if (hours_version != 0 && hours_memo.version == hours_version && hours_memo.es == es) {
+        return apr_pstrdup(pool, hours_memo.said);
+    }
     if (!hours_from_json(rows, hours)) {
+        /* Not memoised: the rows come from the database, not the document. */
         rows->nelts = 0;
         if (hours_from_sql(rows, pool, conn, business_id) != APR_SUCCESS) {
             return NULL;
         }
+        return say_hours_rows(pool, rows, es);
     }
+    said = say_hours_rows(pool, rows, es);
+    len = strlen(said);
+    if (hours_version != 0 && len < sizeof(hours_memo.said)) {
+        memcpy(hours_memo.said, said, len + 1);
+        hours_memo.version = hours_version;
+        hours_memo.es = es;
+    }
+    return said;
+}
+
+static const char *say_hours_rows(apr_pool_t *pool, const apr_array_header_t *rows, int es)
+{
+    apr_array_header_t *parts = apr_array_make(pool, 8, sizeof(const char *));
+    const char *prev_hours = NULL;
+    int first_day = -1, last_day = -1;
+
     if (rows->nelts == 0) {
         return es ? "No tengo el horario a la mano." : "I don't have our hours on hand.";
     }

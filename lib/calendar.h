@@ -57,8 +57,10 @@ const char *ctn_calendar_say(apr_pool_t *pool, PGconn *conn, const char *busines
 /* The hours as a sentence in `lang` ("Monday to Friday, 8 AM to 5 PM; …"),
  * from `hours` (the business's hours, already loaded) when every interval is
  * in the simple "HH:MM" form, else read and converted by PostgreSQL. NULL
- * when the database fails. */
+ * when the database fails. `hours_version` (ctn_business_t, 0: none) lets
+ * the thread reuse the sentence it last made from the same document. */
 const char *ctn_calendar_say_hours(apr_pool_t *pool, PGconn *conn, const char *business_id,
-                                   json_object *hours, const char *lang);
+                                   json_object *hours, apr_uint64_t hours_version,
+                                   const char *lang);
 
 #endif

@@ -180,7 +180,7 @@ static const char *say_hours(void *baton, apr_pool_t *pool, ctn_lang_e lang)
 {
     ctn_tools_t *t = baton;
     const char *h = ctn_calendar_say_hours(pool, t->conn, t->business->id, t->business->hours,
-                                           ctn_language_code(lang));
+                                           t->business->hours_version, ctn_language_code(lang));
     return h ? h : "";
 }
 

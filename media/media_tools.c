@@ -127,7 +127,8 @@ void relay_job_start(relay_job_t *job)
         job->lang = call->language;
         ctn_personality_parse(&pers, job->pool, b->personality, b->name, &why);
         memset(&facts, 0, sizeof(facts));
-        facts.hours = ctn_calendar_say_hours(job->pool, conn, b->id, b->hours, "en");
+        facts.hours =
+            ctn_calendar_say_hours(job->pool, conn, b->id, b->hours, b->hours_version, "en");
         facts.services = b->services;
         facts.pricing = b->pricing;
         facts.service_area = b->service_area;

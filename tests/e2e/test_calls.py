@@ -364,6 +364,22 @@ def test_hours_in_english_and_spanish(pg, web):
     assert "de lunes a martes, de 8 de la mañana a 5 de la tarde" in out
 
 
+def test_hours_said_follow_a_change_of_hours(pg, web):
+    # Each httpd thread keeps the sentence it last made from a business's
+    # hours: new hours must be said on the next call, whichever thread takes it.
+    bid, number = make_business(pg, hours={"monday": [{"open": "08:00", "close": "17:00"}]})
+    for _ in range(6):
+        assert "Monday, 8 AM to 5 PM" in call(web, number, "what are your hours", "no")
+    pg.execute("UPDATE businesses SET hours = %s WHERE id = %s",
+               (json.dumps({"friday": [{"open": "10:00", "close": "14:00"}]}), bid))
+    for _ in range(6):
+        out = call(web, number, "what are your hours", "no")
+        assert "Friday, 10 AM to 2 PM" in out and "Monday" not in out
+    for _ in range(3):
+        out = call(web, number, "¿Cuál es su horario?", "no, gracias")
+        assert "viernes, de 10 de la mañana a 2 de la tarde" in out
+
+
 def test_concurrent_turns_of_one_call_keep_every_line(pg, web):
     # Twilio sends one turn at a time, but a webhook retried while its first
     # attempt still runs overlaps it. Both turns' lines must be stored, with
