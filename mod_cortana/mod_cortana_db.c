@@ -81,6 +81,14 @@ apr_status_t ctn_mod_db_acquire(ctn_db_t **db, server_rec *s, const char *busine
     co->pool = dbpool;
     co->owner = pool;
     rv = ctn_db_acquire(&co->db, dbpool, business_id);
+    if (rv == APR_TIMEUP) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     "no database connection came free in time: every one of this child's "
+                     "CortanaDatabasePoolMax %d was busy",
+                     conf->db_pool_max);
+        ctn_metrics_counter_add(ctn_health_metrics(), CTN_COUNTER_DB_ERRORS, 1);
+        return rv;
+    }
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "database unavailable: %s",
                      ctn_db_pool_error(dbpool));

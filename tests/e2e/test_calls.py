@@ -380,6 +380,40 @@ def test_hours_said_follow_a_change_of_hours(pg, web):
         assert "viernes, de 10 de la mañana a 2 de la tarde" in out
 
 
+def test_more_turns_than_database_connections_all_wait_their_turn(pg, fake_twilio):
+    # One connection per child: concurrent turns line up for it (first come,
+    # first served) and every one is answered, none refused.
+    instance = conftest.Httpd(pg, extra_conf=(
+        f"CortanaTwilioAccountSID {ACCOUNT_SID}\nCortanaTwilioAPIBase {fake_twilio.url}\n"
+        "CortanaDatabasePoolMax 1\nStartServers 1\nServerLimit 1\nThreadsPerChild 16\n"
+        "MaxRequestWorkers 16"))
+    instance.start()
+    try:
+        bid, number = make_business(pg)
+        sids = [new_sid() for _ in range(12)]
+        for sid in sids:
+            assert webhook(instance, "/twilio/voice", call_params(sid, number)).status == 200
+        statuses = []
+
+        def turn(sid):
+            params = call_params(sid, number, SpeechResult="what are your hours",
+                                 Confidence="0.9")
+            statuses.append(webhook(instance, "/twilio/gather", params).status)
+
+        threads = [threading.Thread(target=turn, args=(sid,)) for sid in sids * 3]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert statuses == [200] * len(threads)
+        (lines,) = pg.query("SELECT count(*) FROM transcript_lines l JOIN call_logs c "
+                            "ON c.id = l.call_log_id WHERE c.business_id = %s "
+                            "AND l.speaker = 'caller'", (bid,))[0]
+        assert lines == len(threads)
+    finally:
+        instance.stop()
+
+
 def test_concurrent_turns_of_one_call_keep_every_line(pg, web):
     # Twilio sends one turn at a time, but a webhook retried while its first
     # attempt still runs overlaps it. Both turns' lines must be stored, with
