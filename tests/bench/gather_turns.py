@@ -15,7 +15,7 @@ in the database, every statement being its own transaction).
 
     python3 tests/bench/gather_turns.py [--duration 10] [--calls 2000]
         [--connections 50,200] [--rate TURNS_PER_S] [--pgss] [--perf FILE] [--hold]
-        [--module-cpu]
+        [--module-cpu] [--floor]
     --rate N    paced load: each connection pauses between turns (0.5-1.5 x
                 connections/N s, wrk's delay()) so that about N turns/s arrive in
                 all, as callers do; without it, as fast as the server answers
@@ -27,7 +27,11 @@ in the database, every statement being its own transaction).
                 with httpd's children sampled (perf record, DWARF call stacks); the
                 samples inside the module's Twilio handler that are not in libpq —
                 the PostgreSQL client's work and its system calls — are that share
-                of httpd's CPU per turn in the unsampled run. The rest of httpd's time is its own HTTP work
+                of httpd's CPU per turn in the unsampled run.
+    --floor     also run the same load against a static file (the dashboard's
+                favicon): httpd's own CPU per request with no module work, the
+                floor under every figure above (it moves with the machine's
+                load from outside, so compare figures of one invocation). The rest of httpd's time is its own HTTP work
                 (connections, request parsing, output, logging).
 Needs: wrk (Debian package wrk). Not part of `make check`. Run it with
 CORTANA_BUILDDIR and CORTANA_SRCDIR set as `make check-e2e` does.
@@ -184,6 +188,7 @@ def main():
     parser.add_argument("--perf")
     parser.add_argument("--hold", action="store_true")
     parser.add_argument("--module-cpu", action="store_true")
+    parser.add_argument("--floor", action="store_true")
     parser.add_argument("--rate", type=int, default=0,
                         help="paced: about this many turns/s in all at each connection count "
                              "(callers pause between turns) instead of as fast as possible")
@@ -283,6 +288,19 @@ def main():
                 print(f"{'':>11} wrk socket errors: {sock}")
             if xact1[1] - xact0[1]:
                 print(f"{'':>11} {xact1[1] - xact0[1]} transactions rolled back (see error.log)")
+            if args.floor:
+                floor_script = tempfile.mktemp(suffix=".lua")
+                Path(floor_script).write_text(
+                    "" if not args.rate else
+                    f"function delay() return math.random({max(1, connections * 1000 // args.rate) // 2}, "
+                    f"{max(1, connections * 1000 // args.rate) * 3 // 2}) end\n")
+                cpu0 = tree_cpu_seconds(web.pid())
+                _, _, _, ftotal, _, _ = run_wrk(web.url + "/favicon.svg", floor_script,
+                                                connections, args.duration)
+                fcpu = tree_cpu_seconds(web.pid()) - cpu0
+                print(f"{'':>11} floor: httpd serving a static file at the same load: "
+                      f"{ftotal / args.duration:.0f} req/s, {fcpu / max(ftotal, 1) * 1e6:.0f} "
+                      "us/request")
             if args.pgss:
                 for calls, ms, max_ms, query in pg.query(
                         "SELECT calls, round(total_exec_time::numeric, 1), "
