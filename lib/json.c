@@ -35,6 +35,7 @@ static int only_space(const char *s, apr_size_t len)
  * a malloc that also made glibc consolidate the small chunks json-c frees. */
 static pthread_key_t tokener_key;
 static pthread_once_t tokener_once = PTHREAD_ONCE_INIT;
+static int tokener_key_made;
 
 static void free_tokener(void *tok)
 {
@@ -43,14 +44,30 @@ static void free_tokener(void *tok)
 
 static void make_tokener_key(void)
 {
-    pthread_key_create(&tokener_key, free_tokener);
+    tokener_key_made = pthread_key_create(&tokener_key, free_tokener) == 0;
 }
 
-static json_tokener *thread_tokener(void)
+/* httpd unloads the module on a graceful restart: the key must go with it,
+ * or a thread ending later would call free_tokener where no code is left,
+ * and each restart would use up one of the process's few keys. */
+__attribute__((destructor)) static void delete_tokener_key(void)
+{
+    if (tokener_key_made) {
+        pthread_key_delete(tokener_key);
+    }
+}
+
+/* This thread's tokener, reset; `*owned` set when it is a one-off the
+ * caller must free (no key to keep it under). NULL when out of memory. */
+static json_tokener *thread_tokener(int *owned)
 {
     json_tokener *tok;
 
     pthread_once(&tokener_once, make_tokener_key);
+    *owned = !tokener_key_made;
+    if (*owned) {
+        return json_tokener_new();
+    }
     tok = pthread_getspecific(tokener_key);
     if (tok == NULL && (tok = json_tokener_new()) != NULL &&
         pthread_setspecific(tokener_key, tok) != 0) {
@@ -69,6 +86,7 @@ json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len, 
     json_object *obj;
     enum json_tokener_error jerr;
     apr_size_t used;
+    int owned;
 
     if (len > (apr_size_t)INT32_MAX) {
         *why = "document too large";
@@ -78,7 +96,7 @@ json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len, 
         *why = "empty document";
         return NULL;
     }
-    tok = thread_tokener();
+    tok = thread_tokener(&owned);
     if (tok == NULL) {
         *why = "out of memory";
         return NULL;
@@ -88,6 +106,9 @@ json_object *ctn_json_parse(apr_pool_t *pool, const char *text, apr_size_t len, 
     obj = json_tokener_parse_ex(tok, apr_pstrmemdup(pool, text, len), (int)len + 1);
     jerr = json_tokener_get_error(tok);
     used = (apr_size_t)json_tokener_get_parse_end(tok);
+    if (owned) {
+        json_tokener_free(tok);
+    }
     if (used > len) {
         used = len;
     }
