@@ -3,17 +3,19 @@
  * Segment layout: one contiguous block with no pointers inside (every
  * process maps it at its own address), so slots are found by index.
  *
- *   offset 0                                                    64            128
- *   +--------+---------+----------+-----------+------+--------+-------+------+-----------+
- *   | magic  | version | capacity | slot_size | head | writes | drops | gen | waiters | (8) | lock
- * | | u64    | u32     | u32      | u64       | u64  | u64    | u64   | u32 | u32     |     |
- * mutex(64) |
- *   +--------+---------+----------+-----------+------+--------+-------+------+-----------+
+ *   offset 0                                                                    64
+ *   +-------+---------+----------+-----------+------+--------+-------+-----+---------+-----+
+ *   | magic | version | capacity | slot_size | head | writes | drops | gen | waiters | (8) |
+ *   | u64   | u32     | u32      | u64       | u64  | u64    | u64   | u32 | u32     |     |
+ *   +-------+---------+----------+-----------+------+--------+-------+-----+---------+-----+
+ *   | lock: pthread_mutex_t, process-shared and robust (64 bytes)                        |
+ *   +------------------------------------------------------------------------------------+
+ *   128
  *   | slot 0            | slot 1            | ...   | slot capacity-1        |
  *   | ctn_ring_event_t  | (seq, at, business_id, call_sid, type, payload_len, |
  *   |                   |  payload[CTN_RING_PAYLOAD_MAX + 1])                 |
  *   +------------------------------------------------------------------------+
- *   64 + capacity * slot_size  (= ctn_ring_bytes(capacity))
+ *   128 + capacity * slot_size  (= ctn_ring_bytes(capacity))
  *
  * The event with sequence number s (1, 2, …) lives in slot (s - 1) % capacity.
  * head is the last sequence written; events max(1, head-capacity+1) .. head
