@@ -22,9 +22,6 @@
 #include "ratelimit.h"
 
 #include <apr_global_mutex.h>
-#include <apr_hash.h>
-#include <apr_thread_cond.h>
-#include <apr_thread_mutex.h>
 #include <apr_shm.h>
 #include <apr_strings.h>
 #include <string.h>
@@ -36,120 +33,6 @@
 static apr_global_mutex_t *login_mutex;
 static const char *login_lock_path;
 static ctn_ratelimit_t *login_limits;
-
-/* ------------------------------------------- first come, first served --- */
-
-/* API requests take this child's database connections in the order they
- * asked. The pool (apr_reslist) lets a thread that arrives just as a
- * connection comes back take it ahead of the threads already waiting, and
- * wakes waiters in no particular order: flat out, with far more requests
- * than connections, some requests waited 20 times as long as the median.
- * The gate admits as many requests as the pool has connections and hands
- * each released place straight to the longest waiter. */
-#define GATE_WAIT apr_time_from_sec(5) /* as the pool's own wait (lib/db.c) */
-
-typedef struct gate_waiter_t {
-    apr_thread_cond_t *cond;
-    int admitted;
-    struct gate_waiter_t *next;
-} gate_waiter_t;
-
-typedef struct gate_t {
-    apr_thread_mutex_t *lock;
-    int free;                   /* places nobody holds or waits for */
-    gate_waiter_t *head, *tail; /* waiters, oldest first */
-} gate_t;
-
-static apr_hash_t *gates; /* CortanaDatabase -> gate_t *, this child's */
-
-static void gates_child_init(apr_pool_t *pchild, server_rec *s)
-{
-    gates = apr_hash_make(pchild);
-    for (server_rec *vs = s; vs; vs = vs->next) {
-        ctn_server_conf_t *conf = ctn_config_get(vs);
-        gate_t *g;
-
-        if (conf->database == NULL || apr_hash_get(gates, conf->database, APR_HASH_KEY_STRING)) {
-            continue;
-        }
-        g = apr_pcalloc(pchild, sizeof(*g));
-        if (apr_thread_mutex_create(&g->lock, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS) {
-            continue; /* no gate: requests go straight to the pool */
-        }
-        g->free = conf->db_pool_max;
-        apr_hash_set(gates, conf->database, APR_HASH_KEY_STRING, g);
-    }
-}
-
-static apr_status_t gate_leave(void *data)
-{
-    gate_t *g = data;
-    gate_waiter_t *w;
-
-    apr_thread_mutex_lock(g->lock);
-    if ((w = g->head) != NULL) {
-        g->head = w->next;
-        if (g->head == NULL) {
-            g->tail = NULL;
-        }
-        w->admitted = 1;
-        apr_thread_cond_signal(w->cond);
-    } else {
-        g->free++;
-    }
-    apr_thread_mutex_unlock(g->lock);
-    return APR_SUCCESS;
-}
-
-/* `w` out of the line (it gave up waiting). */
-static void gate_drop(gate_t *g, gate_waiter_t *w)
-{
-    gate_waiter_t **p = &g->head, *prev = NULL;
-
-    while (*p && *p != w) {
-        prev = *p;
-        p = &(*p)->next;
-    }
-    if (*p) {
-        *p = w->next;
-        if (g->tail == w) {
-            g->tail = prev;
-        }
-    }
-}
-
-/* Wait for a place, at most GATE_WAIT like the pool itself (APR_TIMEUP);
- * the place is given back when `pool` is cleaned up. */
-static apr_status_t gate_enter(gate_t *g, apr_pool_t *pool)
-{
-    gate_waiter_t w = {NULL, 0, NULL};
-    apr_time_t deadline = apr_time_now() + GATE_WAIT;
-    apr_status_t rv = APR_SUCCESS;
-
-    apr_thread_mutex_lock(g->lock);
-    if (g->free > 0 && g->head == NULL) {
-        g->free--;
-    } else if ((rv = apr_thread_cond_create(&w.cond, pool)) == APR_SUCCESS) {
-        if (g->tail) {
-            g->tail->next = &w;
-        } else {
-            g->head = &w;
-        }
-        g->tail = &w;
-        while (!w.admitted && apr_time_now() < deadline) {
-            apr_thread_cond_timedwait(w.cond, g->lock, deadline - apr_time_now());
-        }
-        if (!w.admitted) {
-            gate_drop(g, &w);
-            rv = APR_TIMEUP;
-        }
-    }
-    apr_thread_mutex_unlock(g->lock);
-    if (rv == APR_SUCCESS) {
-        apr_pool_cleanup_register(pool, g, gate_leave, apr_pool_cleanup_null);
-    }
-    return rv;
-}
 
 /* -------------------------------------------------- shared rate limits --- */
 
@@ -219,7 +102,6 @@ static void api_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_status_t rv;
 
-    gates_child_init(pchild, s);
     if (login_mutex == NULL) {
         return;
     }
@@ -235,20 +117,10 @@ static void api_child_init(apr_pool_t *pchild, server_rec *s)
 static apr_status_t env_db_acquire(void *baton, apr_pool_t *pool, const char *business_id,
                                    PGconn **conn)
 {
-    ctn_server_conf_t *conf = ctn_config_get(baton);
-    gate_t *g =
-        gates && conf->database ? apr_hash_get(gates, conf->database, APR_HASH_KEY_STRING) : NULL;
     ctn_db_t *db = NULL;
-    apr_status_t rv;
+    apr_status_t rv = ctn_mod_db_acquire(&db, baton, business_id, pool);
 
-    /* Registered before the checkout, the gate's cleanup runs after the
-     * connection is back in the pool (cleanups run last-in first-out). */
-    if (g != NULL && (rv = gate_enter(g, pool)) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, rv, baton, "no database connection free within %d s",
-                     (int)apr_time_sec(GATE_WAIT));
-        return rv;
-    }
-    if ((rv = ctn_mod_db_acquire(&db, baton, business_id, pool)) == APR_SUCCESS) {
+    if (rv == APR_SUCCESS) {
         *conn = ctn_db_conn(db);
     }
     return rv;
