@@ -5,7 +5,8 @@
  * connection's tenant (cortana.business_id, '' for none) so that row-level
  * security shows only that business's rows; a connection left inside a
  * transaction or broken is closed rather than reused. Thread-safe: httpd's
- * worker threads share one pool per process. */
+ * worker threads share one pool per process and get its connections in the
+ * order they asked, waiting at most 5 s. */
 #ifndef CTN_DB_H
 #define CTN_DB_H
 
