@@ -19,7 +19,7 @@ import pytest
 import conftest
 
 from test_calls import TOKEN, make_business, new_sid, wait_for  # noqa: E402
-from test_realtime import db_lines, fake, realtime_ready, web, worker_stats  # noqa: E402,F401
+from test_realtime import db_lines, fake, realtime_httpd, realtime_ready, web, worker_stats  # noqa: E402,F401
 
 CALLER = "+13125550142"
 SPEECH = bytes([0x55]) * 160          # what the fake's VAD takes for speech
@@ -358,3 +358,23 @@ def test_a_hundred_concurrent_media_calls_lose_no_frame(httpd_factory, pg, fake,
     engines = pg.query("SELECT engine, count(*) FROM call_logs WHERE business_id = %s "
                        "GROUP BY engine", (bid,))
     assert engines == [("realtime", CALLS)], engines
+
+
+def test_the_ready_deadline_is_kept_whatever_the_workers_tick(httpd_factory, pg, fake, tmp_path):
+    """The 3 s wait for a session is scheduled while the loop handles the
+    caller's stream, when the loop's timer is set for the next tick (here 10 s
+    away): it fires after 3 s, not at that tick. (A reading of libwebsockets'
+    libev glue suggested a timer scheduled from an I/O callback could wait for
+    the one already armed; this holds the worker to its deadline.)"""
+    web = realtime_httpd(httpd_factory, fake, tmp_path,
+                         "CortanaMediaChunk 20\nCortanaWorkerTick 10")
+    bid, number = make_business(pg)
+    fake.hang = True
+    started = time.time()
+    sid, proc = start_media_call(web, number, "what are your hours", seconds=20)
+    assert fake.wait_for(lambda: fake.events("session.update"), timeout=10)
+    asked = time.time()
+    out, err = proc.communicate(timeout=40)
+    assert_handed_to_the_built_in_engine(pg, sid, proc, out, err, started, 20)
+    # the handover follows the 3 s deadline (plus the built-in engine's turn)
+    assert time.time() - asked < 8, f"handed over after {time.time() - asked:.1f} s"
