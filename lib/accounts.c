@@ -112,7 +112,7 @@ static apr_status_t clear_result(void *res)
     return APR_SUCCESS;
 }
 
-/* cortana_api_session (sql/010) as a prepared statement; see accounts.h. */
+/* cortana_api_session (sql/009) as a prepared statement; see accounts.h. */
 static PGresult *session_query(PGconn *conn, const char *hash_param)
 {
     static const char sql[] = "SELECT session_id, user_id, business_id, csrf_token "

@@ -572,7 +572,7 @@ static int on_list(ctn_api_ctx_t *c)
             return ctn_api_error(c, 400, "invalid", "must be true or false", "emergency");
         }
         /* As SQL text, not a parameter: the generic plan of `c.emergency`
-         * uses the partial index of emergencies (sql/010). */
+         * uses the partial index of emergencies (sql/009). */
         q.where =
             apr_pstrcat(c->pool, q.where,
                         strcmp(v, "true") == 0 ? " AND c.emergency" : " AND NOT c.emergency", NULL);
