@@ -202,6 +202,26 @@ test("a simulated call's lines appear on the Calls page within 1 s", async (page
   console.log(`    slowest line on screen ${worst} ms after it was stored`);
 });
 
+test("a realtime call's voice-engine figures on its page", async (page) => {
+  await login(page);
+  const list = await api(page, "GET", "/calls?limit=100");
+  const call = list.items.find((c) => c.from_number === "+13125550777");
+  assert(call, "the realtime call is not in the list");
+  await page.goto(`${base}/#/calls/${call.id}`);
+  const card = page.locator("#voice-engine");
+  await card.waitFor();
+  const text = await card.innerText();
+  for (const want of ["To the built-in engine", "640 ms", "820 ms", "1310 ms", "5,120 / 2,048"]) {
+    assert(text.includes(want), `"${want}" not on the card: ${text}`);
+  }
+  await page.screenshot({ path: join(artifacts, "call-realtime-1280.png"), fullPage: true });
+  // a call of the built-in engine alone has no such card
+  const plain = list.items.find((c) => c.from_number !== "+13125550777");
+  await page.goto(`${base}/#/calls/${plain.id}`);
+  await page.waitForSelector("#detail-transcript");
+  assert(await page.locator("#voice-engine").count() === 0, "a built-in call shows a voice-engine card");
+});
+
 test("no console errors on any page; screenshots at desktop and phone widths", async (page, context) => {
   await login(page);
   for (const viewport of [DESKTOP, PHONE]) {

@@ -32,6 +32,17 @@ def test_the_dashboard_in_chromium(httpd_factory, pg):
         "(ARRAY['booked','message_taken','emergency_dispatched'])[1 + g %% 3], "
         "CASE WHEN g %% 4 = 0 THEN 'es' ELSE 'en' END, g %% 3 = 2 "
         "FROM generate_series(1, 60) g", (owner.me["business"]["id"],))
+    # a realtime call the worker measured and handed to the built-in engine
+    pg.execute(
+        "INSERT INTO call_logs (business_id, call_sid, from_number, to_number, started_at, "
+        "status, duration_s, disposition, language, engine, failover, realtime_stats) "
+        "VALUES (%s, 'CA' || md5(random()::text), '+13125550777', '+13125550001', "
+        "now() - interval '1 hour', 'completed', 95, 'booked', 'es', 'realtime', "
+        "'realtime_to_builtin', %s)",
+        (owner.me["business"]["id"],
+         '{"first_audio_ms": 640, "turns": 4, "turn_latency_avg_ms": 820, '
+         '"turn_latency_max_ms": 1310, "input_tokens": 5120, "output_tokens": 2048, '
+         '"reconnects": 1, "barge_ins": 2, "least_tokens_left": -1}'))
     env = dict(os.environ, CORTANA_URL=web.url, CORTANA_EMAIL=email,
                CORTANA_PASSWORD="correct horse battery",
                ARTIFACTS=str(SRCDIR / "tests" / "browser" / "artifacts"))

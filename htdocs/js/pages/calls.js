@@ -144,6 +144,29 @@ function callLog() {
 }
 
 // ------------------------------------------------------------ one call
+
+// How a realtime call went on the voice engine: call_logs.realtime_stats
+// (-1 = not measured) and whether it was handed to the built-in engine.
+function voiceEngine(c) {
+  const r = c.realtime;
+  if (!r && !c.failover) return null;
+  const ms = (v) => (v === undefined || v < 0 ? "—" : `${v} ms`);
+  const n = (v) => (v === undefined || v < 0 ? "—" : v.toLocaleString());
+  const facts = [];
+  const fact = (key, value) => facts.push(h("dt", {}, t(key)), h("dd", {}, value));
+  fact("call.handover", c.failover === "realtime_to_builtin" ? t("call.handover.builtin") : t("call.none"));
+  if (r) {
+    fact("call.first_audio", ms(r.first_audio_ms));
+    fact("call.answer_latency", ms(r.turn_latency_avg_ms));
+    fact("call.answer_latency_max", ms(r.turn_latency_max_ms));
+    fact("call.turns", n(r.turns));
+    fact("call.tokens", `${n(r.input_tokens)} / ${n(r.output_tokens)}`);
+    fact("call.reconnects", n(r.reconnects));
+    fact("call.barge_ins", n(r.barge_ins));
+  }
+  return card({ id: "voice-engine" }, h("h2", {}, t("call.voice_engine")), h("dl", {}, ...facts));
+}
+
 async function detail(main, id) {
   const d = await get(`/calls/${id}`);
   const c = d.call;
@@ -183,7 +206,8 @@ async function detail(main, id) {
     h("div", { class: "grid two", style: "margin-top:1rem" },
       card({}, h("h2", {}, t("call.dispatch")), dispatch),
       card({}, h("h2", {}, t("call.appointment")), appt),
-      card({}, h("h2", {}, t("call.sms")), sms)));
+      card({}, h("h2", {}, t("call.sms")), sms),
+      voiceEngine(c)));
 }
 
 export async function render(main, { args }) {
