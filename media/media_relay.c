@@ -246,20 +246,31 @@ static void line(relay_call_t *c, const char *speaker, const char *text)
     }
 }
 
+/* A tool's result goes back to the session that called it as the call's
+ * output. When that session was replaced while the tool ran (a drop, a
+ * renewal), the new one never saw the call_id: it is told the result as a
+ * note, or — not ready yet — hears it in the history replayed when it is. */
 static void tool_done(relay_job_t *job)
 {
     relay_call_t *c = job->call;
+    const char *result = job->result ? job->result : "{\"ok\":false}";
+    int same_session = job->session_no == c->session_no && c->session_ready;
 
     if (strcmp(job->name, "dispatch_technician") == 0 && job->flag) {
         c->dispatched = 1;
     }
-    relay_send_openai_text(
-        c, apr_psprintf(c->pool,
-                        "{\"type\":\"conversation.item.create\",\"item\":{\"type\":"
-                        "\"function_call_output\",\"call_id\":%s,\"output\":%s}}",
-                        ctn_json_quote(c->pool, job->call_id),
-                        ctn_json_quote(c->pool, job->result ? job->result : "{\"ok\":false}")));
-    relay_send_openai_text(c, "{\"type\":\"response.create\"}");
+    relay_session_remember_tool(c, job->name, result, !same_session && c->session_ready);
+    if (same_session) {
+        relay_send_openai_text(
+            c, apr_psprintf(job->pool,
+                            "{\"type\":\"conversation.item.create\",\"item\":{\"type\":"
+                            "\"function_call_output\",\"call_id\":%s,\"output\":%s}}",
+                            ctn_json_quote(job->pool, job->call_id),
+                            ctn_json_quote(job->pool, result)));
+    }
+    if (c->session_ready) {
+        relay_send_openai_text(c, "{\"type\":\"response.create\"}");
+    }
 }
 
 /* The model goes on from the TwiML greeting once both the session and the
@@ -318,6 +329,7 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
         job->arguments = apr_pstrdup(job->pool, ctn_json_get_string(o, "arguments", "{}"));
         job->call_id = apr_pstrdup(job->pool, ctn_json_get_string(o, "call_id", ""));
         job->flag = c->dispatched;
+        job->session_no = c->session_no;
         relay_submit(job);
     } else if (strcmp(type, "error") == 0) {
         json_object *err = NULL;

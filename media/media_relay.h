@@ -150,6 +150,7 @@ typedef struct relay_job_t {
     const char *speaker, *text, *lang;      /* transcript lines */
     const char *result;                     /* out: JSON text for the model */
     int flag;
+    unsigned session_no; /* tools: the session that asked (relay_call_t.session_no) */
 } relay_job_t;
 
 /* ---- media_relay.c: the call, its events ---- */
@@ -216,6 +217,12 @@ int relay_openai_connect(relay_call_t *c);
 int relay_session_connect(relay_call_t *c); /* connect, with the 3 s deadline */
 void relay_session_ready(relay_call_t *c);  /* session.updated */
 void relay_session_remember(relay_call_t *c, const char *speaker, const char *text);
+/* A tool's result as a conversation item of its own (a system note), kept
+ * in the history so that a renewed or reopened session hears it; with
+ * `tell_session`, also sent to the current session (one that never saw the
+ * tool's call_id cannot take a function_call_output for it). */
+void relay_session_remember_tool(relay_call_t *c, const char *name, const char *result,
+                                 int tell_session);
 /* The socket closed mid-call: 1 if a new session is on its way. */
 int relay_session_lost(relay_call_t *c, const char *why);
 void relay_session_end(relay_call_t *c); /* timers and history, before the pool goes */

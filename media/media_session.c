@@ -17,10 +17,10 @@
  * bytes (the oldest lines go first), filled as transcript lines come. */
 #include "media_relay.h"
 
+#include "json.h"
 #include "log.h"
 
 #include <apr_strings.h>
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,20 +56,13 @@ int relay_session_connect(relay_call_t *c)
 
 /* One transcript line as the conversation.item.create event that replays
  * it, appended to the call's history (the oldest lines go to make room). */
-void relay_session_remember(relay_call_t *c, const char *speaker, const char *text)
+/* Append one event (a line without its newline) to the history; the oldest
+ * lines go to make room. */
+static void remember_event(relay_call_t *c, const char *event)
 {
-    static const char fmt[] = "{\"type\":\"conversation.item.create\",\"item\":{\"type\":"
-                              "\"message\",\"role\":\"%s\",\"content\":[{\"type\":\"%s\","
-                              "\"text\":%s}]}}\n";
-    int caller = strcmp(speaker, "caller") == 0;
-    const char *role = caller ? "user" : "assistant", *kind = caller ? "input_text" : "output_text";
-    json_object *t = json_object_new_string(text);
-    const char *quoted = json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN);
-    int len = snprintf(NULL, 0, fmt, role, kind, quoted);
-    apr_size_t n = len > 0 ? (apr_size_t)len : 0;
+    apr_size_t n = strlen(event) + 1; /* with its newline */
 
-    if (n == 0 || n >= RELAY_HISTORY_MAX) {
-        json_object_put(t);
+    if (n >= RELAY_HISTORY_MAX) {
         return;
     }
     while (c->history_len + n > RELAY_HISTORY_MAX) { /* the oldest line goes */
@@ -78,22 +71,59 @@ void relay_session_remember(relay_call_t *c, const char *speaker, const char *te
         memmove(c->history, c->history + drop, c->history_len - drop);
         c->history_len -= drop;
     }
-    if (c->history_len + n + 1 > c->history_cap) { /* +1: snprintf's NUL */
+    if (c->history_len + n > c->history_cap) {
         apr_size_t want = c->history_cap ? c->history_cap : 2048;
         char *grown;
-        while (want < c->history_len + n + 1) {
+        while (want < c->history_len + n) {
             want *= 2;
         }
         if ((grown = realloc(c->history, want)) == NULL) {
-            json_object_put(t);
             return;
         }
         c->history = grown;
         c->history_cap = want;
     }
-    snprintf(c->history + c->history_len, n + 1, fmt, role, kind, quoted);
+    memcpy(c->history + c->history_len, event, n - 1);
+    c->history[c->history_len + n - 1] = '\n';
     c->history_len += n;
-    json_object_put(t);
+}
+
+/* A message item as a conversation.item.create event, in `pool`. */
+static const char *item_event(apr_pool_t *pool, const char *role, const char *kind,
+                              const char *text)
+{
+    return apr_psprintf(pool,
+                        "{\"type\":\"conversation.item.create\",\"item\":{\"type\":"
+                        "\"message\",\"role\":\"%s\",\"content\":[{\"type\":\"%s\","
+                        "\"text\":%s}]}}",
+                        role, kind, ctn_json_quote(pool, text));
+}
+
+void relay_session_remember(relay_call_t *c, const char *speaker, const char *text)
+{
+    int caller = strcmp(speaker, "caller") == 0;
+    apr_pool_t *scratch;
+
+    apr_pool_create(&scratch, c->pool);
+    remember_event(c, item_event(scratch, caller ? "user" : "assistant",
+                                 caller ? "input_text" : "output_text", text));
+    apr_pool_destroy(scratch);
+}
+
+void relay_session_remember_tool(relay_call_t *c, const char *name, const char *result,
+                                 int tell_session)
+{
+    apr_pool_t *scratch;
+    const char *event;
+
+    apr_pool_create(&scratch, c->pool);
+    event = item_event(scratch, "system", "input_text",
+                       apr_psprintf(scratch, "The %s tool returned: %s", name, result));
+    remember_event(c, event);
+    if (tell_session) {
+        relay_send_openai_text(c, event);
+    }
+    apr_pool_destroy(scratch);
 }
 
 static void replay(relay_call_t *c)

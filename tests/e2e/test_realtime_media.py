@@ -194,6 +194,30 @@ def test_openai_dropping_the_socket_at_a_turn_hands_the_call_over(web, pg, fake,
     assert ("caller", "this line is never transcribed") not in db_lines(pg, sid)
 
 
+def test_a_tool_running_when_the_session_drops_reports_to_the_new_session(
+        web, pg, fake, tmp_path):
+    # The model asks for the free slots; the session drops while the tool
+    # runs. The reopened session never saw that call_id: it is told the result
+    # as a note (or hears it in the replayed history), not sent an output for
+    # an unknown call, which OpenAI refuses.
+    bid, number = make_business(pg)
+    fake.utterances = ["I want to book a visit for my water heater"]
+    fake.tool_calls = {"book": [("check_availability", {})]}
+    fake.drop_after_tool_call = True
+    sid, proc = media_call(web, number, audio=speech_file(tmp_path), seconds=8)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert fake.dropped == [1], fake.dropped
+    assert len(fake.handshakes) == 2, "the worker did not reopen the session"
+    assert not fake.errors_sent, fake.errors_sent
+    second = [e for c, e in fake.received if c == 2 and e.get("type") == "conversation.item.create"]
+    assert not [e for e in second if e["item"].get("type") == "function_call_output"], second
+    notes = [e["item"]["content"][0]["text"] for e in second
+             if e["item"].get("role") == "system"]
+    assert any(n.startswith("The check_availability tool returned: ") and '"slots"' in n
+               for n in notes), second
+    assert fake.events("response.create", conn=2), "the new session was never asked to go on"
+
+
 def test_an_error_that_ends_the_session_hands_the_call_over_without_reconnecting(
         web, pg, fake, tmp_path):
     bid, number = make_business(pg)

@@ -68,6 +68,7 @@ class FakeRealtime:
         self.drop_at_turn = None
         self.fatal_error = False    # with drop_at_turn: an error event, then the close
         self.drop_after = None
+        self.drop_after_tool_call = False  # close the socket right after asking for a tool
         self.echo = False
         self.hang = False
         self.dropped = []           # connection numbers the fake closed on purpose
@@ -228,6 +229,15 @@ class FakeRealtime:
         elif kind == "conversation.item.create":
             item = ev.get("item", {})
             if item.get("type") == "function_call_output":
+                if item.get("call_id") not in st.setdefault("call_ids", set()):
+                    # what OpenAI answers for a call this conversation never made
+                    err = {"type": "error", "error": {
+                        "type": "invalid_request_error", "code": "invalid_value",
+                        "message": f"Tool call ID '{item.get('call_id')}' not found in "
+                                   "conversation.", "param": "item.call_id"}}
+                    self.errors_sent.append(err)
+                    await self._send(ws, err)
+                    return
                 st["last_output"] = json.loads(item.get("output") or "{}")
         elif kind == "input_audio_buffer.append":
             if self.echo:
@@ -300,6 +310,7 @@ class FakeRealtime:
         args = {k: (out.get("slots") or [{}])[0].get("start") if v == "$slot" else v
                 for k, v in args.items()}
         resp, item, call_id = self._id("resp"), self._id("item"), self._id("call")
+        st.setdefault("call_ids", set()).add(call_id)
         await self._send(ws, {"type": "response.created",
                               "response": {"id": resp, "status": "in_progress"}})
         await self._send(ws, {"type": "response.output_item.added", "response_id": resp,
@@ -311,6 +322,9 @@ class FakeRealtime:
         await self._send(ws, {"type": "response.done", "response": {"id": resp,
                               "status": "completed", "output": []}})
         st["pending_calls"] = calls[1:]
+        if self.drop_after_tool_call:
+            self.drop_after_tool_call = False
+            await self._drop(ws, self._conn_of(ws))
 
     def _reply_text(self, st):
         if st["turn"] > 0 and self.replies:
