@@ -13,6 +13,7 @@
 #include "json.h"
 #include "log.h"
 #include "stream_token.h"
+#include "text.h"
 
 #include <apr_strings.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ relay_call_t *relay_call_new(media_t *m, struct lws *twilio)
     c->started_at = apr_time_now();
     c->least_tokens_left = c->least_requests_left = -1;
     apr_cpystrn(c->lang, "en", sizeof(c->lang));
+    ctn_language_state_init(&c->lang_state, CTN_LANG_EN);
     c->next = m->relay->calls;
     m->relay->calls = c;
     m->relay->calls_total++;
@@ -226,12 +228,31 @@ void relay_on_twilio(relay_call_t *c, const char *msg, apr_size_t len)
     }
 }
 
+/* A caller line moves the call's language here as ctn_calls_hear_caller
+ * moves the call log's (punctuation alone neither votes nor counts), so a
+ * tool asked right after it answers in that language without waiting for
+ * the line's job. */
+static void follow_language(relay_call_t *c, const char *text)
+{
+    char words[256];
+
+    if (ctn_text_normalize_into(words, sizeof(words), text) == 0) {
+        return;
+    }
+    ctn_language_observe_call(&c->lang_state, text, c->caller_lines == 0);
+    c->caller_lines++;
+    apr_cpystrn(c->lang, ctn_language_code(c->lang_state.current), sizeof(c->lang));
+}
+
 static void line(relay_call_t *c, const char *speaker, const char *text)
 {
     relay_job_t *job;
 
     if (text == NULL || *text == '\0') {
         return;
+    }
+    if (strcmp(speaker, "caller") == 0) {
+        follow_language(c, text);
     }
     job = relay_job(c, relay_job_line, NULL);
     job->speaker = speaker;
@@ -330,6 +351,7 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
         job->call_id = apr_pstrdup(job->pool, ctn_json_get_string(o, "call_id", ""));
         job->flag = c->dispatched;
         job->session_no = c->session_no;
+        job->lang = apr_pstrdup(job->pool, c->lang);
         relay_submit(job);
     } else if (strcmp(type, "error") == 0) {
         json_object *err = NULL;

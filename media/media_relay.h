@@ -12,6 +12,8 @@
 
 #include "media.h"
 
+#include "language.h"
+
 #include <apr_thread_mutex.h>
 #include <apr_thread_pool.h>
 #include <json-c/json.h>
@@ -115,6 +117,11 @@ typedef struct relay_call_t {
     int prewarmed; /* opened by /twilio/voice; holds a reference until a stream attaches */
     struct relay_call_t *moved_to; /* the stream joined this prewarmed call */
     lws_sorted_usec_list_t prewarm_sul;
+    /* The call's language as the built-in detector follows it over the
+     * caller's lines (the same algorithm and lines as the call log's): what
+     * tools answer in. lang is its code. */
+    ctn_language_state_t lang_state;
+    unsigned caller_lines; /* spoken ones, as the detector counts them */
     char lang[3];
 } relay_call_t;
 

@@ -85,8 +85,9 @@ void media_relay_drain(media_t *m)
         if (job->run == relay_job_start && job->result) {
             /* the call log and the instructions: the session can be set up */
             c->call_log_id = apr_pstrdup(c->pool, job->call_log_id ? job->call_log_id : "");
-            if (job->lang) {
+            if (job->lang && c->caller_lines == 0) {
                 apr_cpystrn(c->lang, job->lang, sizeof(c->lang));
+                ctn_language_state_init(&c->lang_state, ctn_language_from_code(c->lang));
             }
             if (c->openai && !c->openai_closed) {
                 relay_send_openai_text(c, job->result);

@@ -331,6 +331,8 @@ static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, j
 {
     apr_pool_t *pool = job->pool;
     const char *name = job->name;
+    /* the call's language as the loop followed it up to the tool's call */
+    ctn_lang_e lang = ctn_language_from_code(job->lang ? job->lang : "en");
 
     if (strcmp(name, "check_availability") == 0) {
         apr_array_header_t *slots = NULL;
@@ -345,7 +347,7 @@ static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, j
             json_object_object_add(o, "start", json_object_new_string(rfc3339(pool, s->start)));
             json_object_object_add(
                 o, "say",
-                json_object_new_string(t->ops.say_slot(t->ops.baton, pool, s->start, CTN_LANG_EN)));
+                json_object_new_string(t->ops.say_slot(t->ops.baton, pool, s->start, lang)));
             json_object_array_add(list, o);
         }
         json_object_object_add(out, "slots", list);
@@ -406,7 +408,7 @@ static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, j
         const char *answer = NULL, *title = NULL;
         json_object *out = ctn_json_pool_own(pool, json_object_new_object());
         ctn_tools_kb_search(conn, pool, job->business_id, ctn_json_get_string(args, "question", ""),
-                            "en", &answer, &title);
+                            ctn_language_code(lang), &answer, &title);
         json_object_object_add(out, "found", json_object_new_boolean(answer != NULL));
         json_object_object_add(out, "answer", answer ? json_object_new_string(answer) : NULL);
         return ctn_json_serialize(pool, out);

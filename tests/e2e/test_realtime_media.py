@@ -8,6 +8,7 @@ answers the caller's remaining script lines.
 Each test asserts on recorded data: what the fake received, rows in
 PostgreSQL, the frames cortana-call sent and recorded, and its own report."""
 import base64
+import json
 import os
 import re
 import signal
@@ -192,6 +193,28 @@ def test_openai_dropping_the_socket_at_a_turn_hands_the_call_over(web, pg, fake,
     # the turn ended (5 frames of silence) and the stream with it, before the file's end
     assert 15 <= stats["audio_frames"] < 20, stats
     assert ("caller", "this line is never transcribed") not in db_lines(pg, sid)
+
+
+def test_a_spanish_callers_tools_answer_in_spanish(web, pg, fake, tmp_path):
+    # The caller's line moves the call to Spanish; the slots the model is
+    # given to read out are worded in Spanish, as the built-in engine's are.
+    bid, number = make_business(pg)
+    fake.utterances = ["Quiero reservar una visita para mi calentador de agua, por favor"]
+    fake.tool_calls = {"reservar": [("check_availability", {})]}
+    sid, proc = media_call(web, number, audio=speech_file(tmp_path), seconds=6)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outputs = [json.loads(e["item"]["output"]) for e in fake.events("conversation.item.create")
+               if e["item"].get("type") == "function_call_output"]
+    assert outputs and outputs[0]["slots"], outputs
+    said = " ".join(s["say"] for s in outputs[0]["slots"])
+    assert re.search(r"\b(hoy|mañana|lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b",
+                     said), said
+    assert not re.search(r"\b(today|tomorrow|AM|PM)\b", said), said
+    assert call_log_language(pg, sid) == "es"
+
+
+def call_log_language(pg, sid):
+    return pg.query("SELECT language FROM call_logs WHERE call_sid = %s", (sid,))[0][0]
 
 
 def test_a_tool_running_when_the_session_drops_reports_to_the_new_session(
