@@ -202,80 +202,11 @@ static int list_columns_ok(const PGresult *rows)
     return 1;
 }
 
-/* A JSON text growing in a pool (outgrown buffers stay in the pool until
- * the request ends: a page outgrows its first guess rarely, and once). */
-typedef struct out_t {
-    apr_pool_t *pool;
-    char *buf;
-    apr_size_t len, cap;
-} out_t;
-
-static char *out_room(out_t *o, apr_size_t n)
+/* The page is written with ctn_jw_* (json.c): outgrown buffers stay in the
+ * pool until the request ends, and a page outgrows its first guess rarely. */
+static void out_str(ctn_json_writer_t *o, const char *s)
 {
-    if (o->len + n > o->cap) {
-        apr_size_t cap = o->cap * 2 > o->len + n ? o->cap * 2 : o->len + n;
-        char *buf = apr_palloc(o->pool, cap);
-        memcpy(buf, o->buf, o->len);
-        o->buf = buf;
-        o->cap = cap;
-    }
-    return o->buf + o->len;
-}
-
-static void out_mem(out_t *o, const char *s, apr_size_t n)
-{
-    memcpy(out_room(o, n), s, n);
-    o->len += n;
-}
-
-static void out_str(out_t *o, const char *s)
-{
-    out_mem(o, s, strlen(s));
-}
-
-/* `s` as a JSON string, escaped as PostgreSQL's own JSON output escapes it. */
-static void out_quoted(out_t *o, const char *s, apr_size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    char *p = out_room(o, 2 + 6 * n), *start = p;
-
-    *p++ = '"';
-    for (apr_size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch != '"' && ch != '\\') {
-            *p++ = (char)ch;
-            continue;
-        }
-        *p++ = '\\';
-        switch (ch) {
-        case '"':
-        case '\\':
-            *p++ = (char)ch;
-            break;
-        case '\b':
-            *p++ = 'b';
-            break;
-        case '\f':
-            *p++ = 'f';
-            break;
-        case '\n':
-            *p++ = 'n';
-            break;
-        case '\r':
-            *p++ = 'r';
-            break;
-        case '\t':
-            *p++ = 't';
-            break;
-        default:
-            memcpy(p, "u00", 3);
-            p[3] = hex[ch >> 4];
-            p[4] = hex[ch & 15];
-            p += 5;
-        }
-    }
-    *p++ = '"';
-    o->len += (apr_size_t)(p - start);
+    ctn_jw_raw(o, s, strlen(s));
 }
 
 static apr_uint64_t be_uint(const unsigned char *b, int n)
@@ -289,10 +220,10 @@ static apr_uint64_t be_uint(const unsigned char *b, int n)
 }
 
 /* A binary uuid (16 bytes) as its 36 characters, unquoted. */
-static void out_uuid_chars(out_t *o, const unsigned char *b)
+static void out_uuid_chars(ctn_json_writer_t *o, const unsigned char *b)
 {
     static const char hex[] = "0123456789abcdef";
-    char *p = out_room(o, 36);
+    char *p = ctn_jw_room(o, 36);
 
     for (int i = 0; i < 16; i++) {
         if (i == 4 || i == 6 || i == 8 || i == 10) {
@@ -376,10 +307,10 @@ static char *put_date_time(char *p, const utc_time_t *t)
 
 /* As PostgreSQL writes a timestamptz in JSON with TimeZone UTC:
  * "2026-11-24T15:04:05.123+00:00", trailing zeros of the fraction dropped. */
-static void out_time(out_t *o, const unsigned char *b)
+static void out_time(ctn_json_writer_t *o, const unsigned char *b)
 {
     utc_time_t t;
-    char *start = out_room(o, 64), *p = start;
+    char *start = ctn_jw_room(o, 64), *p = start;
 
     if (!utc_time(&t, b)) {
         out_str(o, be_uint(b, 8) >> 63 ? "\"-infinity\"" : "\"infinity\"");
@@ -400,23 +331,23 @@ static void out_time(out_t *o, const unsigned char *b)
     o->len += (apr_size_t)(p + 7 - start);
 }
 
-static void out_value(out_t *o, const PGresult *rows, int r, int i)
+static void out_value(ctn_json_writer_t *o, const PGresult *rows, int r, int i)
 {
     const unsigned char *b = (const unsigned char *)PQgetvalue(rows, r, i);
     int n = PQgetlength(rows, r, i);
 
     if (PQgetisnull(rows, r, i)) {
-        out_mem(o, "null", 4);
+        ctn_jw_raw(o, "null", 4);
         return;
     }
     switch (list_columns[i].kind) {
     case COL_UUID:
-        out_mem(o, "\"", 1);
+        ctn_jw_raw(o, "\"", 1);
         out_uuid_chars(o, b);
-        out_mem(o, "\"", 1);
+        ctn_jw_raw(o, "\"", 1);
         break;
     case COL_TEXT:
-        out_quoted(o, (const char *)b, (apr_size_t)n);
+        ctn_jw_quoted(o, (const char *)b, (apr_size_t)n);
         break;
     case COL_TIME:
         out_time(o, b);
@@ -424,27 +355,27 @@ static void out_value(out_t *o, const PGresult *rows, int r, int i)
     case COL_INT4: {
         char digits[16];
         int len = apr_snprintf(digits, sizeof(digits), "%d", (int)(apr_int32_t)be_uint(b, 4));
-        out_mem(o, digits, (apr_size_t)len);
+        ctn_jw_raw(o, digits, (apr_size_t)len);
         break;
     }
     case COL_BOOL:
         out_str(o, b[0] ? "true" : "false");
         break;
     case COL_JSONB: /* a version byte (1), then the value as JSON text */
-        out_mem(o, (const char *)b + 1, (apr_size_t)n - 1);
+        ctn_jw_raw(o, (const char *)b + 1, (apr_size_t)n - 1);
         break;
     }
 }
 
 /* next_cursor: the last shown row's start time (UTC, to the microsecond) and id. */
-static void out_cursor(out_t *o, const PGresult *rows, int r)
+static void out_cursor(ctn_json_writer_t *o, const PGresult *rows, int r)
 {
     utc_time_t t;
-    char *start = out_room(o, 64), *p = start;
+    char *start = ctn_jw_room(o, 64), *p = start;
     const unsigned char *id = (const unsigned char *)PQgetvalue(rows, r, 0);
 
     if (!utc_time(&t, (const unsigned char *)PQgetvalue(rows, r, COL_STARTED_AT))) {
-        out_mem(o, "null", 4);
+        ctn_jw_raw(o, "null", 4);
         return;
     }
     *p++ = '"';
@@ -454,38 +385,36 @@ static void out_cursor(out_t *o, const PGresult *rows, int r)
     memcpy(p, "Z~", 2);
     o->len += (apr_size_t)(p + 2 - start);
     out_uuid_chars(o, id);
-    out_mem(o, "\"", 1);
+    ctn_jw_raw(o, "\"", 1);
 }
 
 /* {"items":[…the first `limit` rows…],"next_cursor":…} */
 static const char *page_json(apr_pool_t *pool, const PGresult *rows, int limit)
 {
     int nrows = PQntuples(rows), shown = nrows > limit ? limit : nrows;
-    out_t o = {pool, NULL, 0, 0};
+    ctn_json_writer_t o;
 
-    o.cap = 64 + (apr_size_t)shown * 640;
-    o.buf = apr_palloc(pool, o.cap);
+    ctn_jw_init(&o, pool, 64 + (apr_size_t)shown * 640);
     out_str(&o, "{\"items\":[");
     for (int r = 0; r < shown; r++) {
-        out_mem(&o, r ? ",{" : "{", r ? 2 : 1);
+        ctn_jw_raw(&o, r ? ",{" : "{", r ? 2 : 1);
         for (int i = 0; i < LIST_NCOLS; i++) {
             if (i) {
-                out_mem(&o, ",", 1);
+                ctn_jw_raw(&o, ",", 1);
             }
             out_str(&o, list_columns[i].key);
             out_value(&o, rows, r, i);
         }
-        out_mem(&o, "}", 1);
+        ctn_jw_raw(&o, "}", 1);
     }
     out_str(&o, "],\"next_cursor\":");
     if (nrows > limit) {
         out_cursor(&o, rows, shown - 1);
     } else {
-        out_mem(&o, "null", 4);
+        ctn_jw_raw(&o, "null", 4);
     }
-    out_mem(&o, "}", 1);
-    *out_room(&o, 1) = '\0';
-    return o.buf;
+    ctn_jw_raw(&o, "}", 1);
+    return ctn_jw_text(&o);
 }
 
 /* ----------------------------------------------------------- the list --- */

@@ -204,7 +204,7 @@ void ctn_jw_init(ctn_json_writer_t *w, apr_pool_t *pool, apr_size_t capacity)
 }
 
 /* Room for `n` more bytes and the terminating NUL. */
-static char *room(ctn_json_writer_t *w, apr_size_t n)
+char *ctn_jw_room(ctn_json_writer_t *w, apr_size_t n)
 {
     if (w->len + n + 1 > w->cap) {
         apr_size_t cap = w->cap * 2;
@@ -220,18 +220,18 @@ static char *room(ctn_json_writer_t *w, apr_size_t n)
     return w->buf + w->len;
 }
 
-static void put(ctn_json_writer_t *w, const char *s, apr_size_t n)
+void ctn_jw_raw(ctn_json_writer_t *w, const char *s, apr_size_t n)
 {
-    memcpy(room(w, n), s, n);
+    memcpy(ctn_jw_room(w, n), s, n);
     w->len += n;
 }
 
 /* RFC 8259 string: quotes, backslashes and control characters escaped;
  * other bytes (UTF-8 included) as they are. */
-static void put_quoted(ctn_json_writer_t *w, const char *s, apr_size_t n)
+void ctn_jw_quoted(ctn_json_writer_t *w, const char *s, apr_size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    char *out = room(w, n * 6 + 2);
+    char *out = ctn_jw_room(w, n * 6 + 2);
     char *o = out;
 
     *o++ = '"';
@@ -279,11 +279,11 @@ static void put_quoted(ctn_json_writer_t *w, const char *s, apr_size_t n)
 static void member_key(ctn_json_writer_t *w, const char *key)
 {
     if (w->comma) {
-        put(w, ",", 1);
+        ctn_jw_raw(w, ",", 1);
     }
     if (key != NULL) {
-        put_quoted(w, key, strlen(key));
-        put(w, ":", 1);
+        ctn_jw_quoted(w, key, strlen(key));
+        ctn_jw_raw(w, ":", 1);
     }
     w->comma = 1;
 }
@@ -291,13 +291,13 @@ static void member_key(ctn_json_writer_t *w, const char *key)
 void ctn_jw_object_begin(ctn_json_writer_t *w, const char *key)
 {
     member_key(w, key);
-    put(w, "{", 1);
+    ctn_jw_raw(w, "{", 1);
     w->comma = 0;
 }
 
 void ctn_jw_object_end(ctn_json_writer_t *w)
 {
-    put(w, "}", 1);
+    ctn_jw_raw(w, "}", 1);
     w->comma = 1;
 }
 
@@ -305,9 +305,9 @@ void ctn_jw_string_n(ctn_json_writer_t *w, const char *key, const char *value, a
 {
     member_key(w, key);
     if (value == NULL) {
-        put(w, "null", 4);
+        ctn_jw_raw(w, "null", 4);
     } else {
-        put_quoted(w, value, n);
+        ctn_jw_quoted(w, value, n);
     }
 }
 
@@ -329,17 +329,17 @@ void ctn_jw_int(ctn_json_writer_t *w, const char *key, long long value)
     if (value < 0) {
         *--d = '-';
     }
-    put(w, d, (apr_size_t)(digits + sizeof(digits) - d));
+    ctn_jw_raw(w, d, (apr_size_t)(digits + sizeof(digits) - d));
 }
 
 void ctn_jw_bool(ctn_json_writer_t *w, const char *key, int value)
 {
     member_key(w, key);
-    put(w, value ? "true" : "false", value ? 4 : 5);
+    ctn_jw_raw(w, value ? "true" : "false", value ? 4 : 5);
 }
 
 const char *ctn_jw_text(ctn_json_writer_t *w)
 {
-    *room(w, 0) = '\0';
+    *ctn_jw_room(w, 0) = '\0';
     return w->buf;
 }

@@ -54,4 +54,15 @@ void ctn_jw_bool(ctn_json_writer_t *w, const char *key, int value);
 /* The document so far, NUL-terminated; valid until the pool is cleared. */
 const char *ctn_jw_text(ctn_json_writer_t *w);
 
+/* Raw pieces, for documents laid out by their writer (keys already quoted,
+ * numbers and JSON from elsewhere): no commas, no keys. ctn_jw_room makes
+ * room for `n` more bytes and returns where they go; the writer then adds
+ * what it wrote to w->len. */
+char *ctn_jw_room(ctn_json_writer_t *w, apr_size_t n);
+void ctn_jw_raw(ctn_json_writer_t *w, const char *s, apr_size_t n);
+/* `s` (`n` bytes) as a JSON string: quotes, backslashes and control
+ * characters escaped (\b \f \n \r \t, else \u00XX, as PostgreSQL does), other
+ * bytes as they are. */
+void ctn_jw_quoted(ctn_json_writer_t *w, const char *s, apr_size_t n);
+
 #endif
