@@ -169,7 +169,9 @@ static apr_status_t clear_result(void *res)
     return APR_SUCCESS;
 }
 
-static int query_json(ctn_api_ctx_t *c, const char **json, PGresult *res)
+/* A query's rows, owned by the request's pool from now on; or the error's
+ * HTTP status (the result freed). */
+static int own_rows(ctn_api_ctx_t *c, PGresult *res)
 {
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         int status = query_failed(c, res);
@@ -177,8 +179,17 @@ static int query_json(ctn_api_ctx_t *c, const char **json, PGresult *res)
         return status;
     }
     apr_pool_cleanup_register(c->pool, res, clear_result, apr_pool_cleanup_null);
-    *json = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL;
     return 0;
+}
+
+static int query_json(ctn_api_ctx_t *c, const char **json, PGresult *res)
+{
+    int status = own_rows(c, res);
+
+    if (status == 0) {
+        *json = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL;
+    }
+    return status;
 }
 
 int ctn_api_query_json(ctn_api_ctx_t *c, const char **json, const char *sql, int nparams,
@@ -193,49 +204,14 @@ int ctn_api_query_json_prepared(ctn_api_ctx_t *c, const char **json, const char 
     return query_json(c, json, ctn_calls_exec_prepared(c->conn, sql, nparams, params));
 }
 
-/* A statement's name on a connection, from a hash of its text (FNV-1a);
- * "ctn_api_" keeps it apart from the names lib/calls.c gives. */
-static void rows_statement_name(char buf[32], const char *sql)
-{
-    apr_uint64_t h = 1469598103934665603ULL;
-
-    for (const unsigned char *s = (const unsigned char *)sql; *s; s++) {
-        h = (h ^ *s) * 1099511628211ULL;
-    }
-    apr_snprintf(buf, 32, "ctn_api_%016" APR_UINT64_T_HEX_FMT, h);
-}
-
 int ctn_api_query_rows(ctn_api_ctx_t *c, PGresult **rows, const char *sql, int nparams,
                        const char *const *params)
 {
-    char name[32];
-    PGresult *res;
-    const char *state;
+    PGresult *res = ctn_calls_exec_prepared_as(c->conn, sql, nparams, params, 1);
+    int status = own_rows(c, res);
 
-    rows_statement_name(name, sql);
-    if (PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
-        /* Inside a transaction a failed attempt would abort it: run unprepared. */
-        res = PQexecParams(c->conn, sql, nparams, NULL, params, NULL, NULL, 1);
-    } else {
-        res = PQexecPrepared(c->conn, name, nparams, params, NULL, NULL, 1);
-    }
-    state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    if (state != NULL && strcmp(state, "26000") == 0) { /* not prepared on this connection yet */
-        PQclear(res);
-        res = PQprepare(c->conn, name, sql, nparams, NULL);
-        if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-            PQclear(res);
-            res = PQexecPrepared(c->conn, name, nparams, params, NULL, NULL, 1);
-        }
-    }
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        int status = query_failed(c, res);
-        PQclear(res);
-        return status;
-    }
-    apr_pool_cleanup_register(c->pool, res, clear_result, apr_pool_cleanup_null);
-    *rows = res;
-    return 0;
+    *rows = status == 0 ? res : NULL;
+    return status;
 }
 
 int ctn_api_exec(ctn_api_ctx_t *c, int *affected, const char *sql, int nparams,

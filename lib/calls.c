@@ -47,16 +47,22 @@ static const char *statement_name(char buf[24], const char *sql)
 PGresult *ctn_calls_exec_prepared(PGconn *conn, const char *sql, int nparams,
                                   const char *const *params)
 {
+    return ctn_calls_exec_prepared_as(conn, sql, nparams, params, 0);
+}
+
+PGresult *ctn_calls_exec_prepared_as(PGconn *conn, const char *sql, int nparams,
+                                     const char *const *params, int binary)
+{
     char name[24];
     PGresult *res;
     const char *state;
 
     /* Inside a transaction a failed attempt would abort it: run unprepared. */
     if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
-        return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+        return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, binary);
     }
     statement_name(name, sql);
-    res = PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
+    res = PQexecPrepared(conn, name, nparams, params, NULL, NULL, binary);
     state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     if (state == NULL || strcmp(state, "26000") != 0) {
         return res;
@@ -67,7 +73,7 @@ PGresult *ctn_calls_exec_prepared(PGconn *conn, const char *sql, int nparams,
         return res;
     }
     PQclear(res);
-    return PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
+    return PQexecPrepared(conn, name, nparams, params, NULL, NULL, binary);
 }
 
 apr_status_t ctn_calls_exec(PGresult **out, PGconn *conn, apr_pool_t *pool, const char *what,

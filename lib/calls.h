@@ -122,6 +122,10 @@ apr_status_t ctn_calls_caller_blocked(PGconn *conn, const char *business_id, con
  * the result and checks its status; nothing is logged. */
 PGresult *ctn_calls_exec_prepared(PGconn *conn, const char *sql, int nparams,
                                   const char *const *params);
+/* The same with the result's values in PostgreSQL's binary format when
+ * `binary` is nonzero (a prepared statement serves both formats). */
+PGresult *ctn_calls_exec_prepared_as(PGconn *conn, const char *sql, int nparams,
+                                     const char *const *params, int binary);
 
 /* Run one SQL statement with text parameters and expect `expect`; on
  * failure log `what` with PostgreSQL's message and return APR_EGENERAL.
