@@ -16,6 +16,7 @@ marked @pytest.mark.allow_log_errors.
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -34,6 +35,20 @@ TWILIO_AUTH_TOKEN = "e2e-twilio-auth-token-0123456789"
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "allow_log_errors: the test expects error lines in the log")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Each phase's report on the test item, for fixtures that keep a
+    failed test's state directories and remove a passed test's."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, "report_" + report.when, report)
+
+
+def passed(request):
+    report = getattr(request.node, "report_call", None)
+    return report is not None and report.passed
 
 
 @pytest.fixture(scope="session")
@@ -127,6 +142,10 @@ class Httpd:
         stack.wait_for_port(self.port, timeout, what="httpd")
         return self
 
+    def remove(self):
+        """The state directory (config, logs, runtime files) once stopped."""
+        shutil.rmtree(self.statedir, ignore_errors=True)
+
     def stop(self, timeout=10):
         """`-k stop`; when that cannot run (its configuration no longer parses,
         e.g. a file a directive names was removed) or httpd lingers, the
@@ -197,14 +216,19 @@ def httpd_factory(request, pg):
     for instance in made:
         instance.stop()
     check_logs(request, made)
+    if passed(request):  # a failed test's logs stay for reading
+        for instance in made:
+            instance.remove()
 
 
 @pytest.fixture(scope="module")
-def httpd_module(pg):
+def httpd_module(request, pg):
     instance = Httpd(pg)
     instance.start()
     yield instance
     instance.stop()
+    if request.session.testsfailed == 0:
+        instance.remove()
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def fake_twilio():
 
 
 @pytest.fixture(scope="module")
-def stack(pg, fake_twilio):
+def stack(request, pg, fake_twilio):
     """httpd with live SMS through the fake Twilio, a 1 s worker tick."""
     instance = conftest.Httpd(pg, extra_conf=(
         f"CortanaTwilioAccountSID {ACCOUNT_SID}\n"
@@ -84,6 +84,8 @@ def stack(pg, fake_twilio):
     instance.start()
     yield instance
     instance.stop()
+    if request.session.testsfailed == 0:
+        instance.remove()
 
 
 @pytest.fixture
@@ -380,38 +382,34 @@ def test_hours_said_follow_a_change_of_hours(pg, web):
         assert "viernes, de 10 de la mañana a 2 de la tarde" in out
 
 
-def test_more_turns_than_database_connections_all_wait_their_turn(pg, fake_twilio):
+def test_more_turns_than_database_connections_all_wait_their_turn(pg, fake_twilio,
+                                                                    httpd_factory):
     # One connection per child: concurrent turns line up for it (first come,
     # first served) and every one is answered, none refused.
-    instance = conftest.Httpd(pg, extra_conf=(
+    instance = httpd_factory(
         f"CortanaTwilioAccountSID {ACCOUNT_SID}\nCortanaTwilioAPIBase {fake_twilio.url}\n"
         "CortanaDatabasePoolMax 1\nStartServers 1\nServerLimit 1\nThreadsPerChild 16\n"
-        "MaxRequestWorkers 16"))
-    instance.start()
-    try:
-        bid, number = make_business(pg)
-        sids = [new_sid() for _ in range(12)]
-        for sid in sids:
-            assert webhook(instance, "/twilio/voice", call_params(sid, number)).status == 200
-        statuses = []
+        "MaxRequestWorkers 16")
+    bid, number = make_business(pg)
+    sids = [new_sid() for _ in range(12)]
+    for sid in sids:
+        assert webhook(instance, "/twilio/voice", call_params(sid, number)).status == 200
+    statuses = []
 
-        def turn(sid):
-            params = call_params(sid, number, SpeechResult="what are your hours",
-                                 Confidence="0.9")
-            statuses.append(webhook(instance, "/twilio/gather", params).status)
+    def turn(sid):
+        params = call_params(sid, number, SpeechResult="what are your hours", Confidence="0.9")
+        statuses.append(webhook(instance, "/twilio/gather", params).status)
 
-        threads = [threading.Thread(target=turn, args=(sid,)) for sid in sids * 3]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert statuses == [200] * len(threads)
-        (lines,) = pg.query("SELECT count(*) FROM transcript_lines l JOIN call_logs c "
-                            "ON c.id = l.call_log_id WHERE c.business_id = %s "
-                            "AND l.speaker = 'caller'", (bid,))[0]
-        assert lines == len(threads)
-    finally:
-        instance.stop()
+    threads = [threading.Thread(target=turn, args=(sid,)) for sid in sids * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * len(threads)
+    (lines,) = pg.query("SELECT count(*) FROM transcript_lines l JOIN call_logs c "
+                        "ON c.id = l.call_log_id WHERE c.business_id = %s "
+                        "AND l.speaker = 'caller'", (bid,))[0]
+    assert lines == len(threads)
 
 
 def test_concurrent_turns_of_one_call_keep_every_line(pg, web):
