@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE.parent / "e2e"))
 
 import conftest  # noqa: E402
 import stack  # noqa: E402
-from gather_turns import postmaster_pid, tree_cpu_seconds  # noqa: E402
+from gather_turns import perf_record, postmaster_pid, tree_cpu_seconds  # noqa: E402
 from owner import Owner  # noqa: E402
 
 # httpd as a 2-core host should run it (see README, Benchmarks): one child
@@ -142,12 +142,7 @@ def main():
                 if args.pgss:
                     pg.query("SELECT pg_stat_statements_reset()",
                              uri=pg.uri("cortana_owner", pg.owner_password, "cortana"))
-                perf = None
-                if args.perf:
-                    perf = subprocess.Popen(["perf", "record", "-q", "-a", "-g", "-o",
-                                             f"{args.perf}.{rate}.{i}", "--", "sleep",
-                                             str(args.duration)],
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                perf = perf_record(f"{args.perf}.{rate}.{i}", args.duration) if args.perf else None
                 cpu0, pgcpu0 = tree_cpu_seconds(web.pid()), tree_cpu_seconds(pm)
                 rps, p50, p99, errors, total = run_wrk(web.url + path, owner.cookie, 50,
                                                        args.duration, rate)

@@ -76,6 +76,16 @@ def tree_cpu_seconds(root_pid):
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def perf_record(out, seconds, pids=None):
+    """`perf record` into `out` for `seconds`, in the background: system-wide
+    with frame-pointer stacks, or of `pids` with DWARF stacks (they unwind
+    httpd's modules, which have no frame pointers). Returns the process."""
+    target = (["-a", "-g"] if pids is None else
+              ["-F", "499", "--call-graph", "dwarf,8192", "-p", ",".join(pids)])
+    return subprocess.Popen(["perf", "record", "-q", *target, "-o", out, "--", "sleep",
+                             str(seconds)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def httpd_children(web):
     parent = web.pid()
     pids = []
@@ -239,12 +249,7 @@ def main():
                 lua_script(script, bodies, pause_ms=max(1, connections * 1000 // args.rate))
             if args.pgss:
                 pg.query("SELECT pg_stat_statements_reset()")
-            perf = None
-            if args.perf:
-                perf = subprocess.Popen(["perf", "record", "-q", "-a", "-g", "-o",
-                                         f"{args.perf}.{connections}", "--", "sleep",
-                                         str(args.duration)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            perf = perf_record(f"{args.perf}.{connections}", args.duration) if args.perf else None
             log_offset = access_log_size(web)
             xact0 = db_counters(pg)
             cpu0, pgcpu0 = tree_cpu_seconds(web.pid()), tree_cpu_seconds(pm)
@@ -261,11 +266,8 @@ def main():
                 # times the CPU per turn of the first run (sampling with call
                 # stacks costs httpd CPU of its own).
                 sample_file = tempfile.mktemp(suffix=".perf")
-                sampler = subprocess.Popen(
-                    ["perf", "record", "-q", "-F", "499", "--call-graph", "dwarf,8192", "-o",
-                     sample_file, "-p", ",".join(httpd_children(web)), "--", "sleep",
-                     str(max(1, args.duration - 2))],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                sampler = perf_record(sample_file, max(1, args.duration - 2),
+                                      httpd_children(web))
                 run_wrk(web.url, script, connections, args.duration)
                 sampler.wait()
                 module = module_share(sample_file)
