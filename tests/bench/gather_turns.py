@@ -37,6 +37,7 @@ Needs: wrk (Debian package wrk). Not part of `make check`. Run it with
 CORTANA_BUILDDIR and CORTANA_SRCDIR set as `make check-e2e` does.
 """
 import argparse
+import collections
 import os
 import re
 import subprocess
@@ -100,10 +101,12 @@ def httpd_children(web):
 
 
 def module_share(perf_file):
-    """(share of httpd samples in the Twilio handler outside libpq, samples)."""
+    """(share of httpd samples in the Twilio handler outside libpq, samples,
+    Counter of those samples' leaf functions)."""
     out = subprocess.run(["perf", "script", "-i", perf_file, "-F", "comm,ip,sym,dso"],
                          capture_output=True, text=True).stdout
     total = module = 0
+    leaves = collections.Counter()
     for block in out.split("\n\n"):
         frames = block.strip().splitlines()
         if not frames or frames[0].strip() not in ("apache2", "httpd"):
@@ -112,7 +115,9 @@ def module_share(perf_file):
         stack = "\n".join(frames[1:])
         if " twilio_handler " in stack and "libpq" not in stack:
             module += 1
-    return (module / total if total else 0.0), total
+            leaf = frames[1].split(None, 1)[1] if len(frames) > 1 else "?"
+            leaves[leaf.rsplit(" (", 1)[0].split("+0x")[0]] += 1
+    return (module / total if total else 0.0), total, leaves
 
 
 def postmaster_pid(pg):
@@ -198,6 +203,9 @@ def main():
     parser.add_argument("--perf")
     parser.add_argument("--hold", action="store_true")
     parser.add_argument("--module-cpu", action="store_true")
+    parser.add_argument("--module-top", type=int, default=0, metavar="N",
+                        help="with --module-cpu: the N functions the module's samples "
+                             "were in, with their share")
     parser.add_argument("--floor", action="store_true")
     parser.add_argument("--rate", type=int, default=0,
                         help="paced: about this many turns/s in all at each connection count "
@@ -278,10 +286,13 @@ def main():
             print(f"{connections:>11} {rps:>9.0f} {p50:>9} {p99:>9} {errors:>8} "
                   f"{cpu / n * 1e6:>14.0f} {pgcpu / n * 1e6:>11.0f} {stmts / n:>11.2f}")
             if module:
-                share, samples = module
+                share, samples, leaves = module
                 print(f"{'':>11} module (Twilio handler outside libpq): "
                       f"{share * cpu / n * 1e6:.0f} us/turn ({share * 100:.0f}% of "
                       f"{samples} httpd samples)")
+                in_module = sum(leaves.values()) or 1
+                for leaf, count in leaves.most_common(args.module_top):
+                    print(f"{'':>13} {count * 100 / in_module:5.1f}%  {leaf}")
             served = server_latencies(web, log_offset)
             if served:
                 print(f"{'':>11} in httpd (access log %D): p50 {pct(served, 50) / 1000:.2f}ms "

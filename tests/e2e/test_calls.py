@@ -156,16 +156,6 @@ def new_sid():
 
 # ------------------------------------------------------------------ booking
 
-def late_evening(pg, bid):
-    """The appointment starts within the first hour after local midnight, so an
-    offer was pushed past a 23:30 start that does not fit the day (open all day
-    means 00:00-24:00 each day): up to 30 minutes later than the half-hour rule."""
-    (early,) = pg.query("SELECT (starts_at AT TIME ZONE b.timezone)::time < '01:00' "
-                        "FROM appointments a JOIN businesses b ON b.id = a.business_id "
-                        "WHERE a.business_id = %s", (bid,))[0]
-    return early
-
-
 def test_booking_in_english_gets_the_soonest_slot(pg, web):
     bid, number = make_business(pg)
     out = call(web, number, "Hi, my kitchen drain is clogged, can someone come out?",
@@ -179,8 +169,9 @@ def test_booking_in_english_gets_the_soonest_slot(pg, web):
         "extract(epoch FROM starts_at - now()) / 60 FROM appointments WHERE business_id = %s",
         (bid,))[0]
     assert name == "Maria Lopez" and address == "1420 Oak Street"
-    # Open all day, 60 min lead, slots on the half hour: the soonest is within 60-90 min.
-    assert 59 <= gap <= 91 or (gap <= 121 and late_evening(pg, bid))
+    # Open all day, 60 min lead, slots on the half hour: the soonest is within 60-90 min,
+    # late in the evening too (a slot runs across midnight when the next day is open).
+    assert 59 <= gap <= 91
     assert start.minute in (0, 30)
     (linked, sentiment) = pg.query("SELECT booked_appointment_id IS NOT NULL, sentiment "
                                    "FROM call_logs WHERE id = %s", (c["id"],))[0]
@@ -204,10 +195,8 @@ def test_declining_the_first_slot_books_the_next(pg, web):
     assert "The next opening I have is" in out
     (gap,) = pg.query("SELECT extract(epoch FROM starts_at - now()) / 60 FROM appointments "
                       "WHERE business_id = %s", (bid,))[0]
-    # The soonest slot is 60-90 min away and the next one 30 min later, except
-    # late in the evening (Chicago): a 60-minute job cannot start at 23:30 in a
-    # 00:00-24:00 day, so the offers move up to midnight (first or second).
-    assert 89 <= gap <= 121 or (gap <= 151 and late_evening(pg, bid))
+    # The soonest slot is 60-90 min away and the next one 30 min later.
+    assert 89 <= gap <= 121
 
 
 def test_two_calls_racing_for_one_slot_never_double_book(pg, web):
