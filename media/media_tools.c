@@ -30,6 +30,7 @@
 
 static ctn_db_pool_t *dbpool;
 static ctn_sms_client_t sms;
+static const char *public_url; /* links to calls in texts */
 
 apr_status_t relay_tools_init(relay_t *r)
 {
@@ -38,6 +39,7 @@ apr_status_t relay_tools_init(relay_t *r)
     sms.api_base = getenv("CORTANA_TWILIO_API_BASE");
     sms.account_sid = getenv("CORTANA_TWILIO_ACCOUNT_SID");
     sms.auth_token = getenv("CORTANA_TWILIO_AUTH_TOKEN");
+    public_url = getenv("CORTANA_PUBLIC_URL");
     if (r->m->database == NULL) {
         ctn_log_warning(NULL, "no CORTANA_DATABASE: realtime calls will not be logged");
         return APR_SUCCESS;
@@ -71,6 +73,18 @@ static int load(relay_job_t *job, PGconn *conn, ctn_call_t **call, ctn_business_
 {
     return ctn_business_load(business, conn, job->pool, job->business_id) == APR_SUCCESS &&
            ctn_calls_get(call, conn, job->pool, job->call_sid) == APR_SUCCESS;
+}
+
+/* The dialog tools on `conn` for the call, as the built-in engine has them. */
+static void tools_for(ctn_tools_t *t, PGconn *conn, const ctn_call_t *call, const ctn_business_t *b)
+{
+    memset(t, 0, sizeof(*t));
+    t->conn = conn;
+    t->business = b;
+    t->call = call;
+    t->sms = &sms;
+    t->public_url = public_url;
+    ctn_tools_init(t);
 }
 
 /* --------------------------------------------------------- session setup --- */
@@ -442,12 +456,7 @@ void relay_job_tool(relay_job_t *job)
         job->result = "{\"ok\":false,\"error\":\"the business's data is unavailable\"}";
         return;
     }
-    memset(&t, 0, sizeof(t));
-    t.conn = conn;
-    t.business = b;
-    t.call = call;
-    t.sms = &sms;
-    ctn_tools_init(&t);
+    tools_for(&t, conn, call, b);
     job->result = tool_result(job, conn, &t, args);
     ctn_log_info(job->call_sid, "tool %s: %s", job->name, job->result);
 }
@@ -479,12 +488,7 @@ void relay_job_referee(relay_job_t *job)
         job->flag = 1;
         return;
     }
-    memset(&t, 0, sizeof(t));
-    t.conn = conn;
-    t.business = b;
-    t.call = call;
-    t.sms = &sms;
-    ctn_tools_init(&t);
+    tools_for(&t, conn, call, b);
     ctn_log_notice(job->call_sid, "emergency rules matched \"%s\" (%s): dispatching", match.phrase,
                    match.category);
     job->flag = dispatch(job, conn, &t, job->text, NULL, match.category);

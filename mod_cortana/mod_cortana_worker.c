@@ -396,6 +396,7 @@ static apr_status_t prepare_exec(supervisor_t *sup)
         APR_ARRAY_PUSH(env, const char *) = apr_pstrcat(sup->pconf, name "=", value, NULL);        \
     }
     PASS_ENV("CORTANA_DATABASE", conf->database);
+    PASS_ENV("CORTANA_PUBLIC_URL", conf->public_url);
     PASS_ENV("CORTANA_TWILIO_API_BASE", conf->twilio_api_base);
     PASS_ENV("CORTANA_TWILIO_ACCOUNT_SID", conf->twilio_account_sid);
     PASS_ENV("CORTANA_TWILIO_AUTH_TOKEN", conf->twilio_auth_token);

@@ -470,6 +470,11 @@ def test_the_emergency_referee_dispatches_what_the_model_did_not(web, pg, fake):
     assert emergency and disposition == "emergency_dispatched"
     assert not any(e.get("item", {}).get("type") == "function_call_output"
                    for e in fake.events("conversation.item.create"))
+    # The technician's text links to the call on the dashboard, as on the built-in engine.
+    (body, call_id) = pg.query("SELECT s.body, c.id FROM sms_messages s JOIN call_logs c "
+                               "ON c.id = s.call_log_id WHERE c.call_sid = %s "
+                               "AND s.purpose = 'dispatch'", (sid,))[0]
+    assert f"Call: {web.public_url}/#/calls/{call_id}" in body, body
 
 
 def test_twilio_stop_closes_the_openai_session_at_once(web, pg, fake):
