@@ -9,6 +9,7 @@
 
 #include <apr_strings.h>
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const lang_values[] = {"en", "es", NULL};
@@ -72,17 +73,25 @@ static int valid_uuid(const char *s)
     return 1;
 }
 
+/* A day of the calendar: PostgreSQL refuses 2026-02-30 when it reads the
+ * value (a holiday saved with it made every free-slot query fail). */
 static int valid_date(const char *s)
 {
-    int month, day;
+    static const int days_in[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int year, month, day, leap;
 
     if (strlen(s) < 10 || !all_digits(s, 4) || s[4] != '-' || !all_digits(s + 5, 2) ||
         s[7] != '-' || !all_digits(s + 8, 2)) {
         return 0;
     }
+    year = atoi(s);
     month = (s[5] - '0') * 10 + (s[6] - '0');
     day = (s[8] - '0') * 10 + (s[9] - '0');
-    return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+    if (month < 1 || month > 12 || day < 1) {
+        return 0;
+    }
+    leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return day <= days_in[month - 1] + (month == 2 && leap);
 }
 
 static int valid_hhmm(const char *s)

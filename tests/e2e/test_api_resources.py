@@ -67,6 +67,7 @@ def test_saved_hours_are_what_calls_use(owner, pg):
     ({"services": [{"name": "x", "duration_minutes": 5}]}, "services[0].duration_minutes"),
     ({"services": [{"name": "x", "price_min": -1}]}, "services[0].price_min"),
     ({"timezone": "Nowhere/Special"}, "timezone"),
+    ({"holidays": [{"date": "2026-02-30"}]}, "holidays[0].date"),
     ({"owner_phone": "312-555-0100"}, "owner_phone"),
     ({"phone_number": "+13125550199"}, "phone_number"),
     ({"settings": {"ack_window_seconds": 5}}, "settings.ack_window_seconds"),
@@ -180,6 +181,8 @@ def test_availability_booking_conflict_and_cancel(owner):
     assert owner.post(f"/appointments/{appt['id']}/cancel").json()["status"] == "canceled"
     assert owner.post("/book", body).status == 201  # the slot is free again
     assert owner.post("/book", {**body, "starts_at": "tomorrow"}).status == 400
+    no_such_day = owner.post("/book", {**body, "starts_at": "2026-02-30T10:00:00Z"})
+    assert no_such_day.status == 400 and error_of(no_such_day)["field"] == "starts_at"
     assert owner.get("/appointments?from=nope").status == 400
 
 
