@@ -203,14 +203,28 @@ static const char *member_path(apr_pool_t *pool, const char *path, const char *n
 
 static int check(check_t *k, const ctn_api_schema_t *s, json_object *v, const char *path);
 
+/* Characters (code points) of UTF-8 text: what the document's minLength and
+ * maxLength and PostgreSQL's length() count, not bytes (a Spanish text has
+ * two-byte letters). */
+static long utf8_length(const char *s)
+{
+    long n = 0;
+
+    for (; *s; s++) {
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    }
+    return n;
+}
+
 static int check_string(check_t *k, const ctn_api_schema_t *s, json_object *v, const char *path)
 {
     const char *str = json_object_get_string(v);
-    long n = (long)json_object_get_string_len(v);
+    long n;
 
-    if (strlen(str) != (apr_size_t)n) {
+    if (strlen(str) != (apr_size_t)json_object_get_string_len(v)) {
         return fail(k, path, "must not contain NUL characters");
     }
+    n = utf8_length(str);
     if (n < s->min) {
         return fail(k, path,
                     s->min == 1

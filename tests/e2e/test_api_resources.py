@@ -155,6 +155,11 @@ def test_kb_crud_and_search_answers_like_cortana(owner):
     assert "24 months" in owner.get("/kb/search?q=financing").json()["answer"]
     big = owner.post("/kb", {"title": "Huge", "content": "x" * 20001})
     assert big.status == 400 and error_of(big)["field"] == "content"
+    # the limit is 20,000 characters, however many bytes a Spanish text takes
+    spanish = owner.post("/kb", {"title": "Tuber\u00edas", "content": "\u00f1" * 20000,
+                                 "language": "es"})
+    assert spanish.status == 201, spanish.text
+    assert owner.delete(f"/kb/{spanish.json()['id']}").status == 204
     assert owner.delete(f"/kb/{doc['id']}").status == 204
     assert owner.get(f"/kb/{doc['id']}").status == 404
 

@@ -28,6 +28,7 @@ static const ctn_api_field_t fields[] = {
     {"tone", &(ctn_api_schema_t){.type = CTN_SCHEMA_STRING, .enum_values = tones}, 0},
     {"active", &ctn_schema_bool, 0},
     {"names", &(ctn_api_schema_t){.type = CTN_SCHEMA_MAP, .items = &ctn_schema_name}, 0},
+    {"word", &(ctn_api_schema_t){.type = CTN_SCHEMA_STRING, .min = 2, .max = 3}, 0},
     {NULL, NULL, 0}};
 static const ctn_api_schema_t thing = {.type = CTN_SCHEMA_OBJECT, .fields = fields};
 
@@ -76,6 +77,10 @@ static const struct case_t {
      0, "monday"},
     {"enums", "{\"tone\":\"sarcastic\"}", 0, "tone"},
     {"booleans are not strings", "{\"active\":\"true\"}", 0, "active"},
+    {"lengths count characters, not bytes", "{\"word\":\"\\u00f1\\u00e1\\u00e9\"}", 0, NULL},
+    {"a character over the maximum", "{\"word\":\"\\u00f1\\u00e1\\u00e9\\u00ed\"}", 0, "word"},
+    {"a character under the minimum", "{\"word\":\"\\u00f1\"}", 0, "word"},
+    {"a four-byte character is one", "{\"word\":\"\\ud83d\\udd27\\u00f1\"}", 0, NULL},
     {"map values are checked", "{\"names\":{\"en\":\"Ok\",\"es\":\"\"}}", 0, "names.es"},
 };
 
