@@ -7,7 +7,9 @@
  * KEEPALIVE_INTERVAL so proxies keep the connection, and notices a viewer
  * that went away within WAIT_SLICE (it peeks at the socket) so the thread
  * is free again promptly. No database connection is held while streaming:
- * one is taken only to check the session and to replay missed events.
+ * one is taken only to check the session (at the start, then every
+ * SESSION_RECHECK, so a feed ends with its session) and to replay missed
+ * events.
  *
  * How many viewers a host holds is how many threads the MPM has beyond
  * those serving ordinary requests: with the event MPM, MaxRequestWorkers
@@ -29,6 +31,10 @@
 
 #define KEEPALIVE_INTERVAL apr_time_from_sec(15)
 #define WAIT_SLICE         apr_time_from_msec(500)
+/* How often a viewer's session is looked up again, so that a log-out, a
+ * password change or the session's expiry ends its feed within this long
+ * (one cheap query per viewer per interval). */
+#define SESSION_RECHECK apr_time_from_sec(5)
 
 /* 1 when the viewer closed the connection (or it broke). */
 static int viewer_gone(request_rec *r)
@@ -83,6 +89,25 @@ static apr_status_t replay(request_rec *r, const ctn_api_env_t *env, const char 
     return rv;
 }
 
+/* 0 while the session `token` still belongs to `business_id`; 401 once it
+ * has ended (logged out, expired, ended by a password change). A database
+ * that cannot answer keeps the feed going until the next check. */
+static int session_ended(const ctn_api_env_t *env, request_rec *r, const char *token,
+                         const char *business_id)
+{
+    apr_pool_t *pool;
+    const char *now_id = NULL;
+    int status;
+
+    apr_pool_create(&pool, r->pool);
+    status = ctn_api_stream_session(env, pool, token, &now_id);
+    if (status == 0 && strcmp(now_id, business_id) != 0) {
+        status = 401;
+    }
+    apr_pool_destroy(pool); /* the connection goes back at once */
+    return status == 401 ? 401 : 0;
+}
+
 static apr_uint64_t resume_point(request_rec *r)
 {
     const char *id = apr_table_get(r->headers_in, "Last-Event-ID");
@@ -94,10 +119,10 @@ static apr_uint64_t resume_point(request_rec *r)
     return id && *id >= '0' && *id <= '9' ? (apr_uint64_t)apr_atoi64(id) : 0;
 }
 
-static int stream(request_rec *r, const ctn_api_env_t *env, const char *business_id,
-                  ctn_ring_t *ring, apr_uint64_t after, int resuming)
+static int stream(request_rec *r, const ctn_api_env_t *env, const char *token,
+                  const char *business_id, ctn_ring_t *ring, apr_uint64_t after, int resuming)
 {
-    apr_time_t last_write = apr_time_now();
+    apr_time_t last_write = apr_time_now(), last_check = last_write;
     ctn_ring_event_t *ev = apr_palloc(r->pool, sizeof(*ev));
     apr_uint64_t head = ctn_ring_head(ring);
     ctn_ring_stats_t stats;
@@ -119,6 +144,15 @@ static int stream(request_rec *r, const ctn_api_env_t *env, const char *business
     }
     while (!viewer_gone(r)) {
         int wrote = 0;
+        if (apr_time_now() - last_check >= SESSION_RECHECK) {
+            if (session_ended(env, r, token, business_id)) {
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                              "live feed ended: the viewer's session is no longer valid");
+                r->connection->keepalive = AP_CONN_CLOSE; /* EventSource comes back: 401 */
+                break;
+            }
+            last_check = apr_time_now();
+        }
         head = ctn_ring_wait(ring, after, WAIT_SLICE);
         if (head < after) { /* a new ring (graceful restart) */
             if (replay(r, env, business_id, head) != APR_SUCCESS) {
@@ -197,7 +231,7 @@ int ctn_sse_handle(request_rec *r)
     apr_table_setn(r->subprocess_env, "no-gzip", "1");
     {
         apr_uint64_t from = resume_point(r);
-        return stream(r, &env, business_id, ring, from,
+        return stream(r, &env, token, business_id, ring, from,
                       from > 0 || apr_table_get(r->headers_in, "Last-Event-ID"));
     }
 }

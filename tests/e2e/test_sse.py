@@ -114,6 +114,48 @@ def test_a_viewer_away_too_long_is_replayed_from_the_database(httpd_factory, pg)
                    for e in replayed)
 
 
+def closed_within(stream, seconds):
+    """True when the server ends the stream within `seconds`."""
+    deadline = time.time() + seconds
+    try:
+        while time.time() < deadline:
+            stream.next_event(timeout=deadline - time.time())
+    except (EOFError, ConnectionResetError):
+        return True
+    return False
+
+
+def test_logging_out_ends_the_feed(httpd):
+    """A feed opened with a session stops when the session does: a stolen
+    cookie's viewer does not keep hearing calls after the owner logs out."""
+    email = new_email()
+    owner = Owner(httpd)
+    assert owner.signup(email).status == 201
+    other = Owner(httpd)
+    assert other.login(email).status == 200
+    stream = EventStream(owner)
+    assert stream.status == 200
+    assert owner.post("/logout").status == 204
+    other.post("/test-calls", {"scenario": "question"})
+    assert closed_within(stream, 10)
+    stream.close()
+
+
+def test_a_password_change_ends_the_other_sessions_feeds(httpd):
+    email = new_email()
+    owner = Owner(httpd)
+    assert owner.signup(email).status == 201
+    intruder = Owner(httpd)
+    assert intruder.login(email).status == 200
+    theirs, mine = EventStream(intruder), EventStream(owner)
+    assert owner.post("/password", {"current_password": "correct horse battery",
+                                    "new_password": "a brand new passphrase"}).status == 204
+    assert closed_within(theirs, 10)
+    theirs.close()
+    assert not closed_within(mine, 1)  # the session that changed it stays
+    mine.close()
+
+
 def test_the_feed_needs_a_session(httpd):
     anon = Owner(httpd)
     stream = EventStream(anon)
