@@ -10,7 +10,9 @@
  *
  * Log-in failures are counted per client address and per account in shared
  * memory (lib/ratelimit.c); over the limit the answer is 429 with
- * Retry-After, before any password is checked. */
+ * Retry-After, before any password is checked. An attempt is counted when
+ * it starts (and given back when it succeeds), so parallel guesses cannot
+ * outrun the limit. */
 #include "api.h"
 
 #include "accounts.h"
@@ -245,12 +247,19 @@ static int on_login(ctn_api_ctx_t *c)
     for (char *p = (char *)account_key; *p; p++) {
         *p = (char)apr_tolower(*p);
     }
-    if (c->env->ratelimit &&
-        ((wait = ctn_ratelimit_retry_after(c->env->ratelimit, ip_key, LOGIN_FAILS_PER_IP, now)) >
-             0 ||
-         (wait = ctn_ratelimit_retry_after(c->env->ratelimit, account_key, LOGIN_FAILS_PER_ACCOUNT,
-                                           now)) > 0)) {
-        return too_many(c, wait);
+    /* Each attempt counts as a failure from the start, so guesses sent all
+     * at once cannot all pass the check before the first is judged; an
+     * attempt that did not fail gives its count back. */
+    if (c->env->ratelimit) {
+        if ((wait = ctn_ratelimit_take(c->env->ratelimit, ip_key, LOGIN_FAILS_PER_IP,
+                                       LOGIN_IP_WINDOW_S, now)) > 0) {
+            return too_many(c, wait);
+        }
+        if ((wait = ctn_ratelimit_take(c->env->ratelimit, account_key, LOGIN_FAILS_PER_ACCOUNT,
+                                       LOGIN_ACCOUNT_WINDOW_S, now)) > 0) {
+            ctn_ratelimit_refund(c->env->ratelimit, ip_key);
+            return too_many(c, wait);
+        }
     }
     res = PQexecParams(c->conn,
                        "SELECT user_id, business_id, password_hash FROM cortana_user_for_login($1)",
@@ -258,15 +267,15 @@ static int on_login(ctn_api_ctx_t *c)
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         ctn_log_err(NULL, "log-in lookup failed: %s", PQresultErrorMessage(res));
         PQclear(res);
+        if (c->env->ratelimit) {
+            ctn_ratelimit_refund(c->env->ratelimit, ip_key);
+            ctn_ratelimit_refund(c->env->ratelimit, account_key);
+        }
         return ctn_api_error(c, 503, "unavailable", "the database is unavailable", NULL);
     }
     ok = ctn_accounts_password_ok(PQntuples(res) == 1 ? PQgetvalue(res, 0, 2) : NULL, password);
     if (!ok) {
         PQclear(res);
-        if (c->env->ratelimit) {
-            ctn_ratelimit_fail(c->env->ratelimit, ip_key, LOGIN_IP_WINDOW_S, now);
-            ctn_ratelimit_fail(c->env->ratelimit, account_key, LOGIN_ACCOUNT_WINDOW_S, now);
-        }
         return ctn_api_error(c, 401, "bad_credentials", "wrong e-mail or password", NULL);
     }
     {
@@ -275,6 +284,7 @@ static int on_login(ctn_api_ctx_t *c)
         const char *p[1] = {user_id};
         PQclear(res);
         if (c->env->ratelimit) {
+            ctn_ratelimit_refund(c->env->ratelimit, ip_key);
             ctn_ratelimit_clear(c->env->ratelimit, account_key);
         }
         if (ctn_accounts_set_tenant(c->conn, business_id) != APR_SUCCESS) {

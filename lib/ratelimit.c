@@ -131,21 +131,62 @@ long ctn_ratelimit_retry_after(ctn_ratelimit_t *rl, const char *key, unsigned ma
     return wait > 0 ? wait : 0;
 }
 
-void ctn_ratelimit_fail(ctn_ratelimit_t *rl, const char *key, long window_s, apr_time_t now)
+/* Count one failure in `key`'s slot; the lock is held. */
+static void count_failure(ctn_ratelimit_t *rl, apr_uint64_t hash, long window_s, apr_int64_t now_s)
 {
-    apr_int64_t now_s = apr_time_sec(now);
-    slot_t *s;
+    slot_t *s = find(rl, hash, 1, now_s);
 
-    if (rl->lock.acquire(rl->lock.baton) != APR_SUCCESS) {
-        return;
-    }
-    s = find(rl, key_hash(key), 1, now_s);
     if (expired(s, now_s) || s->count == 0) {
         s->window_start = now_s;
         s->count = 0;
     }
     s->window_s = window_s;
     s->count++;
+}
+
+void ctn_ratelimit_fail(ctn_ratelimit_t *rl, const char *key, long window_s, apr_time_t now)
+{
+    if (rl->lock.acquire(rl->lock.baton) != APR_SUCCESS) {
+        return;
+    }
+    count_failure(rl, key_hash(key), window_s, apr_time_sec(now));
+    rl->lock.release(rl->lock.baton);
+}
+
+long ctn_ratelimit_take(ctn_ratelimit_t *rl, const char *key, unsigned max, long window_s,
+                        apr_time_t now)
+{
+    apr_int64_t now_s = apr_time_sec(now);
+    apr_uint64_t hash = key_hash(key);
+    long wait = 0;
+    slot_t *s;
+
+    if (rl->lock.acquire(rl->lock.baton) != APR_SUCCESS) {
+        return 0; /* fail open, as ctn_ratelimit_retry_after */
+    }
+    s = find(rl, hash, 0, now_s);
+    if (s && !expired(s, now_s) && s->count >= max) {
+        wait = (long)(s->window_start + s->window_s - now_s);
+    }
+    if (wait <= 0) {
+        wait = 0;
+        count_failure(rl, hash, window_s, now_s);
+    }
+    rl->lock.release(rl->lock.baton);
+    return wait;
+}
+
+void ctn_ratelimit_refund(ctn_ratelimit_t *rl, const char *key)
+{
+    slot_t *s;
+
+    if (rl->lock.acquire(rl->lock.baton) != APR_SUCCESS) {
+        return;
+    }
+    s = find(rl, key_hash(key), 0, 0);
+    if (s && s->count > 0) {
+        s->count--;
+    }
     rl->lock.release(rl->lock.baton);
 }
 

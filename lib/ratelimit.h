@@ -39,6 +39,17 @@ long ctn_ratelimit_retry_after(ctn_ratelimit_t *rl, const char *key, unsigned ma
 /* Count one failure of `key`. */
 void ctn_ratelimit_fail(ctn_ratelimit_t *rl, const char *key, long window_s, apr_time_t now);
 
+/* Check and count in one step, for an attempt that takes a while to judge
+ * (a password check): 0 when `key` may try now, and the attempt is counted
+ * as a failure at once, so attempts running concurrently see each other;
+ * else the seconds to wait, and nothing is counted. An attempt that turns
+ * out not to be a failure gives its count back with ctn_ratelimit_refund. */
+long ctn_ratelimit_take(ctn_ratelimit_t *rl, const char *key, unsigned max, long window_s,
+                        apr_time_t now);
+
+/* Give back one attempt counted by ctn_ratelimit_take. */
+void ctn_ratelimit_refund(ctn_ratelimit_t *rl, const char *key);
+
 /* Forget `key`'s failures (a successful log-in). */
 void ctn_ratelimit_clear(ctn_ratelimit_t *rl, const char *key);
 

@@ -189,6 +189,34 @@ def test_failed_logins_are_rate_limited_per_account(httpd_factory):
     assert Owner(web).login(other).status == 200  # another account is not affected
 
 
+def test_concurrent_failed_logins_cannot_outrun_the_limit(httpd_factory):
+    """Attempts sent all at once are counted as they start, not when their
+    password check (argon2id, tens of ms) ends: 40 parallel guesses at one
+    account get 5 answers and 35 refusals, not 40 answers."""
+    import threading
+    web = httpd_factory()
+    email = new_email()
+    assert Owner(web).signup(email).status == 201
+    statuses = []
+
+    def guess(i):
+        statuses.append(Owner(web).login(email, f"guess number {i}").status)
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses.count(401) == 5 and statuses.count(429) == 35, sorted(statuses)
+
+
+def test_a_good_log_in_does_not_count_against_the_address(httpd_factory):
+    web = httpd_factory()
+    email = new_email()
+    assert Owner(web).signup(email).status == 201
+    for _ in range(35):  # more than the 30 failures an address may have
+        assert Owner(web).login(email).status == 200
+
+
 def test_password_change_ends_other_sessions(httpd):
     email = new_email()
     a = Owner(httpd)

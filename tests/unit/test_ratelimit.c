@@ -85,6 +85,43 @@ START_TEST(a_full_table_reuses_the_oldest_slot_and_never_grows)
 }
 END_TEST
 
+START_TEST(take_counts_the_attempt_before_it_is_judged)
+{
+    ctn_ratelimit_t *rl = make(64);
+
+    /* five attempts in flight at once: the sixth is refused before any ends */
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(ctn_ratelimit_take(rl, "account:a", 5, 900, T0), 0);
+    }
+    ck_assert_int_eq(ctn_ratelimit_take(rl, "account:a", 5, 900, T0), 900);
+    ck_assert_int_eq(ctn_ratelimit_retry_after(rl, "account:a", 5, T0), 900);
+    /* a refused attempt counted nothing: after the window, five again */
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(ctn_ratelimit_take(rl, "account:a", 5, 900, T0 + apr_time_from_sec(900)),
+                         0);
+    }
+    ck_assert_int_gt(ctn_ratelimit_take(rl, "account:a", 5, 900, T0 + apr_time_from_sec(900)), 0);
+}
+END_TEST
+
+START_TEST(refund_gives_back_an_attempt_that_did_not_fail)
+{
+    ctn_ratelimit_t *rl = make(64);
+
+    for (int i = 0; i < 10; i++) {
+        ck_assert_int_eq(ctn_ratelimit_take(rl, "ip:1.2.3.4", 3, 600, T0), 0);
+        ctn_ratelimit_refund(rl, "ip:1.2.3.4");
+    }
+    ck_assert_int_eq(ctn_ratelimit_retry_after(rl, "ip:1.2.3.4", 3, T0), 0);
+    ctn_ratelimit_refund(rl, "ip:unknown"); /* nothing to give back: no effect */
+    ctn_ratelimit_refund(rl, "ip:1.2.3.4"); /* never below zero */
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(ctn_ratelimit_take(rl, "ip:1.2.3.4", 3, 600, T0), 0);
+    }
+    ck_assert_int_gt(ctn_ratelimit_take(rl, "ip:1.2.3.4", 3, 600, T0), 0);
+}
+END_TEST
+
 START_TEST(format_refuses_too_small_a_table)
 {
     char mem[64];
@@ -107,6 +144,8 @@ static Suite *suite(void)
     tcase_add_test(tc, the_window_expires);
     tcase_add_test(tc, keys_are_counted_apart_and_clear_forgets_one);
     tcase_add_test(tc, a_full_table_reuses_the_oldest_slot_and_never_grows);
+    tcase_add_test(tc, take_counts_the_attempt_before_it_is_judged);
+    tcase_add_test(tc, refund_gives_back_an_attempt_that_did_not_fail);
     tcase_add_test(tc, format_refuses_too_small_a_table);
     suite_add_tcase(s, tc);
     return s;
