@@ -102,7 +102,9 @@ int ctn_api_error(ctn_api_ctx_t *c, int status, const char *code, const char *me
 /* ------------------------------------------------------------ queries --- */
 
 /* The API field a constraint protects: PostgreSQL names CHECK and UNIQUE
- * constraints <table>_<column>_check / _key. */
+ * constraints <table>_<column>_check / _key. A UNIQUE within the business
+ * (business_id, column) is <table>_business_id_<column>_key, and
+ * business_id is never a member of the API. */
 static const char *constraint_field(apr_pool_t *pool, const char *table, const char *constraint)
 {
     apr_size_t tn, n;
@@ -119,6 +121,9 @@ static const char *constraint_field(apr_pool_t *pool, const char *table, const c
         return NULL;
     }
     constraint += tn + 1;
+    if (strncmp(constraint, "business_id_", 12) == 0) {
+        constraint += 12;
+    }
     n = strlen(constraint);
     for (int i = 0; i < 3; i++) {
         apr_size_t sn = strlen(suffixes[i]);

@@ -227,6 +227,12 @@ def test_a_test_call_shows_up_with_its_transcript_and_can_be_found(owner):
     assert owner.delete(f"/blocked-numbers/{listed[0]['id']}").status == 204
 
 
+def test_blocking_a_number_twice_is_a_conflict_on_phone(owner):
+    assert owner.post("/blocked-numbers", {"phone": "+13125550161"}).status == 201
+    again = owner.post("/blocked-numbers", {"phone": "+13125550161"})
+    assert again.status == 409 and error_of(again)["field"] == "phone", again.text
+
+
 def test_calls_page_with_a_cursor(owner, pg):
     bid = owner.me["business"]["id"]
     pg.execute("INSERT INTO call_logs (business_id, call_sid, from_number, to_number, "
