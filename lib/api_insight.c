@@ -1,6 +1,7 @@
 /* api_insight.c: analytics, and the API's own description.
  *
  *   GET /analytics?from&to      KPIs, by day, by hour of the week, by language
+ *                               (to: today; from: 29 days before to)
  *   GET /openapi.json           the OpenAPI 3 document of this API (public)
  *
  * Analytics are one SQL statement over the calls of the range (an index
@@ -53,8 +54,9 @@ static int on_analytics(ctn_api_ctx_t *c)
 {
     static const char sql[] =
         "WITH tz AS (SELECT timezone AS name FROM businesses WHERE id = cortana_tenant()), "
-        "r AS (SELECT coalesce($1::date, ((now() AT TIME ZONE tz.name)::date - 29)) AS d0, "
-        "coalesce($2::date, (now() AT TIME ZONE tz.name)::date) AS d1, tz.name FROM tz), "
+        "r0 AS (SELECT coalesce($2::date, (now() AT TIME ZONE tz.name)::date) AS d1, tz.name "
+        "FROM tz), "
+        "r AS (SELECT coalesce($1::date, r0.d1 - 29) AS d0, r0.d1, r0.name FROM r0), "
         "c AS MATERIALIZED (SELECT c.started_at AT TIME ZONE r.name AS local, c.disposition, "
         "c.emergency, c.duration_s, c.language, c.booked_appointment_id IS NOT NULL OR "
         "c.disposition = 'booked' AS booked FROM call_logs c, r WHERE NOT c.is_test "
@@ -103,7 +105,8 @@ static const char *const range_params[] = {"from", "to", NULL};
 
 const ctn_api_route_t ctn_api_insight_routes[] = {
     {"GET", "/analytics", on_analytics, 0, NULL, &analytics, 200,
-     "KPIs and charts for a date range (default: the last 30 days)", range_params},
+     "KPIs and charts for a date range (default: the 30 days up to `to`, today by default)",
+     range_params},
     {"GET", "/openapi.json", on_openapi, CTN_API_PUBLIC | CTN_API_NO_DB, NULL, NULL, 200,
      "This document", NULL},
     {NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL}};

@@ -327,4 +327,10 @@ def test_analytics_leave_test_calls_out(owner, pg):
     assert len(a["by_day"]) == 30 and sum(d["calls"] for d in a["by_day"]) == 2
     assert sum(h["calls"] for h in a["by_hour_of_week"]) == 2
     assert owner.get("/analytics?from=2026-01-01&to=2025-01-01").status == 400
+    # a range given by its end only is the 30 days up to that end, as the default is
+    # the 30 days up to today
+    ending = owner.get("/analytics?to=2025-01-31")
+    assert ending.status == 200, ending.text
+    assert (ending.json()["from"], ending.json()["to"]) == ("2025-01-02", "2025-01-31")
+    assert len(ending.json()["by_day"]) == 30
     assert owner.get("/analytics?from=2020-01-01&to=2026-01-01").status == 400
