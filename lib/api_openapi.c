@@ -26,11 +26,16 @@ static json_object *error_response(const char *description)
     return r;
 }
 
-static json_object *json_content(const ctn_api_schema_t *schema, json_object *components)
+/* `update`: the body of a route that is not a creation, whose top-level
+ * required members the server does not require. */
+static json_object *json_content(const ctn_api_schema_t *schema, json_object *components,
+                                 int update)
 {
     json_object *content = json_object_new_object(), *media = json_object_new_object();
 
-    json_object_object_add(media, "schema", ctn_api_schema_render(schema, components, 0));
+    json_object_object_add(media, "schema",
+                           update ? ctn_api_schema_render_update(schema, components)
+                                  : ctn_api_schema_render(schema, components, 0));
     json_object_object_add(content, "application/json", media);
     return content;
 }
@@ -91,12 +96,13 @@ static json_object *operation(apr_pool_t *pool, const ctn_api_route_t *r, json_o
     if (r->body) {
         json_object *body = json_object_new_object();
         json_object_object_add(body, "required", json_object_new_boolean(1));
-        json_object_object_add(body, "content", json_content(r->body, components));
+        json_object_object_add(body, "content",
+                               json_content(r->body, components, !(r->flags & CTN_API_CREATE)));
         json_object_object_add(op, "requestBody", body);
     }
     json_object_object_add(ok, "description", json_object_new_string("success"));
     if (r->response) {
-        json_object_object_add(ok, "content", json_content(r->response, components));
+        json_object_object_add(ok, "content", json_content(r->response, components, 0));
     }
     snprintf(status, sizeof(status), "%d", r->status);
     json_object_object_add(responses, status, ok);

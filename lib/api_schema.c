@@ -496,3 +496,28 @@ json_object *ctn_api_schema_render(const ctn_api_schema_t *schema, json_object *
 {
     return render(schema, components, top);
 }
+
+json_object *ctn_api_schema_render_update(const ctn_api_schema_t *schema, json_object *components)
+{
+    char name[128], ref[160];
+    json_object *out;
+    int partial = 0;
+
+    for (const ctn_api_field_t *f = schema->fields;
+         schema->type == CTN_SCHEMA_OBJECT && f && f->name && !partial; f++) {
+        partial = (f->flags & CTN_FIELD_REQUIRED) != 0;
+    }
+    if (!partial || schema->name == NULL) {
+        return render(schema, components, 0);
+    }
+    apr_snprintf(name, sizeof(name), "%sUpdate", schema->name);
+    if (!json_object_object_get_ex(components, name, NULL)) {
+        json_object *s = render(schema, components, 1);
+        json_object_object_del(s, "required");
+        json_object_object_add(components, name, s);
+    }
+    apr_snprintf(ref, sizeof(ref), "#/components/schemas/%s", name);
+    out = json_object_new_object();
+    json_object_object_add(out, "$ref", json_object_new_string(ref));
+    return out;
+}

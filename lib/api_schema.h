@@ -72,6 +72,12 @@ int ctn_api_schema_validate(const ctn_api_schema_t *schema, json_object *value, 
 json_object *ctn_api_schema_render(const ctn_api_schema_t *schema, json_object *components,
                                    int top);
 
+/* The same for the body of an update (a route without CTN_API_CREATE): the
+ * top level's required members are not required, as the validator has it.
+ * A named schema with required members becomes a reference to a component
+ * "<name>Update"; any other is rendered as ctn_api_schema_render does. */
+json_object *ctn_api_schema_render_update(const ctn_api_schema_t *schema, json_object *components);
+
 /* Common scalars. */
 extern const ctn_api_schema_t ctn_schema_uuid, ctn_schema_e164, ctn_schema_date,
     ctn_schema_date_time, ctn_schema_bool, ctn_schema_lang, ctn_schema_name, ctn_schema_text,

@@ -123,6 +123,27 @@ START_TEST(renders_json_schema_with_references_once)
 }
 END_TEST
 
+START_TEST(an_update_body_requires_nothing_at_the_top)
+{
+    static const ctn_api_schema_t named = {
+        .name = "Interval", .type = CTN_SCHEMA_OBJECT, .fields = interval_fields};
+    json_object *components = ctn_json_pool_own(unit_pool, json_object_new_object());
+    json_object *ref =
+        ctn_json_pool_own(unit_pool, ctn_api_schema_render_update(&named, components));
+    json_object *update = NULL, *created = NULL;
+
+    ck_assert_str_eq(ctn_json_serialize(unit_pool, ref),
+                     "{\"$ref\":\"#/components/schemas/IntervalUpdate\"}");
+    ck_assert(json_object_object_get_ex(components, "IntervalUpdate", &update));
+    ck_assert(!json_object_object_get_ex(update, "required", NULL));
+    ck_assert(json_object_object_get_ex(update, "properties", NULL));
+    /* the creation's schema keeps its required members */
+    json_object_put(ctn_api_schema_render(&named, components, 0));
+    ck_assert(json_object_object_get_ex(components, "Interval", &created));
+    ck_assert(json_object_object_get_ex(created, "required", NULL));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("api_schema");
@@ -131,6 +152,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_loop_test(tc, validates_and_names_the_field, 0, sizeof(cases) / sizeof(cases[0]));
     tcase_add_test(tc, renders_json_schema_with_references_once);
+    tcase_add_test(tc, an_update_body_requires_nothing_at_the_top);
     suite_add_tcase(s, tc);
     return s;
 }
