@@ -630,6 +630,30 @@ static int on_gather(turn_t *t, const char **twiml)
     return 200;
 }
 
+/* A recording for a call with no call log: the voice webhook found the
+ * database down and could only answer with fallback_twiml, and Twilio
+ * retried the recording once it was back. The call log is opened now, so
+ * the message is kept (and its transcription finds the call). */
+static int open_call_for_recording(turn_t *t)
+{
+    ctn_call_open_t open;
+
+    memset(&open, 0, sizeof(open));
+    open.business_id = t->business->id;
+    open.call_sid = t->call_sid;
+    open.from_number = t->from;
+    open.to_number = t->to;
+    open.route = ctn_routing_decision_name(CTN_ROUTING_VOICEMAIL);
+    open.engine = "builtin";
+    open.language = "en";
+    if (ctn_calls_open(&t->call, t->conn, t->pool, &open) != APR_SUCCESS) {
+        return 503;
+    }
+    ctn_log_notice(t->call_sid, "a recording for a call the database missed: call log opened");
+    build_context(t);
+    return 0;
+}
+
 static int on_voicemail(turn_t *t, const char **twiml)
 {
     const char *url = ctn_form_get(t->params, "RecordingUrl");
@@ -646,7 +670,10 @@ static int on_voicemail(turn_t *t, const char **twiml)
     if (url == NULL || rec_sid == NULL) {
         return bad_request(t, "missing RecordingUrl or RecordingSid");
     }
-    if ((status = load_call(t)) != 0) {
+    if ((status = load_call(t)) == 404 && t->business != NULL) {
+        status = open_call_for_recording(t);
+    }
+    if (status != 0) {
         /* 503: Twilio retries the callback once the database is back. */
         *t->why = "database unavailable: Twilio will retry";
         return status == 404 ? 400 : 503;

@@ -612,3 +612,30 @@ def test_database_down_mid_call_still_takes_a_message(pg, web):
                                     call_params(sid, number, **rec)).status == 200)
     assert pg.query("SELECT count(*) FROM voicemails WHERE call_log_id = "
                     "(SELECT id FROM call_logs WHERE call_sid = %s)", (sid,))[0][0] == 1
+
+
+@pytest.mark.allow_log_errors
+def test_database_down_when_the_call_comes_in_still_keeps_the_message(pg, web):
+    # The voice webhook could open no call log; the recording Twilio retries
+    # once the database is back must still be stored, on a call log of its own.
+    bid, number = make_business(pg)
+    sid = new_sid()
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/3", "RecordingDuration": "7"}
+    pg.stop()
+    try:
+        resp = webhook(web, "/twilio/voice", call_params(sid, number, caller="+13125550199"))
+        assert resp.status == 200 and "<Record" in resp.text
+        assert webhook(web, "/twilio/voicemail", call_params(sid, number, caller="+13125550199",
+                                                             **rec)).status == 503
+    finally:
+        pg.start()
+    assert wait_for(lambda: webhook(web, "/twilio/voicemail", call_params(
+        sid, number, caller="+13125550199", **rec)).status == 200)
+    rows = pg.query("SELECT c.from_number, c.disposition, v.recording_url FROM voicemails v "
+                    "JOIN call_logs c ON c.id = v.call_log_id WHERE c.call_sid = %s", (sid,))
+    assert rows == [("+13125550199", "message_taken", "https://api.twilio.com/rec/3")]
+    assert webhook(web, "/twilio/transcription", call_params(
+        sid, number, caller="+13125550199", TranscriptionText="please call me about my boiler",
+        **rec)).status == 204
+    assert last_call(pg, bid)["message"] == "please call me about my boiler"
