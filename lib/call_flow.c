@@ -660,8 +660,8 @@ static int on_voicemail(turn_t *t, const char **twiml)
     const char *rec_sid = ctn_form_get(t->params, "RecordingSid");
     const char *duration = ctn_form_get(t->params, "RecordingDuration");
     const char *params[5];
-    ctn_twiml_t *x;
-    const char *why;
+    ctn_dialog_state_t st;
+    ctn_dialog_reply_t reply;
     int status;
 
     if ((status = require_call(t, 1)) != 0) {
@@ -697,11 +697,14 @@ static int on_voicemail(turn_t *t, const char **twiml)
                        "ELSE disposition END WHERE id = $1",
                        2, p2);
     }
-    x = ctn_twiml_create(t->pool);
-    ctn_twiml_say(x, "Thank you. We got your message and will call you back soon. Goodbye.",
-                  "Polly.Joanna-Neural", "en-US");
-    ctn_twiml_hangup(x);
-    *twiml = ctn_twiml_finish(x, &why);
+    /* Thanked in the call's language (a Spanish caller sent to voicemail
+     * after two re-prompts is still Spanish). */
+    if (t->call->dialog_state == NULL ||
+        ctn_dialog_state_from_json(&st, t->pool, t->call->dialog_state) != APR_SUCCESS) {
+        ctn_dialog_state_init(&st, ctn_language_from_code(t->call->language));
+    }
+    ctn_dialog_recorded(&reply, t->pool, &st, &t->ctx);
+    *twiml = reply_twiml(t, &reply);
     return 200;
 }
 

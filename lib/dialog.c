@@ -902,6 +902,24 @@ apr_status_t ctn_dialog_start(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_d
     return APR_SUCCESS;
 }
 
+apr_status_t ctn_dialog_recorded(ctn_dialog_reply_t *reply, apr_pool_t *pool,
+                                 ctn_dialog_state_t *st, const ctn_dialog_context_t *ctx)
+{
+    dlg_t d;
+
+    if (reply == NULL || pool == NULL || st == NULL || ctx == NULL || ctx->tools == NULL) {
+        return APR_EINVAL;
+    }
+    begin(&d, reply, pool, st, ctx);
+    say(&d, CTN_PH_RECORDED);
+    reply->action = CTN_DIALOG_HANGUP;
+    reply->intent = "message";
+    st->stage = CTN_STAGE_DONE;
+    st->expecting = CTN_EXPECT_NONE;
+    end(&d);
+    return APR_SUCCESS;
+}
+
 /* The caller's words update the call's language (with hysteresis; the
  * first turn's words decide on less evidence, as the greeting's language
  * was only the business's default), but only to a language the business

@@ -138,6 +138,14 @@ apr_status_t ctn_dialog_start(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_d
 apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
                              const ctn_dialog_context_t *ctx, const char *utterance);
 
+/* The caller's recorded message (a <Record> the engine or the routing
+ * asked for) has arrived: thank them and hang up, in the call's language
+ * and the personality's voice and tone. `st` is the call's state, or a
+ * fresh one in the call log's language when it has none. Any thread;
+ * APR_EINVAL only for a NULL argument. */
+apr_status_t ctn_dialog_recorded(ctn_dialog_reply_t *reply, apr_pool_t *pool,
+                                 ctn_dialog_state_t *st, const ctn_dialog_context_t *ctx);
+
 /* A line said while the realtime engine held the call, as the transcript
  * stored it. */
 typedef struct ctn_dialog_line_t {

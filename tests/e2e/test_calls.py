@@ -512,6 +512,18 @@ def test_silence_twice_then_voicemail(pg, web):
                     (bid,))[0][0] == "Hi this is Lee, please call me back"
 
 
+def test_spanish_voicemail_is_thanked_in_spanish(pg, web):
+    bid, number = make_business(pg)
+    out = call(web, number, "Hola, buenas tardes, ¿me escucha bien?", "<silence>", "<silence>",
+               "record: Soy Lupe Soto, llámeme por favor")
+    assert "Deje su nombre" in out
+    said_after = out[out.index("Soy Lupe Soto"):]
+    # The thank-you after the recording is Cortana's, in the caller's language and voice.
+    assert "Cortana [es-US]" in said_after and "mensaje" in said_after
+    assert "We got your message" not in out
+    assert last_call(pg, bid)["disposition"] == "message_taken"
+
+
 def test_missed_call_gets_a_text_back(pg, web, fake_twilio):
     bid, number = make_business(pg)
     call(web, number, "<hangup>", caller="+13125550188")
