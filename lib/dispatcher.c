@@ -8,8 +8,8 @@
 
 #include "calls.h"
 #include "log.h"
+#include "text.h"
 
-#include <apr_lib.h>
 #include <apr_strings.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,25 +218,21 @@ apr_status_t ctn_dispatcher_escalate_due(PGconn *conn, apr_pool_t *pool,
 
 int ctn_dispatcher_parse_answer(const char *body)
 {
-    static const char *const yes[] = {"yes",  "y",     "si",  "s\xc3\xad", "ok",  "okay", "yep",
-                                      "yeah", "on it", "omw", "claro",     "voy", NULL};
-    static const char *const no[] = {"no", "n", "nope", "pass", "can't", "cant", "busy", NULL};
-    char word[16];
-    apr_size_t n = 0;
+    static const char *const yes[] = {"yes",  "y",     "si",  "ok",    "okay", "yep",
+                                      "yeah", "on it", "omw", "claro", "voy",  NULL};
+    static const char *const no[] = {"no", "n", "nope", "pass", "cant", "busy", NULL};
+    char word[64];
+    apr_size_t n;
 
     if (body == NULL) {
         return -1;
     }
-    while (*body && !apr_isalnum(*body) && (unsigned char)*body < 0x80) {
-        body++;
-    }
-    /* The first word (or "on it"), lower-cased, decides. */
-    while (body[n] && n < sizeof(word) - 1 &&
-           (apr_isalpha(body[n]) || (unsigned char)body[n] >= 0x80 || body[n] == '\'' ||
-            (body[n] == ' ' && strncasecmp(body, "on it", 5) == 0 && n < 5))) {
-        word[n] = (char)apr_tolower(body[n]);
-        n++;
-    }
+    /* Normalised as callers' words are, so case and accents do not matter
+     * ("SÍ!" is "si", "Can't" is "cant"); the first word, or "on it",
+     * decides. */
+    ctn_text_normalize_into(word, sizeof(word), body);
+    n = strncmp(word, "on it", 5) == 0 && (word[5] == '\0' || word[5] == ' ') ? 5
+                                                                              : strcspn(word, " ");
     word[n] = '\0';
     for (int i = 0; yes[i]; i++) {
         if (strcmp(word, yes[i]) == 0) {

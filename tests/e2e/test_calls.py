@@ -296,6 +296,17 @@ def test_technician_yes_acknowledges_and_stops_escalation(pg, web, fake_twilio):
     assert tech
 
 
+def test_technician_si_in_capitals_acknowledges(pg, web):
+    # Phones capitalise a reply typed in caps lock: "SÍ" is as good as "sí".
+    bid, number = make_business(pg)
+    call(web, number, "se está inundando el sótano", "<hangup>")
+    tech1, _ = TECHS[bid]
+    assert webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "6" * 32,
+                                        "From": tech1, "To": number, "Body": "SÍ"}).status == 200
+    (status,) = pg.query("SELECT status FROM dispatches WHERE business_id = %s", (bid,))[0]
+    assert status == "acknowledged"
+
+
 def test_technician_no_passes_to_the_next_at_once(pg, web):
     bid, number = make_business(pg)
     call(web, number, "there's sewage coming up from the basement drain", "<hangup>")
