@@ -763,6 +763,48 @@ static int on_transcription(turn_t *t, const char **twiml)
     return 204;
 }
 
+/* <Dial>'s action: the transfer to a person ended. Answered, the call is
+ * over; busy, not answered or failed, the caller leaves a message instead
+ * of being hung up on (the owner, on a job, only saw a missed call from
+ * the business's own number). */
+static int on_dial_status(turn_t *t, const char **twiml)
+{
+    const char *dial_status = ctn_form_get(t->params, "DialCallStatus");
+    ctn_dialog_state_t st;
+    ctn_dialog_reply_t reply;
+    ctn_twiml_t *x;
+    int status;
+
+    if (dial_status == NULL ||
+        (strcmp(dial_status, "busy") != 0 && strcmp(dial_status, "no-answer") != 0 &&
+         strcmp(dial_status, "failed") != 0)) {
+        x = ctn_twiml_create(t->pool);
+        ctn_twiml_hangup(x);
+        *twiml = ctn_twiml_finish(x, t->why);
+        return 200;
+    }
+    if ((status = require_call(t, 1)) != 0) {
+        return status;
+    }
+    if ((status = load_call(t)) == 404) {
+        return bad_request(t, "no call with this CallSid for the dialled number");
+    }
+    if (status != 0) {
+        ctn_log_err(t->call_sid, "database unavailable after a transfer: taking a message");
+        *twiml = fallback_twiml(t, CTN_LANG_EN);
+        return 200;
+    }
+    if (t->call->dialog_state == NULL ||
+        ctn_dialog_state_from_json(&st, t->pool, t->call->dialog_state) != APR_SUCCESS) {
+        ctn_dialog_state_init(&st, ctn_language_from_code(t->call->language));
+    }
+    ctn_log_info(t->call_sid, "the transfer ended %s: taking a message", dial_status);
+    ctn_dialog_transfer_unanswered(&reply, t->pool, &st, &t->ctx);
+    save_turn(t, &st, &reply);
+    *twiml = reply_twiml(t, &reply);
+    return 200;
+}
+
 /* A call the realtime engine held to its end: the built-in dialog never ran
  * (its state is the greeting's), so what happened is what the model's tools
  * recorded on the call log — a dispatch, a booking, a message, a transfer —
@@ -914,13 +956,10 @@ int ctn_call_flow_handle(const ctn_call_flow_env_t *env, apr_pool_t *pool, const
     if (strcmp(path, "/twilio/transcription") == 0) {
         return on_transcription(&t, twiml);
     }
-    if (strcmp(path, "/twilio/status") == 0 || strcmp(path, "/twilio/dial-status") == 0) {
-        if (strcmp(path, "/twilio/dial-status") == 0) {
-            ctn_twiml_t *x = ctn_twiml_create(pool);
-            ctn_twiml_hangup(x);
-            *twiml = ctn_twiml_finish(x, why);
-            return 200;
-        }
+    if (strcmp(path, "/twilio/dial-status") == 0) {
+        return on_dial_status(&t, twiml);
+    }
+    if (strcmp(path, "/twilio/status") == 0) {
         return on_status(&t, twiml);
     }
     if (strcmp(path, "/twilio/sms") == 0) {

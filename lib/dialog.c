@@ -920,6 +920,22 @@ apr_status_t ctn_dialog_recorded(ctn_dialog_reply_t *reply, apr_pool_t *pool,
     return APR_SUCCESS;
 }
 
+apr_status_t ctn_dialog_transfer_unanswered(ctn_dialog_reply_t *reply, apr_pool_t *pool,
+                                            ctn_dialog_state_t *st, const ctn_dialog_context_t *ctx)
+{
+    dlg_t d;
+
+    if (reply == NULL || pool == NULL || st == NULL || ctx == NULL || ctx->tools == NULL) {
+        return APR_EINVAL;
+    }
+    begin(&d, reply, pool, st, ctx);
+    st->transferred = 0;
+    reply->intent = "human";
+    voicemail(&d, CTN_PH_TRANSFER_UNANSWERED);
+    end(&d);
+    return APR_SUCCESS;
+}
+
 /* The caller's words update the call's language (with hysteresis; the
  * first turn's words decide on less evidence, as the greeting's language
  * was only the business's default), but only to a language the business

@@ -146,6 +146,14 @@ apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_di
 apr_status_t ctn_dialog_recorded(ctn_dialog_reply_t *reply, apr_pool_t *pool,
                                  ctn_dialog_state_t *st, const ctn_dialog_context_t *ctx);
 
+/* The transfer to a person (CTN_DIALOG_TRANSFER) rang out — busy, no
+ * answer, failed: the caller leaves a recorded message instead, and the
+ * call is no longer counted as transferred. Any thread; APR_EINVAL only
+ * for a NULL argument. */
+apr_status_t ctn_dialog_transfer_unanswered(ctn_dialog_reply_t *reply, apr_pool_t *pool,
+                                            ctn_dialog_state_t *st,
+                                            const ctn_dialog_context_t *ctx);
+
 /* A line said while the realtime engine held the call, as the transcript
  * stored it. */
 typedef struct ctn_dialog_line_t {

@@ -496,6 +496,37 @@ def test_speak_to_a_person_transfers_to_the_owner(pg, web):
     assert last_call(pg, bid)["disposition"] == "transferred"
 
 
+def test_transfer_nobody_answers_takes_a_message(pg, web):
+    # The owner is on a job and does not pick up: the caller is not dropped
+    # but leaves a message, and the call is logged as one, not "transferred".
+    bid, number = make_business(pg)
+    sid = new_sid()
+    webhook(web, "/twilio/voice", call_params(sid, number))
+    twiml = webhook(web, "/twilio/gather", call_params(
+        sid, number, SpeechResult="can I talk to a real person")).text
+    assert "<Dial" in twiml and "/twilio/dial-status" in twiml
+    resp = webhook(web, "/twilio/dial-status", call_params(
+        sid, number, DialCallStatus="no-answer", DialCallSid=new_sid()))
+    assert resp.status == 200 and "<Record" in resp.text and "/twilio/voicemail" in resp.text
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/4", "RecordingDuration": "6"}
+    assert webhook(web, "/twilio/voicemail", call_params(sid, number, **rec)).status == 200
+    assert webhook(web, "/twilio/status", call_params(
+        sid, number, CallStatus="completed", CallDuration="70")).status == 204
+    assert last_call(pg, bid)["disposition"] == "message_taken"
+    # A transfer that was answered ends the call as before.
+    sid = new_sid()
+    webhook(web, "/twilio/voice", call_params(sid, number))
+    webhook(web, "/twilio/gather", call_params(sid, number,
+                                               SpeechResult="can I talk to a real person"))
+    resp = webhook(web, "/twilio/dial-status", call_params(
+        sid, number, DialCallStatus="completed", DialCallSid=new_sid(), DialCallDuration="40"))
+    assert "<Hangup/>" in resp.text and "<Record" not in resp.text
+    webhook(web, "/twilio/status", call_params(sid, number, CallStatus="completed",
+                                               CallDuration="50"))
+    assert last_call(pg, bid)["disposition"] == "transferred"
+
+
 def test_spam_is_refused(pg, web):
     bid, number = make_business(pg)
     out = call(web, number, "Hi, we're calling about your Google business listing")
