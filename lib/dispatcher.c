@@ -255,7 +255,7 @@ static apr_status_t acknowledge(PGconn *conn, apr_pool_t *pool, const ctn_sms_cl
         "WHERE id = $1 RETURNING call_log_id, technician_id) "
         "UPDATE call_logs c SET assigned_tech_id = d.technician_id FROM d "
         "WHERE c.id = d.call_log_id RETURNING c.from_number, c.to_number, c.id, "
-        "(SELECT name FROM businesses WHERE id = c.business_id)";
+        "(SELECT name FROM businesses WHERE id = c.business_id), c.language";
     const char *params[1] = {PQgetvalue(d, 0, 0)};
     const char *tech_name = PQgetvalue(d, 0, 3);
     PGresult *res;
@@ -277,9 +277,13 @@ static apr_status_t acknowledge(PGconn *conn, apr_pool_t *pool, const ctn_sms_cl
         text.call_log_id = PQgetvalue(res, 0, 2);
         text.dispatch_id = params[0];
         text.purpose = "caller_eta";
+        /* In the caller's language, as the call was. */
         text.body = apr_psprintf(pool,
-                                 "%s: %s is on the way to help with your emergency. Reply "
-                                 "here or call us if anything changes.",
+                                 strcmp(PQgetvalue(res, 0, 4), "es") == 0
+                                     ? "%s: %s va en camino para ayudarle con su emergencia. "
+                                       "Responda aquí o llámenos si algo cambia."
+                                     : "%s: %s is on the way to help with your emergency. Reply "
+                                       "here or call us if anything changes.",
                                  PQgetvalue(res, 0, 3), tech_name);
         return ctn_sms_enqueue(conn, pool, sms, &text, NULL);
     }

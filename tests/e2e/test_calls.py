@@ -307,6 +307,17 @@ def test_technician_si_in_capitals_acknowledges(pg, web):
     assert status == "acknowledged"
 
 
+def test_spanish_caller_gets_the_eta_text_in_spanish(pg, web, fake_twilio):
+    bid, number = make_business(pg)
+    call(web, number, "Hola, huele a gas en la cocina", "<hangup>", caller="+13125550178")
+    assert last_call(pg, bid)["language"] == "es"
+    tech1, _ = TECHS[bid]
+    webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "7" * 32,
+                                 "From": tech1, "To": number, "Body": "sí"})
+    eta = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550178"])
+    assert eta and "en camino" in eta[0]["body"] and "on the way" not in eta[0]["body"]
+
+
 def test_technician_no_passes_to_the_next_at_once(pg, web):
     bid, number = make_business(pg)
     call(web, number, "there's sewage coming up from the basement drain", "<hangup>")
