@@ -885,9 +885,14 @@ static int on_status(turn_t *t, const char **twiml)
         text.from = t->business->phone_number;
         text.call_log_id = t->call->id;
         text.purpose = "missed_call";
+        /* In the language the call was in (a Spanish-only business's callers). */
         text.body = apr_psprintf(t->pool,
-                                 "Sorry we missed you at %s! Reply to this text or call "
-                                 "us back and we'll help right away.",
+                                 t->call->language && strcmp(t->call->language, "es") == 0
+                                     ? "¡Sentimos no haber atendido su llamada a %s! Responda "
+                                       "a este mensaje o devuélvanos la llamada y le ayudamos "
+                                       "enseguida."
+                                     : "Sorry we missed you at %s! Reply to this text or call "
+                                       "us back and we'll help right away.",
                                  t->business->name);
         if (text.to && text.to[0] == '+') {
             ctn_sms_enqueue(t->conn, t->pool, &t->sms, &text, NULL);

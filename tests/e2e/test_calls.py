@@ -592,6 +592,16 @@ def test_missed_call_gets_a_text_back(pg, web, fake_twilio):
                     "'inbound'", (c["id"],)) == [("Can someone come tomorrow?",)]
 
 
+def test_missed_call_text_back_follows_the_call_language(pg, web, fake_twilio):
+    # A business that answers in Spanish only: its missed callers are texted in Spanish.
+    bid, number = make_business(pg, personality={"languages": ["es"]})
+    call(web, number, "Hola", "<hangup>", caller="+13125550189")
+    assert last_call(pg, bid)["disposition"] == "abandoned"
+    text = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550189"])
+    assert text and "Sorry we missed you" not in text[0]["body"]
+    assert "Acme Test Plumbing" in text[0]["body"] and "llamada" in text[0]["body"]
+
+
 # ------------------------------------------------------------------- routing
 
 def test_after_hours_greeting_offers_the_emergency_line(pg, web):
