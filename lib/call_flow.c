@@ -727,6 +727,10 @@ static int on_transcription(turn_t *t, const char **twiml)
     }
     *twiml = NULL;
     if (text == NULL || *text == '\0') {
+        /* No words (Twilio transcribes US English only, and a failed
+         * transcription has none): the owner still hears of the message. */
+        ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
+                               "voicemail with no transcription, listen to it on the call's page");
         return 204;
     }
     {

@@ -354,6 +354,25 @@ def test_emergency_in_a_voicemail_dispatches_too(pg, web):
     assert disp == "emergency_dispatched" and em is True
 
 
+def test_voicemail_without_a_transcription_still_texts_the_owner(pg, web, fake_twilio):
+    # Twilio transcribes US English only: a Spanish message comes back failed,
+    # with no text. The owner must still hear of the voicemail.
+    bid, number = make_business(pg, settings={"overflow_limit": 1},
+                                owner_phone="+13125550111")
+    sid = new_sid()
+    webhook(web, "/twilio/voice", call_params(new_sid(), number))
+    assert "<Record" in webhook(web, "/twilio/voice", call_params(sid, number)).text
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/5", "RecordingDuration": "12"}
+    assert webhook(web, "/twilio/voicemail", call_params(sid, number, **rec)).status == 200
+    assert webhook(web, "/twilio/transcription", call_params(
+        sid, number, TranscriptionStatus="failed", TranscriptionSid="TR" + "8" * 32,
+        **rec)).status == 204
+    (call_id,) = pg.query("SELECT id FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550111"])
+    assert notice and "voicemail" in notice[0]["body"] and str(call_id) in notice[0]["body"]
+
+
 # ---------------------------------------------------------------- questions
 
 def test_price_question_quotes_ranges(pg, web):
