@@ -759,6 +759,13 @@ static int on_transcription(turn_t *t, const char **twiml)
                            "UPDATE call_logs SET emergency = true, disposition = "
                            "'emergency_dispatched' WHERE id = $1",
                            1, params);
+            /* The status callback tells the owner of an emergency call; a
+             * transcription usually comes after it (the call has ended). */
+            if (t->call->status && strcmp(t->call->status, "in-progress") != 0) {
+                ctn_tools_notify_owner(
+                    t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
+                    apr_psprintf(t->pool, "emergency voicemail dispatched: %s", text));
+            }
         }
     } else {
         ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,

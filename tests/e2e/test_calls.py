@@ -373,6 +373,29 @@ def test_voicemail_without_a_transcription_still_texts_the_owner(pg, web, fake_t
     assert notice and "voicemail" in notice[0]["body"] and str(call_id) in notice[0]["body"]
 
 
+def test_emergency_voicemail_transcribed_after_the_call_ended_texts_the_owner(pg, web,
+                                                                               fake_twilio):
+    # Twilio's order: the recording, then the call's status, then (later) the
+    # transcription. The owner's emergency notice must not depend on it.
+    bid, number = make_business(pg, settings={"overflow_limit": 1},
+                                owner_phone="+13125550112")
+    sid = new_sid()
+    webhook(web, "/twilio/voice", call_params(new_sid(), number))
+    assert "<Record" in webhook(web, "/twilio/voice", call_params(sid, number)).text
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/6", "RecordingDuration": "15"}
+    assert webhook(web, "/twilio/voicemail", call_params(sid, number, **rec)).status == 200
+    assert webhook(web, "/twilio/status", call_params(
+        sid, number, CallStatus="completed", CallDuration="40")).status == 204
+    assert webhook(web, "/twilio/transcription", call_params(
+        sid, number, TranscriptionStatus="completed",
+        TranscriptionText="there is gas smell in the basement please hurry", **rec)).status == 204
+    assert pg.query("SELECT disposition FROM call_logs WHERE call_sid = %s",
+                    (sid,))[0][0] == "emergency_dispatched"
+    notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550112"])
+    assert notice and "emergency" in notice[0]["body"]
+
+
 # ---------------------------------------------------------------- questions
 
 def test_price_question_quotes_ranges(pg, web):
