@@ -693,8 +693,8 @@ static int on_voicemail(turn_t *t, const char **twiml)
         const char *p2[2] = {t->call->id, url};
         ctn_calls_exec(NULL, t->conn, NULL, "linking the voicemail", PGRES_COMMAND_OK,
                        "UPDATE call_logs SET recording_url = $2, disposition = CASE WHEN "
-                       "disposition IS NULL OR disposition = 'abandoned' THEN 'message_taken' "
-                       "ELSE disposition END WHERE id = $1",
+                       "disposition IS NULL OR disposition IN ('abandoned', 'question_answered') "
+                       "THEN 'message_taken' ELSE disposition END WHERE id = $1",
                        2, p2);
     }
     /* Thanked in the call's language (a Spanish caller sent to voicemail
@@ -816,6 +816,27 @@ static int on_dial_status(turn_t *t, const char **twiml)
     return 200;
 }
 
+/* Dispositions from the least to the most telling, as ctn_dialog_disposition
+ * ranks them; -1 for none. */
+static int disposition_rank(const char *disposition)
+{
+    static const char *const order[] = {"abandoned",
+                                        "question_answered",
+                                        "message_taken",
+                                        "transferred",
+                                        "spam",
+                                        "booked",
+                                        "emergency_dispatched",
+                                        NULL};
+
+    for (int i = 0; disposition && order[i]; i++) {
+        if (strcmp(disposition, order[i]) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
 /* A call the realtime engine held to its end: the built-in dialog never ran
  * (its state is the greeting's), so what happened is what the model's tools
  * recorded on the call log — a dispatch, a booking, a message, a transfer —
@@ -863,8 +884,10 @@ static int on_status(turn_t *t, const char **twiml)
     if (has_state) {
         disposition = ctn_dialog_disposition(&st);
         summary = ctn_dialog_summary(t->pool, &st);
-        if (strcmp(disposition, "abandoned") == 0 && t->call->disposition) {
-            disposition = NULL; /* keep what a voicemail or dispatch recorded */
+        if (disposition_rank(t->call->disposition) > disposition_rank(disposition)) {
+            /* Keep what a voicemail or a voicemail's dispatch recorded after
+             * the dialog's last turn (a message left after a question). */
+            disposition = NULL;
         }
     }
     {

@@ -619,6 +619,16 @@ def test_spanish_voicemail_is_thanked_in_spanish(pg, web):
     assert last_call(pg, bid)["disposition"] == "message_taken"
 
 
+def test_voicemail_after_an_answered_question_is_a_message(pg, web):
+    # The caller's message is what the owner must act on: a voicemail left
+    # after a question was answered logs the call as message_taken.
+    bid, number = make_business(pg)
+    out = call(web, number, "what are your hours", "<silence>", "<silence>", "<silence>",
+               "record: it's Kim, call me about a quote for a new water heater")
+    assert "Our hours are" in out and "leave your name" in out
+    assert last_call(pg, bid)["disposition"] == "message_taken"
+
+
 def test_missed_call_gets_a_text_back(pg, web, fake_twilio):
     bid, number = make_business(pg)
     call(web, number, "<hangup>", caller="+13125550188")
