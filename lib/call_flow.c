@@ -883,12 +883,12 @@ static int on_status(turn_t *t, const char **twiml)
                 ctn_dialog_state_from_json(&st, t->pool, t->call->dialog_state) == APR_SUCCESS;
     if (has_state) {
         disposition = ctn_dialog_disposition(&st);
-        summary = ctn_dialog_summary(t->pool, &st);
         if (disposition_rank(t->call->disposition) > disposition_rank(disposition)) {
             /* Keep what a voicemail or a voicemail's dispatch recorded after
              * the dialog's last turn (a message left after a question). */
             disposition = NULL;
         }
+        summary = ctn_dialog_summary(t->pool, &st, disposition ? NULL : t->call->disposition);
     }
     {
         const char *params[1] = {t->call->id}, *said = NULL;

@@ -1290,13 +1290,15 @@ const char *ctn_dialog_finish(ctn_dialog_state_t *st)
     return ctn_dialog_disposition(st);
 }
 
-const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st)
+const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st,
+                               const char *disposition)
 {
     const ctn_slots_t *s = &st->slots;
     apr_array_header_t *parts = apr_array_make(pool, 8, sizeof(const char *));
 
-    APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(
-        pool, "%s call (%s).", ctn_language_code(st->lang.current), ctn_dialog_disposition(st));
+    APR_ARRAY_PUSH(parts, const char *) =
+        apr_psprintf(pool, "%s call (%s).", ctn_language_code(st->lang.current),
+                     disposition ? disposition : ctn_dialog_disposition(st));
     if (st->emergency) {
         APR_ARRAY_PUSH(parts, const char *) =
             apr_psprintf(pool, "Emergency: %s%s.", st->emergency_category,

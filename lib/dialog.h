@@ -203,8 +203,11 @@ const char *ctn_dialog_disposition(const ctn_dialog_state_t *st);
  * done and returns its final disposition. */
 const char *ctn_dialog_finish(ctn_dialog_state_t *st);
 
-/* A one-paragraph extractive summary of the call for the log and the owner. */
-const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st);
+/* A one-paragraph extractive summary of the call for the log and the owner.
+ * `disposition` is the call's final one when something after the dialog's
+ * last turn decided it (a voicemail), NULL for the state's own. */
+const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st,
+                               const char *disposition);
 
 /* "positive", "neutral" or "negative" from what the caller said (all their
  * lines, joined): a small bilingual lexicon with negation ("not happy"). */

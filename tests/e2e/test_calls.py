@@ -603,6 +603,8 @@ def test_silence_twice_then_voicemail(pg, web):
     assert "leave your name" in out
     c = last_call(pg, bid)
     assert c["disposition"] == "message_taken"
+    # The summary the owner reads says the same as the disposition.
+    assert c["summary"].startswith("en call (message_taken).")
     assert pg.query("SELECT transcription FROM voicemails WHERE business_id = %s",
                     (bid,))[0][0] == "Hi this is Lee, please call me back"
 
