@@ -630,14 +630,38 @@ static int on_gather(turn_t *t, const char **twiml)
     return 200;
 }
 
+/* A recording for a call with no call log: the voice webhook found the
+ * database down and could only answer with fallback_twiml, and Twilio
+ * retried the recording once it was back. The call log is opened now, so
+ * the message is kept (and its transcription finds the call). */
+static int open_call_for_recording(turn_t *t)
+{
+    ctn_call_open_t open;
+
+    memset(&open, 0, sizeof(open));
+    open.business_id = t->business->id;
+    open.call_sid = t->call_sid;
+    open.from_number = t->from;
+    open.to_number = t->to;
+    open.route = ctn_routing_decision_name(CTN_ROUTING_VOICEMAIL);
+    open.engine = "builtin";
+    open.language = "en";
+    if (ctn_calls_open(&t->call, t->conn, t->pool, &open) != APR_SUCCESS) {
+        return 503;
+    }
+    ctn_log_notice(t->call_sid, "a recording for a call the database missed: call log opened");
+    build_context(t);
+    return 0;
+}
+
 static int on_voicemail(turn_t *t, const char **twiml)
 {
     const char *url = ctn_form_get(t->params, "RecordingUrl");
     const char *rec_sid = ctn_form_get(t->params, "RecordingSid");
     const char *duration = ctn_form_get(t->params, "RecordingDuration");
     const char *params[5];
-    ctn_twiml_t *x;
-    const char *why;
+    ctn_dialog_state_t st;
+    ctn_dialog_reply_t reply;
     int status;
 
     if ((status = require_call(t, 1)) != 0) {
@@ -646,7 +670,10 @@ static int on_voicemail(turn_t *t, const char **twiml)
     if (url == NULL || rec_sid == NULL) {
         return bad_request(t, "missing RecordingUrl or RecordingSid");
     }
-    if ((status = load_call(t)) != 0) {
+    if ((status = load_call(t)) == 404 && t->business != NULL) {
+        status = open_call_for_recording(t);
+    }
+    if (status != 0) {
         /* 503: Twilio retries the callback once the database is back. */
         *t->why = "database unavailable: Twilio will retry";
         return status == 404 ? 400 : 503;
@@ -666,15 +693,18 @@ static int on_voicemail(turn_t *t, const char **twiml)
         const char *p2[2] = {t->call->id, url};
         ctn_calls_exec(NULL, t->conn, NULL, "linking the voicemail", PGRES_COMMAND_OK,
                        "UPDATE call_logs SET recording_url = $2, disposition = CASE WHEN "
-                       "disposition IS NULL OR disposition = 'abandoned' THEN 'message_taken' "
-                       "ELSE disposition END WHERE id = $1",
+                       "disposition IS NULL OR disposition IN ('abandoned', 'question_answered') "
+                       "THEN 'message_taken' ELSE disposition END WHERE id = $1",
                        2, p2);
     }
-    x = ctn_twiml_create(t->pool);
-    ctn_twiml_say(x, "Thank you. We got your message and will call you back soon. Goodbye.",
-                  "Polly.Joanna-Neural", "en-US");
-    ctn_twiml_hangup(x);
-    *twiml = ctn_twiml_finish(x, &why);
+    /* Thanked in the call's language (a Spanish caller sent to voicemail
+     * after two re-prompts is still Spanish). */
+    if (t->call->dialog_state == NULL ||
+        ctn_dialog_state_from_json(&st, t->pool, t->call->dialog_state) != APR_SUCCESS) {
+        ctn_dialog_state_init(&st, ctn_language_from_code(t->call->language));
+    }
+    ctn_dialog_recorded(&reply, t->pool, &st, &t->ctx);
+    *twiml = reply_twiml(t, &reply);
     return 200;
 }
 
@@ -697,6 +727,10 @@ static int on_transcription(turn_t *t, const char **twiml)
     }
     *twiml = NULL;
     if (text == NULL || *text == '\0') {
+        /* No words (Twilio transcribes US English only, and a failed
+         * transcription has none): the owner still hears of the message. */
+        ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
+                               "voicemail with no transcription, listen to it on the call's page");
         return 204;
     }
     {
@@ -725,12 +759,82 @@ static int on_transcription(turn_t *t, const char **twiml)
                            "UPDATE call_logs SET emergency = true, disposition = "
                            "'emergency_dispatched' WHERE id = $1",
                            1, params);
+            /* The status callback tells the owner of an emergency call; a
+             * transcription usually comes after it (the call has ended). */
+            if (t->call->status && strcmp(t->call->status, "in-progress") != 0) {
+                ctn_tools_notify_owner(
+                    t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
+                    apr_psprintf(t->pool, "emergency voicemail dispatched: %s", text));
+            }
         }
     } else {
         ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
                                apr_psprintf(t->pool, "voicemail: %s", text));
     }
     return 204;
+}
+
+/* <Dial>'s action: the transfer to a person ended. Answered, the call is
+ * over; busy, not answered or failed, the caller leaves a message instead
+ * of being hung up on (the owner, on a job, only saw a missed call from
+ * the business's own number). */
+static int on_dial_status(turn_t *t, const char **twiml)
+{
+    const char *dial_status = ctn_form_get(t->params, "DialCallStatus");
+    ctn_dialog_state_t st;
+    ctn_dialog_reply_t reply;
+    ctn_twiml_t *x;
+    int status;
+
+    if (dial_status == NULL ||
+        (strcmp(dial_status, "busy") != 0 && strcmp(dial_status, "no-answer") != 0 &&
+         strcmp(dial_status, "failed") != 0)) {
+        x = ctn_twiml_create(t->pool);
+        ctn_twiml_hangup(x);
+        *twiml = ctn_twiml_finish(x, t->why);
+        return 200;
+    }
+    if ((status = require_call(t, 1)) != 0) {
+        return status;
+    }
+    if ((status = load_call(t)) == 404) {
+        return bad_request(t, "no call with this CallSid for the dialled number");
+    }
+    if (status != 0) {
+        ctn_log_err(t->call_sid, "database unavailable after a transfer: taking a message");
+        *twiml = fallback_twiml(t, CTN_LANG_EN);
+        return 200;
+    }
+    if (t->call->dialog_state == NULL ||
+        ctn_dialog_state_from_json(&st, t->pool, t->call->dialog_state) != APR_SUCCESS) {
+        ctn_dialog_state_init(&st, ctn_language_from_code(t->call->language));
+    }
+    ctn_log_info(t->call_sid, "the transfer ended %s: taking a message", dial_status);
+    ctn_dialog_transfer_unanswered(&reply, t->pool, &st, &t->ctx);
+    save_turn(t, &st, &reply);
+    *twiml = reply_twiml(t, &reply);
+    return 200;
+}
+
+/* Dispositions from the least to the most telling, as ctn_dialog_disposition
+ * ranks them; -1 for none. */
+static int disposition_rank(const char *disposition)
+{
+    static const char *const order[] = {"abandoned",
+                                        "question_answered",
+                                        "message_taken",
+                                        "transferred",
+                                        "spam",
+                                        "booked",
+                                        "emergency_dispatched",
+                                        NULL};
+
+    for (int i = 0; disposition && order[i]; i++) {
+        if (strcmp(disposition, order[i]) == 0) {
+            return i;
+        }
+    }
+    return -1;
 }
 
 /* A call the realtime engine held to its end: the built-in dialog never ran
@@ -779,10 +883,12 @@ static int on_status(turn_t *t, const char **twiml)
                 ctn_dialog_state_from_json(&st, t->pool, t->call->dialog_state) == APR_SUCCESS;
     if (has_state) {
         disposition = ctn_dialog_disposition(&st);
-        summary = ctn_dialog_summary(t->pool, &st);
-        if (strcmp(disposition, "abandoned") == 0 && t->call->disposition) {
-            disposition = NULL; /* keep what a voicemail or dispatch recorded */
+        if (disposition_rank(t->call->disposition) > disposition_rank(disposition)) {
+            /* Keep what a voicemail or a voicemail's dispatch recorded after
+             * the dialog's last turn (a message left after a question). */
+            disposition = NULL;
         }
+        summary = ctn_dialog_summary(t->pool, &st, disposition ? NULL : t->call->disposition);
     }
     {
         const char *params[1] = {t->call->id}, *said = NULL;
@@ -813,9 +919,14 @@ static int on_status(turn_t *t, const char **twiml)
         text.from = t->business->phone_number;
         text.call_log_id = t->call->id;
         text.purpose = "missed_call";
+        /* In the language the call was in (a Spanish-only business's callers). */
         text.body = apr_psprintf(t->pool,
-                                 "Sorry we missed you at %s! Reply to this text or call "
-                                 "us back and we'll help right away.",
+                                 t->call->language && strcmp(t->call->language, "es") == 0
+                                     ? "¡Sentimos no haber atendido su llamada a %s! Responda "
+                                       "a este mensaje o devuélvanos la llamada y le ayudamos "
+                                       "enseguida."
+                                     : "Sorry we missed you at %s! Reply to this text or call "
+                                       "us back and we'll help right away.",
                                  t->business->name);
         if (text.to && text.to[0] == '+') {
             ctn_sms_enqueue(t->conn, t->pool, &t->sms, &text, NULL);
@@ -884,13 +995,10 @@ int ctn_call_flow_handle(const ctn_call_flow_env_t *env, apr_pool_t *pool, const
     if (strcmp(path, "/twilio/transcription") == 0) {
         return on_transcription(&t, twiml);
     }
-    if (strcmp(path, "/twilio/status") == 0 || strcmp(path, "/twilio/dial-status") == 0) {
-        if (strcmp(path, "/twilio/dial-status") == 0) {
-            ctn_twiml_t *x = ctn_twiml_create(pool);
-            ctn_twiml_hangup(x);
-            *twiml = ctn_twiml_finish(x, why);
-            return 200;
-        }
+    if (strcmp(path, "/twilio/dial-status") == 0) {
+        return on_dial_status(&t, twiml);
+    }
+    if (strcmp(path, "/twilio/status") == 0) {
         return on_status(&t, twiml);
     }
     if (strcmp(path, "/twilio/sms") == 0) {

@@ -902,6 +902,40 @@ apr_status_t ctn_dialog_start(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_d
     return APR_SUCCESS;
 }
 
+apr_status_t ctn_dialog_recorded(ctn_dialog_reply_t *reply, apr_pool_t *pool,
+                                 ctn_dialog_state_t *st, const ctn_dialog_context_t *ctx)
+{
+    dlg_t d;
+
+    if (reply == NULL || pool == NULL || st == NULL || ctx == NULL || ctx->tools == NULL) {
+        return APR_EINVAL;
+    }
+    begin(&d, reply, pool, st, ctx);
+    say(&d, CTN_PH_RECORDED);
+    reply->action = CTN_DIALOG_HANGUP;
+    reply->intent = "message";
+    st->stage = CTN_STAGE_DONE;
+    st->expecting = CTN_EXPECT_NONE;
+    end(&d);
+    return APR_SUCCESS;
+}
+
+apr_status_t ctn_dialog_transfer_unanswered(ctn_dialog_reply_t *reply, apr_pool_t *pool,
+                                            ctn_dialog_state_t *st, const ctn_dialog_context_t *ctx)
+{
+    dlg_t d;
+
+    if (reply == NULL || pool == NULL || st == NULL || ctx == NULL || ctx->tools == NULL) {
+        return APR_EINVAL;
+    }
+    begin(&d, reply, pool, st, ctx);
+    st->transferred = 0;
+    reply->intent = "human";
+    voicemail(&d, CTN_PH_TRANSFER_UNANSWERED);
+    end(&d);
+    return APR_SUCCESS;
+}
+
 /* The caller's words update the call's language (with hysteresis; the
  * first turn's words decide on less evidence, as the greeting's language
  * was only the business's default), but only to a language the business
@@ -1256,13 +1290,15 @@ const char *ctn_dialog_finish(ctn_dialog_state_t *st)
     return ctn_dialog_disposition(st);
 }
 
-const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st)
+const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st,
+                               const char *disposition)
 {
     const ctn_slots_t *s = &st->slots;
     apr_array_header_t *parts = apr_array_make(pool, 8, sizeof(const char *));
 
-    APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(
-        pool, "%s call (%s).", ctn_language_code(st->lang.current), ctn_dialog_disposition(st));
+    APR_ARRAY_PUSH(parts, const char *) =
+        apr_psprintf(pool, "%s call (%s).", ctn_language_code(st->lang.current),
+                     disposition ? disposition : ctn_dialog_disposition(st));
     if (st->emergency) {
         APR_ARRAY_PUSH(parts, const char *) =
             apr_psprintf(pool, "Emergency: %s%s.", st->emergency_category,

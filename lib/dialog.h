@@ -138,6 +138,22 @@ apr_status_t ctn_dialog_start(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_d
 apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
                              const ctn_dialog_context_t *ctx, const char *utterance);
 
+/* The caller's recorded message (a <Record> the engine or the routing
+ * asked for) has arrived: thank them and hang up, in the call's language
+ * and the personality's voice and tone. `st` is the call's state, or a
+ * fresh one in the call log's language when it has none. Any thread;
+ * APR_EINVAL only for a NULL argument. */
+apr_status_t ctn_dialog_recorded(ctn_dialog_reply_t *reply, apr_pool_t *pool,
+                                 ctn_dialog_state_t *st, const ctn_dialog_context_t *ctx);
+
+/* The transfer to a person (CTN_DIALOG_TRANSFER) rang out — busy, no
+ * answer, failed: the caller leaves a recorded message instead, and the
+ * call is no longer counted as transferred. Any thread; APR_EINVAL only
+ * for a NULL argument. */
+apr_status_t ctn_dialog_transfer_unanswered(ctn_dialog_reply_t *reply, apr_pool_t *pool,
+                                            ctn_dialog_state_t *st,
+                                            const ctn_dialog_context_t *ctx);
+
 /* A line said while the realtime engine held the call, as the transcript
  * stored it. */
 typedef struct ctn_dialog_line_t {
@@ -187,8 +203,11 @@ const char *ctn_dialog_disposition(const ctn_dialog_state_t *st);
  * done and returns its final disposition. */
 const char *ctn_dialog_finish(ctn_dialog_state_t *st);
 
-/* A one-paragraph extractive summary of the call for the log and the owner. */
-const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st);
+/* A one-paragraph extractive summary of the call for the log and the owner.
+ * `disposition` is the call's final one when something after the dialog's
+ * last turn decided it (a voicemail), NULL for the state's own. */
+const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st,
+                               const char *disposition);
 
 /* "positive", "neutral" or "negative" from what the caller said (all their
  * lines, joined): a small bilingual lexicon with negation ("not happy"). */

@@ -136,6 +136,15 @@ static const char *const phrases[CTN_PH__COUNT][2] = {
      * and short, then the next question. */
     [CTN_PH_HANDOFF] = {"{sorry} I had a hiccup — let me continue.",
                         "{sorry} tuve un pequeño problema técnico — sigamos."},
+    [CTN_PH_TRANSFER_UNANSWERED] = {"{sorry} nobody could pick up. Please leave your name, "
+                                    "number and a short message after the tone, and we'll call "
+                                    "you back.",
+                                    "{sorry} nadie pudo contestar. Deje su nombre, su número y un "
+                                    "mensaje breve después del tono, y le devolveremos la "
+                                    "llamada."},
+    [CTN_PH_RECORDED] = {"{thanks} We got your message and will call you back soon. Goodbye.",
+                         "{thanks} Recibimos su mensaje y le devolveremos la llamada pronto. "
+                         "Adiós."},
 };
 
 const char *ctn_dialog_phrase(ctn_phrase_e id, ctn_lang_e lang)

@@ -8,8 +8,8 @@
 
 #include "calls.h"
 #include "log.h"
+#include "text.h"
 
-#include <apr_lib.h>
 #include <apr_strings.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,25 +218,21 @@ apr_status_t ctn_dispatcher_escalate_due(PGconn *conn, apr_pool_t *pool,
 
 int ctn_dispatcher_parse_answer(const char *body)
 {
-    static const char *const yes[] = {"yes",  "y",     "si",  "s\xc3\xad", "ok",  "okay", "yep",
-                                      "yeah", "on it", "omw", "claro",     "voy", NULL};
-    static const char *const no[] = {"no", "n", "nope", "pass", "can't", "cant", "busy", NULL};
-    char word[16];
-    apr_size_t n = 0;
+    static const char *const yes[] = {"yes",  "y",     "si",  "ok",    "okay", "yep",
+                                      "yeah", "on it", "omw", "claro", "voy",  NULL};
+    static const char *const no[] = {"no", "n", "nope", "pass", "cant", "busy", NULL};
+    char word[64];
+    apr_size_t n;
 
     if (body == NULL) {
         return -1;
     }
-    while (*body && !apr_isalnum(*body) && (unsigned char)*body < 0x80) {
-        body++;
-    }
-    /* The first word (or "on it"), lower-cased, decides. */
-    while (body[n] && n < sizeof(word) - 1 &&
-           (apr_isalpha(body[n]) || (unsigned char)body[n] >= 0x80 || body[n] == '\'' ||
-            (body[n] == ' ' && strncasecmp(body, "on it", 5) == 0 && n < 5))) {
-        word[n] = (char)apr_tolower(body[n]);
-        n++;
-    }
+    /* Normalised as callers' words are, so case and accents do not matter
+     * ("SÍ!" is "si", "Can't" is "cant"); the first word, or "on it",
+     * decides. */
+    ctn_text_normalize_into(word, sizeof(word), body);
+    n = strncmp(word, "on it", 5) == 0 && (word[5] == '\0' || word[5] == ' ') ? 5
+                                                                              : strcspn(word, " ");
     word[n] = '\0';
     for (int i = 0; yes[i]; i++) {
         if (strcmp(word, yes[i]) == 0) {
@@ -259,7 +255,7 @@ static apr_status_t acknowledge(PGconn *conn, apr_pool_t *pool, const ctn_sms_cl
         "WHERE id = $1 RETURNING call_log_id, technician_id) "
         "UPDATE call_logs c SET assigned_tech_id = d.technician_id FROM d "
         "WHERE c.id = d.call_log_id RETURNING c.from_number, c.to_number, c.id, "
-        "(SELECT name FROM businesses WHERE id = c.business_id)";
+        "(SELECT name FROM businesses WHERE id = c.business_id), c.language";
     const char *params[1] = {PQgetvalue(d, 0, 0)};
     const char *tech_name = PQgetvalue(d, 0, 3);
     PGresult *res;
@@ -281,9 +277,13 @@ static apr_status_t acknowledge(PGconn *conn, apr_pool_t *pool, const ctn_sms_cl
         text.call_log_id = PQgetvalue(res, 0, 2);
         text.dispatch_id = params[0];
         text.purpose = "caller_eta";
+        /* In the caller's language, as the call was. */
         text.body = apr_psprintf(pool,
-                                 "%s: %s is on the way to help with your emergency. Reply "
-                                 "here or call us if anything changes.",
+                                 strcmp(PQgetvalue(res, 0, 4), "es") == 0
+                                     ? "%s: %s va en camino para ayudarle con su emergencia. "
+                                       "Responda aquí o llámenos si algo cambia."
+                                     : "%s: %s is on the way to help with your emergency. Reply "
+                                       "here or call us if anything changes.",
                                  PQgetvalue(res, 0, 3), tech_name);
         return ctn_sms_enqueue(conn, pool, sms, &text, NULL);
     }

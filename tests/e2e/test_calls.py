@@ -296,6 +296,28 @@ def test_technician_yes_acknowledges_and_stops_escalation(pg, web, fake_twilio):
     assert tech
 
 
+def test_technician_si_in_capitals_acknowledges(pg, web):
+    # Phones capitalise a reply typed in caps lock: "SÍ" is as good as "sí".
+    bid, number = make_business(pg)
+    call(web, number, "se está inundando el sótano", "<hangup>")
+    tech1, _ = TECHS[bid]
+    assert webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "6" * 32,
+                                        "From": tech1, "To": number, "Body": "SÍ"}).status == 200
+    (status,) = pg.query("SELECT status FROM dispatches WHERE business_id = %s", (bid,))[0]
+    assert status == "acknowledged"
+
+
+def test_spanish_caller_gets_the_eta_text_in_spanish(pg, web, fake_twilio):
+    bid, number = make_business(pg)
+    call(web, number, "Hola, huele a gas en la cocina", "<hangup>", caller="+13125550178")
+    assert last_call(pg, bid)["language"] == "es"
+    tech1, _ = TECHS[bid]
+    webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "7" * 32,
+                                 "From": tech1, "To": number, "Body": "sí"})
+    eta = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550178"])
+    assert eta and "en camino" in eta[0]["body"] and "on the way" not in eta[0]["body"]
+
+
 def test_technician_no_passes_to_the_next_at_once(pg, web):
     bid, number = make_business(pg)
     call(web, number, "there's sewage coming up from the basement drain", "<hangup>")
@@ -330,6 +352,48 @@ def test_emergency_in_a_voicemail_dispatches_too(pg, web):
     (disp, em) = pg.query("SELECT disposition, emergency FROM call_logs WHERE call_sid = %s",
                           (sid,))[0]
     assert disp == "emergency_dispatched" and em is True
+
+
+def test_voicemail_without_a_transcription_still_texts_the_owner(pg, web, fake_twilio):
+    # Twilio transcribes US English only: a Spanish message comes back failed,
+    # with no text. The owner must still hear of the voicemail.
+    bid, number = make_business(pg, settings={"overflow_limit": 1},
+                                owner_phone="+13125550111")
+    sid = new_sid()
+    webhook(web, "/twilio/voice", call_params(new_sid(), number))
+    assert "<Record" in webhook(web, "/twilio/voice", call_params(sid, number)).text
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/5", "RecordingDuration": "12"}
+    assert webhook(web, "/twilio/voicemail", call_params(sid, number, **rec)).status == 200
+    assert webhook(web, "/twilio/transcription", call_params(
+        sid, number, TranscriptionStatus="failed", TranscriptionSid="TR" + "8" * 32,
+        **rec)).status == 204
+    (call_id,) = pg.query("SELECT id FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550111"])
+    assert notice and "voicemail" in notice[0]["body"] and str(call_id) in notice[0]["body"]
+
+
+def test_emergency_voicemail_transcribed_after_the_call_ended_texts_the_owner(pg, web,
+                                                                               fake_twilio):
+    # Twilio's order: the recording, then the call's status, then (later) the
+    # transcription. The owner's emergency notice must not depend on it.
+    bid, number = make_business(pg, settings={"overflow_limit": 1},
+                                owner_phone="+13125550112")
+    sid = new_sid()
+    webhook(web, "/twilio/voice", call_params(new_sid(), number))
+    assert "<Record" in webhook(web, "/twilio/voice", call_params(sid, number)).text
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/6", "RecordingDuration": "15"}
+    assert webhook(web, "/twilio/voicemail", call_params(sid, number, **rec)).status == 200
+    assert webhook(web, "/twilio/status", call_params(
+        sid, number, CallStatus="completed", CallDuration="40")).status == 204
+    assert webhook(web, "/twilio/transcription", call_params(
+        sid, number, TranscriptionStatus="completed",
+        TranscriptionText="there is gas smell in the basement please hurry", **rec)).status == 204
+    assert pg.query("SELECT disposition FROM call_logs WHERE call_sid = %s",
+                    (sid,))[0][0] == "emergency_dispatched"
+    notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550112"])
+    assert notice and "emergency" in notice[0]["body"]
 
 
 # ---------------------------------------------------------------- questions
@@ -485,6 +549,37 @@ def test_speak_to_a_person_transfers_to_the_owner(pg, web):
     assert last_call(pg, bid)["disposition"] == "transferred"
 
 
+def test_transfer_nobody_answers_takes_a_message(pg, web):
+    # The owner is on a job and does not pick up: the caller is not dropped
+    # but leaves a message, and the call is logged as one, not "transferred".
+    bid, number = make_business(pg)
+    sid = new_sid()
+    webhook(web, "/twilio/voice", call_params(sid, number))
+    twiml = webhook(web, "/twilio/gather", call_params(
+        sid, number, SpeechResult="can I talk to a real person")).text
+    assert "<Dial" in twiml and "/twilio/dial-status" in twiml
+    resp = webhook(web, "/twilio/dial-status", call_params(
+        sid, number, DialCallStatus="no-answer", DialCallSid=new_sid()))
+    assert resp.status == 200 and "<Record" in resp.text and "/twilio/voicemail" in resp.text
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/4", "RecordingDuration": "6"}
+    assert webhook(web, "/twilio/voicemail", call_params(sid, number, **rec)).status == 200
+    assert webhook(web, "/twilio/status", call_params(
+        sid, number, CallStatus="completed", CallDuration="70")).status == 204
+    assert last_call(pg, bid)["disposition"] == "message_taken"
+    # A transfer that was answered ends the call as before.
+    sid = new_sid()
+    webhook(web, "/twilio/voice", call_params(sid, number))
+    webhook(web, "/twilio/gather", call_params(sid, number,
+                                               SpeechResult="can I talk to a real person"))
+    resp = webhook(web, "/twilio/dial-status", call_params(
+        sid, number, DialCallStatus="completed", DialCallSid=new_sid(), DialCallDuration="40"))
+    assert "<Hangup/>" in resp.text and "<Record" not in resp.text
+    webhook(web, "/twilio/status", call_params(sid, number, CallStatus="completed",
+                                               CallDuration="50"))
+    assert last_call(pg, bid)["disposition"] == "transferred"
+
+
 def test_spam_is_refused(pg, web):
     bid, number = make_business(pg)
     out = call(web, number, "Hi, we're calling about your Google business listing")
@@ -508,8 +603,32 @@ def test_silence_twice_then_voicemail(pg, web):
     assert "leave your name" in out
     c = last_call(pg, bid)
     assert c["disposition"] == "message_taken"
+    # The summary the owner reads says the same as the disposition.
+    assert c["summary"].startswith("en call (message_taken).")
     assert pg.query("SELECT transcription FROM voicemails WHERE business_id = %s",
                     (bid,))[0][0] == "Hi this is Lee, please call me back"
+
+
+def test_spanish_voicemail_is_thanked_in_spanish(pg, web):
+    bid, number = make_business(pg)
+    out = call(web, number, "Hola, buenas tardes, ¿me escucha bien?", "<silence>", "<silence>",
+               "record: Soy Lupe Soto, llámeme por favor")
+    assert "Deje su nombre" in out
+    said_after = out[out.index("Soy Lupe Soto"):]
+    # The thank-you after the recording is Cortana's, in the caller's language and voice.
+    assert "Cortana [es-US]" in said_after and "mensaje" in said_after
+    assert "We got your message" not in out
+    assert last_call(pg, bid)["disposition"] == "message_taken"
+
+
+def test_voicemail_after_an_answered_question_is_a_message(pg, web):
+    # The caller's message is what the owner must act on: a voicemail left
+    # after a question was answered logs the call as message_taken.
+    bid, number = make_business(pg)
+    out = call(web, number, "what are your hours", "<silence>", "<silence>", "<silence>",
+               "record: it's Kim, call me about a quote for a new water heater")
+    assert "Our hours are" in out and "leave your name" in out
+    assert last_call(pg, bid)["disposition"] == "message_taken"
 
 
 def test_missed_call_gets_a_text_back(pg, web, fake_twilio):
@@ -525,6 +644,16 @@ def test_missed_call_gets_a_text_back(pg, web, fake_twilio):
                                         "Body": "Can someone come tomorrow?"}).status == 200
     assert pg.query("SELECT body FROM sms_messages WHERE call_log_id = %s AND direction = "
                     "'inbound'", (c["id"],)) == [("Can someone come tomorrow?",)]
+
+
+def test_missed_call_text_back_follows_the_call_language(pg, web, fake_twilio):
+    # A business that answers in Spanish only: its missed callers are texted in Spanish.
+    bid, number = make_business(pg, personality={"languages": ["es"]})
+    call(web, number, "Hola", "<hangup>", caller="+13125550189")
+    assert last_call(pg, bid)["disposition"] == "abandoned"
+    text = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550189"])
+    assert text and "Sorry we missed you" not in text[0]["body"]
+    assert "Acme Test Plumbing" in text[0]["body"] and "llamada" in text[0]["body"]
 
 
 # ------------------------------------------------------------------- routing
@@ -612,3 +741,30 @@ def test_database_down_mid_call_still_takes_a_message(pg, web):
                                     call_params(sid, number, **rec)).status == 200)
     assert pg.query("SELECT count(*) FROM voicemails WHERE call_log_id = "
                     "(SELECT id FROM call_logs WHERE call_sid = %s)", (sid,))[0][0] == 1
+
+
+@pytest.mark.allow_log_errors
+def test_database_down_when_the_call_comes_in_still_keeps_the_message(pg, web):
+    # The voice webhook could open no call log; the recording Twilio retries
+    # once the database is back must still be stored, on a call log of its own.
+    bid, number = make_business(pg)
+    sid = new_sid()
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/3", "RecordingDuration": "7"}
+    pg.stop()
+    try:
+        resp = webhook(web, "/twilio/voice", call_params(sid, number, caller="+13125550199"))
+        assert resp.status == 200 and "<Record" in resp.text
+        assert webhook(web, "/twilio/voicemail", call_params(sid, number, caller="+13125550199",
+                                                             **rec)).status == 503
+    finally:
+        pg.start()
+    assert wait_for(lambda: webhook(web, "/twilio/voicemail", call_params(
+        sid, number, caller="+13125550199", **rec)).status == 200)
+    rows = pg.query("SELECT c.from_number, c.disposition, v.recording_url FROM voicemails v "
+                    "JOIN call_logs c ON c.id = v.call_log_id WHERE c.call_sid = %s", (sid,))
+    assert rows == [("+13125550199", "message_taken", "https://api.twilio.com/rec/3")]
+    assert webhook(web, "/twilio/transcription", call_params(
+        sid, number, caller="+13125550199", TranscriptionText="please call me about my boiler",
+        **rec)).status == 204
+    assert last_call(pg, bid)["message"] == "please call me about my boiler"

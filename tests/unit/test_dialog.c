@@ -923,7 +923,7 @@ START_TEST(summary_tells_the_owner_what_happened)
     turn(&c, "Hola, se está inundando mi sótano");
     turn(&c, "Vivo en 2200 calle Milwaukee");
     turn(&c, "Me llamo José Ramírez");
-    summary = ctn_dialog_summary(unit_pool, &c.st);
+    summary = ctn_dialog_summary(unit_pool, &c.st, NULL);
     ck_assert_ptr_nonnull(strstr(summary, "es call (emergency_dispatched)."));
     ck_assert_ptr_nonnull(strstr(summary, "Emergency: flooding, on-call technician alerted."));
     ck_assert_ptr_nonnull(strstr(summary, "José Ramírez"));
