@@ -516,8 +516,9 @@ static int on_list(ctn_api_ctx_t *c)
         if (strlen(v) > 200) {
             return ctn_api_error(c, 400, "invalid", "must have at most 200 characters", "q");
         }
+        /* strpos, not LIKE: the text is the caller's, % and _ in it are not wildcards. */
         add_condition(&q,
-                      "(c.from_number LIKE '%%' || $%d || '%%' OR EXISTS (SELECT 1 FROM "
+                      "(strpos(c.from_number, $%d) > 0 OR EXISTS (SELECT 1 FROM "
                       "transcript_lines t WHERE t.call_log_id = c.id AND to_tsvector('simple', "
                       "t.text) @@ plainto_tsquery('simple', $%d)))",
                       v);

@@ -251,6 +251,19 @@ def test_calls_page_with_a_cursor(owner, pg):
     assert starts == sorted(starts, reverse=True)
 
 
+def test_calls_search_by_number_takes_percent_and_underscore_literally(owner, pg):
+    """q matches the caller's number as text: % and _ are not wildcards."""
+    bid = owner.me["business"]["id"]
+    pg.execute("INSERT INTO call_logs (business_id, call_sid, from_number, to_number, "
+               "started_at, status) VALUES (%s, 'CA' || md5(random()::text), '+13125550188', "
+               "'+13125550101', now(), 'completed')", (bid,))
+
+    def found(q):
+        return [c["from_number"] for c in owner.get(f"/calls?q={q}").json()["items"]]
+    assert found("555018") == ["+13125550188"]
+    assert found("%25") == [] and found("_") == [] and found("555%25188") == []
+
+
 def test_calls_list_json_is_what_postgresql_writes(owner, pg):
     """The list's JSON is written in C from binary columns: it must say what
     PostgreSQL's own row_to_json says of the same rows (TimeZone UTC), for
