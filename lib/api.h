@@ -93,7 +93,7 @@ typedef struct ctn_api_route_t {
     const struct ctn_api_schema_t *response; /* for the OpenAPI document */
     int status;                              /* success status for the document */
     const char *summary;
-    const char *const *query_params; /* NULL-terminated names, for the document */
+    const char *const *query_params; /* NULL-terminated; the only ones taken, as documented */
 } ctn_api_route_t;
 
 /* Handle one API request. `resp` is always filled (status, JSON body,

@@ -175,6 +175,18 @@ def test_unknown_routes_and_methods(owner):
     assert resp.status == 405
 
 
+def test_a_misspelt_query_parameter_is_400_naming_it(owner):
+    resp = owner.get("/calls?emergncy=true")
+    assert resp.status == 400, resp.text
+    assert error_of(resp)["field"] == "emergncy"
+    assert owner.get("/calls?emergency=true&limit=5").status == 200
+    for path in ("/appointments?stauts=booked", "/availability?cont=3", "/analytics?form=2026-01-01",
+                 "/kb/search?q=x&lang=es", "/technicians?active=true", "/business?x="):
+        resp = owner.get(path)
+        assert resp.status == 400, (path, resp.text)
+        assert error_of(resp)["field"] == path.split("?")[1].split("&")[-1].split("=")[0], path
+
+
 def test_failed_logins_are_rate_limited_per_account(httpd_factory):
     web = httpd_factory()
     email = new_email()

@@ -95,6 +95,25 @@ def test_every_get_matches_its_schema(world):
     assert walked >= 14
 
 
+def test_query_parameters_are_the_documented_ones(world):
+    """Each GET takes the query parameters its document lists, and no other:
+    a parameter it does not list is a 400 naming it (a typo is not a filter
+    silently left out)."""
+    owner, ids, doc = world
+    for path, item in doc["paths"].items():
+        op = item.get("get")
+        if op is None or path == "/transcripts":
+            continue
+        concrete = path.replace("{id}", ids.get(path.split("/")[1], ""))
+        documented = [p["name"] for p in op["parameters"] if p["in"] == "query"]
+        without = owner.get(concrete).status
+        for name in documented:  # an empty value is no value
+            assert owner.get(f"{concrete}?{name}=").status == without, (path, name)
+        resp = owner.get(f"{concrete}?no_such_parameter=1")
+        assert resp.status == 400, (path, resp.text)
+        assert resp.json()["error"]["field"] == "no_such_parameter", (path, resp.text)
+
+
 def test_every_documented_operation_exists(world):
     owner, ids, doc = world
     for path, item in doc["paths"].items():
