@@ -178,9 +178,10 @@ static int on_book(ctn_api_ctx_t *c)
 {
     static const char sql[] =
         "WITH a AS (INSERT INTO appointments (business_id, starts_at, ends_at, customer_name, "
-        "customer_phone, customer_address, problem, service) VALUES (cortana_tenant(), "
-        "$1::timestamptz, $1::timestamptz + make_interval(mins => $2::int), $3, $4, $5, $6, $7) "
-        "RETURNING " APPOINTMENT_COLUMNS ") SELECT row_to_json(a)::text FROM a";
+        "customer_phone, customer_address, problem, service) SELECT cortana_tenant(), "
+        "$1::timestamptz, $1::timestamptz + make_interval(mins => $2::int), $3, $4, $5, $6, $7 "
+        "WHERE $1::timestamptz > now() RETURNING " APPOINTMENT_COLUMNS
+        ") SELECT row_to_json(a)::text FROM a";
     long long minutes = 60;
     const char *params[7], *json = NULL;
     int err;
@@ -200,7 +201,10 @@ static int on_book(ctn_api_ctx_t *c)
         }
         return err;
     }
-    return ctn_api_json(c, 201, json);
+    /* No row: the time has passed. Outside opening hours is the owner's
+     * choice (a call-back squeezed in), a time gone by never is. */
+    return json ? ctn_api_json(c, 201, json)
+                : ctn_api_error(c, 400, "invalid", "must be in the future", "starts_at");
 }
 
 static int on_cancel(ctn_api_ctx_t *c)

@@ -191,6 +191,14 @@ def test_availability_booking_conflict_and_cancel(owner):
     assert owner.get("/appointments?from=nope").status == 400
 
 
+def test_a_booking_in_the_past_is_refused(owner):
+    body = {"starts_at": "2020-03-02T15:00:00Z", "customer_name": "Pat",
+            "customer_phone": "+13125550177"}
+    resp = owner.post("/book", body)
+    assert resp.status == 400 and error_of(resp)["field"] == "starts_at", resp.text
+    assert owner.get("/appointments").json()["items"] == []
+
+
 # -------------------------------------------------- test calls, calls, block
 
 def test_a_test_call_shows_up_with_its_transcript_and_can_be_found(owner):
