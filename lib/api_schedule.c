@@ -3,7 +3,7 @@
  *   GET  /appointments?from&to&status     the calendar, soonest first
  *   GET  /availability?from&duration_minutes&count   free slots (as the engines see them)
  *   POST /book                            book a slot (409 when it was just taken)
- *   POST /appointments/{id}/cancel
+ *   POST /appointments/{id}/cancel       (409 once it is completed or canceled)
  *
  * Free slots come from the same function the dialog engine uses
  * (ctn_calendar_free_slots: hours, holidays, time zone, travel buffer,
@@ -211,6 +211,7 @@ static int on_cancel(ctn_api_ctx_t *c)
 {
     static const char sql[] =
         "WITH a AS (UPDATE appointments SET status = 'canceled' WHERE id = $1 "
+        "AND status IN ('booked', 'confirmed') "
         "RETURNING " APPOINTMENT_COLUMNS ") SELECT row_to_json(a)::text FROM a";
     const char *params[1] = {c->args[0]}, *json = NULL;
     int err;
@@ -221,7 +222,18 @@ static int on_cancel(ctn_api_ctx_t *c)
     if ((err = ctn_api_query_json(c, &json, sql, 1, params)) != 0) {
         return err;
     }
-    return json ? ctn_api_json(c, 200, json)
+    if (json) {
+        return ctn_api_json(c, 200, json);
+    }
+    /* Not changed: there is no such appointment, or it is over (completed,
+     * or canceled already), which a cancel must not rewrite. */
+    if ((err = ctn_api_query_json(c, &json, "SELECT status FROM appointments WHERE id = $1", 1,
+                                  params)) != 0) {
+        return err;
+    }
+    return json ? ctn_api_error(c, 409, "conflict",
+                                apr_pstrcat(c->pool, "the appointment is ", json, " already", NULL),
+                                "status")
                 : ctn_api_error(c, 404, "not_found", "no such appointment", NULL);
 }
 

@@ -199,6 +199,24 @@ def test_a_booking_in_the_past_is_refused(owner):
     assert owner.get("/appointments").json()["items"] == []
 
 
+def test_only_a_live_appointment_can_be_canceled(owner, pg):
+    owner.patch("/business", {"hours": {d: [{"open": "00:00", "close": "24:00"}] for d in (
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}})
+    slots = owner.get("/availability?count=10").json()["slots"]  # first and last are apart
+    done, gone = (owner.post("/book", {"starts_at": s["starts_at"], "customer_name": "Pat",
+                                       "customer_phone": "+13125550177"}).json()
+                  for s in (slots[0], slots[-1]))
+    pg.execute("UPDATE appointments SET status = 'completed' WHERE id = %s", (done["id"],))
+    resp = owner.post(f"/appointments/{done['id']}/cancel")
+    assert resp.status == 409 and error_of(resp)["field"] == "status", resp.text
+    (status,), = pg.query("SELECT status FROM appointments WHERE id = %s", (done["id"],))
+    assert status == "completed"
+    assert owner.post(f"/appointments/{gone['id']}/cancel").status == 200
+    again = owner.post(f"/appointments/{gone['id']}/cancel")
+    assert again.status == 409 and error_of(again)["code"] == "conflict", again.text
+    assert owner.post(f"/appointments/{uuid.uuid4()}/cancel").status == 404
+
+
 # -------------------------------------------------- test calls, calls, block
 
 def test_a_test_call_shows_up_with_its_transcript_and_can_be_found(owner):
