@@ -150,6 +150,11 @@ int ctn_api_is_uuid(const char *s);
  * time zone) or an RFC 3339 time. */
 int ctn_api_time_arg_ok(apr_pool_t *pool, const char *v);
 
+/* A list's `cursor` argument, "<RFC 3339 time>~<id>" as the previous page's
+ * next_cursor gave it: 1 and its parts (`*at` in `pool`), or 0 when it is
+ * not one. */
+int ctn_api_cursor_parse(const char *cursor, apr_pool_t *pool, const char **at, const char **id);
+
 /* The Appointment schema (shared by calls and the schedule). */
 extern const struct ctn_api_schema_t ctn_api_appointment_schema;
 

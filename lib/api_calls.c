@@ -419,8 +419,7 @@ static const char *page_json(apr_pool_t *pool, const PGresult *rows, int limit)
 
 /* ----------------------------------------------------------- the list --- */
 
-/* A cursor is "<started_at RFC 3339>~<id>", as the previous page gave it. */
-static int parse_cursor(const char *cursor, apr_pool_t *pool, const char **at, const char **id)
+int ctn_api_cursor_parse(const char *cursor, apr_pool_t *pool, const char **at, const char **id)
 {
     const char *tilde = cursor ? strchr(cursor, '~') : NULL;
 
@@ -524,7 +523,7 @@ static int on_list(ctn_api_ctx_t *c)
                       v);
     }
     if ((v = ctn_api_arg(c, "cursor")) != NULL) {
-        if (!parse_cursor(v, c->pool, &at, &id)) {
+        if (!ctn_api_cursor_parse(v, c->pool, &at, &id)) {
             return ctn_api_error(c, 400, "invalid", "is not a cursor this API gave", "cursor");
         }
         q.params[q.n++] = at;

@@ -217,6 +217,33 @@ def test_only_a_live_appointment_can_be_canceled(owner, pg):
     assert owner.post(f"/appointments/{uuid.uuid4()}/cancel").status == 404
 
 
+def test_appointments_page_with_a_cursor_past_a_thousand(owner, pg):
+    """The calendar pages like the call log: every row is reachable, soonest
+    first, instead of the list stopping at 1,000 without a word."""
+    bid = owner.me["business"]["id"]
+    pg.execute("INSERT INTO appointments (business_id, starts_at, ends_at, customer_name, "
+               "customer_phone) SELECT %s, t, t + interval '30 minutes', 'C', '+13125550170' "
+               "FROM (SELECT timestamptz '2027-01-04 14:00+00' + make_interval(hours => g) AS t "
+               "FROM generate_series(1, 1203) g) s", (bid,))
+    first = owner.get("/appointments?limit=2")
+    assert first.status == 200, first.text
+    assert len(first.json()["items"]) == 2 and first.json()["next_cursor"]
+    seen, cursor = [], None
+    while True:
+        page = owner.get("/appointments?limit=500" + (f"&cursor={cursor}" if cursor else ""))
+        assert page.status == 200, page.text
+        seen += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == 1203 and len({a["id"] for a in seen}) == 1203
+    assert [a["starts_at"] for a in seen] == sorted(a["starts_at"] for a in seen)
+    assert owner.get("/appointments").json()["next_cursor"]  # a default page, not everything
+    for bad in ("limit=0", "limit=501", "cursor=xyz"):
+        resp = owner.get(f"/appointments?{bad}")
+        assert resp.status == 400 and error_of(resp)["field"] == bad.split("=")[0], bad
+
+
 # -------------------------------------------------- test calls, calls, block
 
 def test_a_test_call_shows_up_with_its_transcript_and_can_be_found(owner):
