@@ -164,6 +164,9 @@ static int on_availability(ctn_api_ctx_t *c)
     if (from && (!ctn_api_time_arg_ok(c->pool, from) || strlen(from) == 10)) {
         return ctn_api_error(c, 400, "invalid", "must be an RFC 3339 time", "from");
     }
+    if (lang && strcmp(lang, "en") != 0 && strcmp(lang, "es") != 0) {
+        return ctn_api_error(c, 400, "invalid", "must be en or es", "language");
+    }
     if (ctn_business_load(&b, c->conn, c->pool, c->session->business_id) != APR_SUCCESS) {
         return ctn_api_error(c, 503, "unavailable", "the database is unavailable", NULL);
     }

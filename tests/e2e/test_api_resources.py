@@ -191,6 +191,13 @@ def test_availability_booking_conflict_and_cancel(owner):
     assert owner.get("/appointments?from=nope").status == 400
 
 
+def test_availability_takes_only_a_language_cortana_speaks(owner):
+    assert owner.get("/availability?count=1&language=es").status == 200
+    for bad in ("fr", "EN", "english"):
+        resp = owner.get(f"/availability?count=1&language={bad}")
+        assert resp.status == 400 and error_of(resp)["field"] == "language", (bad, resp.text)
+
+
 def test_a_booking_in_the_past_is_refused(owner):
     body = {"starts_at": "2020-03-02T15:00:00Z", "customer_name": "Pat",
             "customer_phone": "+13125550177"}
