@@ -309,7 +309,10 @@ static int parse_body(ctn_api_ctx_t *c, const ctn_api_route_t *route)
     json_object *body;
 
     if (route->body == NULL) {
-        if (c->req->body_len > 0 && strspn(c->req->body, " \t\r\n{}") != c->req->body_len) {
+        /* Nothing, or an empty object (what a generic client sends). */
+        if (c->req->body_len > 0 && strspn(c->req->body, " \t\r\n") != c->req->body_len &&
+            ((body = ctn_json_parse(c->pool, c->req->body, c->req->body_len, &why)) == NULL ||
+             !json_object_is_type(body, json_type_object) || json_object_object_length(body) > 0)) {
             return ctn_api_error(c, 400, "unexpected_body", "this request takes no body", NULL);
         }
         return 0;

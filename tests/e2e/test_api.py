@@ -142,6 +142,16 @@ def test_invalid_json_and_wrong_content_type(owner):
     assert resp.status == 415
 
 
+def test_a_route_without_a_body_takes_nothing_or_an_empty_object(owner):
+    path = f"/appointments/{uuid.uuid4()}/cancel"
+    for raw in (b"}{", b"{{}}", b"{}}", b"{", b'{"x": 1}'):
+        resp = owner.request("POST", path, raw=raw, headers={"Content-Type": "application/json"})
+        assert resp.status == 400 and error_of(resp)["code"] == "unexpected_body", (raw, resp.text)
+    for raw in (b"", b" {} \n"):
+        resp = owner.request("POST", path, raw=raw, headers={"Content-Type": "application/json"})
+        assert resp.status == 404, (raw, resp.text)
+
+
 def test_bodies_over_the_limit_get_413(httpd_factory):
     web = httpd_factory("CortanaAPIMaxBody 1K")
     o = Owner(web)
