@@ -152,6 +152,17 @@ def test_a_route_without_a_body_takes_nothing_or_an_empty_object(owner):
         assert resp.status == 404, (raw, resp.text)
 
 
+def test_only_application_json_is_json(owner):
+    body = json.dumps({"name": "Acme"}).encode()
+    for good in ("application/json", "application/json; charset=utf-8", "Application/JSON ;x=y"):
+        resp = owner.request("PATCH", "/business", raw=body, headers={"Content-Type": good})
+        assert resp.status == 200, (good, resp.text)
+    for bad in ("application/jsonx", "application/json-patch+json", "application/json5",
+                "application/jsonl; charset=utf-8"):
+        resp = owner.request("PATCH", "/business", raw=body, headers={"Content-Type": bad})
+        assert resp.status == 415 and error_of(resp)["code"] == "unsupported_media_type", bad
+
+
 def test_bodies_over_the_limit_get_413(httpd_factory):
     web = httpd_factory("CortanaAPIMaxBody 1K")
     o = Owner(web)
