@@ -121,6 +121,12 @@ static json_object *operation(apr_pool_t *pool, const ctn_api_route_t *r, json_o
     return op;
 }
 
+/* GET /transcripts is served by the module (mod_cortana_sse.c), not the
+ * route table; its one query parameter resumes like Last-Event-ID. */
+static const char *const sse_params[] = {"last_event_id", NULL};
+static const ctn_api_route_t sse_route = {
+    .method = "GET", .pattern = "/transcripts", .status = 200, .query_params = sse_params};
+
 const char *ctn_api_openapi(apr_pool_t *pool)
 {
     static const char *document; /* built once; the routes never change */
@@ -183,10 +189,13 @@ const char *ctn_api_openapi(apr_pool_t *pool)
                                                       "resumes)"));
         json_object_object_add(ok, "content", content);
         json_object_object_add(responses, "200", ok);
+        json_object_object_add(responses, "400",
+                               error_response("a query parameter other than last_event_id"));
         json_object_object_add(responses, "401", error_response("not logged in"));
         json_object_object_add(get, "summary",
                                json_object_new_string("Live events of the business's calls"));
         json_object_object_add(get, "operationId", json_object_new_string("get_transcripts"));
+        json_object_object_add(get, "parameters", parameters(&sse_route));
         json_object_object_add(get, "responses", responses);
         json_object_object_add(sse, "get", get);
         json_object_object_add(paths, "/transcripts", sse);
