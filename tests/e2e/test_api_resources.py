@@ -75,6 +75,9 @@ def test_saved_hours_are_what_calls_use(owner, pg):
      "settings.emergency_rules[0]"),
     ({"name": None}, "name"),
     ({"id": str(uuid.uuid4())}, "id"),
+    ({"services": [{"name": "Drain", "price_min": 100, "price_max": 100},
+                   {"name": "Sewer", "price_min": 300, "price_max": 99.5}]},
+     "services[1].price_max"),
 ])
 def test_business_validation_names_the_field(owner, body, field):
     resp = owner.patch("/business", body)
