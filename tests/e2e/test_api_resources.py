@@ -142,6 +142,18 @@ def test_technicians_crud_and_on_call_order(owner):
 
 # ------------------------------------------------------------ knowledge base
 
+def test_technicians_added_at_once_get_positions_of_their_own(owner):
+    """Each new technician goes to the end of the on-call list, even when
+    several are added at the same moment (an import, a double submit)."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda i: owner.post("/technicians", {
+            "name": f"Tech {i}", "phone": f"+1312555{i:04d}"}), range(16)))
+    assert all(r.status == 201 for r in made), [r.text for r in made if r.status != 201]
+    orders = sorted(r.json()["on_call_order"] for r in made)
+    assert orders == list(range(1, 17)), orders
+
+
 def test_kb_crud_and_search_answers_like_cortana(owner):
     resp = owner.post("/kb", {"title": "Financing", "content":
                               "We offer financing on water heaters with 12 months same as cash."})
