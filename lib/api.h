@@ -81,7 +81,11 @@ typedef int ctn_api_handler_fn(ctn_api_ctx_t *c);
 enum {
     CTN_API_PUBLIC = 1, /* no session needed */
     CTN_API_NO_DB = 2,  /* needs no database connection */
-    CTN_API_CREATE = 4  /* body validated as a creation: required fields required */
+    CTN_API_CREATE = 4, /* body validated as a creation: required fields required */
+    /* For the OpenAPI document only: the statuses a route can answer besides
+     * those every route of its kind can (400, 401, 403, 404, 413, 415, 503). */
+    CTN_API_CONFLICTS = 8, /* 409: a value already in use, or a state that forbids the change */
+    CTN_API_LIMITED = 16   /* 429: a rate or concurrency limit, with Retry-After */
 };
 
 typedef struct ctn_api_route_t {

@@ -648,8 +648,8 @@ const ctn_api_route_t ctn_api_calls_routes[] = {
      "Block the caller of a call", NULL},
     {"GET", "/blocked-numbers", on_blocked_list, 0, NULL, &blocked_list, 200, "Blocked callers",
      NULL},
-    {"POST", "/blocked-numbers", on_blocked_create, CTN_API_CREATE, &blocked, &blocked, 201,
-     "Block a number", NULL},
+    {"POST", "/blocked-numbers", on_blocked_create, CTN_API_CREATE | CTN_API_CONFLICTS, &blocked,
+     &blocked, 201, "Block a number", NULL},
     {"DELETE", "/blocked-numbers/{id}", on_blocked_delete, 0, NULL, NULL, 204, "Unblock a number",
      NULL},
     {NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL}};

@@ -114,6 +114,25 @@ static json_object *operation(apr_pool_t *pool, const ctn_api_route_t *r, json_o
     if (strchr(r->pattern, '{')) {
         json_object_object_add(responses, "404", error_response("no such resource"));
     }
+    if (r->flags & CTN_API_CONFLICTS) {
+        json_object_object_add(responses, "409",
+                               error_response("conflict: the value is in use, or the resource's "
+                                              "state does not allow it"));
+    }
+    /* The module reads the body of every POST, PUT and PATCH, whatever the route. */
+    if (strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0 ||
+        strcmp(r->method, "PATCH") == 0) {
+        json_object_object_add(responses, "413", error_response("body over CortanaAPIMaxBody"));
+        json_object_object_add(responses, "415",
+                               error_response("body not sent as application/json"));
+    }
+    if (r->flags & CTN_API_LIMITED) {
+        json_object_object_add(responses, "429",
+                               error_response("too many at once or too often; see Retry-After"));
+    }
+    if (!(r->flags & CTN_API_NO_DB)) {
+        json_object_object_add(responses, "503", error_response("the database is unavailable"));
+    }
     if (r->flags & CTN_API_PUBLIC) {
         json_object_object_add(op, "security", json_object_new_array());
     }
@@ -192,6 +211,7 @@ const char *ctn_api_openapi(apr_pool_t *pool)
         json_object_object_add(responses, "400",
                                error_response("a query parameter other than last_event_id"));
         json_object_object_add(responses, "401", error_response("not logged in"));
+        json_object_object_add(responses, "503", error_response("the database is unavailable"));
         json_object_object_add(get, "summary",
                                json_object_new_string("Live events of the business's calls"));
         json_object_object_add(get, "operationId", json_object_new_string("get_transcripts"));

@@ -278,10 +278,10 @@ static const char *const availability_params[] = {"from", "duration_minutes", "c
 const ctn_api_route_t ctn_api_schedule_routes[] = {
     {"GET", "/appointments", on_list, 0, NULL, &appointment_list, 200,
      "Appointments, soonest first; pages with next_cursor", list_params},
-    {"POST", "/appointments/{id}/cancel", on_cancel, 0, NULL, &ctn_api_appointment_schema, 200,
-     "Cancel an appointment", NULL},
+    {"POST", "/appointments/{id}/cancel", on_cancel, CTN_API_CONFLICTS, NULL,
+     &ctn_api_appointment_schema, 200, "Cancel an appointment", NULL},
     {"GET", "/availability", on_availability, 0, NULL, &availability, 200,
      "Free slots, soonest first", availability_params},
-    {"POST", "/book", on_book, CTN_API_CREATE, &book_body, &ctn_api_appointment_schema, 201,
-     "Book an appointment", NULL},
+    {"POST", "/book", on_book, CTN_API_CREATE | CTN_API_CONFLICTS, &book_body,
+     &ctn_api_appointment_schema, 201, "Book an appointment", NULL},
     {NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL}};
