@@ -2,8 +2,9 @@
  * (see api.h). Resource handlers live in lib/api_<part>.c.
  *
  * Order of checks for every request, so that each failure has one answer:
- * unknown path → 404, known path with another method → 405, a body that is
- * not a valid JSON object of the route's schema → 400 naming the field,
+ * unknown path → 404, known path with another method → 405, a query
+ * parameter the route does not take or a body that is not a valid JSON
+ * object of the route's schema → 400 naming the parameter or field,
  * no valid session → 401, a state-changing request without the session's
  * CSRF token → 403, then the handler. */
 #include "api.h"
@@ -276,7 +277,10 @@ const char *ctn_api_param(apr_pool_t *pool, json_object *v)
 
 /* ------------------------------------------------------------ request --- */
 
-static int parse_query(ctn_api_ctx_t *c)
+/* The route's query parameters, and only those: the same list the OpenAPI
+ * document gives, so a misspelt filter (?emergncy=true) is a 400 naming it
+ * rather than a list silently left unfiltered. */
+static int parse_query(ctn_api_ctx_t *c, const ctn_api_route_t *route)
 {
     apr_array_header_t *pairs;
     const char *why = NULL, *q = c->req->query ? c->req->query : "";
@@ -287,6 +291,13 @@ static int parse_query(ctn_api_ctx_t *c)
     }
     for (int i = 0; i < pairs->nelts; i++) {
         const ctn_form_pair_t *p = &APR_ARRAY_IDX(pairs, i, ctn_form_pair_t);
+        const char *const *known = route->query_params;
+        while (known && *known && strcmp(*known, p->name) != 0) {
+            known++;
+        }
+        if (known == NULL || *known == NULL) {
+            return ctn_api_error(c, 400, "invalid", "is not a parameter of this request", p->name);
+        }
         apr_table_setn(c->query, p->name, p->value);
     }
     return 0;
@@ -298,7 +309,10 @@ static int parse_body(ctn_api_ctx_t *c, const ctn_api_route_t *route)
     json_object *body;
 
     if (route->body == NULL) {
-        if (c->req->body_len > 0 && strspn(c->req->body, " \t\r\n{}") != c->req->body_len) {
+        /* Nothing, or an empty object (what a generic client sends). */
+        if (c->req->body_len > 0 && strspn(c->req->body, " \t\r\n") != c->req->body_len &&
+            ((body = ctn_json_parse(c->pool, c->req->body, c->req->body_len, &why)) == NULL ||
+             !json_object_is_type(body, json_type_object) || json_object_object_length(body) > 0)) {
             return ctn_api_error(c, 400, "unexpected_body", "this request takes no body", NULL);
         }
         return 0;
@@ -400,7 +414,7 @@ void ctn_api_handle(const ctn_api_env_t *env, apr_pool_t *pool, const ctn_api_re
     c->req = req;
     c->resp = resp;
 
-    if ((route = find_route(c, &status)) == NULL || (status = parse_query(c)) != 0 ||
+    if ((route = find_route(c, &status)) == NULL || (status = parse_query(c, route)) != 0 ||
         (status = parse_body(c, route)) != 0) {
         return;
     }

@@ -81,7 +81,11 @@ typedef int ctn_api_handler_fn(ctn_api_ctx_t *c);
 enum {
     CTN_API_PUBLIC = 1, /* no session needed */
     CTN_API_NO_DB = 2,  /* needs no database connection */
-    CTN_API_CREATE = 4  /* body validated as a creation: required fields required */
+    CTN_API_CREATE = 4, /* body validated as a creation: required fields required */
+    /* For the OpenAPI document only: the statuses a route can answer besides
+     * those every route of its kind can (400, 401, 403, 404, 413, 415, 503). */
+    CTN_API_CONFLICTS = 8, /* 409: a value already in use, or a state that forbids the change */
+    CTN_API_LIMITED = 16   /* 429: a rate or concurrency limit, with Retry-After */
 };
 
 typedef struct ctn_api_route_t {
@@ -93,7 +97,7 @@ typedef struct ctn_api_route_t {
     const struct ctn_api_schema_t *response; /* for the OpenAPI document */
     int status;                              /* success status for the document */
     const char *summary;
-    const char *const *query_params; /* NULL-terminated names, for the document */
+    const char *const *query_params; /* NULL-terminated; the only ones taken, as documented */
 } ctn_api_route_t;
 
 /* Handle one API request. `resp` is always filled (status, JSON body,
@@ -149,6 +153,11 @@ int ctn_api_is_uuid(const char *s);
 /* 1 when the query argument `v` is absent, a date (a day in the business's
  * time zone) or an RFC 3339 time. */
 int ctn_api_time_arg_ok(apr_pool_t *pool, const char *v);
+
+/* A list's `cursor` argument, "<RFC 3339 time>~<id>" as the previous page's
+ * next_cursor gave it: 1 and its parts (`*at` in `pool`), or 0 when it is
+ * not one. */
+int ctn_api_cursor_parse(const char *cursor, apr_pool_t *pool, const char **at, const char **id);
 
 /* The Appointment schema (shared by calls and the schedule). */
 extern const struct ctn_api_schema_t ctn_api_appointment_schema;

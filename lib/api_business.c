@@ -200,8 +200,24 @@ static int on_business_get(ctn_api_ctx_t *c)
     return ctn_api_crud_update(c, &business_table, NULL); /* an empty update reads */
 }
 
+/* The one rule between members the schema cannot say: a service's price
+ * range runs upwards (Cortana would quote "between $249 and $129"). */
 static int on_business_patch(ctn_api_ctx_t *c)
 {
+    json_object *list = NULL;
+
+    if (json_object_object_get_ex(c->body, "services", &list)) {
+        for (apr_size_t i = 0; i < json_object_array_length(list); i++) {
+            json_object *svc = json_object_array_get_idx(list, i), *lo = NULL, *hi = NULL;
+            if (json_object_object_get_ex(svc, "price_min", &lo) &&
+                json_object_object_get_ex(svc, "price_max", &hi) &&
+                json_object_get_double(hi) < json_object_get_double(lo)) {
+                return ctn_api_error(
+                    c, 400, "invalid", "must not be below price_min",
+                    apr_psprintf(c->pool, "services[%" APR_SIZE_T_FMT "].price_max", i));
+            }
+        }
+    }
     return ctn_api_crud_update(c, &business_table, NULL);
 }
 

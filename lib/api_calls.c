@@ -419,8 +419,7 @@ static const char *page_json(apr_pool_t *pool, const PGresult *rows, int limit)
 
 /* ----------------------------------------------------------- the list --- */
 
-/* A cursor is "<started_at RFC 3339>~<id>", as the previous page gave it. */
-static int parse_cursor(const char *cursor, apr_pool_t *pool, const char **at, const char **id)
+int ctn_api_cursor_parse(const char *cursor, apr_pool_t *pool, const char **at, const char **id)
 {
     const char *tilde = cursor ? strchr(cursor, '~') : NULL;
 
@@ -516,14 +515,15 @@ static int on_list(ctn_api_ctx_t *c)
         if (strlen(v) > 200) {
             return ctn_api_error(c, 400, "invalid", "must have at most 200 characters", "q");
         }
+        /* strpos, not LIKE: the text is the caller's, % and _ in it are not wildcards. */
         add_condition(&q,
-                      "(c.from_number LIKE '%%' || $%d || '%%' OR EXISTS (SELECT 1 FROM "
+                      "(strpos(c.from_number, $%d) > 0 OR EXISTS (SELECT 1 FROM "
                       "transcript_lines t WHERE t.call_log_id = c.id AND to_tsvector('simple', "
                       "t.text) @@ plainto_tsquery('simple', $%d)))",
                       v);
     }
     if ((v = ctn_api_arg(c, "cursor")) != NULL) {
-        if (!parse_cursor(v, c->pool, &at, &id)) {
+        if (!ctn_api_cursor_parse(v, c->pool, &at, &id)) {
             return ctn_api_error(c, 400, "invalid", "is not a cursor this API gave", "cursor");
         }
         q.params[q.n++] = at;
@@ -648,8 +648,8 @@ const ctn_api_route_t ctn_api_calls_routes[] = {
      "Block the caller of a call", NULL},
     {"GET", "/blocked-numbers", on_blocked_list, 0, NULL, &blocked_list, 200, "Blocked callers",
      NULL},
-    {"POST", "/blocked-numbers", on_blocked_create, CTN_API_CREATE, &blocked, &blocked, 201,
-     "Block a number", NULL},
+    {"POST", "/blocked-numbers", on_blocked_create, CTN_API_CREATE | CTN_API_CONFLICTS, &blocked,
+     &blocked, 201, "Block a number", NULL},
     {"DELETE", "/blocked-numbers/{id}", on_blocked_delete, 0, NULL, NULL, 204, "Unblock a number",
      NULL},
     {NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL}};

@@ -114,12 +114,37 @@ static json_object *operation(apr_pool_t *pool, const ctn_api_route_t *r, json_o
     if (strchr(r->pattern, '{')) {
         json_object_object_add(responses, "404", error_response("no such resource"));
     }
+    if (r->flags & CTN_API_CONFLICTS) {
+        json_object_object_add(responses, "409",
+                               error_response("conflict: the value is in use, or the resource's "
+                                              "state does not allow it"));
+    }
+    /* The module reads the body of every POST, PUT and PATCH, whatever the route. */
+    if (strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0 ||
+        strcmp(r->method, "PATCH") == 0) {
+        json_object_object_add(responses, "413", error_response("body over CortanaAPIMaxBody"));
+        json_object_object_add(responses, "415",
+                               error_response("body not sent as application/json"));
+    }
+    if (r->flags & CTN_API_LIMITED) {
+        json_object_object_add(responses, "429",
+                               error_response("too many at once or too often; see Retry-After"));
+    }
+    if (!(r->flags & CTN_API_NO_DB)) {
+        json_object_object_add(responses, "503", error_response("the database is unavailable"));
+    }
     if (r->flags & CTN_API_PUBLIC) {
         json_object_object_add(op, "security", json_object_new_array());
     }
     json_object_object_add(op, "responses", responses);
     return op;
 }
+
+/* GET /transcripts is served by the module (mod_cortana_sse.c), not the
+ * route table; its one query parameter resumes like Last-Event-ID. */
+static const char *const sse_params[] = {"last_event_id", NULL};
+static const ctn_api_route_t sse_route = {
+    .method = "GET", .pattern = "/transcripts", .status = 200, .query_params = sse_params};
 
 const char *ctn_api_openapi(apr_pool_t *pool)
 {
@@ -183,10 +208,14 @@ const char *ctn_api_openapi(apr_pool_t *pool)
                                                       "resumes)"));
         json_object_object_add(ok, "content", content);
         json_object_object_add(responses, "200", ok);
+        json_object_object_add(responses, "400",
+                               error_response("a query parameter other than last_event_id"));
         json_object_object_add(responses, "401", error_response("not logged in"));
+        json_object_object_add(responses, "503", error_response("the database is unavailable"));
         json_object_object_add(get, "summary",
                                json_object_new_string("Live events of the business's calls"));
         json_object_object_add(get, "operationId", json_object_new_string("get_transcripts"));
+        json_object_object_add(get, "parameters", parameters(&sse_route));
         json_object_object_add(get, "responses", responses);
         json_object_object_add(sse, "get", get);
         json_object_object_add(paths, "/transcripts", sse);

@@ -1,9 +1,9 @@
 /* api_schedule.c: appointments and free slots.
  *
- *   GET  /appointments?from&to&status     the calendar, soonest first
+ *   GET  /appointments?from&to&status&cursor&limit   the calendar, soonest first, in pages
  *   GET  /availability?from&duration_minutes&count   free slots (as the engines see them)
  *   POST /book                            book a slot (409 when it was just taken)
- *   POST /appointments/{id}/cancel
+ *   POST /appointments/{id}/cancel       (409 once it is completed or canceled)
  *
  * Free slots come from the same function the dialog engine uses
  * (ctn_calendar_free_slots: hours, holidays, time zone, travel buffer,
@@ -21,9 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Appointments a page holds when the request does not say, and at most. */
+#define PAGE_DEFAULT 100
+#define PAGE_MAX     500
+
 static const ctn_api_field_t list_fields[] = {
     {"items", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &ctn_api_appointment_schema},
      CTN_FIELD_READONLY},
+    {"next_cursor", &(ctn_api_schema_t){.type = CTN_SCHEMA_STRING},
+     CTN_FIELD_READONLY | CTN_FIELD_NULLABLE},
     {NULL, NULL, 0}};
 static const ctn_api_schema_t appointment_list = {
     .name = "AppointmentList", .type = CTN_SCHEMA_OBJECT, .fields = list_fields};
@@ -60,18 +66,29 @@ static const ctn_api_schema_t book_body = {
     "id, starts_at, ends_at, status, customer_name, customer_phone, customer_address, problem, "   \
     "service, call_log_id, created_at"
 
+/* A page of the calendar, soonest first, with keyset pagination as the
+ * call log has it: next_cursor is the last shown row's start (UTC, to the
+ * microsecond) and id. One row more than the page says whether there is a
+ * next page. */
 static int on_list(ctn_api_ctx_t *c)
 {
     static const char sql[] =
-        "SELECT json_build_object('items', coalesce(json_agg(a ORDER BY a.starts_at), '[]'))::text "
-        "FROM (SELECT " APPOINTMENT_COLUMNS " FROM appointments "
+        "SELECT json_build_object('items', coalesce(json_agg(p.a ORDER BY p.n) "
+        "FILTER (WHERE p.n <= $6::int), '[]'), 'next_cursor', CASE WHEN count(*) > $6::int "
+        "THEN max(p.cursor) FILTER (WHERE p.n = $6::int) END)::text "
+        "FROM (SELECT a, row_number() OVER (ORDER BY a.starts_at, a.id) AS n, "
+        "to_char(a.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '~' || "
+        "a.id AS cursor FROM (SELECT " APPOINTMENT_COLUMNS " FROM appointments "
         "WHERE ($1::text IS NULL OR starts_at >= cortana_local_bound($1, false)) "
         "AND ($2::text IS NULL OR starts_at < cortana_local_bound($2, true)) "
-        "AND ($3::text IS NULL OR status = $3) ORDER BY starts_at LIMIT 1000) a";
+        "AND ($3::text IS NULL OR status = $3) "
+        "AND ($4::timestamptz IS NULL OR (starts_at, id) > ($4::timestamptz, $5::uuid)) "
+        "ORDER BY starts_at, id LIMIT $6::int + 1) a) p";
     static const char *const statuses[] = {"booked", "confirmed", "completed", "canceled", NULL};
-    const char *params[3] = {ctn_api_arg(c, "from"), ctn_api_arg(c, "to"),
-                             ctn_api_arg(c, "status")};
-    const char *json = NULL;
+    const char *params[6] = {
+        ctn_api_arg(c, "from"), ctn_api_arg(c, "to"), ctn_api_arg(c, "status"), NULL, NULL, NULL};
+    const char *json = NULL, *v;
+    long limit = PAGE_DEFAULT;
     int err;
 
     if (!ctn_api_time_arg_ok(c->pool, params[0]) || !ctn_api_time_arg_ok(c->pool, params[1])) {
@@ -87,7 +104,21 @@ static int on_list(ctn_api_ctx_t *c)
             return ctn_api_error(c, 400, "invalid", "is not an appointment status", "status");
         }
     }
-    if ((err = ctn_api_query_json(c, &json, sql, 3, params)) != 0) {
+    if ((v = ctn_api_arg(c, "cursor")) != NULL &&
+        !ctn_api_cursor_parse(v, c->pool, &params[3], &params[4])) {
+        return ctn_api_error(c, 400, "invalid", "is not a cursor this API gave", "cursor");
+    }
+    if ((v = ctn_api_arg(c, "limit")) != NULL) {
+        char *end;
+        limit = strtol(v, &end, 10);
+        if (*end || limit < 1 || limit > PAGE_MAX) {
+            return ctn_api_error(c, 400, "invalid",
+                                 apr_psprintf(c->pool, "must be between 1 and %d", PAGE_MAX),
+                                 "limit");
+        }
+    }
+    params[5] = apr_ltoa(c->pool, limit);
+    if ((err = ctn_api_query_json(c, &json, sql, 6, params)) != 0) {
         return err;
     }
     return ctn_api_json(c, 200, json);
@@ -132,6 +163,9 @@ static int on_availability(ctn_api_ctx_t *c)
     }
     if (from && (!ctn_api_time_arg_ok(c->pool, from) || strlen(from) == 10)) {
         return ctn_api_error(c, 400, "invalid", "must be an RFC 3339 time", "from");
+    }
+    if (lang && strcmp(lang, "en") != 0 && strcmp(lang, "es") != 0) {
+        return ctn_api_error(c, 400, "invalid", "must be en or es", "language");
     }
     if (ctn_business_load(&b, c->conn, c->pool, c->session->business_id) != APR_SUCCESS) {
         return ctn_api_error(c, 503, "unavailable", "the database is unavailable", NULL);
@@ -178,9 +212,10 @@ static int on_book(ctn_api_ctx_t *c)
 {
     static const char sql[] =
         "WITH a AS (INSERT INTO appointments (business_id, starts_at, ends_at, customer_name, "
-        "customer_phone, customer_address, problem, service) VALUES (cortana_tenant(), "
-        "$1::timestamptz, $1::timestamptz + make_interval(mins => $2::int), $3, $4, $5, $6, $7) "
-        "RETURNING " APPOINTMENT_COLUMNS ") SELECT row_to_json(a)::text FROM a";
+        "customer_phone, customer_address, problem, service) SELECT cortana_tenant(), "
+        "$1::timestamptz, $1::timestamptz + make_interval(mins => $2::int), $3, $4, $5, $6, $7 "
+        "WHERE $1::timestamptz > now() RETURNING " APPOINTMENT_COLUMNS
+        ") SELECT row_to_json(a)::text FROM a";
     long long minutes = 60;
     const char *params[7], *json = NULL;
     int err;
@@ -200,13 +235,17 @@ static int on_book(ctn_api_ctx_t *c)
         }
         return err;
     }
-    return ctn_api_json(c, 201, json);
+    /* No row: the time has passed. Outside opening hours is the owner's
+     * choice (a call-back squeezed in), a time gone by never is. */
+    return json ? ctn_api_json(c, 201, json)
+                : ctn_api_error(c, 400, "invalid", "must be in the future", "starts_at");
 }
 
 static int on_cancel(ctn_api_ctx_t *c)
 {
     static const char sql[] =
         "WITH a AS (UPDATE appointments SET status = 'canceled' WHERE id = $1 "
+        "AND status IN ('booked', 'confirmed') "
         "RETURNING " APPOINTMENT_COLUMNS ") SELECT row_to_json(a)::text FROM a";
     const char *params[1] = {c->args[0]}, *json = NULL;
     int err;
@@ -217,20 +256,32 @@ static int on_cancel(ctn_api_ctx_t *c)
     if ((err = ctn_api_query_json(c, &json, sql, 1, params)) != 0) {
         return err;
     }
-    return json ? ctn_api_json(c, 200, json)
+    if (json) {
+        return ctn_api_json(c, 200, json);
+    }
+    /* Not changed: there is no such appointment, or it is over (completed,
+     * or canceled already), which a cancel must not rewrite. */
+    if ((err = ctn_api_query_json(c, &json, "SELECT status FROM appointments WHERE id = $1", 1,
+                                  params)) != 0) {
+        return err;
+    }
+    return json ? ctn_api_error(c, 409, "conflict",
+                                apr_pstrcat(c->pool, "the appointment is ", json, " already", NULL),
+                                "status")
                 : ctn_api_error(c, 404, "not_found", "no such appointment", NULL);
 }
 
-static const char *const list_params[] = {"from", "to", "status", NULL};
+static const char *const list_params[] = {"from", "to", "status", "cursor", "limit", NULL};
 static const char *const availability_params[] = {"from", "duration_minutes", "count", "language",
                                                   NULL};
 
 const ctn_api_route_t ctn_api_schedule_routes[] = {
-    {"GET", "/appointments", on_list, 0, NULL, &appointment_list, 200, "Appointments", list_params},
-    {"POST", "/appointments/{id}/cancel", on_cancel, 0, NULL, &ctn_api_appointment_schema, 200,
-     "Cancel an appointment", NULL},
+    {"GET", "/appointments", on_list, 0, NULL, &appointment_list, 200,
+     "Appointments, soonest first; pages with next_cursor", list_params},
+    {"POST", "/appointments/{id}/cancel", on_cancel, CTN_API_CONFLICTS, NULL,
+     &ctn_api_appointment_schema, 200, "Cancel an appointment", NULL},
     {"GET", "/availability", on_availability, 0, NULL, &availability, 200,
      "Free slots, soonest first", availability_params},
-    {"POST", "/book", on_book, CTN_API_CREATE, &book_body, &ctn_api_appointment_schema, 201,
-     "Book an appointment", NULL},
+    {"POST", "/book", on_book, CTN_API_CREATE | CTN_API_CONFLICTS, &book_body,
+     &ctn_api_appointment_schema, 201, "Book an appointment", NULL},
     {NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL}};

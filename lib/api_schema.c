@@ -261,6 +261,20 @@ static int check_integer(check_t *k, const ctn_api_schema_t *s, json_object *v, 
     return 1;
 }
 
+/* The document renders min and max as minimum and maximum: both hold. */
+static int check_number(check_t *k, const ctn_api_schema_t *s, json_object *v, const char *path)
+{
+    double n = json_object_get_double(v);
+
+    if (n < (double)s->min || (s->max > 0 && n > (double)s->max)) {
+        return fail(k, path,
+                    s->max > 0
+                        ? apr_psprintf(k->pool, "must be between %ld and %ld", s->min, s->max)
+                        : apr_psprintf(k->pool, "must be at least %ld", s->min));
+    }
+    return 1;
+}
+
 static int check_object(check_t *k, const ctn_api_schema_t *s, json_object *v, const char *path)
 {
     if (s->fields == NULL) {
@@ -356,8 +370,7 @@ static int check(check_t *k, const ctn_api_schema_t *s, json_object *v, const ch
     case CTN_SCHEMA_INTEGER:
         return check_integer(k, s, v, path);
     case CTN_SCHEMA_NUMBER:
-        return json_object_get_double(v) >= (double)s->min ? 1
-                                                           : fail(k, path, "must not be negative");
+        return check_number(k, s, v, path);
     case CTN_SCHEMA_BOOLEAN:
         return 1;
     case CTN_SCHEMA_OBJECT:

@@ -56,20 +56,36 @@ static int on_list(ctn_api_ctx_t *c)
     return ctn_api_crud_list(c, &technicians);
 }
 
+/* A new technician goes to the end of the on-call list unless told. Two
+ * added at the same moment would both read the same last position: the
+ * read and the insert are one transaction holding the business's lock on
+ * its technician list (an advisory lock: nothing else waits on it), so the
+ * second reads after the first has committed. */
 static int on_create(ctn_api_ctx_t *c)
 {
-    /* A new technician goes to the end of the on-call list unless told. */
-    if (!json_object_object_get_ex(c->body, "on_call_order", NULL)) {
-        const char *next = NULL;
-        int err = ctn_api_query_json(
-            c, &next, "SELECT (coalesce(max(on_call_order), 0) + 1)::text FROM technicians", 0,
-            NULL);
-        if (err) {
-            return err;
-        }
-        json_object_object_add(c->body, "on_call_order", json_object_new_int(atoi(next)));
+    const char *next = NULL;
+    int err, done;
+
+    if (json_object_object_get_ex(c->body, "on_call_order", NULL)) {
+        return ctn_api_crud_create(c, &technicians);
     }
-    return ctn_api_crud_create(c, &technicians);
+    if ((err = ctn_api_exec(c, NULL, "BEGIN", 0, NULL)) != 0) {
+        return err;
+    }
+    if ((err = ctn_api_exec(c, NULL,
+                            "SELECT pg_advisory_xact_lock(hashtext('technicians'), "
+                            "hashtext(cortana_tenant()::text))",
+                            0, NULL)) == 0 &&
+        (err = ctn_api_query_json(
+             c, &next, "SELECT (coalesce(max(on_call_order), 0) + 1)::text FROM technicians", 0,
+             NULL)) == 0) {
+        json_object_object_add(c->body, "on_call_order", json_object_new_int(atoi(next)));
+        err = ctn_api_crud_create(c, &technicians);
+    }
+    /* A failed COMMIT or ROLLBACK leaves the transaction open: the pool
+     * then drops the connection rather than reuse it (lib/db.c). */
+    done = ctn_api_exec(c, NULL, err == 201 ? "COMMIT" : "ROLLBACK", 0, NULL);
+    return err == 201 && done != 0 ? done : err;
 }
 
 static int on_get(ctn_api_ctx_t *c)

@@ -143,6 +143,6 @@ static int on_test_call(ctn_api_ctx_t *c)
 }
 
 const ctn_api_route_t ctn_api_test_call_routes[] = {
-    {"POST", "/test-calls", on_test_call, 0, &request, &started, 202,
+    {"POST", "/test-calls", on_test_call, CTN_API_LIMITED, &request, &started, 202,
      "Place a scripted test call to the business's own number (watch it live)", NULL},
     {NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL}};

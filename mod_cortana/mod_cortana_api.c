@@ -239,7 +239,9 @@ static int api_handler(request_rec *r)
             return HTTP_BAD_REQUEST;
         }
         type = apr_table_get(r->headers_in, "Content-Type");
-        if (req.body_len > 0 && (type == NULL || strncasecmp(type, "application/json", 16) != 0)) {
+        /* The media type itself, parameters (charset) aside: application/jsonx is not JSON. */
+        if (req.body_len > 0 && (type == NULL || strcasecmp(ap_field_noparam(r->pool, type),
+                                                            "application/json") != 0)) {
             return send_json(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
                              "{\"error\":{\"code\":\"unsupported_media_type\",\"message\":"
                              "\"send the body as application/json\",\"field\":null}}",

@@ -20,6 +20,7 @@
 #include "http_request.h"
 
 #include "api.h"
+#include "form.h"
 #include "live.h"
 #include "ring.h"
 
@@ -108,15 +109,31 @@ static int session_ended(const ctn_api_env_t *env, request_rec *r, const char *t
     return status == 401 ? 401 : 0;
 }
 
-static apr_uint64_t resume_point(request_rec *r)
+/* Where a reconnecting viewer resumes: the Last-Event-ID header, else the
+ * query parameter last_event_id (the feed's only one, as the OpenAPI
+ * document has it), for a client that cannot set headers. `*resuming` 0:
+ * neither was given, the feed starts now. Returns 0, or 400 with `*bad` the
+ * query parameter that is not one (NULL: a malformed query). */
+static int resume_point(request_rec *r, apr_uint64_t *after, int *resuming, const char **bad)
 {
-    const char *id = apr_table_get(r->headers_in, "Last-Event-ID");
+    const char *id = apr_table_get(r->headers_in, "Last-Event-ID"), *why = NULL;
+    apr_array_header_t *pairs;
 
-    if (id == NULL && r->args) {
-        const char *q = strstr(r->args, "last_event_id=");
-        id = q ? q + 14 : NULL;
+    *bad = NULL;
+    if (r->args && ctn_form_parse(&pairs, r->pool, r->args, strlen(r->args), &why) != APR_SUCCESS) {
+        return HTTP_BAD_REQUEST;
     }
-    return id && *id >= '0' && *id <= '9' ? (apr_uint64_t)apr_atoi64(id) : 0;
+    for (int i = 0; r->args && i < pairs->nelts; i++) {
+        const ctn_form_pair_t *p = &APR_ARRAY_IDX(pairs, i, ctn_form_pair_t);
+        if (strcmp(p->name, "last_event_id") != 0) {
+            *bad = p->name;
+            return HTTP_BAD_REQUEST;
+        }
+        id = id ? id : p->value;
+    }
+    *after = id && *id >= '0' && *id <= '9' ? (apr_uint64_t)apr_atoi64(id) : 0;
+    *resuming = id != NULL;
+    return 0;
 }
 
 static int stream(request_rec *r, const ctn_api_env_t *env, const char *token,
@@ -199,12 +216,29 @@ int ctn_sse_handle(request_rec *r)
     ctn_api_env_t env;
     ctn_ring_t *ring = ctn_events_ring();
     apr_pool_t *auth_pool;
-    const char *business_id = NULL, *token;
-    int status;
+    const char *business_id = NULL, *token, *bad = NULL;
+    apr_uint64_t from = 0;
+    int status, resuming = 0;
 
     if (r->method_number != M_GET) {
         r->allowed = AP_METHOD_BIT << M_GET;
         return HTTP_METHOD_NOT_ALLOWED;
+    }
+    /* Before the session, as on the other API routes: a query parameter
+     * other than last_event_id is a 400 naming it. */
+    if (resume_point(r, &from, &resuming, &bad) != 0) {
+        json_object *err = json_object_new_object(), *top = json_object_new_object();
+        json_object_object_add(err, "code", json_object_new_string("invalid"));
+        json_object_object_add(err, "message",
+                               json_object_new_string(bad ? "is not a parameter of this request"
+                                                          : "the query string is malformed"));
+        json_object_object_add(err, "field", bad ? json_object_new_string(bad) : NULL);
+        json_object_object_add(top, "error", err);
+        ap_set_content_type(r, "application/json");
+        r->status = HTTP_BAD_REQUEST;
+        ap_rputs(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PLAIN), r);
+        json_object_put(top);
+        return OK;
     }
     ctn_mod_api_env(&env, r);
     token = ctn_mod_cookie(r, "cortana_session");
@@ -229,9 +263,5 @@ int ctn_sse_handle(request_rec *r)
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "X-Accel-Buffering", "no");
     apr_table_setn(r->subprocess_env, "no-gzip", "1");
-    {
-        apr_uint64_t from = resume_point(r);
-        return stream(r, &env, token, business_id, ring, from,
-                      from > 0 || apr_table_get(r->headers_in, "Last-Event-ID"));
-    }
+    return stream(r, &env, token, business_id, ring, from, resuming);
 }

@@ -73,12 +73,13 @@ class Owner:
 class EventStream:
     """A Server-Sent Events reader on GET /api/transcripts."""
 
-    def __init__(self, owner, last_event_id=None, timeout=10):
+    def __init__(self, owner, last_event_id=None, timeout=10, query=None):
         import socket
         from urllib.parse import urlsplit
         parts = urlsplit(owner.web.url)
         self.sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout)
-        headers = [f"GET /api/transcripts HTTP/1.1", f"Host: {parts.hostname}",
+        target = "/api/transcripts" + (f"?{query}" if query else "")
+        headers = [f"GET {target} HTTP/1.1", f"Host: {parts.hostname}",
                    "Accept: text/event-stream"]
         if owner.cookie:
             headers.append(f"Cookie: cortana_session={owner.cookie}")

@@ -142,6 +142,27 @@ def test_invalid_json_and_wrong_content_type(owner):
     assert resp.status == 415
 
 
+def test_a_route_without_a_body_takes_nothing_or_an_empty_object(owner):
+    path = f"/appointments/{uuid.uuid4()}/cancel"
+    for raw in (b"}{", b"{{}}", b"{}}", b"{", b'{"x": 1}'):
+        resp = owner.request("POST", path, raw=raw, headers={"Content-Type": "application/json"})
+        assert resp.status == 400 and error_of(resp)["code"] == "unexpected_body", (raw, resp.text)
+    for raw in (b"", b" {} \n"):
+        resp = owner.request("POST", path, raw=raw, headers={"Content-Type": "application/json"})
+        assert resp.status == 404, (raw, resp.text)
+
+
+def test_only_application_json_is_json(owner):
+    body = json.dumps({"name": "Acme"}).encode()
+    for good in ("application/json", "application/json; charset=utf-8", "Application/JSON ;x=y"):
+        resp = owner.request("PATCH", "/business", raw=body, headers={"Content-Type": good})
+        assert resp.status == 200, (good, resp.text)
+    for bad in ("application/jsonx", "application/json-patch+json", "application/json5",
+                "application/jsonl; charset=utf-8"):
+        resp = owner.request("PATCH", "/business", raw=body, headers={"Content-Type": bad})
+        assert resp.status == 415 and error_of(resp)["code"] == "unsupported_media_type", bad
+
+
 def test_bodies_over_the_limit_get_413(httpd_factory):
     web = httpd_factory("CortanaAPIMaxBody 1K")
     o = Owner(web)
@@ -173,6 +194,18 @@ def test_unknown_routes_and_methods(owner):
     assert error_of(owner.get("/nope"))["code"] == "not_found"
     resp = owner.delete("/business")
     assert resp.status == 405
+
+
+def test_a_misspelt_query_parameter_is_400_naming_it(owner):
+    resp = owner.get("/calls?emergncy=true")
+    assert resp.status == 400, resp.text
+    assert error_of(resp)["field"] == "emergncy"
+    assert owner.get("/calls?emergency=true&limit=5").status == 200
+    for path in ("/appointments?stauts=booked", "/availability?cont=3", "/analytics?form=2026-01-01",
+                 "/kb/search?q=x&lang=es", "/technicians?active=true", "/business?x="):
+        resp = owner.get(path)
+        assert resp.status == 400, (path, resp.text)
+        assert error_of(resp)["field"] == path.split("?")[1].split("&")[-1].split("=")[0], path
 
 
 def test_failed_logins_are_rate_limited_per_account(httpd_factory):

@@ -75,6 +75,9 @@ def test_saved_hours_are_what_calls_use(owner, pg):
      "settings.emergency_rules[0]"),
     ({"name": None}, "name"),
     ({"id": str(uuid.uuid4())}, "id"),
+    ({"services": [{"name": "Drain", "price_min": 100, "price_max": 100},
+                   {"name": "Sewer", "price_min": 300, "price_max": 99.5}]},
+     "services[1].price_max"),
 ])
 def test_business_validation_names_the_field(owner, body, field):
     resp = owner.patch("/business", body)
@@ -139,6 +142,18 @@ def test_technicians_crud_and_on_call_order(owner):
 
 # ------------------------------------------------------------ knowledge base
 
+def test_technicians_added_at_once_get_positions_of_their_own(owner):
+    """Each new technician goes to the end of the on-call list, even when
+    several are added at the same moment (an import, a double submit)."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda i: owner.post("/technicians", {
+            "name": f"Tech {i}", "phone": f"+1312555{i:04d}"}), range(16)))
+    assert all(r.status == 201 for r in made), [r.text for r in made if r.status != 201]
+    orders = sorted(r.json()["on_call_order"] for r in made)
+    assert orders == list(range(1, 17)), orders
+
+
 def test_kb_crud_and_search_answers_like_cortana(owner):
     resp = owner.post("/kb", {"title": "Financing", "content":
                               "We offer financing on water heaters with 12 months same as cash."})
@@ -189,6 +204,66 @@ def test_availability_booking_conflict_and_cancel(owner):
     no_such_day = owner.post("/book", {**body, "starts_at": "2026-02-30T10:00:00Z"})
     assert no_such_day.status == 400 and error_of(no_such_day)["field"] == "starts_at"
     assert owner.get("/appointments?from=nope").status == 400
+
+
+def test_availability_takes_only_a_language_cortana_speaks(owner):
+    assert owner.get("/availability?count=1&language=es").status == 200
+    for bad in ("fr", "EN", "english"):
+        resp = owner.get(f"/availability?count=1&language={bad}")
+        assert resp.status == 400 and error_of(resp)["field"] == "language", (bad, resp.text)
+
+
+def test_a_booking_in_the_past_is_refused(owner):
+    body = {"starts_at": "2020-03-02T15:00:00Z", "customer_name": "Pat",
+            "customer_phone": "+13125550177"}
+    resp = owner.post("/book", body)
+    assert resp.status == 400 and error_of(resp)["field"] == "starts_at", resp.text
+    assert owner.get("/appointments").json()["items"] == []
+
+
+def test_only_a_live_appointment_can_be_canceled(owner, pg):
+    owner.patch("/business", {"hours": {d: [{"open": "00:00", "close": "24:00"}] for d in (
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}})
+    slots = owner.get("/availability?count=10").json()["slots"]  # first and last are apart
+    done, gone = (owner.post("/book", {"starts_at": s["starts_at"], "customer_name": "Pat",
+                                       "customer_phone": "+13125550177"}).json()
+                  for s in (slots[0], slots[-1]))
+    pg.execute("UPDATE appointments SET status = 'completed' WHERE id = %s", (done["id"],))
+    resp = owner.post(f"/appointments/{done['id']}/cancel")
+    assert resp.status == 409 and error_of(resp)["field"] == "status", resp.text
+    (status,), = pg.query("SELECT status FROM appointments WHERE id = %s", (done["id"],))
+    assert status == "completed"
+    assert owner.post(f"/appointments/{gone['id']}/cancel").status == 200
+    again = owner.post(f"/appointments/{gone['id']}/cancel")
+    assert again.status == 409 and error_of(again)["code"] == "conflict", again.text
+    assert owner.post(f"/appointments/{uuid.uuid4()}/cancel").status == 404
+
+
+def test_appointments_page_with_a_cursor_past_a_thousand(owner, pg):
+    """The calendar pages like the call log: every row is reachable, soonest
+    first, instead of the list stopping at 1,000 without a word."""
+    bid = owner.me["business"]["id"]
+    pg.execute("INSERT INTO appointments (business_id, starts_at, ends_at, customer_name, "
+               "customer_phone) SELECT %s, t, t + interval '30 minutes', 'C', '+13125550170' "
+               "FROM (SELECT timestamptz '2027-01-04 14:00+00' + make_interval(hours => g) AS t "
+               "FROM generate_series(1, 1203) g) s", (bid,))
+    first = owner.get("/appointments?limit=2")
+    assert first.status == 200, first.text
+    assert len(first.json()["items"]) == 2 and first.json()["next_cursor"]
+    seen, cursor = [], None
+    while True:
+        page = owner.get("/appointments?limit=500" + (f"&cursor={cursor}" if cursor else ""))
+        assert page.status == 200, page.text
+        seen += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == 1203 and len({a["id"] for a in seen}) == 1203
+    assert [a["starts_at"] for a in seen] == sorted(a["starts_at"] for a in seen)
+    assert owner.get("/appointments").json()["next_cursor"]  # a default page, not everything
+    for bad in ("limit=0", "limit=501", "cursor=xyz"):
+        resp = owner.get(f"/appointments?{bad}")
+        assert resp.status == 400 and error_of(resp)["field"] == bad.split("=")[0], bad
 
 
 # -------------------------------------------------- test calls, calls, block
@@ -249,6 +324,19 @@ def test_calls_page_with_a_cursor(owner, pg):
     assert len(seen) == 25 and len(set(seen)) == 25
     starts = [c["started_at"] for c in owner.get("/calls?limit=25").json()["items"]]
     assert starts == sorted(starts, reverse=True)
+
+
+def test_calls_search_by_number_takes_percent_and_underscore_literally(owner, pg):
+    """q matches the caller's number as text: % and _ are not wildcards."""
+    bid = owner.me["business"]["id"]
+    pg.execute("INSERT INTO call_logs (business_id, call_sid, from_number, to_number, "
+               "started_at, status) VALUES (%s, 'CA' || md5(random()::text), '+13125550188', "
+               "'+13125550101', now(), 'completed')", (bid,))
+
+    def found(q):
+        return [c["from_number"] for c in owner.get(f"/calls?q={q}").json()["items"]]
+    assert found("555018") == ["+13125550188"]
+    assert found("%25") == [] and found("_") == [] and found("555%25188") == []
 
 
 def test_calls_list_json_is_what_postgresql_writes(owner, pg):

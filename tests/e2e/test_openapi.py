@@ -95,6 +95,25 @@ def test_every_get_matches_its_schema(world):
     assert walked >= 14
 
 
+def test_query_parameters_are_the_documented_ones(world):
+    """Each GET takes the query parameters its document lists, and no other:
+    a parameter it does not list is a 400 naming it (a typo is not a filter
+    silently left out)."""
+    owner, ids, doc = world
+    for path, item in doc["paths"].items():
+        op = item.get("get")
+        if op is None or path == "/transcripts":
+            continue
+        concrete = path.replace("{id}", ids.get(path.split("/")[1], ""))
+        documented = [p["name"] for p in op["parameters"] if p["in"] == "query"]
+        without = owner.get(concrete).status
+        for name in documented:  # an empty value is no value
+            assert owner.get(f"{concrete}?{name}=").status == without, (path, name)
+        resp = owner.get(f"{concrete}?no_such_parameter=1")
+        assert resp.status == 400, (path, resp.text)
+        assert resp.json()["error"]["field"] == "no_such_parameter", (path, resp.text)
+
+
 def test_every_documented_operation_exists(world):
     owner, ids, doc = world
     for path, item in doc["paths"].items():
@@ -106,6 +125,31 @@ def test_every_documented_operation_exists(world):
             if resp.status == 404:
                 assert resp.json()["error"]["message"] != "no such API resource", (method, path)
             assert resp.status != 405, (method, path)
+
+
+def test_every_error_status_a_route_gives_is_documented(world):
+    """413 and 415 wherever a body is read, 503 wherever the database is
+    used, 409 where a value can conflict, 429 where a limit applies: each
+    as documented as the 400s are. The 415s are walked on the server."""
+    owner, ids, doc = world
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            documented = op["responses"]
+            if method in ("post", "put", "patch"):
+                assert {"413", "415"} <= set(documented), (method, path)
+                concrete = path.replace("{id}", "00000000-0000-4000-8000-000000000000")
+                resp = owner.request(method.upper(), concrete, raw=b"x",
+                                     headers={"Content-Type": "text/plain"})
+                assert resp.status == 415, (method, path, resp.status)
+            if path != "/openapi.json":
+                assert "503" in documented, (method, path)
+    for method, path in (("post", "/signup"), ("post", "/blocked-numbers"), ("post", "/book"),
+                         ("post", "/appointments/{id}/cancel")):
+        assert "409" in doc["paths"][path][method]["responses"], (method, path)
+    for method, path in (("post", "/login"), ("post", "/test-calls")):
+        responses = doc["paths"][path][method]["responses"]
+        assert "429" in responses, (method, path)
+    assert "409" not in doc["paths"]["/kb/search"]["get"]["responses"]
 
 
 def request_schema(node):

@@ -4,7 +4,7 @@ import time
 import pytest
 
 from owner import EventStream, Owner
-from test_api import new_email
+from test_api import error_of, new_email
 
 
 def signed_up(web, name="Live Plumbing"):
@@ -78,6 +78,28 @@ def test_last_event_id_resumes_without_loss(httpd):
     full.close()
     assert [e["id"] for e in everything] == [e["id"] for e in got + rest
                                              if e["data"].get("call_sid") == sid]
+
+
+def test_last_event_id_as_a_query_parameter_is_that_name_only(httpd):
+    """?last_event_id= resumes as the header does (for a client that cannot set
+    headers); a parameter whose name merely ends in it is not it, but a 400."""
+    owner = signed_up(httpd)
+    first = EventStream(owner)
+    sid = owner.post("/test-calls", {"scenario": "question"}).json()["call_sid"]
+    got = first.next_event(timeout=15)
+    first.close()
+    assert got and got["event"] == "call.started"
+    before = int(got["id"]) - 1
+    wrong = owner.get(f"/transcripts?xlast_event_id={before}")
+    assert wrong.status == 400 and error_of(wrong)["field"] == "xlast_event_id", wrong.text
+    documented = owner.get("/openapi.json").json()["paths"]["/transcripts"]["get"]
+    assert [p["name"] for p in documented["parameters"]] == ["last_event_id"]
+    assert "400" in documented["responses"]
+    resumed = EventStream(owner, query=f"last_event_id={before}")
+    assert resumed.status == 200
+    assert resumed.next_event(timeout=15)["id"] == got["id"]
+    collect_call(resumed, sid)
+    resumed.close()
 
 
 def test_a_viewer_away_too_long_is_replayed_from_the_database(httpd_factory, pg):
