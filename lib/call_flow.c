@@ -752,8 +752,19 @@ static int on_transcription(turn_t *t, const char **twiml)
         ctn_slots_init(&slots);
         ctn_slots_extract(&slots, t->pool, text, CTN_EXPECT_NONE);
         slots.callback_number = t->call->from_number;
-        if (t->tools.ops.dispatch(t->tools.ops.baton, t->pool, &slots, match.category) ==
+        if (t->tools.ops.dispatch(t->tools.ops.baton, t->pool, &slots, match.category) !=
             APR_SUCCESS) {
+            /* Nobody on call could be alerted: still an emergency, and a
+             * message the business must call back about (the voicemail
+             * made it message_taken). */
+            const char *params[1] = {t->call->id};
+            ctn_calls_exec(NULL, t->conn, NULL, "marking the emergency", PGRES_COMMAND_OK,
+                           "UPDATE call_logs SET emergency = true WHERE id = $1", 1, params);
+            ctn_tools_notify_owner(
+                t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
+                apr_psprintf(t->pool, "emergency voicemail, nobody on call could be alerted: %s",
+                             text));
+        } else {
             const char *params[1] = {t->call->id};
             ctn_calls_exec(NULL, t->conn, NULL, "marking the emergency", PGRES_COMMAND_OK,
                            "UPDATE call_logs SET emergency = true, disposition = "

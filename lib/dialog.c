@@ -232,11 +232,12 @@ static void advance(dlg_t *d)
 }
 
 /* Booking failed or was declined: the team will call back. An emergency
- * caller needs no message — the technician already has the call. */
+ * caller needs no message — the technician already has the call, or, when
+ * nobody could be alerted, the call log has the caller's details. */
 static void fall_back_to_message(dlg_t *d, ctn_phrase_e why)
 {
     if (d->st->goal == CTN_GOAL_EMERGENCY) {
-        say(d, CTN_PH_EMERGENCY_VISIT);
+        say(d, d->st->dispatched ? CTN_PH_EMERGENCY_VISIT : CTN_PH_EMERGENCY_CALLBACK);
         anything_else(d);
         return;
     }
@@ -1274,7 +1275,9 @@ const char *ctn_dialog_disposition(const ctn_dialog_state_t *st)
     if (st->transferred) {
         return "transferred";
     }
-    if (st->message_taken) {
+    if (st->message_taken || st->emergency) {
+        /* An emergency nobody on call could be alerted to: the caller waits
+         * for the business's call back, as after a message. */
         return "message_taken";
     }
     if (st->question_answered) {
@@ -1302,7 +1305,9 @@ const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st,
     if (st->emergency) {
         APR_ARRAY_PUSH(parts, const char *) =
             apr_psprintf(pool, "Emergency: %s%s.", st->emergency_category,
-                         st->dispatched ? ", on-call technician alerted" : "");
+                         st->dispatched       ? ", on-call technician alerted"
+                         : st->dispatch_tried ? ", nobody on call could be alerted: call back"
+                                              : "");
     }
     if (s->name) {
         APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(pool, "Caller: %s.", s->name);

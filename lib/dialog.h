@@ -196,7 +196,10 @@ ctn_expect_e ctn_dialog_asked(apr_pool_t *pool, const char *text);
 
 /* The disposition of a call in this state: emergency_dispatched, booked,
  * spam, transferred, message_taken, question_answered or abandoned (in
- * that order of precedence). Static string. */
+ * that order of precedence). An emergency that could not be dispatched
+ * (nobody on call to text) is message_taken: the caller waits for the
+ * business's call back; the call log's emergency flag says it is urgent.
+ * Static string. */
 const char *ctn_dialog_disposition(const ctn_dialog_state_t *st);
 
 /* The call ended (the caller hung up, or Cortana did): marks the state

@@ -55,6 +55,7 @@ typedef enum {
     CTN_PH_SAFETY_GAS,
     CTN_PH_SAFETY_ELECTRICAL,
     CTN_PH_EMERGENCY_VISIT,
+    CTN_PH_EMERGENCY_CALLBACK, /* nobody on call could be alerted */
     CTN_PH_PRICE_NEVER,
     CTN_PH_PRICE_RANGE, /* %s service, %d min, %d max */
     CTN_PH_PRICE_EXACT, /* %s service, %d */

@@ -163,8 +163,11 @@ apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_
     }
     rv = chain_link(conn, pool, req->business_id, 1, &first);
     if (rv == APR_ENOENT) {
+        /* Recorded (exhausted), but nobody was alerted: the caller must not
+         * be told that someone was. */
         ctn_log_err(req->call_sid, "emergency with no technician and no owner phone to text");
-        return advance(conn, pool, sms, req->business_id, PQgetvalue(res, 0, 0), 0);
+        rv = advance(conn, pool, sms, req->business_id, PQgetvalue(res, 0, 0), 0);
+        return rv == APR_SUCCESS ? APR_ENOENT : rv;
     }
     if (rv != APR_SUCCESS) {
         return rv;

@@ -37,7 +37,9 @@ typedef struct ctn_dispatch_request_t {
 
 /* Start the dispatch of an emergency call (once per call: a second call for
  * the same call log returns the existing dispatch). The connection's tenant
- * must be the business. */
+ * must be the business. APR_ENOENT when the business has nobody to text (no
+ * active technician, no owner phone): the dispatch is recorded, exhausted,
+ * and nobody was alerted. */
 apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
                                   const ctn_dispatch_request_t *req, const char **dispatch_id);
 

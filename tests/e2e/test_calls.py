@@ -329,6 +329,28 @@ def test_technician_no_passes_to_the_next_at_once(pg, web):
     assert step == 2 and phone == tech2
 
 
+@pytest.mark.allow_log_errors  # "emergency with no technician and no owner phone to text"
+def test_emergency_nobody_can_be_alerted_is_said_and_logged_honestly(pg, web):
+    # No technician and no owner phone: nobody is texted, so the caller must
+    # not hear that a technician is being alerted, and the owner filtering
+    # the call log must find a caller waiting for a call back.
+    bid, number = make_business(pg, technicians=0, owner_phone=None)
+    out = call(web, number, "I smell gas in the kitchen", "1420 Oak Street", "Maria Lopez",
+               "<hangup>")
+    assert "alerting our on-call technician" not in out
+    assert "couldn't reach anyone" in out and "911" in out
+    c = last_call(pg, bid)
+    assert c["emergency"] is True and c["disposition"] == "message_taken"
+    assert "nobody on call could be alerted" in c["summary"]
+    assert pg.query("SELECT status FROM dispatches WHERE business_id = %s", (bid,)) == \
+        [("exhausted",)]
+    # In Spanish too.
+    bid, number = make_business(pg, technicians=0, owner_phone=None)
+    out = call(web, number, "Hola, se está inundando mi sótano", "<hangup>")
+    assert "técnico de guardia." not in out and "llame al 911" in out
+    assert last_call(pg, bid)["disposition"] == "message_taken"
+
+
 def test_negated_emergency_does_not_dispatch(pg, web):
     bid, number = make_business(pg)
     call(web, number, "no, nothing is leaking, I just have a question about financing", "no")
