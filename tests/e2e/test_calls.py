@@ -318,6 +318,28 @@ def test_spanish_caller_gets_the_eta_text_in_spanish(pg, web, fake_twilio):
     assert eta and "en camino" in eta[0]["body"] and "on the way" not in eta[0]["body"]
 
 
+def test_technician_reply_is_read_whole_and_an_unclear_one_is_asked_again(pg, web, fake_twilio):
+    # "No problem, on my way" takes the job: its first word is not the answer.
+    bid, number = make_business(pg)
+    call(web, number, "I smell gas in the kitchen", "<hangup>")
+    tech1, tech2 = TECHS[bid]
+    webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "8" * 32,
+                                 "From": tech1, "To": number, "Body": "No problem, on my way"})
+    assert pg.query("SELECT status, step FROM dispatches WHERE business_id = %s",
+                    (bid,)) == [("acknowledged", 1)]
+    # A reply that is neither is not guessed at: the technician is asked.
+    bid, number = make_business(pg)
+    call(web, number, "se está inundando el sótano", "<hangup>")
+    tech1, tech2 = TECHS[bid]
+    webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "9" * 32,
+                                 "From": tech1, "To": number, "Body": "who is this?"})
+    assert pg.query("SELECT status, step FROM dispatches WHERE business_id = %s",
+                    (bid,)) == [("notified", 1)]
+    asked = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1
+                              and "reply YES" in m["body"]])
+    assert asked and "EMERGENCY" not in asked[0]["body"]
+
+
 def test_technician_no_passes_to_the_next_at_once(pg, web):
     bid, number = make_business(pg)
     call(web, number, "there's sewage coming up from the basement drain", "<hangup>")
