@@ -373,6 +373,7 @@ static int on_voice(turn_t *t, const char **twiml)
     ctn_call_open_t open;
     ctn_dialog_state_t st;
     ctn_dialog_reply_t reply;
+    ctn_personality_t *pers = NULL;
     ctn_twiml_t *x;
     const char *why;
     int status, blocked = 0, active = 0, is_open = 1;
@@ -430,7 +431,10 @@ static int on_voice(turn_t *t, const char **twiml)
         publish(t, "call.started", ev);
     }
     build_context(t);
-    ctn_dialog_state_init(&st, CTN_LANG_EN);
+    /* The call starts in the first language the business offers (its
+     * personality's `languages`); the caller's words may switch it. */
+    (void)ctn_personality_parse(&pers, t->pool, t->business->personality, t->business->name, NULL);
+    ctn_dialog_state_init(&st, pers->default_lang);
     x = ctn_twiml_create(t->pool);
     switch (route.decision) {
     case CTN_ROUTING_BLOCKED:

@@ -675,6 +675,18 @@ def test_voicemail_after_an_answered_question_is_a_message(pg, web):
     assert last_call(pg, bid)["disposition"] == "message_taken"
 
 
+def test_the_greeting_is_in_the_first_language_the_business_offers(pg, web):
+    # languages ["es", "en"]: a Spanish-first business greets in Spanish,
+    # though it speaks English too (an English caller still switches it).
+    bid, number = make_business(pg, personality={"languages": ["es", "en"]})
+    out = call(web, number, "<hangup>")
+    assert "Cortana [es-US]" in out and "Cortana [en-US]" not in out
+    assert last_call(pg, bid)["language"] == "es"
+    bid, number = make_business(pg, personality={"languages": ["es", "en"]})
+    out = call(web, number, "Hi, what are your hours today please", "<hangup>")
+    assert "Our hours are" in out
+
+
 def test_missed_call_gets_a_text_back(pg, web, fake_twilio):
     bid, number = make_business(pg)
     call(web, number, "<hangup>", caller="+13125550188")
