@@ -408,6 +408,9 @@ static int on_voice(turn_t *t, const char **twiml)
     in.owner_phone = t->business->owner_phone;
     in.realtime_available = t->env->realtime_available;
     ctn_routing_decide(&in, &route);
+    /* The call starts in the first language the business offers (its
+     * personality's `languages`); the caller's words may switch it. */
+    (void)ctn_personality_parse(&pers, t->pool, t->business->personality, t->business->name, NULL);
     memset(&open, 0, sizeof(open));
     open.business_id = t->business->id;
     open.call_sid = t->call_sid;
@@ -415,7 +418,7 @@ static int on_voice(turn_t *t, const char **twiml)
     open.to_number = t->to;
     open.route = ctn_routing_decision_name(route.decision);
     open.engine = route.engine;
-    open.language = "en";
+    open.language = ctn_language_code(pers->default_lang);
     open.is_test = ctn_form_get(t->params, "CortanaTestCall") != NULL;
     if (ctn_calls_open(&t->call, t->conn, t->pool, &open) != APR_SUCCESS) {
         *twiml = fallback_twiml(t, CTN_LANG_EN);
@@ -431,36 +434,19 @@ static int on_voice(turn_t *t, const char **twiml)
         publish(t, "call.started", ev);
     }
     build_context(t);
-    /* The call starts in the first language the business offers (its
-     * personality's `languages`); the caller's words may switch it. */
-    (void)ctn_personality_parse(&pers, t->pool, t->business->personality, t->business->name, NULL);
     ctn_dialog_state_init(&st, pers->default_lang);
     x = ctn_twiml_create(t->pool);
     switch (route.decision) {
     case CTN_ROUTING_BLOCKED:
-        st.spam = 1;
-        st.stage = CTN_STAGE_DONE;
-        ctn_twiml_say(x, "Sorry, we can't take your call. Goodbye.", "Polly.Joanna-Neural",
-                      "en-US");
-        ctn_twiml_hangup(x);
+    case CTN_ROUTING_VOICEMAIL:
+        /* In the business's first language, with its voice. */
+        ctn_dialog_routed(&reply, t->pool, &st, &t->ctx, route.decision == CTN_ROUTING_VOICEMAIL);
+        x = NULL;
         break;
     case CTN_ROUTING_FORWARD_OWNER:
         st.transferred = 1;
         st.stage = CTN_STAGE_DONE;
         ctn_twiml_dial(x, t->business->owner_phone, NULL, t->business->phone_number);
-        break;
-    case CTN_ROUTING_VOICEMAIL:
-        st.stage = CTN_STAGE_DONE;
-        ctn_twiml_say(x,
-                      apr_psprintf(t->pool,
-                                   "Thanks for calling %s. All our lines are busy. "
-                                   "Please leave your name, number and a message "
-                                   "after the tone, and we'll call you back.",
-                                   t->business->name),
-                      "Polly.Joanna-Neural", "en-US");
-        ctn_twiml_record(x, action_url(t, "/twilio/voicemail"),
-                         action_url(t, "/twilio/transcription"), 120);
-        ctn_twiml_hangup(x);
         break;
     default:
         ctn_dialog_start(&reply, t->pool, &st, &t->ctx);
@@ -473,9 +459,10 @@ static int on_voice(turn_t *t, const char **twiml)
         return 200;
     }
     ctn_calls_save_state(
-        t->conn, t->call, ctn_dialog_state_serialize(t->pool, &st), "en", 0,
+        t->conn, t->call, ctn_dialog_state_serialize(t->pool, &st),
+        ctn_language_code(st.lang.current), 0,
         route.decision == CTN_ROUTING_VOICEMAIL ? NULL : ctn_dialog_disposition(&st), NULL);
-    *twiml = ctn_twiml_finish(x, &why);
+    *twiml = x ? ctn_twiml_finish(x, &why) : reply_twiml(t, &reply);
     return 200;
 }
 

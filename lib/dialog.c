@@ -903,6 +903,30 @@ apr_status_t ctn_dialog_start(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_d
     return APR_SUCCESS;
 }
 
+apr_status_t ctn_dialog_routed(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
+                               const ctn_dialog_context_t *ctx, int busy)
+{
+    dlg_t d;
+
+    if (reply == NULL || pool == NULL || st == NULL || ctx == NULL || ctx->tools == NULL) {
+        return APR_EINVAL;
+    }
+    begin(&d, reply, pool, st, ctx);
+    if (busy) {
+        reply->intent = "message";
+        voicemail(&d, CTN_PH_LINES_BUSY);
+    } else {
+        reply->intent = "spam";
+        st->spam = 1;
+        say(&d, CTN_PH_BLOCKED);
+        reply->action = CTN_DIALOG_HANGUP;
+        st->stage = CTN_STAGE_DONE;
+        st->expecting = CTN_EXPECT_NONE;
+    }
+    end(&d);
+    return APR_SUCCESS;
+}
+
 apr_status_t ctn_dialog_recorded(ctn_dialog_reply_t *reply, apr_pool_t *pool,
                                  ctn_dialog_state_t *st, const ctn_dialog_context_t *ctx)
 {

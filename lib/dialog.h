@@ -138,6 +138,14 @@ apr_status_t ctn_dialog_start(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_d
 apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
                              const ctn_dialog_context_t *ctx, const char *utterance);
 
+/* The routing answered for the engine: a blocked caller is refused
+ * (`busy` 0: spam, hang up), or, over the concurrent-call limit, asked to
+ * leave a message (`busy` 1: record). In the state's language with the
+ * personality's voice and tone; the state is done. Any thread; APR_EINVAL
+ * only for a NULL argument. */
+apr_status_t ctn_dialog_routed(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
+                               const ctn_dialog_context_t *ctx, int busy);
+
 /* The caller's recorded message (a <Record> the engine or the routing
  * asked for) has arrived: thank them and hang up, in the call's language
  * and the personality's voice and tone. `st` is the call's state, or a

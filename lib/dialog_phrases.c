@@ -148,6 +148,14 @@ static const char *const phrases[CTN_PH__COUNT][2] = {
                                     "{sorry} nadie pudo contestar. Deje su nombre, su número y un "
                                     "mensaje breve después del tono, y le devolveremos la "
                                     "llamada."},
+    [CTN_PH_BLOCKED] = {"{sorry} we can't take your call. Goodbye.",
+                        "{sorry} no podemos atender su llamada. Adiós."},
+    [CTN_PH_LINES_BUSY] = {"Thanks for calling {business}. All our lines are busy. Please leave "
+                           "your name, number and a message after the tone, and we'll call you "
+                           "back.",
+                           "Gracias por llamar a {business}. Todas nuestras líneas están "
+                           "ocupadas. Deje su nombre, su número y un mensaje después del tono, y "
+                           "le devolveremos la llamada."},
     [CTN_PH_RECORDED] = {"{thanks} We got your message and will call you back soon. Goodbye.",
                          "{thanks} Recibimos su mensaje y le devolveremos la llamada pronto. "
                          "Adiós."},

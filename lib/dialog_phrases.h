@@ -73,6 +73,8 @@ typedef enum {
     CTN_PH_WANT_MESSAGE,
     CTN_PH_THEN,
     CTN_PH_HANDOFF,             /* the built-in engine takes over from the realtime engine */
+    CTN_PH_BLOCKED,             /* routing: the caller is on the blocked list */
+    CTN_PH_LINES_BUSY,          /* routing: over the concurrent-call limit, voicemail */
     CTN_PH_RECORDED,            /* the caller's recorded message arrived */
     CTN_PH_TRANSFER_UNANSWERED, /* the person the call was passed to did not answer */
     CTN_PH__COUNT

@@ -640,6 +640,26 @@ def test_blocked_caller_is_refused(pg, web):
     assert last_call(pg, bid)["disposition"] == "spam"
 
 
+def test_blocked_and_lines_busy_are_said_in_the_business_language_and_voice(pg, web):
+    # A Spanish-only business: its refusal and its lines-busy voicemail are
+    # Spanish, in its own voice, and the call log says es from the start.
+    personality = {"languages": ["es"], "voice": {"es": "Polly.Mia-Neural"}}
+    bid, number = make_business(pg, personality=personality, settings={"overflow_limit": 1})
+    pg.execute("INSERT INTO blocked_numbers (business_id, phone) VALUES (%s, '+13125550667')",
+               (bid,))
+    twiml = webhook(web, "/twilio/voice", call_params(new_sid(), number,
+                                                      caller="+13125550667")).text
+    assert "no podemos atender" in twiml and 'voice="Polly.Mia-Neural"' in twiml
+    assert "Joanna" not in twiml and "en-US" not in twiml
+    assert last_call(pg, bid)["language"] == "es"
+    webhook(web, "/twilio/voice", call_params(new_sid(), number))  # fills the only line
+    sid = new_sid()
+    twiml = webhook(web, "/twilio/voice", call_params(sid, number)).text
+    assert "<Record" in twiml and "líneas están ocupadas" in twiml
+    assert 'voice="Polly.Mia-Neural"' in twiml and "en-US" not in twiml
+    assert pg.query("SELECT language FROM call_logs WHERE call_sid = %s", (sid,))[0][0] == "es"
+
+
 def test_silence_twice_then_voicemail(pg, web):
     bid, number = make_business(pg)
     out = call(web, number, "<silence>", "<silence>", "<silence>",
