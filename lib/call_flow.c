@@ -624,7 +624,8 @@ static int on_gather(turn_t *t, const char **twiml)
 /* A recording for a call with no call log: the voice webhook found the
  * database down and could only answer with fallback_twiml, and Twilio
  * retried the recording once it was back. The call log is opened now, so
- * the message is kept (and its transcription finds the call). */
+ * the message is kept (and its transcription finds the call); on_voicemail
+ * then closes it, since the status callback may well have come already. */
 static int open_call_for_recording(turn_t *t)
 {
     ctn_call_open_t open;
@@ -653,7 +654,7 @@ static int on_voicemail(turn_t *t, const char **twiml)
     const char *params[5];
     ctn_dialog_state_t st;
     ctn_dialog_reply_t reply;
-    int status;
+    int status, opened = 0;
 
     if ((status = require_call(t, 1)) != 0) {
         return status;
@@ -663,6 +664,7 @@ static int on_voicemail(turn_t *t, const char **twiml)
     }
     if ((status = load_call(t)) == 404 && t->business != NULL) {
         status = open_call_for_recording(t);
+        opened = status == 0;
     }
     if (status != 0) {
         /* 503: Twilio retries the callback once the database is back. */
@@ -695,6 +697,20 @@ static int on_voicemail(turn_t *t, const char **twiml)
         ctn_dialog_state_init(&st, ctn_language_from_code(t->call->language));
     }
     ctn_dialog_recorded(&reply, t->pool, &st, &t->ctx);
+    if (opened) {
+        /* The call ends with this TwiML, and its status callback found no
+         * call log (204) if it came while the database was down or before
+         * this retry: left in-progress, the call would count against the
+         * concurrent-call limit for hours. A status callback still to come
+         * finishes it again with the real duration. */
+        ctn_calls_finish(t->conn, t->call, "completed", duration ? atoi(duration) : 0,
+                         "message_taken",
+                         apr_psprintf(t->pool,
+                                      "%s call (message_taken). Voicemail left while "
+                                      "the database was unreachable.",
+                                      t->call->language ? t->call->language : "en"),
+                         NULL);
+    }
     *twiml = reply_twiml(t, &reply);
     return 200;
 }

@@ -440,6 +440,25 @@ def test_emergency_voicemail_transcribed_after_the_call_ended_texts_the_owner(pg
     assert notice and "emergency" in notice[0]["body"]
 
 
+def test_a_call_log_opened_by_a_late_recording_is_closed(pg, web):
+    # The database came back between the call's status callback (no call
+    # log then: 204) and Twilio's retry of the recording: the call log the
+    # recording opens must not stay in-progress, counting as a live call.
+    bid, number = make_business(pg, settings={"overflow_limit": 1})
+    sid = new_sid()
+    assert webhook(web, "/twilio/status", call_params(
+        sid, number, CallStatus="completed", CallDuration="30")).status == 204
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/7", "RecordingDuration": "11"}
+    assert webhook(web, "/twilio/voicemail", call_params(sid, number, **rec)).status == 200
+    (status, ended, disposition) = pg.query(
+        "SELECT status, ended_at IS NOT NULL, disposition FROM call_logs WHERE call_sid = %s",
+        (sid,))[0]
+    assert status == "completed" and ended and disposition == "message_taken"
+    # The next caller is answered, not sent to voicemail as if the line were taken.
+    assert "<Record" not in webhook(web, "/twilio/voice", call_params(new_sid(), number)).text
+
+
 # ---------------------------------------------------------------- questions
 
 def test_price_question_quotes_ranges(pg, web):
