@@ -322,14 +322,25 @@ static apr_status_t acknowledge(PGconn *conn, apr_pool_t *pool, const ctn_sms_cl
         text.call_log_id = PQgetvalue(res, 0, 2);
         text.dispatch_id = params[0];
         text.purpose = "caller_eta";
-        /* In the caller's language, as the call was. */
-        text.body = apr_psprintf(pool,
-                                 strcmp(PQgetvalue(res, 0, 4), "es") == 0
-                                     ? "%s: %s va en camino para ayudarle con su emergencia. "
-                                       "Responda aquí o llámenos si algo cambia."
-                                     : "%s: %s is on the way to help with your emergency. Reply "
-                                       "here or call us if anything changes.",
-                                 PQgetvalue(res, 0, 3), tech_name);
+        /* In the caller's language, as the call was; the owner (last in
+         * line) is the business itself to the caller, not "the owner". */
+        if (PQgetvalue(d, 0, 6)[0] == 't') {
+            text.body = apr_psprintf(pool,
+                                     strcmp(PQgetvalue(res, 0, 4), "es") == 0
+                                         ? "%s: vamos en camino para ayudarle con su emergencia. "
+                                           "Responda aquí o llámenos si algo cambia."
+                                         : "%s: we're on the way to help with your emergency. "
+                                           "Reply here or call us if anything changes.",
+                                     PQgetvalue(res, 0, 3));
+        } else {
+            text.body = apr_psprintf(pool,
+                                     strcmp(PQgetvalue(res, 0, 4), "es") == 0
+                                         ? "%s: %s va en camino para ayudarle con su emergencia. "
+                                           "Responda aquí o llámenos si algo cambia."
+                                         : "%s: %s is on the way to help with your emergency. "
+                                           "Reply here or call us if anything changes.",
+                                     PQgetvalue(res, 0, 3), tech_name);
+        }
         return ctn_sms_enqueue(conn, pool, sms, &text, NULL);
     }
     return APR_SUCCESS;
@@ -341,7 +352,8 @@ apr_status_t ctn_dispatcher_handle_reply(PGconn *conn, apr_pool_t *pool,
 {
     static const char find[] =
         "SELECT d.id, d.business_id, d.step, coalesce(t.name, 'the owner'), "
-        "coalesce((b.settings->>'eta_sms_to_caller')::boolean, true), b.phone_number "
+        "coalesce((b.settings->>'eta_sms_to_caller')::boolean, true), b.phone_number, "
+        "d.technician_id IS NULL "
         "FROM dispatches d JOIN businesses b ON b.id = d.business_id "
         "LEFT JOIN technicians t ON t.id = d.technician_id "
         "WHERE d.business_id = $1 AND d.status = 'notified' AND d.notified_phone = $2 "

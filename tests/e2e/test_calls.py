@@ -340,6 +340,23 @@ def test_technician_reply_is_read_whole_and_an_unclear_one_is_asked_again(pg, we
     assert asked and "EMERGENCY" not in asked[0]["body"]
 
 
+def test_owner_acknowledging_is_named_naturally_in_the_eta_text(pg, web, fake_twilio):
+    # No technician: the owner is texted and answers; the caller reads
+    # "we're on the way", not "the owner is on the way".
+    bid, number = make_business(pg, technicians=0, owner_phone="+13125550113")
+    call(web, number, "I smell gas in the kitchen", "<hangup>", caller="+13125550179")
+    webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "a" * 32,
+                                 "From": "+13125550113", "To": number, "Body": "yes"})
+    eta = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550179"])
+    assert eta and "we're on the way" in eta[0]["body"] and "the owner" not in eta[0]["body"]
+    bid, number = make_business(pg, technicians=0, owner_phone="+13125550114")
+    call(web, number, "Hola, huele a gas en la cocina", "<hangup>", caller="+13125550180")
+    webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "b" * 32,
+                                 "From": "+13125550114", "To": number, "Body": "sí"})
+    eta = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550180"])
+    assert eta and "vamos en camino" in eta[0]["body"] and "the owner" not in eta[0]["body"]
+
+
 def test_technician_no_passes_to_the_next_at_once(pg, web):
     bid, number = make_business(pg)
     call(web, number, "there's sewage coming up from the basement drain", "<hangup>")
