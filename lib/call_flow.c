@@ -366,6 +366,18 @@ static void save_turn(turn_t *t, ctn_dialog_state_t *st, const ctn_dialog_reply_
 
 /* ------------------------------------------------------------- webhooks --- */
 
+/* A call to a number no business has (any more). */
+static const char *not_in_service(turn_t *t)
+{
+    ctn_twiml_t *x = ctn_twiml_create(t->pool);
+    const char *why;
+
+    ctn_twiml_say(x, "Sorry, this number is not in service. Goodbye.", "Polly.Joanna-Neural",
+                  "en-US");
+    ctn_twiml_hangup(x);
+    return ctn_twiml_finish(x, &why);
+}
+
 static int on_voice(turn_t *t, const char **twiml)
 {
     ctn_routing_input_t in;
@@ -383,11 +395,7 @@ static int on_voice(turn_t *t, const char **twiml)
     }
     if ((status = open_business(t, 0)) == 404) {
         ctn_log_warning(t->call_sid, "call to %s, which no business has", t->to);
-        x = ctn_twiml_create(t->pool);
-        ctn_twiml_say(x, "Sorry, this number is not in service. Goodbye.", "Polly.Joanna-Neural",
-                      "en-US");
-        ctn_twiml_hangup(x);
-        *twiml = ctn_twiml_finish(x, &why);
+        *twiml = not_in_service(t);
         return 200;
     }
     if (status != 0) {
@@ -666,10 +674,17 @@ static int on_voicemail(turn_t *t, const char **twiml)
         status = open_call_for_recording(t);
         opened = status == 0;
     }
+    if (status == 404) {
+        /* As /twilio/voice answers such a call: the caller is still on the
+         * line, and a 4xx would have Twilio say "an application error". */
+        ctn_log_warning(t->call_sid, "recording of a call to %s, which no business has", t->to);
+        *twiml = not_in_service(t);
+        return 200;
+    }
     if (status != 0) {
         /* 503: Twilio retries the callback once the database is back. */
         *t->why = "database unavailable: Twilio will retry";
-        return status == 404 ? 400 : 503;
+        return 503;
     }
     params[0] = t->business->id;
     params[1] = t->call->id;
@@ -728,9 +743,17 @@ static int on_transcription(turn_t *t, const char **twiml)
     if (rec_sid == NULL) {
         return bad_request(t, "missing RecordingSid");
     }
-    if ((status = load_call(t)) != 0) {
+    if ((status = load_call(t)) == 404 && t->business == NULL) {
+        /* Nothing to keep it on, and nobody to tell: not worth a retry. */
+        ctn_log_warning(t->call_sid, "transcription of a call to %s, which no business has", t->to);
+        return 204;
+    }
+    if (status == 404) {
+        return bad_request(t, "no call with this CallSid for the dialled number");
+    }
+    if (status != 0) {
         *t->why = "database unavailable: Twilio will retry";
-        return status == 404 ? 400 : 503;
+        return 503;
     }
     *twiml = NULL;
     if (text == NULL || *text == '\0') {

@@ -814,6 +814,27 @@ def test_unknown_number_gets_polite_twiml(pg, web):
     assert "which no business has" in web.error_log()
 
 
+def test_recordings_for_an_unknown_number_are_not_blamed_on_the_database(pg, web):
+    # A number no business has: the voicemail callback answers as the voice
+    # webhook does (the caller is still on the line), the transcription is
+    # dropped, and neither claims the database is down.
+    sid, unknown = new_sid(), "+19995550124"
+    before = len(web.error_log())
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/8", "RecordingDuration": "5"}
+    resp = webhook(web, "/twilio/voicemail", call_params(sid, unknown, **rec))
+    assert resp.status == 200 and "not in service" in resp.text
+    assert webhook(web, "/twilio/transcription", call_params(
+        sid, unknown, TranscriptionText="hello", **rec)).status == 204
+    # A transcription for a call this business never had says so.
+    bid, number = make_business(pg)
+    assert webhook(web, "/twilio/transcription", call_params(
+        new_sid(), number, TranscriptionText="hello", **rec)).status == 400
+    log = web.error_log()[before:]
+    assert "which no business has" in log and "no call with this CallSid" in log
+    assert "database unavailable" not in log
+
+
 def test_retried_voice_webhook_does_not_duplicate_the_call(pg, web):
     bid, number = make_business(pg)
     sid = new_sid()
