@@ -730,6 +730,22 @@ static int on_voicemail(turn_t *t, const char **twiml)
     return 200;
 }
 
+/* A message that only a voicemail's transcription holds belongs in the
+ * summary the owner reads (briefly). Twilio sends the transcription after
+ * the status callback, which wrote the summary, or before it: called from
+ * both, and idempotent for their retries. */
+static void summarize_voicemail(turn_t *t)
+{
+    const char *params[1] = {t->call->id};
+
+    ctn_calls_exec(NULL, t->conn, NULL, "summarizing the voicemail", PGRES_COMMAND_OK,
+                   "UPDATE call_logs SET summary = summary || ' Voicemail: ' || left(message, 200) "
+                   "|| CASE WHEN length(message) > 200 THEN '…' ELSE '' END WHERE id = $1 AND "
+                   "message <> '' AND strpos(summary, message) = 0 AND "
+                   "strpos(summary, ' Voicemail: ') = 0",
+                   1, params);
+}
+
 static int on_transcription(turn_t *t, const char **twiml)
 {
     const char *text = ctn_form_get(t->params, "TranscriptionText");
@@ -774,6 +790,7 @@ static int on_transcription(turn_t *t, const char **twiml)
         ctn_calls_exec(NULL, t->conn, NULL, "storing the message", PGRES_COMMAND_OK,
                        "UPDATE call_logs SET message = $2 WHERE id = $1", 2, params);
     }
+    summarize_voicemail(t);
     add_line(t, "caller", text, ctn_language_from_code(t->call->language));
     flush(t, NULL, NULL);
     /* The referee: an emergency in a voicemail dispatches too. */
@@ -948,6 +965,7 @@ static int on_status(turn_t *t, const char **twiml)
         }
         ctn_calls_finish(t->conn, t->call, call_status, duration ? atoi(duration) : 0, disposition,
                          summary, sentiment);
+        summarize_voicemail(t);
     }
     /* Re-read to see the final disposition. */
     ctn_calls_get(&t->call, t->conn, t->pool, t->call_sid);

@@ -451,8 +451,11 @@ def test_emergency_voicemail_transcribed_after_the_call_ended_texts_the_owner(pg
     assert webhook(web, "/twilio/transcription", call_params(
         sid, number, TranscriptionStatus="completed",
         TranscriptionText="there is gas smell in the basement please hurry", **rec)).status == 204
-    assert pg.query("SELECT disposition FROM call_logs WHERE call_sid = %s",
-                    (sid,))[0][0] == "emergency_dispatched"
+    (disposition, summary) = pg.query("SELECT disposition, summary FROM call_logs "
+                                      "WHERE call_sid = %s", (sid,))[0]
+    assert disposition == "emergency_dispatched"
+    # The message was only in the transcription: the summary has it too.
+    assert "gas smell in the basement please hurry" in summary
     notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550112"])
     assert notice and "emergency" in notice[0]["body"]
 
@@ -705,6 +708,7 @@ def test_silence_twice_then_voicemail(pg, web):
     assert c["disposition"] == "message_taken"
     # The summary the owner reads says the same as the disposition.
     assert c["summary"].startswith("en call (message_taken).")
+    assert "Voicemail: Hi this is Lee, please call me back" in c["summary"]
     assert pg.query("SELECT transcription FROM voicemails WHERE business_id = %s",
                     (bid,))[0][0] == "Hi this is Lee, please call me back"
 
