@@ -121,21 +121,6 @@ static const char *fallback_twiml(turn_t *t, ctn_lang_e lang)
     return ctn_twiml_finish(x, &why);
 }
 
-static const char *hints_of(turn_t *t)
-{
-    apr_array_header_t *names = apr_array_make(t->pool, 8, sizeof(const char *));
-    json_object *services = t->business->services;
-
-    for (size_t i = 0; services && i < json_object_array_length(services); i++) {
-        json_object *name = NULL;
-        if (json_object_object_get_ex(json_object_array_get_idx(services, i), "name", &name)) {
-            APR_ARRAY_PUSH(names, const char *) = json_object_get_string(name);
-        }
-    }
-    APR_ARRAY_PUSH(names, const char *) = "emergency, appointment, leak, flooding, gas";
-    return apr_array_pstrcat(t->pool, names, ',');
-}
-
 static const char *reply_twiml(turn_t *t, const ctn_dialog_reply_t *reply)
 {
     ctn_twiml_t *x = ctn_twiml_create(t->pool);
@@ -143,11 +128,9 @@ static const char *reply_twiml(turn_t *t, const ctn_dialog_reply_t *reply)
     int n = reply->lines->nelts;
 
     if (reply->action == CTN_DIALOG_GATHER) {
-        /* The business's services, plus what the engine expects next. */
-        ctn_twiml_gather_begin(x, action_url(t, "/twilio/gather"), lang,
-                               reply->hints && *reply->hints
-                                   ? apr_pstrcat(t->pool, hints_of(t), ",", reply->hints, NULL)
-                                   : hints_of(t));
+        /* The engine's hints: the business's services and the words it
+         * expects next, in the gather's language. */
+        ctn_twiml_gather_begin(x, action_url(t, "/twilio/gather"), lang, reply->hints);
     }
     for (int i = 0; i < n; i++) {
         ctn_twiml_say(x, APR_ARRAY_IDX(reply->lines, i, const char *), reply->voice, lang);

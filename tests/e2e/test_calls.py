@@ -747,6 +747,16 @@ def test_the_greeting_is_in_the_first_language_the_business_offers(pg, web):
     assert "Our hours are" in out
 
 
+def test_gather_hints_name_each_service_once_in_the_gather_language(pg, web):
+    import re
+    bid, number = make_business(pg, personality={"languages": ["es"]})
+    twiml = webhook(web, "/twilio/voice", call_params(new_sid(), number)).text
+    hints = re.search(r'hints="([^"]*)"', twiml).group(1).split(",")
+    assert 'language="es-US"' in twiml
+    assert hints.count("Drain cleaning") == 1 and len(hints) == len(set(hints))
+    assert "emergencia" in hints and not {"emergency", "appointment", "leak"} & set(hints)
+
+
 def test_missed_call_gets_a_text_back(pg, web, fake_twilio):
     bid, number = make_business(pg)
     call(web, number, "<hangup>", caller="+13125550188")
