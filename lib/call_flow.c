@@ -121,21 +121,6 @@ static const char *fallback_twiml(turn_t *t, ctn_lang_e lang)
     return ctn_twiml_finish(x, &why);
 }
 
-static const char *hints_of(turn_t *t)
-{
-    apr_array_header_t *names = apr_array_make(t->pool, 8, sizeof(const char *));
-    json_object *services = t->business->services;
-
-    for (size_t i = 0; services && i < json_object_array_length(services); i++) {
-        json_object *name = NULL;
-        if (json_object_object_get_ex(json_object_array_get_idx(services, i), "name", &name)) {
-            APR_ARRAY_PUSH(names, const char *) = json_object_get_string(name);
-        }
-    }
-    APR_ARRAY_PUSH(names, const char *) = "emergency, appointment, leak, flooding, gas";
-    return apr_array_pstrcat(t->pool, names, ',');
-}
-
 static const char *reply_twiml(turn_t *t, const ctn_dialog_reply_t *reply)
 {
     ctn_twiml_t *x = ctn_twiml_create(t->pool);
@@ -143,11 +128,9 @@ static const char *reply_twiml(turn_t *t, const ctn_dialog_reply_t *reply)
     int n = reply->lines->nelts;
 
     if (reply->action == CTN_DIALOG_GATHER) {
-        /* The business's services, plus what the engine expects next. */
-        ctn_twiml_gather_begin(x, action_url(t, "/twilio/gather"), lang,
-                               reply->hints && *reply->hints
-                                   ? apr_pstrcat(t->pool, hints_of(t), ",", reply->hints, NULL)
-                                   : hints_of(t));
+        /* The engine's hints: the business's services and the words it
+         * expects next, in the gather's language. */
+        ctn_twiml_gather_begin(x, action_url(t, "/twilio/gather"), lang, reply->hints);
     }
     for (int i = 0; i < n; i++) {
         ctn_twiml_say(x, APR_ARRAY_IDX(reply->lines, i, const char *), reply->voice, lang);
@@ -366,6 +349,18 @@ static void save_turn(turn_t *t, ctn_dialog_state_t *st, const ctn_dialog_reply_
 
 /* ------------------------------------------------------------- webhooks --- */
 
+/* A call to a number no business has (any more). */
+static const char *not_in_service(turn_t *t)
+{
+    ctn_twiml_t *x = ctn_twiml_create(t->pool);
+    const char *why;
+
+    ctn_twiml_say(x, "Sorry, this number is not in service. Goodbye.", "Polly.Joanna-Neural",
+                  "en-US");
+    ctn_twiml_hangup(x);
+    return ctn_twiml_finish(x, &why);
+}
+
 static int on_voice(turn_t *t, const char **twiml)
 {
     ctn_routing_input_t in;
@@ -373,6 +368,7 @@ static int on_voice(turn_t *t, const char **twiml)
     ctn_call_open_t open;
     ctn_dialog_state_t st;
     ctn_dialog_reply_t reply;
+    ctn_personality_t *pers = NULL;
     ctn_twiml_t *x;
     const char *why;
     int status, blocked = 0, active = 0, is_open = 1;
@@ -382,11 +378,7 @@ static int on_voice(turn_t *t, const char **twiml)
     }
     if ((status = open_business(t, 0)) == 404) {
         ctn_log_warning(t->call_sid, "call to %s, which no business has", t->to);
-        x = ctn_twiml_create(t->pool);
-        ctn_twiml_say(x, "Sorry, this number is not in service. Goodbye.", "Polly.Joanna-Neural",
-                      "en-US");
-        ctn_twiml_hangup(x);
-        *twiml = ctn_twiml_finish(x, &why);
+        *twiml = not_in_service(t);
         return 200;
     }
     if (status != 0) {
@@ -407,6 +399,9 @@ static int on_voice(turn_t *t, const char **twiml)
     in.owner_phone = t->business->owner_phone;
     in.realtime_available = t->env->realtime_available;
     ctn_routing_decide(&in, &route);
+    /* The call starts in the first language the business offers (its
+     * personality's `languages`); the caller's words may switch it. */
+    (void)ctn_personality_parse(&pers, t->pool, t->business->personality, t->business->name, NULL);
     memset(&open, 0, sizeof(open));
     open.business_id = t->business->id;
     open.call_sid = t->call_sid;
@@ -414,7 +409,7 @@ static int on_voice(turn_t *t, const char **twiml)
     open.to_number = t->to;
     open.route = ctn_routing_decision_name(route.decision);
     open.engine = route.engine;
-    open.language = "en";
+    open.language = ctn_language_code(pers->default_lang);
     open.is_test = ctn_form_get(t->params, "CortanaTestCall") != NULL;
     if (ctn_calls_open(&t->call, t->conn, t->pool, &open) != APR_SUCCESS) {
         *twiml = fallback_twiml(t, CTN_LANG_EN);
@@ -430,33 +425,19 @@ static int on_voice(turn_t *t, const char **twiml)
         publish(t, "call.started", ev);
     }
     build_context(t);
-    ctn_dialog_state_init(&st, CTN_LANG_EN);
+    ctn_dialog_state_init(&st, pers->default_lang);
     x = ctn_twiml_create(t->pool);
     switch (route.decision) {
     case CTN_ROUTING_BLOCKED:
-        st.spam = 1;
-        st.stage = CTN_STAGE_DONE;
-        ctn_twiml_say(x, "Sorry, we can't take your call. Goodbye.", "Polly.Joanna-Neural",
-                      "en-US");
-        ctn_twiml_hangup(x);
+    case CTN_ROUTING_VOICEMAIL:
+        /* In the business's first language, with its voice. */
+        ctn_dialog_routed(&reply, t->pool, &st, &t->ctx, route.decision == CTN_ROUTING_VOICEMAIL);
+        x = NULL;
         break;
     case CTN_ROUTING_FORWARD_OWNER:
         st.transferred = 1;
         st.stage = CTN_STAGE_DONE;
         ctn_twiml_dial(x, t->business->owner_phone, NULL, t->business->phone_number);
-        break;
-    case CTN_ROUTING_VOICEMAIL:
-        st.stage = CTN_STAGE_DONE;
-        ctn_twiml_say(x,
-                      apr_psprintf(t->pool,
-                                   "Thanks for calling %s. All our lines are busy. "
-                                   "Please leave your name, number and a message "
-                                   "after the tone, and we'll call you back.",
-                                   t->business->name),
-                      "Polly.Joanna-Neural", "en-US");
-        ctn_twiml_record(x, action_url(t, "/twilio/voicemail"),
-                         action_url(t, "/twilio/transcription"), 120);
-        ctn_twiml_hangup(x);
         break;
     default:
         ctn_dialog_start(&reply, t->pool, &st, &t->ctx);
@@ -469,9 +450,10 @@ static int on_voice(turn_t *t, const char **twiml)
         return 200;
     }
     ctn_calls_save_state(
-        t->conn, t->call, ctn_dialog_state_serialize(t->pool, &st), "en", 0,
+        t->conn, t->call, ctn_dialog_state_serialize(t->pool, &st),
+        ctn_language_code(st.lang.current), 0,
         route.decision == CTN_ROUTING_VOICEMAIL ? NULL : ctn_dialog_disposition(&st), NULL);
-    *twiml = ctn_twiml_finish(x, &why);
+    *twiml = x ? ctn_twiml_finish(x, &why) : reply_twiml(t, &reply);
     return 200;
 }
 
@@ -633,7 +615,8 @@ static int on_gather(turn_t *t, const char **twiml)
 /* A recording for a call with no call log: the voice webhook found the
  * database down and could only answer with fallback_twiml, and Twilio
  * retried the recording once it was back. The call log is opened now, so
- * the message is kept (and its transcription finds the call). */
+ * the message is kept (and its transcription finds the call); on_voicemail
+ * then closes it, since the status callback may well have come already. */
 static int open_call_for_recording(turn_t *t)
 {
     ctn_call_open_t open;
@@ -662,7 +645,7 @@ static int on_voicemail(turn_t *t, const char **twiml)
     const char *params[5];
     ctn_dialog_state_t st;
     ctn_dialog_reply_t reply;
-    int status;
+    int status, opened = 0;
 
     if ((status = require_call(t, 1)) != 0) {
         return status;
@@ -672,11 +655,19 @@ static int on_voicemail(turn_t *t, const char **twiml)
     }
     if ((status = load_call(t)) == 404 && t->business != NULL) {
         status = open_call_for_recording(t);
+        opened = status == 0;
+    }
+    if (status == 404) {
+        /* As /twilio/voice answers such a call: the caller is still on the
+         * line, and a 4xx would have Twilio say "an application error". */
+        ctn_log_warning(t->call_sid, "recording of a call to %s, which no business has", t->to);
+        *twiml = not_in_service(t);
+        return 200;
     }
     if (status != 0) {
         /* 503: Twilio retries the callback once the database is back. */
         *t->why = "database unavailable: Twilio will retry";
-        return status == 404 ? 400 : 503;
+        return 503;
     }
     params[0] = t->business->id;
     params[1] = t->call->id;
@@ -704,8 +695,38 @@ static int on_voicemail(turn_t *t, const char **twiml)
         ctn_dialog_state_init(&st, ctn_language_from_code(t->call->language));
     }
     ctn_dialog_recorded(&reply, t->pool, &st, &t->ctx);
+    if (opened) {
+        /* The call ends with this TwiML, and its status callback found no
+         * call log (204) if it came while the database was down or before
+         * this retry: left in-progress, the call would count against the
+         * concurrent-call limit for hours. A status callback still to come
+         * finishes it again with the real duration. */
+        ctn_calls_finish(t->conn, t->call, "completed", duration ? atoi(duration) : 0,
+                         "message_taken",
+                         apr_psprintf(t->pool,
+                                      "%s call (message_taken). Voicemail left while "
+                                      "the database was unreachable.",
+                                      t->call->language ? t->call->language : "en"),
+                         NULL);
+    }
     *twiml = reply_twiml(t, &reply);
     return 200;
+}
+
+/* A message that only a voicemail's transcription holds belongs in the
+ * summary the owner reads (briefly). Twilio sends the transcription after
+ * the status callback, which wrote the summary, or before it: called from
+ * both, and idempotent for their retries. */
+static void summarize_voicemail(turn_t *t)
+{
+    const char *params[1] = {t->call->id};
+
+    ctn_calls_exec(NULL, t->conn, NULL, "summarizing the voicemail", PGRES_COMMAND_OK,
+                   "UPDATE call_logs SET summary = summary || ' Voicemail: ' || left(message, 200) "
+                   "|| CASE WHEN length(message) > 200 THEN '…' ELSE '' END WHERE id = $1 AND "
+                   "message <> '' AND strpos(summary, message) = 0 AND "
+                   "strpos(summary, ' Voicemail: ') = 0",
+                   1, params);
 }
 
 static int on_transcription(turn_t *t, const char **twiml)
@@ -721,9 +742,17 @@ static int on_transcription(turn_t *t, const char **twiml)
     if (rec_sid == NULL) {
         return bad_request(t, "missing RecordingSid");
     }
-    if ((status = load_call(t)) != 0) {
+    if ((status = load_call(t)) == 404 && t->business == NULL) {
+        /* Nothing to keep it on, and nobody to tell: not worth a retry. */
+        ctn_log_warning(t->call_sid, "transcription of a call to %s, which no business has", t->to);
+        return 204;
+    }
+    if (status == 404) {
+        return bad_request(t, "no call with this CallSid for the dialled number");
+    }
+    if (status != 0) {
         *t->why = "database unavailable: Twilio will retry";
-        return status == 404 ? 400 : 503;
+        return 503;
     }
     *twiml = NULL;
     if (text == NULL || *text == '\0') {
@@ -744,6 +773,7 @@ static int on_transcription(turn_t *t, const char **twiml)
         ctn_calls_exec(NULL, t->conn, NULL, "storing the message", PGRES_COMMAND_OK,
                        "UPDATE call_logs SET message = $2 WHERE id = $1", 2, params);
     }
+    summarize_voicemail(t);
     add_line(t, "caller", text, ctn_language_from_code(t->call->language));
     flush(t, NULL, NULL);
     /* The referee: an emergency in a voicemail dispatches too. */
@@ -752,8 +782,19 @@ static int on_transcription(turn_t *t, const char **twiml)
         ctn_slots_init(&slots);
         ctn_slots_extract(&slots, t->pool, text, CTN_EXPECT_NONE);
         slots.callback_number = t->call->from_number;
-        if (t->tools.ops.dispatch(t->tools.ops.baton, t->pool, &slots, match.category) ==
+        if (t->tools.ops.dispatch(t->tools.ops.baton, t->pool, &slots, match.category) !=
             APR_SUCCESS) {
+            /* Nobody on call could be alerted: still an emergency, and a
+             * message the business must call back about (the voicemail
+             * made it message_taken). */
+            const char *params[1] = {t->call->id};
+            ctn_calls_exec(NULL, t->conn, NULL, "marking the emergency", PGRES_COMMAND_OK,
+                           "UPDATE call_logs SET emergency = true WHERE id = $1", 1, params);
+            ctn_tools_notify_owner(
+                t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
+                apr_psprintf(t->pool, "emergency voicemail, nobody on call could be alerted: %s",
+                             text));
+        } else {
             const char *params[1] = {t->call->id};
             ctn_calls_exec(NULL, t->conn, NULL, "marking the emergency", PGRES_COMMAND_OK,
                            "UPDATE call_logs SET emergency = true, disposition = "
@@ -907,6 +948,7 @@ static int on_status(turn_t *t, const char **twiml)
         }
         ctn_calls_finish(t->conn, t->call, call_status, duration ? atoi(duration) : 0, disposition,
                          summary, sentiment);
+        summarize_voicemail(t);
     }
     /* Re-read to see the final disposition. */
     ctn_calls_get(&t->call, t->conn, t->pool, t->call_sid);

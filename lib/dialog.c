@@ -232,11 +232,12 @@ static void advance(dlg_t *d)
 }
 
 /* Booking failed or was declined: the team will call back. An emergency
- * caller needs no message — the technician already has the call. */
+ * caller needs no message — the technician already has the call, or, when
+ * nobody could be alerted, the call log has the caller's details. */
 static void fall_back_to_message(dlg_t *d, ctn_phrase_e why)
 {
     if (d->st->goal == CTN_GOAL_EMERGENCY) {
-        say(d, CTN_PH_EMERGENCY_VISIT);
+        say(d, d->st->dispatched ? CTN_PH_EMERGENCY_VISIT : CTN_PH_EMERGENCY_CALLBACK);
         anything_else(d);
         return;
     }
@@ -902,6 +903,30 @@ apr_status_t ctn_dialog_start(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_d
     return APR_SUCCESS;
 }
 
+apr_status_t ctn_dialog_routed(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
+                               const ctn_dialog_context_t *ctx, int busy)
+{
+    dlg_t d;
+
+    if (reply == NULL || pool == NULL || st == NULL || ctx == NULL || ctx->tools == NULL) {
+        return APR_EINVAL;
+    }
+    begin(&d, reply, pool, st, ctx);
+    if (busy) {
+        reply->intent = "message";
+        voicemail(&d, CTN_PH_LINES_BUSY);
+    } else {
+        reply->intent = "spam";
+        st->spam = 1;
+        say(&d, CTN_PH_BLOCKED);
+        reply->action = CTN_DIALOG_HANGUP;
+        st->stage = CTN_STAGE_DONE;
+        st->expecting = CTN_EXPECT_NONE;
+    }
+    end(&d);
+    return APR_SUCCESS;
+}
+
 apr_status_t ctn_dialog_recorded(ctn_dialog_reply_t *reply, apr_pool_t *pool,
                                  ctn_dialog_state_t *st, const ctn_dialog_context_t *ctx)
 {
@@ -1274,7 +1299,9 @@ const char *ctn_dialog_disposition(const ctn_dialog_state_t *st)
     if (st->transferred) {
         return "transferred";
     }
-    if (st->message_taken) {
+    if (st->message_taken || st->emergency) {
+        /* An emergency nobody on call could be alerted to: the caller waits
+         * for the business's call back, as after a message. */
         return "message_taken";
     }
     if (st->question_answered) {
@@ -1302,7 +1329,9 @@ const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st,
     if (st->emergency) {
         APR_ARRAY_PUSH(parts, const char *) =
             apr_psprintf(pool, "Emergency: %s%s.", st->emergency_category,
-                         st->dispatched ? ", on-call technician alerted" : "");
+                         st->dispatched       ? ", on-call technician alerted"
+                         : st->dispatch_tried ? ", nobody on call could be alerted: call back"
+                                              : "");
     }
     if (s->name) {
         APR_ARRAY_PUSH(parts, const char *) = apr_psprintf(pool, "Caller: %s.", s->name);

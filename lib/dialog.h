@@ -138,6 +138,14 @@ apr_status_t ctn_dialog_start(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_d
 apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
                              const ctn_dialog_context_t *ctx, const char *utterance);
 
+/* The routing answered for the engine: a blocked caller is refused
+ * (`busy` 0: spam, hang up), or, over the concurrent-call limit, asked to
+ * leave a message (`busy` 1: record). In the state's language with the
+ * personality's voice and tone; the state is done. Any thread; APR_EINVAL
+ * only for a NULL argument. */
+apr_status_t ctn_dialog_routed(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
+                               const ctn_dialog_context_t *ctx, int busy);
+
 /* The caller's recorded message (a <Record> the engine or the routing
  * asked for) has arrived: thank them and hang up, in the call's language
  * and the personality's voice and tone. `st` is the call's state, or a
@@ -196,7 +204,10 @@ ctn_expect_e ctn_dialog_asked(apr_pool_t *pool, const char *text);
 
 /* The disposition of a call in this state: emergency_dispatched, booked,
  * spam, transferred, message_taken, question_answered or abandoned (in
- * that order of precedence). Static string. */
+ * that order of precedence). An emergency that could not be dispatched
+ * (nobody on call to text) is message_taken: the caller waits for the
+ * business's call back; the call log's emergency flag says it is urgent.
+ * Static string. */
 const char *ctn_dialog_disposition(const ctn_dialog_state_t *st);
 
 /* The call ended (the caller hung up, or Cortana did): marks the state

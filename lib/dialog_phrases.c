@@ -92,10 +92,14 @@ static const char *const phrases[CTN_PH__COUNT][2] = {
                                      "technician right now.",
                                      "Esto parece una emergencia. Estoy avisando ahora mismo a "
                                      "nuestro técnico de guardia."},
-    [CTN_PH_EMERGENCY_NOT_DISPATCHED] = {"This sounds like an emergency. I'm passing it to the "
-                                         "team as urgent.",
-                                         "Esto parece una emergencia. Se lo paso al equipo como "
-                                         "urgente."},
+    [CTN_PH_EMERGENCY_NOT_DISPATCHED] = {"This sounds like an emergency. {sorry} I couldn't reach "
+                                         "anyone on call right now. I'll take your details, and "
+                                         "the team will call you back as soon as they can. If "
+                                         "anyone is in danger, call 911.",
+                                         "Esto parece una emergencia. {sorry} no pude comunicarme "
+                                         "con nadie de guardia en este momento. Tomaré sus datos "
+                                         "y el equipo le devolverá la llamada lo antes posible. "
+                                         "Si alguien está en peligro, llame al 911."},
     [CTN_PH_SAFETY_GAS] = {"Please leave the house now and call 911 from outside.",
                            "Por favor, salga de la casa ahora y llame al 911 desde afuera."},
     [CTN_PH_SAFETY_ELECTRICAL] = {"Please stay away from the panel, and call 911 if you see "
@@ -103,6 +107,8 @@ static const char *const phrases[CTN_PH__COUNT][2] = {
                                   "Por favor, aléjese del panel y llame al 911 si ve llamas."},
     [CTN_PH_EMERGENCY_VISIT] = {"The technician will call you back shortly.",
                                 "El técnico le llamará en breve."},
+    [CTN_PH_EMERGENCY_CALLBACK] = {"The team will call you back as soon as they can.",
+                                   "El equipo le devolverá la llamada lo antes posible."},
     [CTN_PH_PRICE_NEVER] = {"Every job is different, so the technician gives you an exact quote "
                             "on site before any work starts.",
                             "Cada trabajo es distinto, así que el técnico le da un precio exacto "
@@ -142,6 +148,14 @@ static const char *const phrases[CTN_PH__COUNT][2] = {
                                     "{sorry} nadie pudo contestar. Deje su nombre, su número y un "
                                     "mensaje breve después del tono, y le devolveremos la "
                                     "llamada."},
+    [CTN_PH_BLOCKED] = {"{sorry} we can't take your call. Goodbye.",
+                        "{sorry} no podemos atender su llamada. Adiós."},
+    [CTN_PH_LINES_BUSY] = {"Thanks for calling {business}. All our lines are busy. Please leave "
+                           "your name, number and a message after the tone, and we'll call you "
+                           "back.",
+                           "Gracias por llamar a {business}. Todas nuestras líneas están "
+                           "ocupadas. Deje su nombre, su número y un mensaje después del tono, y "
+                           "le devolveremos la llamada."},
     [CTN_PH_RECORDED] = {"{thanks} We got your message and will call you back soon. Goodbye.",
                          "{thanks} Recibimos su mensaje y le devolveremos la llamada pronto. "
                          "Adiós."},

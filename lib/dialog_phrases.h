@@ -55,6 +55,7 @@ typedef enum {
     CTN_PH_SAFETY_GAS,
     CTN_PH_SAFETY_ELECTRICAL,
     CTN_PH_EMERGENCY_VISIT,
+    CTN_PH_EMERGENCY_CALLBACK, /* nobody on call could be alerted */
     CTN_PH_PRICE_NEVER,
     CTN_PH_PRICE_RANGE, /* %s service, %d min, %d max */
     CTN_PH_PRICE_EXACT, /* %s service, %d */
@@ -72,6 +73,8 @@ typedef enum {
     CTN_PH_WANT_MESSAGE,
     CTN_PH_THEN,
     CTN_PH_HANDOFF,             /* the built-in engine takes over from the realtime engine */
+    CTN_PH_BLOCKED,             /* routing: the caller is on the blocked list */
+    CTN_PH_LINES_BUSY,          /* routing: over the concurrent-call limit, voicemail */
     CTN_PH_RECORDED,            /* the caller's recorded message arrived */
     CTN_PH_TRANSFER_UNANSWERED, /* the person the call was passed to did not answer */
     CTN_PH__COUNT

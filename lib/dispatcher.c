@@ -163,8 +163,11 @@ apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_
     }
     rv = chain_link(conn, pool, req->business_id, 1, &first);
     if (rv == APR_ENOENT) {
+        /* Recorded (exhausted), but nobody was alerted: the caller must not
+         * be told that someone was. */
         ctn_log_err(req->call_sid, "emergency with no technician and no owner phone to text");
-        return advance(conn, pool, sms, req->business_id, PQgetvalue(res, 0, 0), 0);
+        rv = advance(conn, pool, sms, req->business_id, PQgetvalue(res, 0, 0), 0);
+        return rv == APR_SUCCESS ? APR_ENOENT : rv;
     }
     if (rv != APR_SUCCESS) {
         return rv;
@@ -216,35 +219,77 @@ apr_status_t ctn_dispatcher_escalate_due(PGconn *conn, apr_pool_t *pool,
     return rv;
 }
 
+/* Whether normalised `text` holds `phrase` (normalised words) on word
+ * boundaries. */
+static const char *find_phrase(const char *text, const char *phrase)
+{
+    apr_size_t n = strlen(phrase);
+
+    for (const char *p = strstr(text, phrase); p; p = strstr(p + 1, phrase)) {
+        if ((p == text || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ')) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static int has_any(const char *text, const char *const *phrases)
+{
+    for (int i = 0; phrases[i]; i++) {
+        if (find_phrase(text, phrases[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int ctn_dispatcher_parse_answer(const char *body)
 {
-    static const char *const yes[] = {"yes",  "y",     "si",  "ok",    "okay", "yep",
-                                      "yeah", "on it", "omw", "claro", "voy",  NULL};
-    static const char *const no[] = {"no", "n", "nope", "pass", "cant", "busy", NULL};
-    char word[64];
-    apr_size_t n;
+    /* "No" that accepts: taken out before the refusals are looked for. */
+    static const char *const no_matter[] = {"no problem",
+                                            "no prob",
+                                            "no problemo",
+                                            "not a problem",
+                                            "no worries",
+                                            "no hay problema",
+                                            "no hay bronca",
+                                            "sin problema",
+                                            "no te preocupes",
+                                            "no se preocupe",
+                                            NULL};
+    static const char *const yes[] = {
+        "yes",     "y",       "yep",        "yeah",        "yup",       "si",        "ok",
+        "okay",    "k",       "sure",       "on it",       "omw",       "on my way", "coming",
+        "will do", "got it",  "i got it",   "ill take it", "taking it", "be there",  "heading over",
+        "claro",   "voy",     "ya voy",     "en camino",   "vale",      "dale",      "de acuerdo",
+        "listo",   "lo tomo", "me encargo", NULL};
+    static const char *const no[] = {
+        "no",      "n",       "nope",     "nah",     "pass",      "cant",
+        "cannot",  "can not", "wont",     "busy",    "unable",    "not available",
+        "decline", "paso",    "no puedo", "ocupado", "imposible", NULL};
+    char text[512];
+    int accepts = 0;
 
     if (body == NULL) {
         return -1;
     }
     /* Normalised as callers' words are, so case and accents do not matter
-     * ("SÍ!" is "si", "Can't" is "cant"); the first word, or "on it",
-     * decides. */
-    ctn_text_normalize_into(word, sizeof(word), body);
-    n = strncmp(word, "on it", 5) == 0 && (word[5] == '\0' || word[5] == ' ') ? 5
-                                                                              : strcspn(word, " ");
-    word[n] = '\0';
-    for (int i = 0; yes[i]; i++) {
-        if (strcmp(word, yes[i]) == 0) {
-            return 1;
+     * ("SÍ!" is "si", "Can't" is "cant"). Every word counts, not only the
+     * first ("No problem, on my way" accepts); a reply that both accepts
+     * and refuses, or does neither, is not guessed at. */
+    ctn_text_normalize_into(text, sizeof(text), body);
+    for (int i = 0; no_matter[i]; i++) {
+        char *p;
+        while ((p = (char *)find_phrase(text, no_matter[i])) != NULL) {
+            memset(p, '_', strlen(no_matter[i]));
+            accepts = 1;
         }
     }
-    for (int i = 0; no[i]; i++) {
-        if (strcmp(word, no[i]) == 0) {
-            return 0;
-        }
+    accepts = accepts || has_any(text, yes);
+    if (has_any(text, no)) {
+        return accepts ? -1 : 0;
     }
-    return -1;
+    return accepts ? 1 : -1;
 }
 
 static apr_status_t acknowledge(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
@@ -277,14 +322,25 @@ static apr_status_t acknowledge(PGconn *conn, apr_pool_t *pool, const ctn_sms_cl
         text.call_log_id = PQgetvalue(res, 0, 2);
         text.dispatch_id = params[0];
         text.purpose = "caller_eta";
-        /* In the caller's language, as the call was. */
-        text.body = apr_psprintf(pool,
-                                 strcmp(PQgetvalue(res, 0, 4), "es") == 0
-                                     ? "%s: %s va en camino para ayudarle con su emergencia. "
-                                       "Responda aquí o llámenos si algo cambia."
-                                     : "%s: %s is on the way to help with your emergency. Reply "
-                                       "here or call us if anything changes.",
-                                 PQgetvalue(res, 0, 3), tech_name);
+        /* In the caller's language, as the call was; the owner (last in
+         * line) is the business itself to the caller, not "the owner". */
+        if (PQgetvalue(d, 0, 6)[0] == 't') {
+            text.body = apr_psprintf(pool,
+                                     strcmp(PQgetvalue(res, 0, 4), "es") == 0
+                                         ? "%s: vamos en camino para ayudarle con su emergencia. "
+                                           "Responda aquí o llámenos si algo cambia."
+                                         : "%s: we're on the way to help with your emergency. "
+                                           "Reply here or call us if anything changes.",
+                                     PQgetvalue(res, 0, 3));
+        } else {
+            text.body = apr_psprintf(pool,
+                                     strcmp(PQgetvalue(res, 0, 4), "es") == 0
+                                         ? "%s: %s va en camino para ayudarle con su emergencia. "
+                                           "Responda aquí o llámenos si algo cambia."
+                                         : "%s: %s is on the way to help with your emergency. "
+                                           "Reply here or call us if anything changes.",
+                                     PQgetvalue(res, 0, 3), tech_name);
+        }
         return ctn_sms_enqueue(conn, pool, sms, &text, NULL);
     }
     return APR_SUCCESS;
@@ -296,7 +352,8 @@ apr_status_t ctn_dispatcher_handle_reply(PGconn *conn, apr_pool_t *pool,
 {
     static const char find[] =
         "SELECT d.id, d.business_id, d.step, coalesce(t.name, 'the owner'), "
-        "coalesce((b.settings->>'eta_sms_to_caller')::boolean, true) "
+        "coalesce((b.settings->>'eta_sms_to_caller')::boolean, true), b.phone_number, "
+        "d.technician_id IS NULL "
         "FROM dispatches d JOIN businesses b ON b.id = d.business_id "
         "LEFT JOIN technicians t ON t.id = d.technician_id "
         "WHERE d.business_id = $1 AND d.status = 'notified' AND d.notified_phone = $2 "
@@ -307,9 +364,6 @@ apr_status_t ctn_dispatcher_handle_reply(PGconn *conn, apr_pool_t *pool,
     int answer = ctn_dispatcher_parse_answer(body);
 
     *handled = 0;
-    if (answer < 0) {
-        return APR_SUCCESS;
-    }
     if ((rv = ctn_calls_exec(NULL, conn, NULL, "BEGIN", PGRES_COMMAND_OK, "BEGIN", 0, NULL)) !=
         APR_SUCCESS) {
         return rv;
@@ -318,9 +372,24 @@ apr_status_t ctn_dispatcher_handle_reply(PGconn *conn, apr_pool_t *pool,
                         params);
     if (rv == APR_SUCCESS && PQntuples(res) == 1) {
         *handled = 1;
-        rv = answer ? acknowledge(conn, pool, sms, res)
-                    : advance(conn, pool, sms, business_id, PQgetvalue(res, 0, 0),
-                              atoi(PQgetvalue(res, 0, 2)));
+        if (answer < 0) {
+            /* Not a clear YES or NO ("who is this?"): ask, rather than
+             * guess or let the window run out on a technician who replied. */
+            ctn_sms_t text;
+            memset(&text, 0, sizeof(text));
+            text.business_id = business_id;
+            text.to = from;
+            text.from = PQgetvalue(res, 0, 5);
+            text.dispatch_id = PQgetvalue(res, 0, 0);
+            text.purpose = "dispatch";
+            text.body = "Sorry, we couldn't tell: reply YES to take the emergency or NO to pass it "
+                        "on.";
+            rv = ctn_sms_enqueue(conn, pool, sms, &text, NULL);
+        } else {
+            rv = answer ? acknowledge(conn, pool, sms, res)
+                        : advance(conn, pool, sms, business_id, PQgetvalue(res, 0, 0),
+                                  atoi(PQgetvalue(res, 0, 2)));
+        }
     }
     if (ctn_calls_exec(NULL, conn, NULL, "ending the reply transaction", PGRES_COMMAND_OK,
                        rv == APR_SUCCESS ? "COMMIT" : "ROLLBACK", 0, NULL) != APR_SUCCESS &&

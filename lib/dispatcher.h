@@ -37,7 +37,9 @@ typedef struct ctn_dispatch_request_t {
 
 /* Start the dispatch of an emergency call (once per call: a second call for
  * the same call log returns the existing dispatch). The connection's tenant
- * must be the business. */
+ * must be the business. APR_ENOENT when the business has nobody to text (no
+ * active technician, no owner phone): the dispatch is recorded, exhausted,
+ * and nobody was alerted. */
 apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
                                   const ctn_dispatch_request_t *req, const char **dispatch_id);
 
@@ -47,13 +49,18 @@ apr_status_t ctn_dispatcher_escalate_due(PGconn *conn, apr_pool_t *pool,
                                          const ctn_sms_client_t *sms, int max, int *escalated);
 
 /* A text from `from` to the business: if it is a technician's (or the
- * owner's) answer to a pending dispatch, apply it. `*handled` is 1 when it
- * was one. The tenant must be the business. */
+ * owner's) answer to a pending dispatch, apply it; a reply that is no clear
+ * answer gets a text asking for YES or NO. `*handled` is 1 when it was a
+ * reply to a pending dispatch. The tenant must be the business. */
 apr_status_t ctn_dispatcher_handle_reply(PGconn *conn, apr_pool_t *pool,
                                          const ctn_sms_client_t *sms, const char *business_id,
                                          const char *from, const char *body, int *handled);
 
-/* 1 for YES / SÍ / Y / OK …, 0 for NO …, -1 for anything else. */
+/* A technician's reply, English or Spanish, any case and accents: 1 when it
+ * accepts (YES, SÍ, OK, "on my way", "voy para allá", "no problem"), 0 when
+ * it refuses (NO, "can't", "no puedo", "busy"), -1 when it does neither or
+ * both ("yes but I can't"): the caller of ctn_dispatcher_handle_reply then
+ * asks for YES or NO. Pure; any thread. */
 int ctn_dispatcher_parse_answer(const char *body);
 
 #endif

@@ -318,6 +318,45 @@ def test_spanish_caller_gets_the_eta_text_in_spanish(pg, web, fake_twilio):
     assert eta and "en camino" in eta[0]["body"] and "on the way" not in eta[0]["body"]
 
 
+def test_technician_reply_is_read_whole_and_an_unclear_one_is_asked_again(pg, web, fake_twilio):
+    # "No problem, on my way" takes the job: its first word is not the answer.
+    bid, number = make_business(pg)
+    call(web, number, "I smell gas in the kitchen", "<hangup>")
+    tech1, tech2 = TECHS[bid]
+    webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "8" * 32,
+                                 "From": tech1, "To": number, "Body": "No problem, on my way"})
+    assert pg.query("SELECT status, step FROM dispatches WHERE business_id = %s",
+                    (bid,)) == [("acknowledged", 1)]
+    # A reply that is neither is not guessed at: the technician is asked.
+    bid, number = make_business(pg)
+    call(web, number, "se está inundando el sótano", "<hangup>")
+    tech1, tech2 = TECHS[bid]
+    webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "9" * 32,
+                                 "From": tech1, "To": number, "Body": "who is this?"})
+    assert pg.query("SELECT status, step FROM dispatches WHERE business_id = %s",
+                    (bid,)) == [("notified", 1)]
+    asked = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1
+                              and "reply YES" in m["body"]])
+    assert asked and "EMERGENCY" not in asked[0]["body"]
+
+
+def test_owner_acknowledging_is_named_naturally_in_the_eta_text(pg, web, fake_twilio):
+    # No technician: the owner is texted and answers; the caller reads
+    # "we're on the way", not "the owner is on the way".
+    bid, number = make_business(pg, technicians=0, owner_phone="+13125550113")
+    call(web, number, "I smell gas in the kitchen", "<hangup>", caller="+13125550179")
+    webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "a" * 32,
+                                 "From": "+13125550113", "To": number, "Body": "yes"})
+    eta = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550179"])
+    assert eta and "we're on the way" in eta[0]["body"] and "the owner" not in eta[0]["body"]
+    bid, number = make_business(pg, technicians=0, owner_phone="+13125550114")
+    call(web, number, "Hola, huele a gas en la cocina", "<hangup>", caller="+13125550180")
+    webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "b" * 32,
+                                 "From": "+13125550114", "To": number, "Body": "sí"})
+    eta = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550180"])
+    assert eta and "vamos en camino" in eta[0]["body"] and "the owner" not in eta[0]["body"]
+
+
 def test_technician_no_passes_to_the_next_at_once(pg, web):
     bid, number = make_business(pg)
     call(web, number, "there's sewage coming up from the basement drain", "<hangup>")
@@ -327,6 +366,28 @@ def test_technician_no_passes_to_the_next_at_once(pg, web):
     (step, phone) = pg.query("SELECT step, notified_phone FROM dispatches WHERE business_id = %s",
                              (bid,))[0]
     assert step == 2 and phone == tech2
+
+
+@pytest.mark.allow_log_errors  # "emergency with no technician and no owner phone to text"
+def test_emergency_nobody_can_be_alerted_is_said_and_logged_honestly(pg, web):
+    # No technician and no owner phone: nobody is texted, so the caller must
+    # not hear that a technician is being alerted, and the owner filtering
+    # the call log must find a caller waiting for a call back.
+    bid, number = make_business(pg, technicians=0, owner_phone=None)
+    out = call(web, number, "I smell gas in the kitchen", "1420 Oak Street", "Maria Lopez",
+               "<hangup>")
+    assert "alerting our on-call technician" not in out
+    assert "couldn't reach anyone" in out and "911" in out
+    c = last_call(pg, bid)
+    assert c["emergency"] is True and c["disposition"] == "message_taken"
+    assert "nobody on call could be alerted" in c["summary"]
+    assert pg.query("SELECT status FROM dispatches WHERE business_id = %s", (bid,)) == \
+        [("exhausted",)]
+    # In Spanish too.
+    bid, number = make_business(pg, technicians=0, owner_phone=None)
+    out = call(web, number, "Hola, se está inundando mi sótano", "<hangup>")
+    assert "técnico de guardia." not in out and "llame al 911" in out
+    assert last_call(pg, bid)["disposition"] == "message_taken"
 
 
 def test_negated_emergency_does_not_dispatch(pg, web):
@@ -390,10 +451,32 @@ def test_emergency_voicemail_transcribed_after_the_call_ended_texts_the_owner(pg
     assert webhook(web, "/twilio/transcription", call_params(
         sid, number, TranscriptionStatus="completed",
         TranscriptionText="there is gas smell in the basement please hurry", **rec)).status == 204
-    assert pg.query("SELECT disposition FROM call_logs WHERE call_sid = %s",
-                    (sid,))[0][0] == "emergency_dispatched"
+    (disposition, summary) = pg.query("SELECT disposition, summary FROM call_logs "
+                                      "WHERE call_sid = %s", (sid,))[0]
+    assert disposition == "emergency_dispatched"
+    # The message was only in the transcription: the summary has it too.
+    assert "gas smell in the basement please hurry" in summary
     notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550112"])
     assert notice and "emergency" in notice[0]["body"]
+
+
+def test_a_call_log_opened_by_a_late_recording_is_closed(pg, web):
+    # The database came back between the call's status callback (no call
+    # log then: 204) and Twilio's retry of the recording: the call log the
+    # recording opens must not stay in-progress, counting as a live call.
+    bid, number = make_business(pg, settings={"overflow_limit": 1})
+    sid = new_sid()
+    assert webhook(web, "/twilio/status", call_params(
+        sid, number, CallStatus="completed", CallDuration="30")).status == 204
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/7", "RecordingDuration": "11"}
+    assert webhook(web, "/twilio/voicemail", call_params(sid, number, **rec)).status == 200
+    (status, ended, disposition) = pg.query(
+        "SELECT status, ended_at IS NOT NULL, disposition FROM call_logs WHERE call_sid = %s",
+        (sid,))[0]
+    assert status == "completed" and ended and disposition == "message_taken"
+    # The next caller is answered, not sent to voicemail as if the line were taken.
+    assert "<Record" not in webhook(web, "/twilio/voice", call_params(new_sid(), number)).text
 
 
 # ---------------------------------------------------------------- questions
@@ -596,6 +679,26 @@ def test_blocked_caller_is_refused(pg, web):
     assert last_call(pg, bid)["disposition"] == "spam"
 
 
+def test_blocked_and_lines_busy_are_said_in_the_business_language_and_voice(pg, web):
+    # A Spanish-only business: its refusal and its lines-busy voicemail are
+    # Spanish, in its own voice, and the call log says es from the start.
+    personality = {"languages": ["es"], "voice": {"es": "Polly.Mia-Neural"}}
+    bid, number = make_business(pg, personality=personality, settings={"overflow_limit": 1})
+    pg.execute("INSERT INTO blocked_numbers (business_id, phone) VALUES (%s, '+13125550667')",
+               (bid,))
+    twiml = webhook(web, "/twilio/voice", call_params(new_sid(), number,
+                                                      caller="+13125550667")).text
+    assert "no podemos atender" in twiml and 'voice="Polly.Mia-Neural"' in twiml
+    assert "Joanna" not in twiml and "en-US" not in twiml
+    assert last_call(pg, bid)["language"] == "es"
+    webhook(web, "/twilio/voice", call_params(new_sid(), number))  # fills the only line
+    sid = new_sid()
+    twiml = webhook(web, "/twilio/voice", call_params(sid, number)).text
+    assert "<Record" in twiml and "líneas están ocupadas" in twiml
+    assert 'voice="Polly.Mia-Neural"' in twiml and "en-US" not in twiml
+    assert pg.query("SELECT language FROM call_logs WHERE call_sid = %s", (sid,))[0][0] == "es"
+
+
 def test_silence_twice_then_voicemail(pg, web):
     bid, number = make_business(pg)
     out = call(web, number, "<silence>", "<silence>", "<silence>",
@@ -605,6 +708,7 @@ def test_silence_twice_then_voicemail(pg, web):
     assert c["disposition"] == "message_taken"
     # The summary the owner reads says the same as the disposition.
     assert c["summary"].startswith("en call (message_taken).")
+    assert "Voicemail: Hi this is Lee, please call me back" in c["summary"]
     assert pg.query("SELECT transcription FROM voicemails WHERE business_id = %s",
                     (bid,))[0][0] == "Hi this is Lee, please call me back"
 
@@ -629,6 +733,28 @@ def test_voicemail_after_an_answered_question_is_a_message(pg, web):
                "record: it's Kim, call me about a quote for a new water heater")
     assert "Our hours are" in out and "leave your name" in out
     assert last_call(pg, bid)["disposition"] == "message_taken"
+
+
+def test_the_greeting_is_in_the_first_language_the_business_offers(pg, web):
+    # languages ["es", "en"]: a Spanish-first business greets in Spanish,
+    # though it speaks English too (an English caller still switches it).
+    bid, number = make_business(pg, personality={"languages": ["es", "en"]})
+    out = call(web, number, "<hangup>")
+    assert "Cortana [es-US]" in out and "Cortana [en-US]" not in out
+    assert last_call(pg, bid)["language"] == "es"
+    bid, number = make_business(pg, personality={"languages": ["es", "en"]})
+    out = call(web, number, "Hi, what are your hours today please", "<hangup>")
+    assert "Our hours are" in out
+
+
+def test_gather_hints_name_each_service_once_in_the_gather_language(pg, web):
+    import re
+    bid, number = make_business(pg, personality={"languages": ["es"]})
+    twiml = webhook(web, "/twilio/voice", call_params(new_sid(), number)).text
+    hints = re.search(r'hints="([^"]*)"', twiml).group(1).split(",")
+    assert 'language="es-US"' in twiml
+    assert hints.count("Drain cleaning") == 1 and len(hints) == len(set(hints))
+    assert "emergencia" in hints and not {"emergency", "appointment", "leak"} & set(hints)
 
 
 def test_missed_call_gets_a_text_back(pg, web, fake_twilio):
@@ -700,6 +826,27 @@ def test_unknown_number_gets_polite_twiml(pg, web):
     resp = webhook(web, "/twilio/voice", call_params(new_sid(), "+19995550123"))
     assert resp.status == 200 and "not in service" in resp.text
     assert "which no business has" in web.error_log()
+
+
+def test_recordings_for_an_unknown_number_are_not_blamed_on_the_database(pg, web):
+    # A number no business has: the voicemail callback answers as the voice
+    # webhook does (the caller is still on the line), the transcription is
+    # dropped, and neither claims the database is down.
+    sid, unknown = new_sid(), "+19995550124"
+    before = len(web.error_log())
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/8", "RecordingDuration": "5"}
+    resp = webhook(web, "/twilio/voicemail", call_params(sid, unknown, **rec))
+    assert resp.status == 200 and "not in service" in resp.text
+    assert webhook(web, "/twilio/transcription", call_params(
+        sid, unknown, TranscriptionText="hello", **rec)).status == 204
+    # A transcription for a call this business never had says so.
+    bid, number = make_business(pg)
+    assert webhook(web, "/twilio/transcription", call_params(
+        new_sid(), number, TranscriptionText="hello", **rec)).status == 400
+    log = web.error_log()[before:]
+    assert "which no business has" in log and "no call with this CallSid" in log
+    assert "database unavailable" not in log
 
 
 def test_retried_voice_webhook_does_not_duplicate_the_call(pg, web):

@@ -288,10 +288,11 @@ static const script_t scripts[] = {
     {"a failed dispatch is not retried and the call goes on",
      F_DISPATCH_FAILS,
      NULL,
-     {{"the basement is flooding", "urgent", GATHER},
+     {{"the basement is flooding", "couldn't reach anyone", GATHER},
       {"it's still flooding, 12 Elm Street", "name", GATHER},
       END},
-     "abandoned",
+     /* the caller waits for a call back: not a missed call */
+     "message_taken",
      1,
      0,
      0,
