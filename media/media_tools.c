@@ -400,10 +400,13 @@ static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, j
         }
         {
             const char *p[2] = {t->call->id, id};
-            ctn_calls_exec(NULL, conn, NULL, "linking the appointment", PGRES_COMMAND_OK,
-                           "UPDATE call_logs SET booked_appointment_id = $2, disposition = "
-                           "coalesce(disposition, 'booked') WHERE id = $1",
-                           2, p);
+            ctn_calls_exec(
+                NULL, conn, NULL, "linking the appointment", PGRES_COMMAND_OK,
+                "UPDATE call_logs SET booked_appointment_id = $2, disposition = CASE WHEN "
+                "disposition IS NULL OR disposition IN ('abandoned', "
+                "'question_answered', 'message_taken', 'transferred', 'spam') THEN "
+                "'booked' ELSE disposition END WHERE id = $1",
+                2, p);
         }
         return apr_psprintf(pool, "{\"ok\":true,\"appointment_id\":\"%s\"}", id);
     }
@@ -433,9 +436,20 @@ static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, j
         who.name = ctn_json_get_string(args, "name", NULL);
         who.callback_number = ctn_json_get_string(args, "callback_number", t->call->from_number);
         who.message = ctn_json_get_string(args, "message", "");
-        return t->ops.take_message(t->ops.baton, pool, &who) == APR_SUCCESS
-                   ? "{\"ok\":true}"
-                   : "{\"ok\":false,\"error\":\"the message could not be stored\"}";
+        if (t->ops.take_message(t->ops.baton, pool, &who) != APR_SUCCESS) {
+            return "{\"ok\":false,\"error\":\"the message could not be stored\"}";
+        }
+        {
+            /* What the call log says the call was, as a voicemail does: a
+             * message outranks a question answered, not a booking or a dispatch. */
+            const char *p[1] = {t->call->id};
+            ctn_calls_exec(NULL, conn, NULL, "marking the message", PGRES_COMMAND_OK,
+                           "UPDATE call_logs SET disposition = 'message_taken' WHERE id = $1 AND "
+                           "(disposition IS NULL OR disposition IN ('abandoned', "
+                           "'question_answered'))",
+                           1, p);
+        }
+        return "{\"ok\":true}";
     }
     if (strcmp(name, "transfer_to_human") == 0 || strcmp(name, "end_call") == 0) {
         return live_call_update(job, conn, t, strcmp(name, "end_call") == 0);

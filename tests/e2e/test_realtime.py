@@ -732,3 +732,55 @@ def test_the_session_is_warm_before_twilio_connects_the_stream(web, pg, fake):
     assert len(fake.handshakes) == 1, "the stream opened a second session"
     assert len(fake.events("response.create")) == 1
     assert first_audio_s < 1.0, first_audio_s
+
+
+def realtime_tool_call(web, pg, fake, utterance, calls, sid_twiml=None):
+    """A call whose caller says `utterance`, to which the model answers with
+    the tool calls `calls`; returns the call's SID once every output is back."""
+    bid, number, sid, twiml = sid_twiml or answer(web, pg)
+    fake.utterances = [utterance]
+    fake.tool_calls = {utterance.split()[-1].lower(): calls}
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.2)
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: len(
+                [e for e in fake.events("conversation.item.create")
+                 if e["item"].get("type") == "function_call_output"]) >= len(calls), timeout=10)
+            await asyncio.sleep(0.2)
+            return call
+
+    run(scenario())
+    return number, sid
+
+
+def test_a_message_the_model_took_is_logged_as_a_message(web, pg, fake):
+    # The owner filters the call log for messages to call back: a message left
+    # through the model's take_message must be there, not a 'question_answered'.
+    number, sid = realtime_tool_call(
+        web, pg, fake, "can you take a message",
+        [("take_message", {"name": "Mo", "message": "call me back about the boiler"})])
+    resp = webhook(web, "/twilio/status", call_params(sid, number, CallStatus="completed",
+                                                       CallDuration="30"))
+    assert resp.status == 204, resp.text
+    disposition, message, summary = pg.query(
+        "SELECT disposition, message, summary FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    assert message == "call me back about the boiler"
+    assert disposition == "message_taken", (disposition, summary)
+    assert "message_taken" in summary
+
+
+def test_a_booking_after_a_message_is_logged_as_booked(web, pg, fake):
+    # A caller who leaves a message and then books a visit: the call log says
+    # what ranks highest (as ctn_dialog_disposition ranks them), a booking.
+    number, sid = realtime_tool_call(
+        web, pg, fake, "message first then book",
+        [("take_message", {"name": "Bo", "message": "the side gate code is 4411"}),
+         ("check_availability", {}),
+         ("book_appointment", {"start": "$slot", "name": "Bo Booker"})])
+    disposition, booked = pg.query("SELECT disposition, booked_appointment_id IS NOT NULL "
+                                   "FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    assert booked
+    assert disposition == "booked", disposition
