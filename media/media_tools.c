@@ -23,6 +23,7 @@
 #include "slots.h"
 #include "tools.h"
 #include "twilio.h"
+#include "twiml.h"
 
 #include <apr_strings.h>
 #include <stdlib.h>
@@ -321,11 +322,23 @@ static const char *live_call_update(relay_job_t *job, PGconn *conn, ctn_tools_t 
     if (!hang_up && (t->business->owner_phone == NULL || *t->business->owner_phone == '\0')) {
         return "{\"ok\":false,\"error\":\"nobody to transfer to: take a message instead\"}";
     }
-    twiml = hang_up ? "<Response><Hangup/></Response>"
-                    : apr_psprintf(job->pool,
-                                   "<Response><Say>Connecting you now.</Say><Dial callerId=\"%s\">"
-                                   "%s</Dial></Response>",
-                                   t->business->phone_number, t->business->owner_phone);
+    if (hang_up) {
+        twiml = "<Response><Hangup/></Response>";
+    } else {
+        /* The owner busy or not answering: /twilio/dial-status takes a
+         * message, as for the built-in engine's transfers. */
+        ctn_twiml_t *x = ctn_twiml_create(job->pool);
+        const char *why = NULL;
+        ctn_twiml_say(x, "Connecting you now.", NULL, NULL);
+        ctn_twiml_dial(x, t->business->owner_phone,
+                       public_url ? apr_pstrcat(job->pool, public_url, "/twilio/dial-status", NULL)
+                                  : NULL,
+                       t->business->phone_number);
+        if ((twiml = ctn_twiml_finish(x, &why)) == NULL) {
+            ctn_log_err(job->call_sid, "TwiML error: %s", why);
+            return "{\"ok\":false,\"error\":\"that did not work: take a message instead\"}";
+        }
+    }
     if (ctn_twilio_update_call(&result, job->pool, &client, job->call_sid, twiml) != APR_SUCCESS) {
         ctn_log_warning(job->call_sid, "%s failed: %s", hang_up ? "hanging up" : "the transfer",
                         result.error_message ? result.error_message : "no answer");

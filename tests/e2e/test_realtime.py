@@ -784,3 +784,44 @@ def test_a_booking_after_a_message_is_logged_as_booked(web, pg, fake):
                                    "FROM call_logs WHERE call_sid = %s", (sid,))[0]
     assert booked
     assert disposition == "booked", disposition
+
+
+@pytest.fixture
+def twilio():
+    from fake_twilio import FakeTwilio
+    from test_calls import ACCOUNT_SID, TOKEN
+    f = FakeTwilio(ACCOUNT_SID, TOKEN).start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture
+def web_twilio(httpd_factory, fake, twilio, tmp_path):
+    """The realtime engine with Twilio's REST API (transfers, hang-ups, texts)."""
+    from test_calls import ACCOUNT_SID
+    return realtime_httpd(httpd_factory, fake, tmp_path,
+                          f"CortanaTwilioAccountSID {ACCOUNT_SID}\n"
+                          f"CortanaTwilioAPIBase {twilio.url}")
+
+
+def test_a_realtime_transfer_nobody_answers_takes_a_message(web_twilio, pg, fake, twilio):
+    # The owner is on a job and does not pick up: the caller who asked for a person
+    # must not be hung up on; /twilio/dial-status takes a message, as on the built-in engine.
+    web = web_twilio
+    bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199")
+    realtime_tool_call(web, pg, fake, "can I talk to a person",
+                       [("transfer_to_human", {"reason": "asked for a person"})],
+                       sid_twiml=(bid, number, sid, twiml))
+    (update,) = [u for u in twilio.call_updates if u["call_sid"] == sid]
+    assert "<Dial" in update["Twiml"] and "+13125550199" in update["Twiml"]
+    assert f'action="{web.public_url}/twilio/dial-status"' in update["Twiml"], update["Twiml"]
+    resp = webhook(web, "/twilio/dial-status", call_params(
+        sid, number, DialCallStatus="no-answer", DialCallSid=new_sid()))
+    assert resp.status == 200 and "<Record" in resp.text, resp.text
+    rec = {"RecordingSid": "RE" + "5" * 32, "RecordingUrl": "https://api.twilio.com/rec/9",
+           "RecordingDuration": "7"}
+    assert webhook(web, "/twilio/voicemail", call_params(sid, number, **rec)).status == 200
+    assert webhook(web, "/twilio/status", call_params(sid, number, CallStatus="completed",
+                                                       CallDuration="60")).status == 204
+    (disposition,) = pg.query("SELECT disposition FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    assert disposition == "message_taken"
