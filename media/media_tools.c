@@ -328,8 +328,21 @@ static const char *live_call_update(relay_job_t *job, PGconn *conn, ctn_tools_t 
         /* The owner busy or not answering: /twilio/dial-status takes a
          * message, as for the built-in engine's transfers. */
         ctn_twiml_t *x = ctn_twiml_create(job->pool);
+        ctn_personality_t *pers = NULL;
+        ctn_lang_e lang = ctn_language_from_code(job->lang ? job->lang : "en");
         const char *why = NULL;
-        ctn_twiml_say(x, "Connecting you now.", NULL, NULL);
+        /* Said as the built-in engine says it: the call's language, the
+         * personality's voice and tone. */
+        ctn_personality_parse(&pers, job->pool, t->business->personality, t->business->name, &why);
+        if (!ctn_personality_speaks(pers, lang)) {
+            lang = pers->default_lang;
+        }
+        ctn_twiml_say(x,
+                      ctn_personality_render(
+                          pers, job->pool, lang,
+                          lang == CTN_LANG_ES ? "{sure} Le comunico ahora. Un momento, por favor."
+                                              : "{sure} Let me connect you now. Please hold."),
+                      ctn_personality_voice(pers, lang), ctn_language_tag(lang));
         ctn_twiml_dial(x, t->business->owner_phone,
                        public_url ? apr_pstrcat(job->pool, public_url, "/twilio/dial-status", NULL)
                                   : NULL,

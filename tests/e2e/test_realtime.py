@@ -825,3 +825,21 @@ def test_a_realtime_transfer_nobody_answers_takes_a_message(web_twilio, pg, fake
                                                        CallDuration="60")).status == 204
     (disposition,) = pg.query("SELECT disposition FROM call_logs WHERE call_sid = %s", (sid,))[0]
     assert disposition == "message_taken"
+
+
+def test_a_spanish_callers_transfer_is_announced_and_followed_up_in_spanish(
+        web_twilio, pg, fake, twilio):
+    web = web_twilio
+    bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199")
+    realtime_tool_call(web, pg, fake, "Por favor, quiero hablar con una persona",
+                       [("transfer_to_human", {"reason": "pidió una persona"})],
+                       sid_twiml=(bid, number, sid, twiml))
+    (update,) = [u for u in twilio.call_updates if u["call_sid"] == sid]
+    said = re.findall(r"<Say[^>]*>([^<]*)</Say>", update["Twiml"])
+    assert said and "Connecting" not in said[0], update["Twiml"]
+    assert 'language="es-US"' in update["Twiml"] and "Polly.Lupe" in update["Twiml"], update
+    resp = webhook(web, "/twilio/dial-status", call_params(
+        sid, number, DialCallStatus="busy", DialCallSid=new_sid()))
+    assert "<Record" in resp.text and 'language="es-US"' in resp.text, resp.text
+    (language,) = pg.query("SELECT language FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    assert language == "es"
