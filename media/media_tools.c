@@ -148,6 +148,15 @@ void relay_job_start(relay_job_t *job)
         facts.pricing = b->pricing;
         facts.service_area = b->service_area;
         instructions = ctn_personality_instructions(pers, job->pool, &facts);
+        if (call->route && strcmp(call->route, "after_hours") == 0) {
+            /* The greeting told the caller so; the model must act on it. */
+            instructions = apr_pstrcat(
+                job->pool, instructions,
+                "\nThe office is closed right now. An emergency goes to the on-call technician "
+                "(dispatch_technician); otherwise book the next opening during business hours or "
+                "take a message. Do not transfer the caller to a person.",
+                NULL);
+        }
     }
     tools = json_tokener_parse(tools_schema);
     {
@@ -318,6 +327,12 @@ static const char *live_call_update(relay_job_t *job, PGconn *conn, ctn_tools_t 
                          "goodbye and let the caller hang up\"}"
                        : "{\"ok\":false,\"error\":\"transfers are not available: take a "
                          "message instead\"}";
+    }
+    if (!hang_up && t->call->route && strcmp(t->call->route, "after_hours") == 0) {
+        /* As the built-in engine: nobody is woken after hours for what is
+         * not an emergency (emergencies go to the on-call technician). */
+        return "{\"ok\":false,\"error\":\"the office is closed: nobody can take the call now; "
+               "take a message instead (an emergency goes to dispatch_technician)\"}";
     }
     if (!hang_up && (t->business->owner_phone == NULL || *t->business->owner_phone == '\0')) {
         return "{\"ok\":false,\"error\":\"nobody to transfer to: take a message instead\"}";

@@ -843,3 +843,24 @@ def test_a_spanish_callers_transfer_is_announced_and_followed_up_in_spanish(
     assert "<Record" in resp.text and 'language="es-US"' in resp.text, resp.text
     (language,) = pg.query("SELECT language FROM call_logs WHERE call_sid = %s", (sid,))[0]
     assert language == "es"
+
+
+def test_after_hours_the_model_cannot_ring_the_owner_for_a_non_emergency(
+        web_twilio, pg, fake, twilio):
+    # The built-in engine never wakes the owner after hours for a non-emergency
+    # (it takes a message); the realtime engine's transfer must not either, and
+    # the model must be told the office is closed.
+    from test_calls import CLOSED
+    web = web_twilio
+    bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199", hours=CLOSED)
+    (route,) = pg.query("SELECT route FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    assert route == "after_hours"
+    realtime_tool_call(web, pg, fake, "I want to talk to a person",
+                       [("transfer_to_human", {"reason": "asked for a person"})],
+                       sid_twiml=(bid, number, sid, twiml))
+    assert not [u for u in twilio.call_updates if u["call_sid"] == sid], twilio.call_updates
+    (out,) = [json.loads(e["item"]["output"]) for e in fake.events("conversation.item.create")
+              if e["item"].get("type") == "function_call_output"]
+    assert out["ok"] is False and "message" in out["error"], out
+    instructions = fake.events("session.update")[0]["session"]["instructions"]
+    assert "closed" in instructions.lower(), instructions
