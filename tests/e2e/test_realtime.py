@@ -864,3 +864,40 @@ def test_after_hours_the_model_cannot_ring_the_owner_for_a_non_emergency(
     assert out["ok"] is False and "message" in out["error"], out
     instructions = fake.events("session.update")[0]["session"]["instructions"]
     assert "closed" in instructions.lower(), instructions
+
+
+def test_end_call_hangs_up_once_the_goodbye_has_played(web_twilio, pg, fake, twilio):
+    # The model says goodbye and calls end_call in one response; its audio is
+    # generated faster than it plays, so hanging up at once cuts the goodbye off.
+    web = web_twilio
+    bid, number, sid, twiml = answer(web, pg)
+    fake.utterances = ["thanks, that is all, goodbye"]
+    fake.tool_calls = {"goodbye": [("end_call", {})]}
+    fake.tool_speech_bytes = 8000  # a second of "Thanks for calling, goodbye!"
+    state = {"ack": True, "held": []}
+
+    def ack(n):
+        return state["ack"]
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml), ack_marks=ack) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1120)
+            await asyncio.sleep(0.3)
+            state["ack"] = False  # from now on the audio is "still playing"
+            first = len(call.marks)
+            heard = sum(map(len, call.media))
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: sum(map(len, call.media)) >= heard + 8000)
+            await asyncio.sleep(1.0)
+            early = [u for u in twilio.call_updates if u["call_sid"] == sid]
+            for name in call.marks[first:]:  # Twilio has played it all
+                await call.send({"event": "mark", "streamSid": "MZ" + "1" * 32,
+                                 "mark": {"name": name}})
+            assert await call.until(lambda: any(u["call_sid"] == sid
+                                                for u in twilio.call_updates), timeout=5)
+            return early
+
+    early = run(scenario())
+    assert early == [], "the call was hung up while the goodbye was still playing"
+    (update,) = [u for u in twilio.call_updates if u["call_sid"] == sid]
+    assert "<Hangup/>" in update["Twiml"]
