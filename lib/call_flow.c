@@ -849,6 +849,10 @@ static int on_dial_status(turn_t *t, const char **twiml)
     if (t->call->dialog_state == NULL ||
         ctn_dialog_state_from_json(&st, t->pool, t->call->dialog_state) != APR_SUCCESS) {
         ctn_dialog_state_init(&st, ctn_language_from_code(t->call->language));
+    } else if (st.realtime) {
+        /* The realtime engine followed the caller's language on the call
+         * log; the dialog's state still has the greeting's. */
+        ctn_language_state_init(&st.lang, ctn_language_from_code(t->call->language));
     }
     ctn_log_info(t->call_sid, "the transfer ended %s: taking a message", dial_status);
     ctn_dialog_transfer_unanswered(&reply, t->pool, &st, &t->ctx);

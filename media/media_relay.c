@@ -83,6 +83,11 @@ void relay_call_release(relay_call_t *c)
     r->barge_ins += c->barge_ins;
     relay_session_end(c);
     lws_sul_cancel(&c->prewarm_sul);
+    lws_sul_cancel(&c->end_call_sul);
+    if (c->end_call) { /* the call ended before its goodbye played out */
+        apr_pool_destroy(c->end_call->pool);
+        c->end_call = NULL;
+    }
     relay_frames_free(c);
     relay_rx_free(&c->rx_twilio);
     relay_rx_free(&c->rx_openai);
@@ -294,6 +299,41 @@ static void tool_done(relay_job_t *job)
     }
 }
 
+/* Hanging up ends the call where Twilio is in its playback: the model's
+ * end_call (its goodbye generated faster than it plays) waits until Twilio
+ * has played what was sent, within RELAY_END_CALL_WAIT_S. */
+void relay_played_out(relay_call_t *c)
+{
+    relay_job_t *job = c->end_call;
+
+    if (job != NULL) {
+        c->end_call = NULL;
+        lws_sul_cancel(&c->end_call_sul);
+        if (c->stopping) {
+            apr_pool_destroy(job->pool); /* the call ended meanwhile */
+        } else {
+            relay_submit(job);
+        }
+    }
+}
+
+static void end_call_overdue(lws_sorted_usec_list_t *sul)
+{
+    relay_played_out(lws_container_of(sul, relay_call_t, end_call_sul));
+}
+
+static void submit_tool(relay_call_t *c, relay_job_t *job)
+{
+    if (strcmp(job->name, "end_call") == 0 && c->end_call == NULL &&
+        c->mark_oldest != c->mark_next) {
+        c->end_call = job; /* audio still playing */
+        lws_sul_schedule(c->m->context, 0, &c->end_call_sul, end_call_overdue,
+                         (lws_usec_t)RELAY_END_CALL_WAIT_S * LWS_USEC_PER_SEC);
+        return;
+    }
+    relay_submit(job);
+}
+
 /* The model goes on from the TwiML greeting once both the session and the
  * caller's stream are there (a prewarmed session waits for the stream). */
 static void greet(relay_call_t *c)
@@ -352,7 +392,7 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
         job->flag = c->dispatched;
         job->session_no = c->session_no;
         job->lang = apr_pstrdup(job->pool, c->lang);
-        relay_submit(job);
+        submit_tool(c, job);
     } else if (strcmp(type, "error") == 0) {
         json_object *err = NULL;
         json_object_object_get_ex(o, "error", &err);

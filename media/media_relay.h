@@ -24,6 +24,7 @@
 #define RELAY_CHUNK_MAX_BYTES (10 * RELAY_FRAME_BYTES) /* CortanaMediaChunk 200 */
 #define RELAY_HELD_MAX        500 /* appends held while the session is not ready */
 #define RELAY_HIST_BUCKETS    8   /* turn latency: <50, <100, … <3200, ≥3200 ms */
+#define RELAY_END_CALL_WAIT_S 15  /* longest wait for a goodbye to play before hanging up */
 /* lws's receive buffer per socket: a Twilio media message is ~300 bytes; larger
  * messages (OpenAI's long deltas, session events) arrive in fragments that
  * relay_rx_append() joins. Both are resident for the whole call. */
@@ -123,6 +124,11 @@ typedef struct relay_call_t {
     ctn_language_state_t lang_state;
     unsigned caller_lines; /* spoken ones, as the detector counts them */
     char lang[3];
+    /* The model's end_call, held while Twilio still plays audio (the
+     * goodbye it said just before): submitted when the last mark comes
+     * back, or after RELAY_END_CALL_WAIT_S. */
+    struct relay_job_t *end_call;
+    lws_sorted_usec_list_t end_call_sul;
 } relay_call_t;
 
 typedef struct relay_t {
@@ -168,6 +174,8 @@ void relay_on_twilio(relay_call_t *c, const char *msg, apr_size_t len);
 void relay_on_openai(relay_call_t *c, const char *msg, apr_size_t len);
 void relay_openai_connected(relay_call_t *c);
 void relay_openai_gone(relay_call_t *c, const char *why);
+/* Twilio has played all the audio sent (every mark back, or cleared). */
+void relay_played_out(relay_call_t *c);
 relay_call_t *relay_prewarmed(media_t *m, const char *call_sid, const char *business_id);
 relay_call_t *relay_attach(relay_call_t *provisional, relay_call_t *prewarmed);
 

@@ -23,6 +23,7 @@
 #include "slots.h"
 #include "tools.h"
 #include "twilio.h"
+#include "twiml.h"
 
 #include <apr_strings.h>
 #include <stdlib.h>
@@ -147,6 +148,15 @@ void relay_job_start(relay_job_t *job)
         facts.pricing = b->pricing;
         facts.service_area = b->service_area;
         instructions = ctn_personality_instructions(pers, job->pool, &facts);
+        if (call->route && strcmp(call->route, "after_hours") == 0) {
+            /* The greeting told the caller so; the model must act on it. */
+            instructions = apr_pstrcat(
+                job->pool, instructions,
+                "\nThe office is closed right now. An emergency goes to the on-call technician "
+                "(dispatch_technician); otherwise book the next opening during business hours or "
+                "take a message. Do not transfer the caller to a person.",
+                NULL);
+        }
     }
     tools = json_tokener_parse(tools_schema);
     {
@@ -318,14 +328,45 @@ static const char *live_call_update(relay_job_t *job, PGconn *conn, ctn_tools_t 
                        : "{\"ok\":false,\"error\":\"transfers are not available: take a "
                          "message instead\"}";
     }
+    if (!hang_up && t->call->route && strcmp(t->call->route, "after_hours") == 0) {
+        /* As the built-in engine: nobody is woken after hours for what is
+         * not an emergency (emergencies go to the on-call technician). */
+        return "{\"ok\":false,\"error\":\"the office is closed: nobody can take the call now; "
+               "take a message instead (an emergency goes to dispatch_technician)\"}";
+    }
     if (!hang_up && (t->business->owner_phone == NULL || *t->business->owner_phone == '\0')) {
         return "{\"ok\":false,\"error\":\"nobody to transfer to: take a message instead\"}";
     }
-    twiml = hang_up ? "<Response><Hangup/></Response>"
-                    : apr_psprintf(job->pool,
-                                   "<Response><Say>Connecting you now.</Say><Dial callerId=\"%s\">"
-                                   "%s</Dial></Response>",
-                                   t->business->phone_number, t->business->owner_phone);
+    if (hang_up) {
+        twiml = "<Response><Hangup/></Response>";
+    } else {
+        /* The owner busy or not answering: /twilio/dial-status takes a
+         * message, as for the built-in engine's transfers. */
+        ctn_twiml_t *x = ctn_twiml_create(job->pool);
+        ctn_personality_t *pers = NULL;
+        ctn_lang_e lang = ctn_language_from_code(job->lang ? job->lang : "en");
+        const char *why = NULL;
+        /* Said as the built-in engine says it: the call's language, the
+         * personality's voice and tone. */
+        ctn_personality_parse(&pers, job->pool, t->business->personality, t->business->name, &why);
+        if (!ctn_personality_speaks(pers, lang)) {
+            lang = pers->default_lang;
+        }
+        ctn_twiml_say(x,
+                      ctn_personality_render(
+                          pers, job->pool, lang,
+                          lang == CTN_LANG_ES ? "{sure} Le comunico ahora. Un momento, por favor."
+                                              : "{sure} Let me connect you now. Please hold."),
+                      ctn_personality_voice(pers, lang), ctn_language_tag(lang));
+        ctn_twiml_dial(x, t->business->owner_phone,
+                       public_url ? apr_pstrcat(job->pool, public_url, "/twilio/dial-status", NULL)
+                                  : NULL,
+                       t->business->phone_number);
+        if ((twiml = ctn_twiml_finish(x, &why)) == NULL) {
+            ctn_log_err(job->call_sid, "TwiML error: %s", why);
+            return "{\"ok\":false,\"error\":\"that did not work: take a message instead\"}";
+        }
+    }
     if (ctn_twilio_update_call(&result, job->pool, &client, job->call_sid, twiml) != APR_SUCCESS) {
         ctn_log_warning(job->call_sid, "%s failed: %s", hang_up ? "hanging up" : "the transfer",
                         result.error_message ? result.error_message : "no answer");
@@ -400,10 +441,13 @@ static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, j
         }
         {
             const char *p[2] = {t->call->id, id};
-            ctn_calls_exec(NULL, conn, NULL, "linking the appointment", PGRES_COMMAND_OK,
-                           "UPDATE call_logs SET booked_appointment_id = $2, disposition = "
-                           "coalesce(disposition, 'booked') WHERE id = $1",
-                           2, p);
+            ctn_calls_exec(
+                NULL, conn, NULL, "linking the appointment", PGRES_COMMAND_OK,
+                "UPDATE call_logs SET booked_appointment_id = $2, disposition = CASE WHEN "
+                "disposition IS NULL OR disposition IN ('abandoned', "
+                "'question_answered', 'message_taken', 'transferred', 'spam') THEN "
+                "'booked' ELSE disposition END WHERE id = $1",
+                2, p);
         }
         return apr_psprintf(pool, "{\"ok\":true,\"appointment_id\":\"%s\"}", id);
     }
@@ -433,9 +477,20 @@ static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, j
         who.name = ctn_json_get_string(args, "name", NULL);
         who.callback_number = ctn_json_get_string(args, "callback_number", t->call->from_number);
         who.message = ctn_json_get_string(args, "message", "");
-        return t->ops.take_message(t->ops.baton, pool, &who) == APR_SUCCESS
-                   ? "{\"ok\":true}"
-                   : "{\"ok\":false,\"error\":\"the message could not be stored\"}";
+        if (t->ops.take_message(t->ops.baton, pool, &who) != APR_SUCCESS) {
+            return "{\"ok\":false,\"error\":\"the message could not be stored\"}";
+        }
+        {
+            /* What the call log says the call was, as a voicemail does: a
+             * message outranks a question answered, not a booking or a dispatch. */
+            const char *p[1] = {t->call->id};
+            ctn_calls_exec(NULL, conn, NULL, "marking the message", PGRES_COMMAND_OK,
+                           "UPDATE call_logs SET disposition = 'message_taken' WHERE id = $1 AND "
+                           "(disposition IS NULL OR disposition IN ('abandoned', "
+                           "'question_answered'))",
+                           1, p);
+        }
+        return "{\"ok\":true}";
     }
     if (strcmp(name, "transfer_to_human") == 0 || strcmp(name, "end_call") == 0) {
         return live_call_update(job, conn, t, strcmp(name, "end_call") == 0);

@@ -732,3 +732,172 @@ def test_the_session_is_warm_before_twilio_connects_the_stream(web, pg, fake):
     assert len(fake.handshakes) == 1, "the stream opened a second session"
     assert len(fake.events("response.create")) == 1
     assert first_audio_s < 1.0, first_audio_s
+
+
+def realtime_tool_call(web, pg, fake, utterance, calls, sid_twiml=None):
+    """A call whose caller says `utterance`, to which the model answers with
+    the tool calls `calls`; returns the call's SID once every output is back."""
+    bid, number, sid, twiml = sid_twiml or answer(web, pg)
+    fake.utterances = [utterance]
+    fake.tool_calls = {utterance.split()[-1].lower(): calls}
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.2)
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: len(
+                [e for e in fake.events("conversation.item.create")
+                 if e["item"].get("type") == "function_call_output"]) >= len(calls), timeout=10)
+            await asyncio.sleep(0.2)
+            return call
+
+    run(scenario())
+    return number, sid
+
+
+def test_a_message_the_model_took_is_logged_as_a_message(web, pg, fake):
+    # The owner filters the call log for messages to call back: a message left
+    # through the model's take_message must be there, not a 'question_answered'.
+    number, sid = realtime_tool_call(
+        web, pg, fake, "can you take a message",
+        [("take_message", {"name": "Mo", "message": "call me back about the boiler"})])
+    resp = webhook(web, "/twilio/status", call_params(sid, number, CallStatus="completed",
+                                                       CallDuration="30"))
+    assert resp.status == 204, resp.text
+    disposition, message, summary = pg.query(
+        "SELECT disposition, message, summary FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    assert message == "call me back about the boiler"
+    assert disposition == "message_taken", (disposition, summary)
+    assert "message_taken" in summary
+
+
+def test_a_booking_after_a_message_is_logged_as_booked(web, pg, fake):
+    # A caller who leaves a message and then books a visit: the call log says
+    # what ranks highest (as ctn_dialog_disposition ranks them), a booking.
+    number, sid = realtime_tool_call(
+        web, pg, fake, "message first then book",
+        [("take_message", {"name": "Bo", "message": "the side gate code is 4411"}),
+         ("check_availability", {}),
+         ("book_appointment", {"start": "$slot", "name": "Bo Booker"})])
+    disposition, booked = pg.query("SELECT disposition, booked_appointment_id IS NOT NULL "
+                                   "FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    assert booked
+    assert disposition == "booked", disposition
+
+
+@pytest.fixture
+def twilio():
+    from fake_twilio import FakeTwilio
+    from test_calls import ACCOUNT_SID, TOKEN
+    f = FakeTwilio(ACCOUNT_SID, TOKEN).start()
+    yield f
+    f.stop()
+
+
+@pytest.fixture
+def web_twilio(httpd_factory, fake, twilio, tmp_path):
+    """The realtime engine with Twilio's REST API (transfers, hang-ups, texts)."""
+    from test_calls import ACCOUNT_SID
+    return realtime_httpd(httpd_factory, fake, tmp_path,
+                          f"CortanaTwilioAccountSID {ACCOUNT_SID}\n"
+                          f"CortanaTwilioAPIBase {twilio.url}")
+
+
+def test_a_realtime_transfer_nobody_answers_takes_a_message(web_twilio, pg, fake, twilio):
+    # The owner is on a job and does not pick up: the caller who asked for a person
+    # must not be hung up on; /twilio/dial-status takes a message, as on the built-in engine.
+    web = web_twilio
+    bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199")
+    realtime_tool_call(web, pg, fake, "can I talk to a person",
+                       [("transfer_to_human", {"reason": "asked for a person"})],
+                       sid_twiml=(bid, number, sid, twiml))
+    (update,) = [u for u in twilio.call_updates if u["call_sid"] == sid]
+    assert "<Dial" in update["Twiml"] and "+13125550199" in update["Twiml"]
+    assert f'action="{web.public_url}/twilio/dial-status"' in update["Twiml"], update["Twiml"]
+    resp = webhook(web, "/twilio/dial-status", call_params(
+        sid, number, DialCallStatus="no-answer", DialCallSid=new_sid()))
+    assert resp.status == 200 and "<Record" in resp.text, resp.text
+    rec = {"RecordingSid": "RE" + "5" * 32, "RecordingUrl": "https://api.twilio.com/rec/9",
+           "RecordingDuration": "7"}
+    assert webhook(web, "/twilio/voicemail", call_params(sid, number, **rec)).status == 200
+    assert webhook(web, "/twilio/status", call_params(sid, number, CallStatus="completed",
+                                                       CallDuration="60")).status == 204
+    (disposition,) = pg.query("SELECT disposition FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    assert disposition == "message_taken"
+
+
+def test_a_spanish_callers_transfer_is_announced_and_followed_up_in_spanish(
+        web_twilio, pg, fake, twilio):
+    web = web_twilio
+    bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199")
+    realtime_tool_call(web, pg, fake, "Por favor, quiero hablar con una persona",
+                       [("transfer_to_human", {"reason": "pidió una persona"})],
+                       sid_twiml=(bid, number, sid, twiml))
+    (update,) = [u for u in twilio.call_updates if u["call_sid"] == sid]
+    said = re.findall(r"<Say[^>]*>([^<]*)</Say>", update["Twiml"])
+    assert said and "Connecting" not in said[0], update["Twiml"]
+    assert 'language="es-US"' in update["Twiml"] and "Polly.Lupe" in update["Twiml"], update
+    resp = webhook(web, "/twilio/dial-status", call_params(
+        sid, number, DialCallStatus="busy", DialCallSid=new_sid()))
+    assert "<Record" in resp.text and 'language="es-US"' in resp.text, resp.text
+    (language,) = pg.query("SELECT language FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    assert language == "es"
+
+
+def test_after_hours_the_model_cannot_ring_the_owner_for_a_non_emergency(
+        web_twilio, pg, fake, twilio):
+    # The built-in engine never wakes the owner after hours for a non-emergency
+    # (it takes a message); the realtime engine's transfer must not either, and
+    # the model must be told the office is closed.
+    from test_calls import CLOSED
+    web = web_twilio
+    bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199", hours=CLOSED)
+    (route,) = pg.query("SELECT route FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    assert route == "after_hours"
+    realtime_tool_call(web, pg, fake, "I want to talk to a person",
+                       [("transfer_to_human", {"reason": "asked for a person"})],
+                       sid_twiml=(bid, number, sid, twiml))
+    assert not [u for u in twilio.call_updates if u["call_sid"] == sid], twilio.call_updates
+    (out,) = [json.loads(e["item"]["output"]) for e in fake.events("conversation.item.create")
+              if e["item"].get("type") == "function_call_output"]
+    assert out["ok"] is False and "message" in out["error"], out
+    instructions = fake.events("session.update")[0]["session"]["instructions"]
+    assert "closed" in instructions.lower(), instructions
+
+
+def test_end_call_hangs_up_once_the_goodbye_has_played(web_twilio, pg, fake, twilio):
+    # The model says goodbye and calls end_call in one response; its audio is
+    # generated faster than it plays, so hanging up at once cuts the goodbye off.
+    web = web_twilio
+    bid, number, sid, twiml = answer(web, pg)
+    fake.utterances = ["thanks, that is all, goodbye"]
+    fake.tool_calls = {"goodbye": [("end_call", {})]}
+    fake.tool_speech_bytes = 8000  # a second of "Thanks for calling, goodbye!"
+    state = {"ack": True, "held": []}
+
+    def ack(n):
+        return state["ack"]
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml), ack_marks=ack) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1120)
+            await asyncio.sleep(0.3)
+            state["ack"] = False  # from now on the audio is "still playing"
+            first = len(call.marks)
+            heard = sum(map(len, call.media))
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: sum(map(len, call.media)) >= heard + 8000)
+            await asyncio.sleep(1.0)
+            early = [u for u in twilio.call_updates if u["call_sid"] == sid]
+            for name in call.marks[first:]:  # Twilio has played it all
+                await call.send({"event": "mark", "streamSid": "MZ" + "1" * 32,
+                                 "mark": {"name": name}})
+            assert await call.until(lambda: any(u["call_sid"] == sid
+                                                for u in twilio.call_updates), timeout=5)
+            return early
+
+    early = run(scenario())
+    assert early == [], "the call was hung up while the goodbye was still playing"
+    (update,) = [u for u in twilio.call_updates if u["call_sid"] == sid]
+    assert "<Hangup/>" in update["Twiml"]

@@ -69,6 +69,7 @@ class FakeRealtime:
         self.fatal_error = False    # with drop_at_turn: an error event, then the close
         self.drop_after = None
         self.drop_after_tool_call = False  # close the socket right after asking for a tool
+        self.tool_speech_bytes = 0  # audio the model says in the response that calls a tool
         self.echo = False
         self.hang = False
         self.dropped = []           # connection numbers the fake closed on purpose
@@ -313,6 +314,15 @@ class FakeRealtime:
         st.setdefault("call_ids", set()).add(call_id)
         await self._send(ws, {"type": "response.created",
                               "response": {"id": resp, "status": "in_progress"}})
+        if self.tool_speech_bytes:  # e.g. a goodbye, then end_call, in one response
+            said = self._id("item")
+            for sent in range(0, self.tool_speech_bytes, self.delta_bytes):
+                n = min(self.delta_bytes, self.tool_speech_bytes - sent)
+                await self._send(ws, {"type": "response.output_audio.delta", "response_id": resp,
+                                      "item_id": said, "output_index": 0, "content_index": 0,
+                                      "delta": base64.b64encode(bytes([0x20]) * n).decode()})
+            await self._send(ws, {"type": "response.output_audio.done", "response_id": resp,
+                                  "item_id": said, "output_index": 0, "content_index": 0})
         await self._send(ws, {"type": "response.output_item.added", "response_id": resp,
                               "output_index": 0, "item": {"id": item, "type": "function_call",
                                                           "call_id": call_id, "name": name}})
