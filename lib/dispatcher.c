@@ -219,18 +219,51 @@ apr_status_t ctn_dispatcher_escalate_due(PGconn *conn, apr_pool_t *pool,
     return rv;
 }
 
-/* Whether normalised `text` holds `phrase` (normalised words) on word
- * boundaries. */
-static const char *find_phrase(const char *text, const char *phrase)
+/* Where normalised `text` holds `phrase` (normalised words) on word
+ * boundaries, from `from` on; NULL: nowhere. */
+static const char *find_phrase_from(const char *text, const char *from, const char *phrase)
 {
     apr_size_t n = strlen(phrase);
 
-    for (const char *p = strstr(text, phrase); p; p = strstr(p + 1, phrase)) {
+    for (const char *p = strstr(from, phrase); p; p = strstr(p + 1, phrase)) {
         if ((p == text || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ')) {
             return p;
         }
     }
     return NULL;
+}
+
+static const char *find_phrase(const char *text, const char *phrase)
+{
+    return find_phrase_from(text, text, phrase);
+}
+
+/* Whether a negation comes before `p` in its clause of `text` ("can't be
+ * there", "not coming", "no voy", "I don't think I can make it on my
+ * way"): an acceptance so negated is a refusal. The clause starts after
+ * the last sentence mark ("No. On my way" is not negated). */
+static int negated(const char *text, const char *p)
+{
+    static const char *const negations[] = {"no",   "not",   "cant",  "cannot",  "wont",
+                                            "dont", "never", "nunca", "tampoco", NULL};
+    const char *w = p;
+
+    while (w > text) {
+        const char *end = w - 1; /* the space before the word at `w` */
+        apr_size_t n;
+        for (w = end; w > text && w[-1] != ' '; w--) {
+        }
+        n = (apr_size_t)(end - w);
+        if (n == strlen(CTN_TEXT_CLAUSE) && strncmp(w, CTN_TEXT_CLAUSE, n) == 0) {
+            return 0;
+        }
+        for (int i = 0; negations[i]; i++) {
+            if (strlen(negations[i]) == n && strncmp(w, negations[i], n) == 0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
 }
 
 static int has_any(const char *text, const char *const *phrases)
@@ -246,17 +279,10 @@ static int has_any(const char *text, const char *const *phrases)
 int ctn_dispatcher_parse_answer(const char *body)
 {
     /* "No" that accepts: taken out before the refusals are looked for. */
-    static const char *const no_matter[] = {"no problem",
-                                            "no prob",
-                                            "no problemo",
-                                            "not a problem",
-                                            "no worries",
-                                            "no hay problema",
-                                            "no hay bronca",
-                                            "sin problema",
-                                            "no te preocupes",
-                                            "no se preocupe",
-                                            NULL};
+    static const char *const no_matter[] = {"no problem",     "no prob",      "no problemo",
+                                            "not a problem",  "no worries",   "no hay problema",
+                                            "no hay bronca",  "sin problema", "no te preocupes",
+                                            "no se preocupe", "dont worry",   NULL};
     static const char *const yes[] = {
         "yes",     "y",       "yep",        "yeah",        "yup",       "si",        "ok",
         "okay",    "k",       "sure",       "on it",       "omw",       "on my way", "coming",
@@ -268,15 +294,18 @@ int ctn_dispatcher_parse_answer(const char *body)
         "cannot",  "can not", "wont",     "busy",    "unable",    "not available",
         "decline", "paso",    "no puedo", "ocupado", "imposible", NULL};
     char text[512];
-    int accepts = 0;
+    int accepts = 0, refuses = 0;
 
     if (body == NULL) {
         return -1;
     }
     /* Normalised as callers' words are, so case and accents do not matter
      * ("SÍ!" is "si", "Can't" is "cant"). Every word counts, not only the
-     * first ("No problem, on my way" accepts); a reply that both accepts
-     * and refuses, or does neither, is not guessed at. */
+     * first ("No problem, on my way" accepts); phrases match whole words,
+     * and an acceptance negated in its clause refuses ("can't be there",
+     * "not coming", "no voy"): taking a refusal for a YES would stop the
+     * escalation with nobody on the way. A reply that both accepts and
+     * refuses, or does neither, is not guessed at. */
     ctn_text_normalize_into(text, sizeof(text), body);
     for (int i = 0; no_matter[i]; i++) {
         char *p;
@@ -285,8 +314,17 @@ int ctn_dispatcher_parse_answer(const char *body)
             accepts = 1;
         }
     }
-    accepts = accepts || has_any(text, yes);
-    if (has_any(text, no)) {
+    for (int i = 0; yes[i]; i++) {
+        for (const char *p = find_phrase(text, yes[i]); p;
+             p = find_phrase_from(text, p + 1, yes[i])) {
+            if (negated(text, p)) {
+                refuses = 1;
+            } else {
+                accepts = 1;
+            }
+        }
+    }
+    if (refuses || has_any(text, no)) {
         return accepts ? -1 : 0;
     }
     return accepts ? 1 : -1;

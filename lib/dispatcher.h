@@ -58,7 +58,8 @@ apr_status_t ctn_dispatcher_handle_reply(PGconn *conn, apr_pool_t *pool,
 
 /* A technician's reply, English or Spanish, any case and accents: 1 when it
  * accepts (YES, SÍ, OK, "on my way", "voy para allá", "no problem"), 0 when
- * it refuses (NO, "can't", "no puedo", "busy"), -1 when it does neither or
+ * it refuses (NO, "can't", "no puedo", "busy", an acceptance negated in its
+ * clause: "can't be there", "not coming", "no voy"), -1 when it does neither or
  * both ("yes but I can't"): the caller of ctn_dispatcher_handle_reply then
  * asks for YES or NO. Pure; any thread. */
 int ctn_dispatcher_parse_answer(const char *body);
