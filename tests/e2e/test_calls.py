@@ -663,6 +663,27 @@ def test_transfer_nobody_answers_takes_a_message(pg, web):
     assert last_call(pg, bid)["disposition"] == "transferred"
 
 
+def test_a_transfer_nobody_answers_can_be_simulated(pg, web):
+    # cortana-call's 'dial: no-answer' ends the next <Dial> unanswered, as
+    # Twilio reports it (DialCallStatus, no DialCallDuration): the caller
+    # leaves a message instead, and the call is logged as one.
+    bid, number = make_business(pg)
+    out = call(web, number, "can I talk to a real person", "dial: no-answer",
+               "record: it's Sam, call me back about my boiler")
+    assert "-- transferred to +13125550100" in out and "the transfer ended no-answer" in out
+    c = last_call(pg, bid)
+    assert c["disposition"] == "message_taken" and "boiler" in c["message"], c
+    # Without a 'dial:' line the transfer is answered, as before.
+    bid, number = make_business(pg)
+    call(web, number, "can I talk to a real person")
+    assert last_call(pg, bid)["disposition"] == "transferred"
+    # A status Twilio never gives is a script error, not a caller's words.
+    proc = subprocess.run([str(conftest.BUILDDIR / "tools" / "cortana-call"), "--url", web.url,
+                           "--token", TOKEN, "--to", number, "--say", "dial: maybe"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "dial:" in proc.stderr
+
+
 def test_spam_is_refused(pg, web):
     bid, number = make_business(pg)
     out = call(web, number, "Hi, we're calling about your Google business listing")
