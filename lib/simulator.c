@@ -36,7 +36,15 @@ typedef struct call_t {
     const char *public_base;
     apr_time_t started;
     int hung_up; /* the caller hung up */
+    /* Transcription callbacks to post once the call has ended (Twilio
+     * transcribes a recording after the status callback). */
+    apr_array_header_t *transcriptions; /* transcription_t */
 } call_t;
+
+typedef struct transcription_t {
+    const char *callback;
+    apr_array_header_t *params;
+} transcription_t;
 
 /* The values Twilio gives DialCallStatus. */
 static const char *const dial_statuses[] = {"completed", "answered", "busy", "no-answer",
@@ -245,8 +253,8 @@ static apr_status_t gather(call_t *c, const ctn_xml_node_t *node, ctn_xml_node_t
     return fetch_twiml(c, ctn_xml_attr(node, "action", "/twilio/voice"), params, next);
 }
 
-/* <Record>: the caller speaks a message; post the action, then the
- * transcription callback when one was asked for. */
+/* <Record>: the caller speaks a message; post the action, and keep the
+ * transcription callback, when one was asked for, for after the call. */
 static apr_status_t record(call_t *c, const ctn_xml_node_t *node, ctn_xml_node_t **next)
 {
     const char *words =
@@ -276,16 +284,15 @@ static apr_status_t record(call_t *c, const ctn_xml_node_t *node, ctn_xml_node_t
     }
     callback = ctn_xml_attr(node, "transcribeCallback", NULL);
     if (callback != NULL) {
-        apr_array_header_t *tp = call_params(c, "completed");
-        ctn_form_add(tp, "RecordingSid", rec_sid);
-        ctn_form_add(tp, "RecordingUrl", rec_url);
-        ctn_form_add(tp, "TranscriptionSid", apr_pstrcat(c->pool, "TR", rec_sid + 2, NULL));
-        ctn_form_add(tp, "TranscriptionStatus", "completed");
-        ctn_form_add(tp, "TranscriptionText", words);
-        ctn_form_add(tp, "TranscriptionType", "fast");
-        if ((rv = post(c, callback, tp, NULL, NULL)) != APR_SUCCESS) {
-            c->result->errors++;
-        }
+        transcription_t *tr = apr_array_push(c->transcriptions);
+        tr->callback = callback;
+        tr->params = call_params(c, "completed");
+        ctn_form_add(tr->params, "RecordingSid", rec_sid);
+        ctn_form_add(tr->params, "RecordingUrl", rec_url);
+        ctn_form_add(tr->params, "TranscriptionSid", apr_pstrcat(c->pool, "TR", rec_sid + 2, NULL));
+        ctn_form_add(tr->params, "TranscriptionStatus", "completed");
+        ctn_form_add(tr->params, "TranscriptionText", words);
+        ctn_form_add(tr->params, "TranscriptionType", "fast");
     }
     return APR_SUCCESS;
 }
@@ -442,7 +449,9 @@ static apr_status_t send_status(call_t *c)
 apr_status_t ctn_sim_run(ctn_sim_result_t *result, apr_pool_t *pool, const ctn_sim_config_t *cfg,
                          const ctn_sim_caller_t *caller, ctn_sim_observer_fn *observe, void *baton)
 {
-    call_t c = {pool, cfg, caller, observe, baton, result, NULL, apr_time_now(), 0};
+    call_t c = {
+        pool,   cfg,  caller,         observe, baton,
+        result, NULL, apr_time_now(), 0,       apr_array_make(pool, 1, sizeof(transcription_t))};
     ctn_xml_node_t *doc = NULL, *next = NULL;
     int max_steps = cfg->max_steps > 0 ? cfg->max_steps : DEFAULT_MAX_STEPS;
     apr_status_t rv;
@@ -473,6 +482,13 @@ apr_status_t ctn_sim_run(ctn_sim_result_t *result, apr_pool_t *pool, const ctn_s
     if (send_status(&c) != APR_SUCCESS) {
         result->errors++;
         rv = rv == APR_SUCCESS ? APR_EGENERAL : rv;
+    }
+    /* As Twilio: the transcriptions come after the call has ended. */
+    for (int i = 0; i < c.transcriptions->nelts; i++) {
+        const transcription_t *tr = &APR_ARRAY_IDX(c.transcriptions, i, transcription_t);
+        if (post(&c, tr->callback, tr->params, NULL, NULL) != APR_SUCCESS) {
+            result->errors++;
+        }
     }
     return rv;
 }

@@ -6,7 +6,8 @@
  * the voice webhook, follows the TwiML it gets back — <Say> is reported with
  * its language, <Gather input="speech"> is answered by the caller, <Record>
  * with a transcription, <Redirect>, <Dial>, <Hangup> — and sends the status
- * callback when the call ends, as Twilio would. No phone network
+ * callback when the call ends, then the transcriptions of its recordings, in
+ * Twilio's order (Twilio transcribes a recording after the call has ended). No phone network
  * needed. With a media mode (simulator_media.h) it also plays Twilio's side of the
  * <Connect><Stream> media stream; without one the stream is skipped, which
  * is the realtime engine's failover path. */

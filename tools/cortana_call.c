@@ -53,7 +53,7 @@ static void usage(FILE *out)
           "Script lines: one caller turn per line; '<silence>', '<hangup>', 'record: words'\n"
           "               (answers the next <Record>), 'dial: STATUS' (the next <Dial> ends\n"
           "               busy, no-answer, failed or canceled; without it a transfer is\n"
-          "               answered).\n"
+          "               answered). Transcriptions are posted after the status callback.\n"
           "--media        open the <Connect><Stream> media stream as Twilio does (WebSocket to\n"
           "               the stream URL's path on --url): connected, start, a 20 ms media frame\n"
           "               at a time, marks answered once the audio before them has played,\n"

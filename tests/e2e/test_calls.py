@@ -734,6 +734,21 @@ def test_silence_twice_then_voicemail(pg, web):
                     (bid,))[0][0] == "Hi this is Lee, please call me back"
 
 
+def test_the_simulator_posts_the_transcription_after_the_status_callback(pg, web):
+    # Twilio's order: the call ends (status callback), then the recording's
+    # transcription arrives. The simulator follows it, so scripted calls
+    # exercise what real ones do.
+    bid, number = make_business(pg)
+    call(web, number, "<silence>", "<silence>", "<silence>",
+         "record: Hi this is Lee, please call me back")
+    c = last_call(pg, bid)
+    (ended, said) = pg.query(
+        "SELECT c.ended_at, (SELECT min(l.created_at) FROM transcript_lines l WHERE "
+        "l.call_log_id = c.id AND l.text = 'Hi this is Lee, please call me back') "
+        "FROM call_logs c WHERE c.id = %s", (c["id"],))[0]
+    assert ended is not None and said is not None and said > ended, (ended, said)
+
+
 def test_spanish_voicemail_is_thanked_in_spanish(pg, web):
     bid, number = make_business(pg)
     out = call(web, number, "Hola, buenas tardes, ¿me escucha bien?", "<silence>", "<silence>",
