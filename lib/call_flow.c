@@ -801,9 +801,14 @@ static int on_transcription(turn_t *t, const char **twiml)
                              text));
         } else {
             const char *params[1] = {t->call->id};
+            /* A status callback that came first wrote a summary naming the
+             * disposition it saw ("en call (message_taken)."): it names the
+             * final one, as the call log's disposition does. */
             ctn_calls_exec(NULL, t->conn, NULL, "marking the emergency", PGRES_COMMAND_OK,
                            "UPDATE call_logs SET emergency = true, disposition = "
-                           "'emergency_dispatched' WHERE id = $1",
+                           "'emergency_dispatched', summary = regexp_replace(summary, "
+                           "'^([^(.]*)\\([a-z_]+\\)\\.', '\\1(emergency_dispatched).') "
+                           "WHERE id = $1",
                            1, params);
             /* The status callback tells the owner of an emergency call; a
              * transcription usually comes after it (the call has ended). */

@@ -460,6 +460,21 @@ def test_emergency_voicemail_transcribed_after_the_call_ended_texts_the_owner(pg
     assert notice and "emergency" in notice[0]["body"]
 
 
+def test_an_emergency_voicemail_summary_names_the_final_disposition(pg, web):
+    # In Twilio's order the status callback writes the summary of a call
+    # that took a message; the transcription then finds an emergency and
+    # dispatches. The summary's first sentence must name the disposition the
+    # call log keeps, not the one the status callback saw.
+    bid, number = make_business(pg)
+    call(web, number, "<silence>", "<silence>", "<silence>",
+         "record: there is gas smell in the basement please hurry")
+    c = last_call(pg, bid)
+    assert c["disposition"] == "emergency_dispatched" and c["emergency"] is True
+    assert c["summary"].startswith("en call (emergency_dispatched)."), c["summary"]
+    assert "(message_taken)" not in c["summary"]
+    assert "Voicemail: there is gas smell in the basement" in c["summary"]
+
+
 def test_a_call_log_opened_by_a_late_recording_is_closed(pg, web):
     # The database came back between the call's status callback (no call
     # log then: 204) and Twilio's retry of the recording: the call log the
