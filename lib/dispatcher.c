@@ -7,7 +7,9 @@
 #include "dispatcher.h"
 
 #include "calls.h"
+#include "json.h"
 #include "log.h"
+#include "personality.h"
 #include "text.h"
 
 #include <apr_strings.h>
@@ -50,9 +52,28 @@ static apr_status_t chain_link(PGconn *conn, apr_pool_t *pool, const char *busin
     return APR_SUCCESS;
 }
 
-static const char *or_unknown(const char *s)
+/* The language a business's technicians and owner are texted in: the
+ * first its personality offers (`personality` is ai_personality's text; a
+ * Spanish-only or Spanish-first business gets Spanish), whatever language
+ * the caller spoke. */
+static ctn_lang_e team_language(apr_pool_t *pool, const char *personality)
 {
-    return s && *s ? s : "unknown";
+    ctn_personality_t *p = NULL;
+    const char *why = NULL;
+    json_object *json =
+        personality ? ctn_json_parse(pool, personality, strlen(personality), &why) : NULL;
+
+    /* APR_EINVAL: a member was wrong and replaced by its default; the
+     * languages are still the ones the owner set (or English). */
+    if (ctn_personality_parse(&p, pool, json, NULL, &why) != APR_SUCCESS && why) {
+        ctn_log_debug(NULL, "texting in the personality's language despite: %s", why);
+    }
+    return p->default_lang;
+}
+
+static const char *or_unknown(const char *s, ctn_lang_e lang)
+{
+    return s && *s ? s : lang == CTN_LANG_ES ? "sin dato" : "unknown";
 }
 
 /* Text link `l` about the dispatch and move the dispatch to `step`. */
@@ -64,11 +85,13 @@ static apr_status_t notify(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_
         "status = 'notified', notified_at = now(), due_at = now() + make_interval(secs => "
         "ack_window_s) WHERE id = $1 "
         "RETURNING business_id, call_log_id, message, "
-        "(SELECT phone_number FROM businesses b WHERE b.id = dispatches.business_id)";
+        "(SELECT phone_number FROM businesses b WHERE b.id = dispatches.business_id), "
+        "(SELECT ai_personality::text FROM businesses b WHERE b.id = dispatches.business_id)";
     char step_s[12];
     const char *params[4] = {dispatch_id, step_s, l->technician_id, l->phone};
     PGresult *res;
     ctn_sms_t text;
+    ctn_lang_e lang;
     apr_status_t rv;
 
     apr_snprintf(step_s, sizeof(step_s), "%d", step);
@@ -83,11 +106,20 @@ static apr_status_t notify(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_
     text.dispatch_id = dispatch_id;
     text.to = l->phone;
     text.from = apr_pstrdup(pool, PQgetvalue(res, 0, 3));
-    text.body = apr_pstrcat(pool, PQgetvalue(res, 0, 2),
-                            l->technician_id ? ""
-                                             : " (No technician acknowledged: you are last in "
-                                               "line.)",
-                            " Reply YES to take it or NO to pass.", NULL);
+    lang = team_language(pool, PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4));
+    if (lang == CTN_LANG_ES) {
+        text.body = apr_pstrcat(pool, PQgetvalue(res, 0, 2),
+                                l->technician_id ? ""
+                                                 : " (Ningún técnico confirmó: usted es el último "
+                                                   "de la lista.)",
+                                " Responda SÍ para tomarla o NO para pasarla.", NULL);
+    } else {
+        text.body = apr_pstrcat(pool, PQgetvalue(res, 0, 2),
+                                l->technician_id ? ""
+                                                 : " (No technician acknowledged: you are last "
+                                                   "in line.)",
+                                " Reply YES to take it or NO to pass.", NULL);
+    }
     text.purpose = "dispatch";
     ctn_log_notice(NULL, "dispatch %s: step %d, texting %s", dispatch_id, step,
                    l->technician_id ? l->name : "the owner");
@@ -129,14 +161,29 @@ apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_
     const char *params[5];
     PGresult *res;
     link_t first;
+    ctn_lang_e lang = CTN_LANG_EN;
     apr_status_t rv;
 
-    message =
-        apr_psprintf(pool, "EMERGENCY (%s) for %s: caller %s%s%s, address: %s, problem: %s.%s%s",
-                     or_unknown(req->category), req->business_name, or_unknown(req->caller_number),
-                     req->caller_name ? ", " : "", req->caller_name ? req->caller_name : "",
-                     or_unknown(req->address), or_unknown(req->problem),
-                     req->call_link ? " Call: " : "", req->call_link ? req->call_link : "");
+    /* The text every link of the chain gets, in the business's language. */
+    params[0] = req->business_id;
+    if ((rv = ctn_calls_exec(&res, conn, pool, "reading the business's language", PGRES_TUPLES_OK,
+                             "SELECT ai_personality::text FROM businesses WHERE id = $1", 1,
+                             params)) != APR_SUCCESS) {
+        return rv;
+    }
+    if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+        lang = team_language(pool, PQgetvalue(res, 0, 0));
+    }
+    message = apr_psprintf(
+        pool,
+        lang == CTN_LANG_ES
+            ? "EMERGENCIA (%s) en %s: cliente %s%s%s, dirección: %s, problema: %s.%s%s"
+            : "EMERGENCY (%s) for %s: caller %s%s%s, address: %s, problem: %s.%s%s",
+        or_unknown(req->category, lang), req->business_name, or_unknown(req->caller_number, lang),
+        req->caller_name ? ", " : "", req->caller_name ? req->caller_name : "",
+        or_unknown(req->address, lang), or_unknown(req->problem, lang),
+        req->call_link ? (lang == CTN_LANG_ES ? " Llamada: " : " Call: ") : "",
+        req->call_link ? req->call_link : "");
     apr_snprintf(window, sizeof(window), "%d",
                  req->ack_window_s > 0 ? req->ack_window_s : CTN_DISPATCH_DEFAULT_ACK_WINDOW);
     params[0] = req->business_id;
@@ -391,7 +438,7 @@ apr_status_t ctn_dispatcher_handle_reply(PGconn *conn, apr_pool_t *pool,
     static const char find[] =
         "SELECT d.id, d.business_id, d.step, coalesce(t.name, 'the owner'), "
         "coalesce((b.settings->>'eta_sms_to_caller')::boolean, true), b.phone_number, "
-        "d.technician_id IS NULL "
+        "d.technician_id IS NULL, b.ai_personality::text "
         "FROM dispatches d JOIN businesses b ON b.id = d.business_id "
         "LEFT JOIN technicians t ON t.id = d.technician_id "
         "WHERE d.business_id = $1 AND d.status = 'notified' AND d.notified_phone = $2 "
@@ -420,8 +467,11 @@ apr_status_t ctn_dispatcher_handle_reply(PGconn *conn, apr_pool_t *pool,
             text.from = PQgetvalue(res, 0, 5);
             text.dispatch_id = PQgetvalue(res, 0, 0);
             text.purpose = "dispatch";
-            text.body = "Sorry, we couldn't tell: reply YES to take the emergency or NO to pass it "
-                        "on.";
+            text.body = team_language(pool, PQgetvalue(res, 0, 7)) == CTN_LANG_ES
+                            ? "Disculpe, no le entendimos: responda SÍ para tomar la emergencia "
+                              "o NO para pasarla."
+                            : "Sorry, we couldn't tell: reply YES to take the emergency or NO "
+                              "to pass it on.";
             rv = ctn_sms_enqueue(conn, pool, sms, &text, NULL);
         } else {
             rv = answer ? acknowledge(conn, pool, sms, res)

@@ -7,6 +7,8 @@
  * dispatch and the call log, the caller optionally texted that help is on
  * the way), NO passes to the next at once. One dispatch row per call holds
  * the current step; every text is a row in sms_messages (lib/sms.c).
+ * Technicians and the owner are texted in the business's first language
+ * (its personality's `languages`), not the caller's.
  * Escalations are rows with a due time, picked up by the worker's tick with
  * FOR UPDATE SKIP LOCKED, so several hosts can share the work. */
 #ifndef CTN_DISPATCHER_H

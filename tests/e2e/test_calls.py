@@ -340,6 +340,35 @@ def test_technician_reply_is_read_whole_and_an_unclear_one_is_asked_again(pg, we
     assert asked and "EMERGENCY" not in asked[0]["body"]
 
 
+def test_technicians_are_texted_in_the_business_first_language(pg, web, fake_twilio):
+    # A Spanish-first business: its technicians and owner get the dispatch,
+    # the escalation and the YES/NO follow-up in Spanish, even when the
+    # caller spoke English (the caller's language is not the technician's).
+    bid, number = make_business(pg, technicians=1, owner_phone="+13125550114",
+                                settings={"ack_window_seconds": 2},
+                                personality={"languages": ["es", "en"]})
+    call(web, number, "Hi, I smell gas in the kitchen", "<hangup>")
+    (tech1,) = TECHS[bid]
+    first = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1])
+    assert first and first[0]["body"].startswith("EMERGENCIA (gas_leak)"), first
+    assert "Responda SÍ" in first[0]["body"] and "Reply YES" not in first[0]["body"]
+    webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "b" * 32,
+                                 "From": tech1, "To": number, "Body": "quién es?"})
+    asked = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1
+                              and "EMERGENCIA" not in m["body"]])
+    assert asked and "responda SÍ" in asked[0]["body"], asked
+    # No answer within the window: the owner, last in line, in Spanish too.
+    owner = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550114"
+                              and "EMERGENCIA" in m["body"]])
+    assert owner and "último de la lista" in owner[0]["body"], owner
+    # A business that speaks English first keeps English texts for a Spanish caller.
+    bid, number = make_business(pg, technicians=1)
+    call(web, number, "Hola, se está inundando mi sótano", "<hangup>")
+    (tech1,) = TECHS[bid]
+    first = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1])
+    assert first and first[0]["body"].startswith("EMERGENCY (flooding)")
+
+
 def test_owner_acknowledging_is_named_naturally_in_the_eta_text(pg, web, fake_twilio):
     # No technician: the owner is texted and answers; the caller reads
     # "we're on the way", not "the owner is on the way".
