@@ -490,7 +490,8 @@ static void load_handoff(turn_t *t, ctn_dialog_handoff_t *h)
         "c.emergency, c.message IS NOT NULL, "
         "(SELECT json_build_array(a.id, a.customer_name, a.customer_phone, a.customer_address, "
         " a.problem) FROM appointments a WHERE a.call_log_id = c.id AND a.status <> 'canceled' "
-        " ORDER BY a.created_at LIMIT 1)";
+        " ORDER BY a.created_at LIMIT 1), "
+        "(SELECT d.notified_at IS NOT NULL FROM dispatches d WHERE d.call_log_id = c.id)";
     const char *params[2] = {t->call->id, FAILOVER};
     apr_array_header_t *lines = apr_array_make(t->pool, 16, sizeof(ctn_dialog_line_t));
     json_object *said = NULL, *booked = NULL;
@@ -518,6 +519,9 @@ static void load_handoff(turn_t *t, ctn_dialog_handoff_t *h)
     }
     h->dispatch_category =
         PQgetisnull(res, 0, 1) ? NULL : apr_pstrdup(t->pool, PQgetvalue(res, 0, 1));
+    /* Someone on the chain was texted; an exhausted dispatch that never
+     * notified anyone alerted nobody. */
+    h->dispatched = PQgetvalue(res, 0, 5)[0] == 't';
     h->emergency = PQgetvalue(res, 0, 2)[0] == 't';
     h->message_taken = PQgetvalue(res, 0, 3)[0] == 't';
     if (!PQgetisnull(res, 0, 4) &&
@@ -552,7 +556,8 @@ static int on_handoff(turn_t *t, ctn_dialog_state_t *st, const char *speech, con
     ctn_log_notice(t->call_sid,
                    "the realtime engine's stream ended: the built-in engine takes over after %d "
                    "caller lines%s%s",
-                   heard, h.dispatch_category ? ", dispatched" : "",
+                   heard,
+                   h.dispatch_category ? (h.dispatched ? ", dispatched" : ", nobody alerted") : "",
                    h.appointment_id ? ", booked" : "");
     ctn_dialog_resume(&reply, t->pool, st, &t->ctx, &h);
     add_line(t, "system", "The realtime engine stopped; the built-in engine continues the call.",
@@ -796,9 +801,14 @@ static int on_transcription(turn_t *t, const char **twiml)
                              text));
         } else {
             const char *params[1] = {t->call->id};
+            /* A status callback that came first wrote a summary naming the
+             * disposition it saw ("en call (message_taken)."): it names the
+             * final one, as the call log's disposition does. */
             ctn_calls_exec(NULL, t->conn, NULL, "marking the emergency", PGRES_COMMAND_OK,
                            "UPDATE call_logs SET emergency = true, disposition = "
-                           "'emergency_dispatched' WHERE id = $1",
+                           "'emergency_dispatched', summary = regexp_replace(summary, "
+                           "'^([^(.]*)\\([a-z_]+\\)\\.', '\\1(emergency_dispatched).') "
+                           "WHERE id = $1",
                            1, params);
             /* The status callback tells the owner of an emergency call; a
              * transcription usually comes after it (the call has ended). */

@@ -1229,9 +1229,11 @@ apr_status_t ctn_dialog_resume(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_
         }
     }
     d.text = NULL;
-    /* What the realtime tools did is done: never again. */
+    /* What the realtime tools did is done: never again. A dispatch that
+     * texted nobody (exhausted at once) was tried, not made. */
     if (h->dispatch_category) {
-        st->emergency = st->dispatched = st->dispatch_tried = 1;
+        st->emergency = st->dispatch_tried = 1;
+        st->dispatched = h->dispatched != 0;
         if (*h->dispatch_category) {
             st->emergency_category = apr_pstrdup(pool, h->dispatch_category);
         }

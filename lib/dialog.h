@@ -173,6 +173,7 @@ typedef struct ctn_dialog_line_t {
 typedef struct ctn_dialog_handoff_t {
     const apr_array_header_t *lines; /* ctn_dialog_line_t in the order said; may be NULL */
     const char *dispatch_category; /* the call's dispatch: its category ("" unknown); NULL: none */
+    int dispatched;                /* that dispatch texted someone (0: nobody could be alerted) */
     int emergency;                 /* the call log says emergency */
     const char *appointment_id;    /* an appointment booked for the call, or NULL */
     ctn_slots_t booked;            /* that appointment's name, callback, address, problem */
@@ -185,8 +186,9 @@ typedef struct ctn_dialog_handoff_t {
  * hysteresis), emergency rules, intent, slots (a bare answer counts for
  * what Cortana had just asked: ctn_dialog_asked) — and from what the
  * realtime tools did (`handoff`): a dispatch or a booking is never made
- * again; an emergency the rules recognised and nobody dispatched is
- * dispatched now. The reply is a short apology (when the caller had said
+ * again (a dispatch that alerted nobody is not retried, and the call is not
+ * counted as dispatched); an emergency the rules recognised and nobody
+ * dispatched is dispatched now. The reply is a short apology (when the caller had said
  * anything) and the next question the dialog needs; the state is then an
  * ordinary built-in state (realtime cleared). `st` is the state saved with
  * the greeting. Strings live in `pool`. Any thread; APR_EINVAL only for a

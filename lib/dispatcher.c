@@ -7,7 +7,9 @@
 #include "dispatcher.h"
 
 #include "calls.h"
+#include "json.h"
 #include "log.h"
+#include "personality.h"
 #include "text.h"
 
 #include <apr_strings.h>
@@ -50,9 +52,28 @@ static apr_status_t chain_link(PGconn *conn, apr_pool_t *pool, const char *busin
     return APR_SUCCESS;
 }
 
-static const char *or_unknown(const char *s)
+/* The language a business's technicians and owner are texted in: the
+ * first its personality offers (`personality` is ai_personality's text; a
+ * Spanish-only or Spanish-first business gets Spanish), whatever language
+ * the caller spoke. */
+static ctn_lang_e team_language(apr_pool_t *pool, const char *personality)
 {
-    return s && *s ? s : "unknown";
+    ctn_personality_t *p = NULL;
+    const char *why = NULL;
+    json_object *json =
+        personality ? ctn_json_parse(pool, personality, strlen(personality), &why) : NULL;
+
+    /* APR_EINVAL: a member was wrong and replaced by its default; the
+     * languages are still the ones the owner set (or English). */
+    if (ctn_personality_parse(&p, pool, json, NULL, &why) != APR_SUCCESS && why) {
+        ctn_log_debug(NULL, "texting in the personality's language despite: %s", why);
+    }
+    return p->default_lang;
+}
+
+static const char *or_unknown(const char *s, ctn_lang_e lang)
+{
+    return s && *s ? s : lang == CTN_LANG_ES ? "sin dato" : "unknown";
 }
 
 /* Text link `l` about the dispatch and move the dispatch to `step`. */
@@ -64,11 +85,13 @@ static apr_status_t notify(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_
         "status = 'notified', notified_at = now(), due_at = now() + make_interval(secs => "
         "ack_window_s) WHERE id = $1 "
         "RETURNING business_id, call_log_id, message, "
-        "(SELECT phone_number FROM businesses b WHERE b.id = dispatches.business_id)";
+        "(SELECT phone_number FROM businesses b WHERE b.id = dispatches.business_id), "
+        "(SELECT ai_personality::text FROM businesses b WHERE b.id = dispatches.business_id)";
     char step_s[12];
     const char *params[4] = {dispatch_id, step_s, l->technician_id, l->phone};
     PGresult *res;
     ctn_sms_t text;
+    ctn_lang_e lang;
     apr_status_t rv;
 
     apr_snprintf(step_s, sizeof(step_s), "%d", step);
@@ -83,11 +106,20 @@ static apr_status_t notify(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_
     text.dispatch_id = dispatch_id;
     text.to = l->phone;
     text.from = apr_pstrdup(pool, PQgetvalue(res, 0, 3));
-    text.body = apr_pstrcat(pool, PQgetvalue(res, 0, 2),
-                            l->technician_id ? ""
-                                             : " (No technician acknowledged: you are last in "
-                                               "line.)",
-                            " Reply YES to take it or NO to pass.", NULL);
+    lang = team_language(pool, PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4));
+    if (lang == CTN_LANG_ES) {
+        text.body = apr_pstrcat(pool, PQgetvalue(res, 0, 2),
+                                l->technician_id ? ""
+                                                 : " (Ningún técnico confirmó: usted es el último "
+                                                   "de la lista.)",
+                                " Responda SÍ para tomarla o NO para pasarla.", NULL);
+    } else {
+        text.body = apr_pstrcat(pool, PQgetvalue(res, 0, 2),
+                                l->technician_id ? ""
+                                                 : " (No technician acknowledged: you are last "
+                                                   "in line.)",
+                                " Reply YES to take it or NO to pass.", NULL);
+    }
     text.purpose = "dispatch";
     ctn_log_notice(NULL, "dispatch %s: step %d, texting %s", dispatch_id, step,
                    l->technician_id ? l->name : "the owner");
@@ -129,14 +161,29 @@ apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_
     const char *params[5];
     PGresult *res;
     link_t first;
+    ctn_lang_e lang = CTN_LANG_EN;
     apr_status_t rv;
 
-    message =
-        apr_psprintf(pool, "EMERGENCY (%s) for %s: caller %s%s%s, address: %s, problem: %s.%s%s",
-                     or_unknown(req->category), req->business_name, or_unknown(req->caller_number),
-                     req->caller_name ? ", " : "", req->caller_name ? req->caller_name : "",
-                     or_unknown(req->address), or_unknown(req->problem),
-                     req->call_link ? " Call: " : "", req->call_link ? req->call_link : "");
+    /* The text every link of the chain gets, in the business's language. */
+    params[0] = req->business_id;
+    if ((rv = ctn_calls_exec(&res, conn, pool, "reading the business's language", PGRES_TUPLES_OK,
+                             "SELECT ai_personality::text FROM businesses WHERE id = $1", 1,
+                             params)) != APR_SUCCESS) {
+        return rv;
+    }
+    if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+        lang = team_language(pool, PQgetvalue(res, 0, 0));
+    }
+    message = apr_psprintf(
+        pool,
+        lang == CTN_LANG_ES
+            ? "EMERGENCIA (%s) en %s: cliente %s%s%s, dirección: %s, problema: %s.%s%s"
+            : "EMERGENCY (%s) for %s: caller %s%s%s, address: %s, problem: %s.%s%s",
+        or_unknown(req->category, lang), req->business_name, or_unknown(req->caller_number, lang),
+        req->caller_name ? ", " : "", req->caller_name ? req->caller_name : "",
+        or_unknown(req->address, lang), or_unknown(req->problem, lang),
+        req->call_link ? (lang == CTN_LANG_ES ? " Llamada: " : " Call: ") : "",
+        req->call_link ? req->call_link : "");
     apr_snprintf(window, sizeof(window), "%d",
                  req->ack_window_s > 0 ? req->ack_window_s : CTN_DISPATCH_DEFAULT_ACK_WINDOW);
     params[0] = req->business_id;
@@ -219,18 +266,51 @@ apr_status_t ctn_dispatcher_escalate_due(PGconn *conn, apr_pool_t *pool,
     return rv;
 }
 
-/* Whether normalised `text` holds `phrase` (normalised words) on word
- * boundaries. */
-static const char *find_phrase(const char *text, const char *phrase)
+/* Where normalised `text` holds `phrase` (normalised words) on word
+ * boundaries, from `from` on; NULL: nowhere. */
+static const char *find_phrase_from(const char *text, const char *from, const char *phrase)
 {
     apr_size_t n = strlen(phrase);
 
-    for (const char *p = strstr(text, phrase); p; p = strstr(p + 1, phrase)) {
+    for (const char *p = strstr(from, phrase); p; p = strstr(p + 1, phrase)) {
         if ((p == text || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ')) {
             return p;
         }
     }
     return NULL;
+}
+
+static const char *find_phrase(const char *text, const char *phrase)
+{
+    return find_phrase_from(text, text, phrase);
+}
+
+/* Whether a negation comes before `p` in its clause of `text` ("can't be
+ * there", "not coming", "no voy", "I don't think I can make it on my
+ * way"): an acceptance so negated is a refusal. The clause starts after
+ * the last sentence mark ("No. On my way" is not negated). */
+static int negated(const char *text, const char *p)
+{
+    static const char *const negations[] = {"no",   "not",   "cant",  "cannot",  "wont",
+                                            "dont", "never", "nunca", "tampoco", NULL};
+    const char *w = p;
+
+    while (w > text) {
+        const char *end = w - 1; /* the space before the word at `w` */
+        apr_size_t n;
+        for (w = end; w > text && w[-1] != ' '; w--) {
+        }
+        n = (apr_size_t)(end - w);
+        if (n == strlen(CTN_TEXT_CLAUSE) && strncmp(w, CTN_TEXT_CLAUSE, n) == 0) {
+            return 0;
+        }
+        for (int i = 0; negations[i]; i++) {
+            if (strlen(negations[i]) == n && strncmp(w, negations[i], n) == 0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
 }
 
 static int has_any(const char *text, const char *const *phrases)
@@ -246,17 +326,10 @@ static int has_any(const char *text, const char *const *phrases)
 int ctn_dispatcher_parse_answer(const char *body)
 {
     /* "No" that accepts: taken out before the refusals are looked for. */
-    static const char *const no_matter[] = {"no problem",
-                                            "no prob",
-                                            "no problemo",
-                                            "not a problem",
-                                            "no worries",
-                                            "no hay problema",
-                                            "no hay bronca",
-                                            "sin problema",
-                                            "no te preocupes",
-                                            "no se preocupe",
-                                            NULL};
+    static const char *const no_matter[] = {"no problem",     "no prob",      "no problemo",
+                                            "not a problem",  "no worries",   "no hay problema",
+                                            "no hay bronca",  "sin problema", "no te preocupes",
+                                            "no se preocupe", "dont worry",   NULL};
     static const char *const yes[] = {
         "yes",     "y",       "yep",        "yeah",        "yup",       "si",        "ok",
         "okay",    "k",       "sure",       "on it",       "omw",       "on my way", "coming",
@@ -268,15 +341,18 @@ int ctn_dispatcher_parse_answer(const char *body)
         "cannot",  "can not", "wont",     "busy",    "unable",    "not available",
         "decline", "paso",    "no puedo", "ocupado", "imposible", NULL};
     char text[512];
-    int accepts = 0;
+    int accepts = 0, refuses = 0;
 
     if (body == NULL) {
         return -1;
     }
     /* Normalised as callers' words are, so case and accents do not matter
      * ("SÍ!" is "si", "Can't" is "cant"). Every word counts, not only the
-     * first ("No problem, on my way" accepts); a reply that both accepts
-     * and refuses, or does neither, is not guessed at. */
+     * first ("No problem, on my way" accepts); phrases match whole words,
+     * and an acceptance negated in its clause refuses ("can't be there",
+     * "not coming", "no voy"): taking a refusal for a YES would stop the
+     * escalation with nobody on the way. A reply that both accepts and
+     * refuses, or does neither, is not guessed at. */
     ctn_text_normalize_into(text, sizeof(text), body);
     for (int i = 0; no_matter[i]; i++) {
         char *p;
@@ -285,8 +361,17 @@ int ctn_dispatcher_parse_answer(const char *body)
             accepts = 1;
         }
     }
-    accepts = accepts || has_any(text, yes);
-    if (has_any(text, no)) {
+    for (int i = 0; yes[i]; i++) {
+        for (const char *p = find_phrase(text, yes[i]); p;
+             p = find_phrase_from(text, p + 1, yes[i])) {
+            if (negated(text, p)) {
+                refuses = 1;
+            } else {
+                accepts = 1;
+            }
+        }
+    }
+    if (refuses || has_any(text, no)) {
         return accepts ? -1 : 0;
     }
     return accepts ? 1 : -1;
@@ -353,7 +438,7 @@ apr_status_t ctn_dispatcher_handle_reply(PGconn *conn, apr_pool_t *pool,
     static const char find[] =
         "SELECT d.id, d.business_id, d.step, coalesce(t.name, 'the owner'), "
         "coalesce((b.settings->>'eta_sms_to_caller')::boolean, true), b.phone_number, "
-        "d.technician_id IS NULL "
+        "d.technician_id IS NULL, b.ai_personality::text "
         "FROM dispatches d JOIN businesses b ON b.id = d.business_id "
         "LEFT JOIN technicians t ON t.id = d.technician_id "
         "WHERE d.business_id = $1 AND d.status = 'notified' AND d.notified_phone = $2 "
@@ -382,8 +467,11 @@ apr_status_t ctn_dispatcher_handle_reply(PGconn *conn, apr_pool_t *pool,
             text.from = PQgetvalue(res, 0, 5);
             text.dispatch_id = PQgetvalue(res, 0, 0);
             text.purpose = "dispatch";
-            text.body = "Sorry, we couldn't tell: reply YES to take the emergency or NO to pass it "
-                        "on.";
+            text.body = team_language(pool, PQgetvalue(res, 0, 7)) == CTN_LANG_ES
+                            ? "Disculpe, no le entendimos: responda SÍ para tomar la emergencia "
+                              "o NO para pasarla."
+                            : "Sorry, we couldn't tell: reply YES to take the emergency or NO "
+                              "to pass it on.";
             rv = ctn_sms_enqueue(conn, pool, sms, &text, NULL);
         } else {
             rv = answer ? acknowledge(conn, pool, sms, res)

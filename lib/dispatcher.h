@@ -7,6 +7,8 @@
  * dispatch and the call log, the caller optionally texted that help is on
  * the way), NO passes to the next at once. One dispatch row per call holds
  * the current step; every text is a row in sms_messages (lib/sms.c).
+ * Technicians and the owner are texted in the business's first language
+ * (its personality's `languages`), not the caller's.
  * Escalations are rows with a due time, picked up by the worker's tick with
  * FOR UPDATE SKIP LOCKED, so several hosts can share the work. */
 #ifndef CTN_DISPATCHER_H
@@ -58,7 +60,8 @@ apr_status_t ctn_dispatcher_handle_reply(PGconn *conn, apr_pool_t *pool,
 
 /* A technician's reply, English or Spanish, any case and accents: 1 when it
  * accepts (YES, SÍ, OK, "on my way", "voy para allá", "no problem"), 0 when
- * it refuses (NO, "can't", "no puedo", "busy"), -1 when it does neither or
+ * it refuses (NO, "can't", "no puedo", "busy", an acceptance negated in its
+ * clause: "can't be there", "not coming", "no voy"), -1 when it does neither or
  * both ("yes but I can't"): the caller of ctn_dispatcher_handle_reply then
  * asks for YES or NO. Pure; any thread. */
 int ctn_dispatcher_parse_answer(const char *body);

@@ -36,7 +36,19 @@ typedef struct call_t {
     const char *public_base;
     apr_time_t started;
     int hung_up; /* the caller hung up */
+    /* Transcription callbacks to post once the call has ended (Twilio
+     * transcribes a recording after the status callback). */
+    apr_array_header_t *transcriptions; /* transcription_t */
 } call_t;
+
+typedef struct transcription_t {
+    const char *callback;
+    apr_array_header_t *params;
+} transcription_t;
+
+/* The values Twilio gives DialCallStatus. */
+static const char *const dial_statuses[] = {"completed", "answered", "busy", "no-answer",
+                                            "failed",    "canceled", NULL};
 
 typedef struct body_t {
     char *data;
@@ -241,8 +253,8 @@ static apr_status_t gather(call_t *c, const ctn_xml_node_t *node, ctn_xml_node_t
     return fetch_twiml(c, ctn_xml_attr(node, "action", "/twilio/voice"), params, next);
 }
 
-/* <Record>: the caller speaks a message; post the action, then the
- * transcription callback when one was asked for. */
+/* <Record>: the caller speaks a message; post the action, and keep the
+ * transcription callback, when one was asked for, for after the call. */
 static apr_status_t record(call_t *c, const ctn_xml_node_t *node, ctn_xml_node_t **next)
 {
     const char *words =
@@ -272,40 +284,51 @@ static apr_status_t record(call_t *c, const ctn_xml_node_t *node, ctn_xml_node_t
     }
     callback = ctn_xml_attr(node, "transcribeCallback", NULL);
     if (callback != NULL) {
-        apr_array_header_t *tp = call_params(c, "completed");
-        ctn_form_add(tp, "RecordingSid", rec_sid);
-        ctn_form_add(tp, "RecordingUrl", rec_url);
-        ctn_form_add(tp, "TranscriptionSid", apr_pstrcat(c->pool, "TR", rec_sid + 2, NULL));
-        ctn_form_add(tp, "TranscriptionStatus", "completed");
-        ctn_form_add(tp, "TranscriptionText", words);
-        ctn_form_add(tp, "TranscriptionType", "fast");
-        if ((rv = post(c, callback, tp, NULL, NULL)) != APR_SUCCESS) {
-            c->result->errors++;
-        }
+        transcription_t *tr = apr_array_push(c->transcriptions);
+        tr->callback = callback;
+        tr->params = call_params(c, "completed");
+        ctn_form_add(tr->params, "RecordingSid", rec_sid);
+        ctn_form_add(tr->params, "RecordingUrl", rec_url);
+        ctn_form_add(tr->params, "TranscriptionSid", apr_pstrcat(c->pool, "TR", rec_sid + 2, NULL));
+        ctn_form_add(tr->params, "TranscriptionStatus", "completed");
+        ctn_form_add(tr->params, "TranscriptionText", words);
+        ctn_form_add(tr->params, "TranscriptionType", "fast");
     }
     return APR_SUCCESS;
 }
 
-/* <Dial>: the simulated party answers and the conversation ends well. */
+/* <Dial>: the simulated party answers and the conversation ends well,
+ * unless the caller's script says how the transfer ended (busy, no-answer…). */
 static apr_status_t dial(call_t *c, const ctn_xml_node_t *node, ctn_xml_node_t **next)
 {
     const char *number = node->text;
     const char *action = ctn_xml_attr(node, "action", NULL);
+    const char *status =
+        c->caller->dial_status ? c->caller->dial_status(c->caller->baton, c->pool) : NULL;
+    int answered;
     apr_array_header_t *params;
 
     *next = NULL;
+    status = status ? status : "completed";
+    answered = strcmp(status, "completed") == 0 || strcmp(status, "answered") == 0;
     for (int i = 0; ctn_xml_child(node, i); i++) {
         if (strcmp(ctn_xml_child(node, i)->name, "Number") == 0) {
             number = ctn_xml_child(node, i)->text;
         }
     }
     emit(c, CTN_SIM_DIAL, NULL, number);
+    if (!answered) {
+        emit(c, CTN_SIM_INFO, NULL, apr_psprintf(c->pool, "the transfer ended %s", status));
+    }
     if (action == NULL) {
         return APR_SUCCESS;
     }
     params = call_params(c, "in-progress");
-    ctn_form_add(params, "DialCallStatus", "completed");
-    ctn_form_add(params, "DialCallDuration", "30");
+    ctn_form_add(params, "DialCallStatus", status);
+    if (answered) {
+        /* Twilio reports a duration only for a call that was answered. */
+        ctn_form_add(params, "DialCallDuration", "30");
+    }
     ctn_form_add(params, "DialCallSid", ctn_sim_call_sid(c->pool));
     return fetch_twiml(c, action, params, next);
 }
@@ -426,7 +449,9 @@ static apr_status_t send_status(call_t *c)
 apr_status_t ctn_sim_run(ctn_sim_result_t *result, apr_pool_t *pool, const ctn_sim_config_t *cfg,
                          const ctn_sim_caller_t *caller, ctn_sim_observer_fn *observe, void *baton)
 {
-    call_t c = {pool, cfg, caller, observe, baton, result, NULL, apr_time_now(), 0};
+    call_t c = {
+        pool,   cfg,  caller,         observe, baton,
+        result, NULL, apr_time_now(), 0,       apr_array_make(pool, 1, sizeof(transcription_t))};
     ctn_xml_node_t *doc = NULL, *next = NULL;
     int max_steps = cfg->max_steps > 0 ? cfg->max_steps : DEFAULT_MAX_STEPS;
     apr_status_t rv;
@@ -458,6 +483,13 @@ apr_status_t ctn_sim_run(ctn_sim_result_t *result, apr_pool_t *pool, const ctn_s
         result->errors++;
         rv = rv == APR_SUCCESS ? APR_EGENERAL : rv;
     }
+    /* As Twilio: the transcriptions come after the call has ended. */
+    for (int i = 0; i < c.transcriptions->nelts; i++) {
+        const transcription_t *tr = &APR_ARRAY_IDX(c.transcriptions, i, transcription_t);
+        if (post(&c, tr->callback, tr->params, NULL, NULL) != APR_SUCCESS) {
+            result->errors++;
+        }
+    }
     return rv;
 }
 
@@ -466,7 +498,8 @@ apr_status_t ctn_sim_run(ctn_sim_result_t *result, apr_pool_t *pool, const ctn_s
 typedef struct script_t {
     apr_array_header_t *turns;      /* const char *: utterance, "" or NULL (hang up) */
     apr_array_header_t *recordings; /* const char * */
-    int next_turn, next_recording;
+    apr_array_header_t *dials;      /* const char *: DialCallStatus */
+    int next_turn, next_recording, next_dial;
 } script_t;
 
 static const char *script_next(void *baton, apr_pool_t *pool, const char *language)
@@ -489,6 +522,16 @@ static const char *script_recording(void *baton, apr_pool_t *pool)
     return APR_ARRAY_IDX(s->recordings, s->next_recording++, const char *);
 }
 
+static const char *script_dial_status(void *baton, apr_pool_t *pool)
+{
+    script_t *s = baton;
+
+    if (s->next_dial >= s->dials->nelts) {
+        return NULL;
+    }
+    return APR_ARRAY_IDX(s->dials, s->next_dial++, const char *);
+}
+
 apr_status_t ctn_sim_script_parse(ctn_sim_caller_t *caller, apr_pool_t *pool, const char *text,
                                   const char **why)
 {
@@ -497,6 +540,7 @@ apr_status_t ctn_sim_script_parse(ctn_sim_caller_t *caller, apr_pool_t *pool, co
 
     s->turns = apr_array_make(pool, 8, sizeof(const char *));
     s->recordings = apr_array_make(pool, 2, sizeof(const char *));
+    s->dials = apr_array_make(pool, 1, sizeof(const char *));
     for (char *line = apr_strtok(copy, "\n", &state); line; line = apr_strtok(NULL, "\n", &state)) {
         while (*line == ' ' || *line == '\t') {
             line++;
@@ -522,6 +566,23 @@ apr_status_t ctn_sim_script_parse(ctn_sim_caller_t *caller, apr_pool_t *pool, co
                 return APR_EINVAL;
             }
             APR_ARRAY_PUSH(s->recordings, const char *) = words;
+        } else if (strncmp(line, "dial:", 5) == 0) {
+            const char *status = line + 5;
+            int known = 0;
+            while (*status == ' ') {
+                status++;
+            }
+            for (int i = 0; dial_statuses[i]; i++) {
+                known = known || strcmp(status, dial_statuses[i]) == 0;
+            }
+            if (!known) {
+                *why = apr_psprintf(pool,
+                                    "a 'dial:' line takes completed, answered, busy, no-answer, "
+                                    "failed or canceled, not '%s'",
+                                    status);
+                return APR_EINVAL;
+            }
+            APR_ARRAY_PUSH(s->dials, const char *) = status;
         } else if (line[0] == '<') {
             *why = apr_psprintf(pool, "unknown script directive '%s'", line);
             return APR_EINVAL;
@@ -531,6 +592,7 @@ apr_status_t ctn_sim_script_parse(ctn_sim_caller_t *caller, apr_pool_t *pool, co
     }
     caller->next_utterance = script_next;
     caller->recording = script_recording;
+    caller->dial_status = script_dial_status;
     caller->baton = s;
     return APR_SUCCESS;
 }

@@ -6,8 +6,9 @@
  * the voice webhook, follows the TwiML it gets back — <Say> is reported with
  * its language, <Gather input="speech"> is answered by the caller, <Record>
  * with a transcription, <Redirect>, <Dial>, <Hangup> — and sends the status
- * callback when the call ends, as Twilio would. No phone network needed.
- * With a media mode (simulator_media.h) it also plays Twilio's side of the
+ * callback when the call ends, then the transcriptions of its recordings, in
+ * Twilio's order (Twilio transcribes a recording after the call has ended). No phone network
+ * needed. With a media mode (simulator_media.h) it also plays Twilio's side of the
  * <Connect><Stream> media stream; without one the stream is skipped, which
  * is the realtime engine's failover path. */
 #ifndef CTN_SIMULATOR_H
@@ -37,6 +38,10 @@ typedef struct ctn_sim_caller_t {
     const char *(*next_utterance)(void *baton, apr_pool_t *pool, const char *stt_language);
     /* The words spoken into a <Record> (its transcription); NULL: hang up. */
     const char *(*recording)(void *baton, apr_pool_t *pool);
+    /* How the next <Dial> ends, as Twilio's DialCallStatus ("completed",
+     * "busy", "no-answer", "failed", "canceled"); the member or its answer
+     * NULL: "completed" (the person answered). */
+    const char *(*dial_status)(void *baton, apr_pool_t *pool);
     void *baton;
 } ctn_sim_caller_t;
 
@@ -71,7 +76,9 @@ apr_status_t ctn_sim_run(ctn_sim_result_t *result, apr_pool_t *pool, const ctn_s
 
 /* A caller that plays a script: one line per turn; "# …" comments and blank
  * lines are skipped; "<silence>" says nothing; "<hangup>" hangs up;
- * "record: words" answers the next <Record>. Runs out → hangs up. */
+ * "record: words" answers the next <Record>; "dial: STATUS" ends the next
+ * <Dial> with that DialCallStatus (busy, no-answer, failed, canceled,
+ * completed; without one a <Dial> is answered). Runs out → hangs up. */
 apr_status_t ctn_sim_script_parse(ctn_sim_caller_t *caller, apr_pool_t *pool, const char *text,
                                   const char **why);
 

@@ -50,7 +50,10 @@ static void usage(FILE *out)
           "                    [--call-sid CA...] [--test-call] [--quiet]\n"
           "                    [--media [--audio FILE] [--record FILE] [--seconds N]]\n"
           "Places a simulated phone call against a running Cortana server, as Twilio would.\n"
-          "Script lines: one caller turn per line; '<silence>', '<hangup>', 'record: words'.\n"
+          "Script lines: one caller turn per line; '<silence>', '<hangup>', 'record: words'\n"
+          "               (answers the next <Record>), 'dial: STATUS' (the next <Dial> ends\n"
+          "               busy, no-answer, failed or canceled; without it a transfer is\n"
+          "               answered). Transcriptions are posted after the status callback.\n"
           "--media        open the <Connect><Stream> media stream as Twilio does (WebSocket to\n"
           "               the stream URL's path on --url): connected, start, a 20 ms media frame\n"
           "               at a time, marks answered once the audio before them has played,\n"
@@ -338,6 +341,7 @@ static int build_caller(ctn_sim_caller_t *caller, options_t *o, apr_pool_t *pool
     } else if (isatty(STDIN_FILENO)) {
         caller->next_utterance = ask_terminal;
         caller->recording = ask_terminal_recording;
+        caller->dial_status = NULL; /* transfers are answered */
         caller->baton = o;
         return 0;
     } else {

@@ -340,6 +340,35 @@ def test_technician_reply_is_read_whole_and_an_unclear_one_is_asked_again(pg, we
     assert asked and "EMERGENCY" not in asked[0]["body"]
 
 
+def test_technicians_are_texted_in_the_business_first_language(pg, web, fake_twilio):
+    # A Spanish-first business: its technicians and owner get the dispatch,
+    # the escalation and the YES/NO follow-up in Spanish, even when the
+    # caller spoke English (the caller's language is not the technician's).
+    bid, number = make_business(pg, technicians=1, owner_phone="+13125550114",
+                                settings={"ack_window_seconds": 2},
+                                personality={"languages": ["es", "en"]})
+    call(web, number, "Hi, I smell gas in the kitchen", "<hangup>")
+    (tech1,) = TECHS[bid]
+    first = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1])
+    assert first and first[0]["body"].startswith("EMERGENCIA (gas_leak)"), first
+    assert "Responda SÍ" in first[0]["body"] and "Reply YES" not in first[0]["body"]
+    webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "b" * 32,
+                                 "From": tech1, "To": number, "Body": "quién es?"})
+    asked = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1
+                              and "EMERGENCIA" not in m["body"]])
+    assert asked and "responda SÍ" in asked[0]["body"], asked
+    # No answer within the window: the owner, last in line, in Spanish too.
+    owner = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550114"
+                              and "EMERGENCIA" in m["body"]])
+    assert owner and "último de la lista" in owner[0]["body"], owner
+    # A business that speaks English first keeps English texts for a Spanish caller.
+    bid, number = make_business(pg, technicians=1)
+    call(web, number, "Hola, se está inundando mi sótano", "<hangup>")
+    (tech1,) = TECHS[bid]
+    first = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1])
+    assert first and first[0]["body"].startswith("EMERGENCY (flooding)")
+
+
 def test_owner_acknowledging_is_named_naturally_in_the_eta_text(pg, web, fake_twilio):
     # No technician: the owner is texted and answers; the caller reads
     # "we're on the way", not "the owner is on the way".
@@ -458,6 +487,21 @@ def test_emergency_voicemail_transcribed_after_the_call_ended_texts_the_owner(pg
     assert "gas smell in the basement please hurry" in summary
     notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550112"])
     assert notice and "emergency" in notice[0]["body"]
+
+
+def test_an_emergency_voicemail_summary_names_the_final_disposition(pg, web):
+    # In Twilio's order the status callback writes the summary of a call
+    # that took a message; the transcription then finds an emergency and
+    # dispatches. The summary's first sentence must name the disposition the
+    # call log keeps, not the one the status callback saw.
+    bid, number = make_business(pg)
+    call(web, number, "<silence>", "<silence>", "<silence>",
+         "record: there is gas smell in the basement please hurry")
+    c = last_call(pg, bid)
+    assert c["disposition"] == "emergency_dispatched" and c["emergency"] is True
+    assert c["summary"].startswith("en call (emergency_dispatched)."), c["summary"]
+    assert "(message_taken)" not in c["summary"]
+    assert "Voicemail: there is gas smell in the basement" in c["summary"]
 
 
 def test_a_call_log_opened_by_a_late_recording_is_closed(pg, web):
@@ -663,6 +707,27 @@ def test_transfer_nobody_answers_takes_a_message(pg, web):
     assert last_call(pg, bid)["disposition"] == "transferred"
 
 
+def test_a_transfer_nobody_answers_can_be_simulated(pg, web):
+    # cortana-call's 'dial: no-answer' ends the next <Dial> unanswered, as
+    # Twilio reports it (DialCallStatus, no DialCallDuration): the caller
+    # leaves a message instead, and the call is logged as one.
+    bid, number = make_business(pg)
+    out = call(web, number, "can I talk to a real person", "dial: no-answer",
+               "record: it's Sam, call me back about my boiler")
+    assert "-- transferred to +13125550100" in out and "the transfer ended no-answer" in out
+    c = last_call(pg, bid)
+    assert c["disposition"] == "message_taken" and "boiler" in c["message"], c
+    # Without a 'dial:' line the transfer is answered, as before.
+    bid, number = make_business(pg)
+    call(web, number, "can I talk to a real person")
+    assert last_call(pg, bid)["disposition"] == "transferred"
+    # A status Twilio never gives is a script error, not a caller's words.
+    proc = subprocess.run([str(conftest.BUILDDIR / "tools" / "cortana-call"), "--url", web.url,
+                           "--token", TOKEN, "--to", number, "--say", "dial: maybe"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "dial:" in proc.stderr
+
+
 def test_spam_is_refused(pg, web):
     bid, number = make_business(pg)
     out = call(web, number, "Hi, we're calling about your Google business listing")
@@ -711,6 +776,21 @@ def test_silence_twice_then_voicemail(pg, web):
     assert "Voicemail: Hi this is Lee, please call me back" in c["summary"]
     assert pg.query("SELECT transcription FROM voicemails WHERE business_id = %s",
                     (bid,))[0][0] == "Hi this is Lee, please call me back"
+
+
+def test_the_simulator_posts_the_transcription_after_the_status_callback(pg, web):
+    # Twilio's order: the call ends (status callback), then the recording's
+    # transcription arrives. The simulator follows it, so scripted calls
+    # exercise what real ones do.
+    bid, number = make_business(pg)
+    call(web, number, "<silence>", "<silence>", "<silence>",
+         "record: Hi this is Lee, please call me back")
+    c = last_call(pg, bid)
+    (ended, said) = pg.query(
+        "SELECT c.ended_at, (SELECT min(l.created_at) FROM transcript_lines l WHERE "
+        "l.call_log_id = c.id AND l.text = 'Hi this is Lee, please call me back') "
+        "FROM call_logs c WHERE c.id = %s", (c["id"],))[0]
+    assert ended is not None and said is not None and said > ended, (ended, said)
 
 
 def test_spanish_voicemail_is_thanked_in_spanish(pg, web):

@@ -151,6 +151,31 @@ def test_an_emergency_recognised_on_the_realtime_side_is_not_dispatched_again(we
     assert c["failover"] == "realtime_to_builtin"
 
 
+def test_an_emergency_nobody_could_be_alerted_to_is_not_logged_as_dispatched(web, pg, fake):
+    # No technician and no owner phone: the realtime side's dispatch was
+    # exhausted at once. Handed to the built-in engine, the call must not be
+    # said, summarised or logged as dispatched: the caller waits for a call back.
+    def tried(sid):
+        return pg.query("SELECT count(*) FROM dispatches d JOIN call_logs c ON "
+                        "c.id = d.call_log_id WHERE c.call_sid = %s AND d.status = 'exhausted'",
+                        (sid,))[0][0] == 1
+
+    bid, number, sid = realtime_call(
+        web, pg, fake, ["there is a strong gas smell in my kitchen"],
+        ["Please leave the house now. What's the address?"], until=tried,
+        technicians=0, owner_phone=None)
+    said = " ".join(says(gather(web, number, sid)))
+    assert said.startswith(DROPPED) and "alerting" not in said, said
+    gather(web, number, sid, "I'm at 12 Elm Street, my name is Ann Lee")
+    hang_up(web, number, sid)
+    c = call_log(pg, sid)
+    assert c["emergency"] and c["disposition"] == "message_taken", c
+    summary = pg.query("SELECT summary FROM call_logs WHERE call_sid = %s", (sid,))[0][0]
+    assert "nobody on call could be alerted" in summary and "technician alerted" not in summary
+    assert "(message_taken)" in summary, summary
+    assert web.error_log().count("emergency (gas_leak): dispatching") == 1
+
+
 def test_a_booking_the_realtime_tool_made_is_not_made_again(web, pg, fake):
     def booked(sid):
         return pg.query("SELECT count(*) FROM appointments a JOIN call_logs c ON "

@@ -1092,6 +1092,7 @@ START_TEST(handoff_never_dispatches_twice)
     const char *said;
 
     h.dispatch_category = "flooding";
+    h.dispatched = 1;
     h.emergency = 1;
     start(&c, 0, NULL);
     said = resume(&c, &h);
@@ -1103,6 +1104,28 @@ START_TEST(handoff_never_dispatches_twice)
     turn(&c, "todavía se está inundando todo, ayuda");
     ck_assert_int_eq(c.fake.dispatches, 0);
     ck_assert_str_eq(ctn_dialog_disposition(&c.st), "emergency_dispatched");
+}
+END_TEST
+
+/* The realtime side's dispatch texted nobody (no technician, no owner
+ * phone): tried, so not tried again, but not dispatched either. */
+START_TEST(handoff_after_a_dispatch_that_alerted_nobody_is_not_dispatched)
+{
+    static const char *const lines[] = {"C:there's a strong gas smell in my kitchen", NULL};
+    ctn_dialog_handoff_t h = said_on_realtime(lines);
+    convo_t c;
+
+    h.dispatch_category = "gas_leak";
+    h.dispatched = 0;
+    h.emergency = 1;
+    start(&c, 0, NULL);
+    resume(&c, &h);
+    ck_assert_int_eq(c.fake.dispatches, 0);
+    ck_assert_int_eq(c.st.dispatched, 0);
+    ck_assert_int_eq(c.st.dispatch_tried, 1);
+    ck_assert_str_eq(ctn_dialog_disposition(&c.st), "message_taken");
+    ck_assert_ptr_nonnull(
+        strstr(ctn_dialog_summary(unit_pool, &c.st, NULL), "nobody on call could be alerted"));
 }
 END_TEST
 
@@ -1337,6 +1360,7 @@ static Suite *suite(void)
                         (int)(sizeof(asked_cases) / sizeof(asked_cases[0])));
     tcase_add_test(tc, the_engines_own_questions_are_understood);
     tcase_add_test(tc, handoff_keeps_what_the_caller_said_and_books_once);
+    tcase_add_test(tc, handoff_after_a_dispatch_that_alerted_nobody_is_not_dispatched);
     tcase_add_test(tc, handoff_speaks_the_callers_language);
     tcase_add_test(tc, handoff_never_dispatches_twice);
     tcase_add_test(tc, handoff_dispatches_an_emergency_nobody_dispatched);

@@ -29,6 +29,17 @@ static const struct {
     {"a_word_only_starting_like_yes_is_not_yes", "yesterday", -1},
     {"a_word_only_starting_like_no_is_not_no", "nothing", -1},
     {"empty_is_not_guessed", "", -1},
+    {"cant_be_there_passes", "can't be there", 0},
+    {"sorry_i_cant_be_there_passes", "Sorry, I can't be there tonight", 0},
+    {"wont_be_there_passes", "I won't be there", 0},
+    {"not_coming_passes", "not coming", 0},
+    {"dont_think_i_can_be_there_passes", "I don't think I can be there", 0},
+    {"no_voy_passes", "No voy, estoy lejos", 0},
+    {"no_comma_on_my_way_is_not_negated", "No. On my way", -1},
+    {"dont_worry_on_my_way_takes_it", "Don't worry, on my way", 1},
+    {"be_there_takes_it", "I'll be there in 20", 1},
+    {"be_there_twice_once_negated_is_not_guessed", "can't be there now, be there at 9", -1},
+    {"a_word_only_ending_like_yes_is_not_yes", "eyes", -1},
 };
 
 START_TEST(reads_answers)
