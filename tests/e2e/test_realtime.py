@@ -477,6 +477,36 @@ def test_the_emergency_referee_dispatches_what_the_model_did_not(web, pg, fake):
     assert f"Call: {web.public_url}/#/calls/{call_id}" in body, body
 
 
+@pytest.mark.allow_log_errors  # "emergency with no technician and no owner phone to text"
+def test_an_emergency_nobody_can_be_alerted_to_is_logged_and_said_honestly(web, pg, fake):
+    # No technician and no owner phone: the dispatch reaches nobody. As on the built-in
+    # engine, the call log must say emergency / message_taken (the owner calls back),
+    # and the model must be told nobody was reached, so it does not promise a technician.
+    # The caller's words make the referee try too, at the same moment: neither try may
+    # pass the dispatch the other found exhausted off as a success.
+    bid, number, sid, twiml = answer(web, pg, technicians=0, owner_phone=None)
+    realtime_tool_call(web, pg, fake, "there is a strong gas smell in my kitchen",
+                       [("dispatch_technician", {"problem": "gas smell", "category": "gas_leak"}),
+                        ("dispatch_technician", {"problem": "gas smell, again"})],
+                       sid_twiml=(bid, number, sid, twiml))
+    outputs = [json.loads(e["item"]["output"]) for e in fake.events("conversation.item.create")
+               if e["item"].get("type") == "function_call_output"]
+    assert len(outputs) == 2, outputs
+    for out in outputs:
+        assert out["ok"] is False, out
+        assert "911" in out["error"] and "call" in out["error"] and "back" in out["error"], out
+    (emergency, disposition) = pg.query("SELECT emergency, disposition FROM call_logs "
+                                        "WHERE call_sid = %s", (sid,))[0]
+    assert emergency is True and disposition == "message_taken", (emergency, disposition)
+    assert webhook(web, "/twilio/status", call_params(sid, number, CallStatus="completed",
+                                                       CallDuration="40")).status == 204
+    (emergency, disposition) = pg.query("SELECT emergency, disposition FROM call_logs "
+                                        "WHERE call_sid = %s", (sid,))[0]
+    assert emergency is True and disposition == "message_taken", (emergency, disposition)
+    assert pg.query("SELECT status FROM dispatches WHERE business_id = %s", (bid,)) == \
+        [("exhausted",)]
+
+
 def test_twilio_stop_closes_the_openai_session_at_once(web, pg, fake):
     bid, number, sid, twiml = answer(web, pg)
 
