@@ -361,8 +361,12 @@ void relay_barge_in(relay_call_t *c)
     apr_uint64_t heard = c->item_heard < c->item_sent ? c->item_heard : c->item_sent;
     char json[192];
 
-    if (c->item_id[0] == '\0' || c->item_sent <= c->item_heard) {
-        return; /* nothing unheard: the caller is not interrupting anything */
+    if (c->item_id[0] == '\0' || c->item_sent <= c->item_heard ||
+        strcmp(c->item_id, c->dropped_item) == 0) {
+        /* Nothing unheard, or the item was cut off already (the caller
+         * speaks again before the next reply has audio): the caller is not
+         * interrupting anything. */
+        return;
     }
     if (c->response_active) {
         relay_send_openai_text(c, "{\"type\":\"response.cancel\"}");

@@ -425,6 +425,53 @@ def test_the_second_reply_after_an_uninterrupted_first_is_truncated_at_its_own_a
     assert fake.errors_sent == []
 
 
+def test_speaking_again_before_the_next_reply_plays_is_no_second_barge_in(web, pg, fake):
+    # The caller cuts a reply off, then speaks again before the model's next reply has
+    # any audio: there is nothing playing to interrupt. The cut-off reply must not be
+    # truncated and cleared again, nor the new reply cancelled before it starts.
+    bid, number, sid, twiml = answer(web, pg)
+    fake.greeting_bytes = 1600
+    fake.reply_bytes = 16000            # 2 s: long enough to interrupt
+    fake.delta_bytes = 800
+    fake.pace_ms = 30
+    fake.utterances = ["tell me about drain cleaning", "wait, stop", "I mean the kitchen sink"]
+    state = {"phase": "greeting", "acked": 0}
+
+    def ack(n):  # the greeting heard whole, then only two marks of the reply
+        if state["phase"] == "greeting":
+            return True
+        state["acked"] += 1
+        return state["acked"] <= 2
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml), ack_marks=ack) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1600)
+            await asyncio.sleep(0.3)
+            state["phase"] = "reply"
+            before = len(call.media)
+            await call.say(frames=6, silence=6)           # turn 1: a long reply starts
+            assert await call.until(lambda: len(call.media) >= before + 4)
+            fake.reply_delay_ms = 1500                    # the next reply is slow to speak
+            await call.say(frames=4, silence=8)           # the caller cuts it off: turn 2
+            assert await call.until(lambda: call.clears >= 1)
+            assert await call.until(lambda: ("caller", "wait, stop") in db_lines(pg, sid))
+            await asyncio.sleep(0.2)  # turn 2's reply is created, still silent
+            heard = len(call.media)
+            await call.say(frames=4, silence=0)           # the caller speaks again
+            await asyncio.sleep(0.5)
+            assert len(call.media) == heard, "the slow reply spoke: nothing was tested"
+            return call
+
+    call = run(scenario())
+    assert len(fake.events("conversation.item.truncate")) == 1, \
+        fake.events("conversation.item.truncate")
+    assert call.clears == 1
+    assert len(fake.events("response.cancel")) == 1  # the first reply's, only
+    assert fake.errors_sent == [], fake.errors_sent
+    stats = worker_stats(web)
+    assert stats["barge_ins"] == 1, stats
+
+
 def test_tools_run_on_the_database_and_their_results_go_back(web, pg, fake):
     bid, number, sid, twiml = answer(web, pg)
     fake.utterances = ["I want to book a visit"]
