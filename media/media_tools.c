@@ -103,7 +103,8 @@ static const char tools_schema[] =
     "{\"type\":\"function\",\"name\":\"dispatch_technician\",\"description\":\"An emergency "
     "(gas, flooding, no heat in freezing weather, sparking, sewage, carbon monoxide): text the "
     "on-call technician now.\",\"parameters\":{\"type\":\"object\",\"properties\":{\"problem\":{"
-    "\"type\":\"string\"},\"address\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"}},"
+    "\"type\":\"string\"},\"address\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"},"
+    "\"name\":{\"type\":\"string\",\"description\":\"the caller's name, if they gave it\"}},"
     "\"required\":[\"problem\"]}},"
     "{\"type\":\"function\",\"name\":\"search_knowledgebase\",\"description\":\"The business's "
     "own answer to a question (policies, warranty, financing…).\",\"parameters\":{\"type\":"
@@ -301,8 +302,8 @@ static const char *rfc3339(apr_pool_t *pool, apr_time_t t)
  * returns a call's existing dispatch as a success, even one that reached
  * nobody. The call log's row lock keeps a tool and the referee running at the
  * same moment in turn. */
-static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *problem,
-                    const char *address, const char *category)
+static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *name,
+                    const char *problem, const char *address, const char *category)
 {
     ctn_slots_t slots;
     const char *params[1] = {t->call->id};
@@ -327,6 +328,7 @@ static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *
         return dispatched;
     }
     ctn_slots_init(&slots);
+    slots.name = name;
     slots.problem = problem;
     slots.address = address;
     slots.callback_number = t->call->from_number;
@@ -492,7 +494,8 @@ static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, j
         if (job->flag) {
             return "{\"ok\":true,\"note\":\"the on-call technician was already texted\"}";
         }
-        job->flag = dispatch(job, conn, t, ctn_json_get_string(args, "problem", NULL),
+        job->flag = dispatch(job, conn, t, ctn_json_get_string(args, "name", NULL),
+                             ctn_json_get_string(args, "problem", NULL),
                              ctn_json_get_string(args, "address", NULL),
                              ctn_json_get_string(args, "category", NULL));
         /* Said as the built-in engine says it (CTN_PH_EMERGENCY_NOT_DISPATCHED):
@@ -586,7 +589,7 @@ void relay_job_referee(relay_job_t *job)
     tools_for(&t, conn, call, b);
     ctn_log_notice(job->call_sid, "emergency rules matched \"%s\" (%s): dispatching", match.phrase,
                    match.category);
-    job->flag = dispatch(job, conn, &t, job->text, NULL, match.category);
+    job->flag = dispatch(job, conn, &t, NULL, job->text, NULL, match.category);
 }
 
 /* The control socket's hangup: Twilio ends the call (<Hangup/>), its stream

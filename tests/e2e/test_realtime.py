@@ -524,6 +524,25 @@ def test_the_emergency_referee_dispatches_what_the_model_did_not(web, pg, fake):
     assert f"Call: {web.public_url}/#/calls/{call_id}" in body, body
 
 
+def test_the_technicians_text_from_a_realtime_dispatch_names_the_caller(web, pg, fake):
+    # The built-in engine's dispatch text names the caller; the model's must too,
+    # so the technician knows whom they are calling back.
+    number, sid = realtime_tool_call(
+        web, pg, fake, "I need someone out here right away",  # no rule matches: the model's own
+        [("dispatch_technician", {"problem": "water through the ceiling", "category": "flooding",
+                                  "address": "1420 Oak Street", "name": "Maria Lopez"})])
+    (out,) = [json.loads(e["item"]["output"]) for e in fake.events("conversation.item.create")
+              if e["item"].get("type") == "function_call_output"]
+    assert out["ok"] is True, out
+    (body,) = pg.query("SELECT s.body FROM sms_messages s JOIN call_logs c ON c.id = s.call_log_id "
+                       "WHERE c.call_sid = %s AND s.purpose = 'dispatch'", (sid,))[0]
+    assert "Maria Lopez" in body and "1420 Oak Street" in body, body
+    session = fake.events("session.update")[0]["session"]
+    (tool,) = [t for t in session["tools"] if t["name"] == "dispatch_technician"]
+    assert "name" in tool["parameters"]["properties"]
+    assert tool["parameters"]["required"] == ["problem"]
+
+
 @pytest.mark.allow_log_errors  # "emergency with no technician and no owner phone to text"
 def test_an_emergency_nobody_can_be_alerted_to_is_logged_and_said_honestly(web, pg, fake):
     # No technician and no owner phone: the dispatch reaches nobody. As on the built-in
