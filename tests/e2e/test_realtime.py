@@ -651,6 +651,47 @@ def test_a_dropped_session_is_reopened_with_the_conversation_replayed(web, pg, f
     assert ("caller", "thanks") in db_lines(pg, sid)
 
 
+def memory_holds(pid, needle):
+    """How many times `needle` is in the writable memory of process `pid`."""
+    found = 0
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            if "w" not in fields[1] or (len(fields) > 5 and fields[5].startswith("[v")):
+                continue
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(start)
+                found += mem.read(end - start).count(needle)
+            except (OSError, ValueError, OverflowError):
+                pass
+    return found
+
+
+def test_the_api_keys_bearer_header_is_not_kept_per_connection(web, pg, fake):
+    # STYLE.md: secrets are wiped. The Authorization header's "Bearer <key>" was
+    # copied into the call's pool on every connect and reconnect and left there
+    # for the call's life (and in its freed memory after).
+    fake.utterances = ["my sink leaks", "thanks"]
+    fake.drop_after_responses = 2  # the greeting, the first reply: then a reconnect
+    bid, number, sid, twiml = answer(web, pg)
+    pid = worker_stats(web)["pid"]
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1120)
+            await call.say(frames=12, silence=8)
+            assert await call.until(lambda: fake.events("session.update", conn=2))
+            await asyncio.sleep(0.3)
+            return memory_holds(pid, b"Bearer sk-test-0123456789")
+
+    copies = run(scenario())
+    assert len(fake.handshakes) == 2
+    # lws builds each handshake in its own service buffer, which the next read
+    # overwrites; no copy of ours may remain
+    assert copies <= 1, f"{copies} copies of the Bearer header in the worker's memory"
+
+
 def test_a_session_that_cannot_be_reopened_hands_the_call_to_the_built_in_engine(
         web, pg, fake):
     fake.utterances = ["hello there"]
