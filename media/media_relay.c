@@ -117,6 +117,17 @@ static void on_start(relay_call_t *c, const char *msg, apr_size_t len)
         c->stopping = 1;
         return;
     }
+    for (w = r->calls; w; w = w->next) {
+        if (w != c && w->twilio != NULL && !w->twilio_closed &&
+            strcmp(w->call_sid, c->call_sid) == 0) {
+            /* The token admits a call's stream for a minute, not once:
+             * a replay while the call is live would open a second relay
+             * (a second session, acting for the business with its tools). */
+            ctn_log_warning(c->call_sid, "media stream refused: the call's stream is live already");
+            c->stopping = 1;
+            return;
+        }
+    }
     apr_cpystrn(c->business_id, business, sizeof(c->business_id));
     if ((w = relay_prewarmed(c->m, c->call_sid, c->business_id)) != NULL) {
         relay_attach(c, w); /* the stream callback switches to `w` */

@@ -340,6 +340,28 @@ def test_a_stream_with_a_bad_token_is_closed_and_never_reaches_openai(web, pg, f
     assert fake.events("input_audio_buffer.append") == []
 
 
+def test_a_replayed_token_opens_no_second_relay_of_a_live_call(web, pg, fake):
+    # The token is bound to the call and lives a minute: whoever saw it (a log, a
+    # proxy) could open a second stream of the same call while it is live — a second
+    # OpenAI session acting for the business (its tools book, dispatch, text). The
+    # worker knows its live calls: the second stream is refused, the first goes on.
+    bid, number, sid, twiml = answer(web, pg)
+    token = token_of(twiml)
+
+    async def scenario():
+        async with TwilioStream(web, sid, token) as call:
+            assert await call.until(lambda: call.media)
+            async with TwilioStream(web, sid, token) as replay:
+                refused = await replay.until(lambda: replay.closed, timeout=5)
+            await asyncio.sleep(0.3)
+            return refused, call.closed
+
+    refused, closed = run(scenario())
+    assert refused, "a second stream of a live call was relayed"
+    assert not closed, "the real stream was closed"
+    assert len(fake.handshakes) == 1, "a second OpenAI session for the same call"
+
+
 def barge_in_run(web, pg, fake, ack_first_reply_fully):
     bid, number, sid, twiml = answer(web, pg)
     fake.greeting_bytes = 1600          # 10 frames
