@@ -160,7 +160,7 @@ void relay_on_mark(relay_call_t *c, const char *name, apr_size_t n)
             c->item_heard = mk->bytes;
         }
         c->mark_oldest = (apr_uint32_t)idx + 1;
-        if (c->end_call && c->mark_oldest == c->mark_next) {
+        if (c->call_update && c->mark_oldest == c->mark_next) {
             relay_played_out(c);
         }
     }
@@ -381,7 +381,7 @@ void relay_barge_in(relay_call_t *c)
     apr_cpystrn(c->dropped_item, c->item_id, sizeof(c->dropped_item));
     c->pending_len = 0;
     c->mark_oldest = c->mark_next; /* Twilio returns the cleared marks: ignore them */
-    if (c->end_call) {
+    if (c->call_update) {
         relay_played_out(c);
     }
     c->barge_ins++;

@@ -1060,3 +1060,41 @@ def test_end_call_hangs_up_once_the_goodbye_has_played(web_twilio, pg, fake, twi
     assert early == [], "the call was hung up while the goodbye was still playing"
     (update,) = [u for u in twilio.call_updates if u["call_sid"] == sid]
     assert "<Hangup/>" in update["Twiml"]
+
+
+def test_transfer_to_human_redirects_once_the_model_has_finished_speaking(
+        web_twilio, pg, fake, twilio):
+    # The model says "Let me connect you with the owner" and calls transfer_to_human in
+    # one response; redirecting the call at once cut that sentence off, as end_call did.
+    web = web_twilio
+    bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199")
+    fake.utterances = ["can I talk to a person"]
+    fake.tool_calls = {"person": [("transfer_to_human", {"reason": "asked for a person"})]}
+    fake.tool_speech_bytes = 8000  # a second of "Sure, let me connect you."
+    state = {"ack": True}
+
+    def ack(n):
+        return state["ack"]
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml), ack_marks=ack) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1120)
+            await asyncio.sleep(0.3)
+            state["ack"] = False  # from now on the audio is "still playing"
+            first = len(call.marks)
+            heard = sum(map(len, call.media))
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: sum(map(len, call.media)) >= heard + 8000)
+            await asyncio.sleep(1.0)
+            early = [u for u in twilio.call_updates if u["call_sid"] == sid]
+            for name in call.marks[first:]:  # Twilio has played it all
+                await call.send({"event": "mark", "streamSid": "MZ" + "1" * 32,
+                                 "mark": {"name": name}})
+            assert await call.until(lambda: any(u["call_sid"] == sid
+                                                for u in twilio.call_updates), timeout=5)
+            return early
+
+    early = run(scenario())
+    assert early == [], "the call was transferred while the model was still speaking"
+    (update,) = [u for u in twilio.call_updates if u["call_sid"] == sid]
+    assert "<Dial" in update["Twiml"] and "+13125550199" in update["Twiml"]
