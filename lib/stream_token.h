@@ -5,7 +5,9 @@
  * keyed with the master key (CortanaKeyFile), covers the stream's call SID,
  * the business and an expiry that has not passed. The token names the
  * business, so the worker needs no lookup to know whose call it is, and a
- * token cannot be replayed for another call or after a minute.
+ * token cannot be replayed for another call or after a minute. Within the
+ * minute it is not single-use by itself: the worker refuses a stream for a
+ * call whose stream it is relaying already (media_relay.c).
  *
  *   token = <expiry unix seconds> "." <business uuid> "." base64url(HMAC(key,
  *           "v1|" call_sid "|" business_id "|" expiry))

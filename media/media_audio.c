@@ -160,7 +160,7 @@ void relay_on_mark(relay_call_t *c, const char *name, apr_size_t n)
             c->item_heard = mk->bytes;
         }
         c->mark_oldest = (apr_uint32_t)idx + 1;
-        if (c->end_call && c->mark_oldest == c->mark_next) {
+        if (c->call_update && c->mark_oldest == c->mark_next) {
             relay_played_out(c);
         }
     }
@@ -361,8 +361,12 @@ void relay_barge_in(relay_call_t *c)
     apr_uint64_t heard = c->item_heard < c->item_sent ? c->item_heard : c->item_sent;
     char json[192];
 
-    if (c->item_id[0] == '\0' || c->item_sent <= c->item_heard) {
-        return; /* nothing unheard: the caller is not interrupting anything */
+    if (c->item_id[0] == '\0' || c->item_sent <= c->item_heard ||
+        strcmp(c->item_id, c->dropped_item) == 0) {
+        /* Nothing unheard, or the item was cut off already (the caller
+         * speaks again before the next reply has audio): the caller is not
+         * interrupting anything. */
+        return;
     }
     if (c->response_active) {
         relay_send_openai_text(c, "{\"type\":\"response.cancel\"}");
@@ -377,7 +381,7 @@ void relay_barge_in(relay_call_t *c)
     apr_cpystrn(c->dropped_item, c->item_id, sizeof(c->dropped_item));
     c->pending_len = 0;
     c->mark_oldest = c->mark_next; /* Twilio returns the cleared marks: ignore them */
-    if (c->end_call) {
+    if (c->call_update) {
         relay_played_out(c);
     }
     c->barge_ins++;

@@ -9,7 +9,11 @@
 #include "log.h"
 
 #include <apr_strings.h>
+#include <sodium.h>
 #include <string.h>
+
+/* "Bearer <key>": OpenAI's keys are about 170 characters today. */
+#define AUTH_MAX 1024
 
 typedef struct openai_conn_t {
     relay_call_t *call;
@@ -58,10 +62,22 @@ static int openai_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
 
     switch (reason) {
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
+        /* The header on the stack, wiped once lws has it: not a copy of the
+         * key in the call's pool per connect, kept for the call's life. */
         unsigned char **p = in, *end = *p + len;
-        const char *auth = apr_pstrcat(c->pool, "Bearer ", c->m->relay->api_key, NULL);
-        if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
-                                         (const unsigned char *)auth, (int)strlen(auth), p, end)) {
+        char auth[AUTH_MAX];
+        apr_size_t n = strlen(c->m->relay->api_key);
+        int failed;
+        if (n > sizeof(auth) - sizeof("Bearer ")) {
+            ctn_log_err(c->call_sid, "the OpenAI key is longer than %d bytes", AUTH_MAX - 8);
+            return -1;
+        }
+        memcpy(auth, "Bearer ", 7);
+        memcpy(auth + 7, c->m->relay->api_key, n);
+        failed = lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
+                                              (const unsigned char *)auth, (int)(7 + n), p, end);
+        sodium_memzero(auth, sizeof(auth));
+        if (failed) {
             return -1;
         }
         break;

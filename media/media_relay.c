@@ -83,10 +83,10 @@ void relay_call_release(relay_call_t *c)
     r->barge_ins += c->barge_ins;
     relay_session_end(c);
     lws_sul_cancel(&c->prewarm_sul);
-    lws_sul_cancel(&c->end_call_sul);
-    if (c->end_call) { /* the call ended before its goodbye played out */
-        apr_pool_destroy(c->end_call->pool);
-        c->end_call = NULL;
+    lws_sul_cancel(&c->call_update_sul);
+    if (c->call_update) { /* the call ended before what was said played out */
+        apr_pool_destroy(c->call_update->pool);
+        c->call_update = NULL;
     }
     relay_frames_free(c);
     relay_rx_free(&c->rx_twilio);
@@ -116,6 +116,17 @@ static void on_start(relay_call_t *c, const char *msg, apr_size_t len)
         ctn_log_warning(c->call_sid[0] ? c->call_sid : NULL, "media stream refused: %s", why);
         c->stopping = 1;
         return;
+    }
+    for (w = r->calls; w; w = w->next) {
+        if (w != c && w->twilio != NULL && !w->twilio_closed &&
+            strcmp(w->call_sid, c->call_sid) == 0) {
+            /* The token admits a call's stream for a minute, not once:
+             * a replay while the call is live would open a second relay
+             * (a second session, acting for the business with its tools). */
+            ctn_log_warning(c->call_sid, "media stream refused: the call's stream is live already");
+            c->stopping = 1;
+            return;
+        }
     }
     apr_cpystrn(c->business_id, business, sizeof(c->business_id));
     if ((w = relay_prewarmed(c->m, c->call_sid, c->business_id)) != NULL) {
@@ -299,16 +310,17 @@ static void tool_done(relay_job_t *job)
     }
 }
 
-/* Hanging up ends the call where Twilio is in its playback: the model's
- * end_call (its goodbye generated faster than it plays) waits until Twilio
- * has played what was sent, within RELAY_END_CALL_WAIT_S. */
+/* Hanging up or transferring ends the stream where Twilio is in its
+ * playback: the model's end_call or transfer_to_human (what it said before,
+ * generated faster than it plays) waits until Twilio has played what was
+ * sent, within RELAY_PLAYOUT_WAIT_S. */
 void relay_played_out(relay_call_t *c)
 {
-    relay_job_t *job = c->end_call;
+    relay_job_t *job = c->call_update;
 
     if (job != NULL) {
-        c->end_call = NULL;
-        lws_sul_cancel(&c->end_call_sul);
+        c->call_update = NULL;
+        lws_sul_cancel(&c->call_update_sul);
         if (c->stopping) {
             apr_pool_destroy(job->pool); /* the call ended meanwhile */
         } else {
@@ -317,18 +329,18 @@ void relay_played_out(relay_call_t *c)
     }
 }
 
-static void end_call_overdue(lws_sorted_usec_list_t *sul)
+static void call_update_overdue(lws_sorted_usec_list_t *sul)
 {
-    relay_played_out(lws_container_of(sul, relay_call_t, end_call_sul));
+    relay_played_out(lws_container_of(sul, relay_call_t, call_update_sul));
 }
 
 static void submit_tool(relay_call_t *c, relay_job_t *job)
 {
-    if (strcmp(job->name, "end_call") == 0 && c->end_call == NULL &&
-        c->mark_oldest != c->mark_next) {
-        c->end_call = job; /* audio still playing */
-        lws_sul_schedule(c->m->context, 0, &c->end_call_sul, end_call_overdue,
-                         (lws_usec_t)RELAY_END_CALL_WAIT_S * LWS_USEC_PER_SEC);
+    if ((strcmp(job->name, "end_call") == 0 || strcmp(job->name, "transfer_to_human") == 0) &&
+        c->call_update == NULL && c->mark_oldest != c->mark_next) {
+        c->call_update = job; /* audio still playing */
+        lws_sul_schedule(c->m->context, 0, &c->call_update_sul, call_update_overdue,
+                         (lws_usec_t)RELAY_PLAYOUT_WAIT_S * LWS_USEC_PER_SEC);
         return;
     }
     relay_submit(job);

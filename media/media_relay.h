@@ -24,7 +24,7 @@
 #define RELAY_CHUNK_MAX_BYTES (10 * RELAY_FRAME_BYTES) /* CortanaMediaChunk 200 */
 #define RELAY_HELD_MAX        500 /* appends held while the session is not ready */
 #define RELAY_HIST_BUCKETS    8   /* turn latency: <50, <100, … <3200, ≥3200 ms */
-#define RELAY_END_CALL_WAIT_S 15  /* longest wait for a goodbye to play before hanging up */
+#define RELAY_PLAYOUT_WAIT_S  15  /* longest wait for speech to play before a hang-up/transfer */
 /* lws's receive buffer per socket: a Twilio media message is ~300 bytes; larger
  * messages (OpenAI's long deltas, session events) arrive in fragments that
  * relay_rx_append() joins. Both are resident for the whole call. */
@@ -124,11 +124,12 @@ typedef struct relay_call_t {
     ctn_language_state_t lang_state;
     unsigned caller_lines; /* spoken ones, as the detector counts them */
     char lang[3];
-    /* The model's end_call, held while Twilio still plays audio (the
-     * goodbye it said just before): submitted when the last mark comes
-     * back, or after RELAY_END_CALL_WAIT_S. */
-    struct relay_job_t *end_call;
-    lws_sorted_usec_list_t end_call_sul;
+    /* The model's end_call or transfer_to_human, held while Twilio still
+     * plays audio (the goodbye, or "let me connect you", it said just
+     * before): submitted when the last mark comes back, or after
+     * RELAY_PLAYOUT_WAIT_S. */
+    struct relay_job_t *call_update;
+    lws_sorted_usec_list_t call_update_sul;
 } relay_call_t;
 
 typedef struct relay_t {

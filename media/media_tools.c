@@ -103,7 +103,8 @@ static const char tools_schema[] =
     "{\"type\":\"function\",\"name\":\"dispatch_technician\",\"description\":\"An emergency "
     "(gas, flooding, no heat in freezing weather, sparking, sewage, carbon monoxide): text the "
     "on-call technician now.\",\"parameters\":{\"type\":\"object\",\"properties\":{\"problem\":{"
-    "\"type\":\"string\"},\"address\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"}},"
+    "\"type\":\"string\"},\"address\":{\"type\":\"string\"},\"category\":{\"type\":\"string\"},"
+    "\"name\":{\"type\":\"string\",\"description\":\"the caller's name, if they gave it\"}},"
     "\"required\":[\"problem\"]}},"
     "{\"type\":\"function\",\"name\":\"search_knowledgebase\",\"description\":\"The business's "
     "own answer to a question (policies, warranty, financing…).\",\"parameters\":{\"type\":"
@@ -292,26 +293,64 @@ static const char *rfc3339(apr_pool_t *pool, apr_time_t t)
                         e.tm_mday, e.tm_hour, e.tm_min, e.tm_sec);
 }
 
-static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *problem,
-                    const char *address, const char *category)
+/* The dispatch of an emergency, once per call, by the model's tool or the
+ * referee, whichever comes first: 1 when the on-call technician was texted.
+ * 0 when nobody could be (no one on call, no owner phone: the dispatcher's
+ * APR_ENOENT) or the dispatch failed: the call log then says emergency and
+ * message_taken, as the built-in engine's does, since the team must call the
+ * caller back. A second try reads what the first did instead: the dispatcher
+ * returns a call's existing dispatch as a success, even one that reached
+ * nobody. The call log's row lock keeps a tool and the referee running at the
+ * same moment in turn. */
+static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *name,
+                    const char *problem, const char *address, const char *category)
 {
     ctn_slots_t slots;
-    const char *params[1];
+    const char *params[1] = {t->call->id};
+    PGresult *res = NULL;
+    int dispatched = 0;
 
-    ctn_slots_init(&slots);
-    slots.problem = problem;
-    slots.address = address;
-    slots.callback_number = t->call->from_number;
-    if (t->ops.dispatch(t->ops.baton, job->pool, &slots, category ? category : "custom") !=
+    if (ctn_calls_exec(NULL, conn, NULL, "BEGIN", PGRES_COMMAND_OK, "BEGIN", 0, NULL) !=
         APR_SUCCESS) {
         return 0;
     }
-    params[0] = t->call->id;
+    if (ctn_calls_exec(&res, conn, job->pool, "locking the call log", PGRES_TUPLES_OK,
+                       "SELECT emergency, disposition = 'emergency_dispatched' FROM call_logs "
+                       "WHERE id = $1 FOR UPDATE",
+                       1, params) != APR_SUCCESS ||
+        PQntuples(res) != 1) {
+        ctn_calls_exec(NULL, conn, NULL, "ROLLBACK", PGRES_COMMAND_OK, "ROLLBACK", 0, NULL);
+        return 0;
+    }
+    if (PQgetvalue(res, 0, 0)[0] == 't') { /* tried before */
+        dispatched = PQgetvalue(res, 0, 1)[0] == 't';
+        ctn_calls_exec(NULL, conn, NULL, "COMMIT", PGRES_COMMAND_OK, "COMMIT", 0, NULL);
+        return dispatched;
+    }
+    ctn_slots_init(&slots);
+    slots.name = name;
+    slots.problem = problem;
+    slots.address = address;
+    slots.callback_number = t->call->from_number;
+    dispatched = t->ops.dispatch(t->ops.baton, job->pool, &slots, category ? category : "custom") ==
+                 APR_SUCCESS;
+    if (PQtransactionStatus(conn) == PQTRANS_INERROR) {
+        /* a database error: nothing of the dispatch is kept, the call log
+         * still says the caller waits for a call back */
+        ctn_calls_exec(NULL, conn, NULL, "ROLLBACK", PGRES_COMMAND_OK, "ROLLBACK", 0, NULL);
+    }
     ctn_calls_exec(NULL, conn, NULL, "marking the emergency", PGRES_COMMAND_OK,
-                   "UPDATE call_logs SET emergency = true, disposition = 'emergency_dispatched' "
-                   "WHERE id = $1",
+                   dispatched ? "UPDATE call_logs SET emergency = true, disposition = "
+                                "'emergency_dispatched' WHERE id = $1"
+                              : "UPDATE call_logs SET emergency = true, disposition = CASE WHEN "
+                                "disposition IS NULL OR disposition IN ('abandoned', "
+                                "'question_answered') THEN 'message_taken' ELSE disposition END "
+                                "WHERE id = $1",
                    1, params);
-    return 1;
+    if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
+        ctn_calls_exec(NULL, conn, NULL, "COMMIT", PGRES_COMMAND_OK, "COMMIT", 0, NULL);
+    }
+    return dispatched;
 }
 
 /* transfer_to_human / end_call: new TwiML for the live call through Twilio's
@@ -455,12 +494,16 @@ static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, j
         if (job->flag) {
             return "{\"ok\":true,\"note\":\"the on-call technician was already texted\"}";
         }
-        job->flag = dispatch(job, conn, t, ctn_json_get_string(args, "problem", NULL),
+        job->flag = dispatch(job, conn, t, ctn_json_get_string(args, "name", NULL),
+                             ctn_json_get_string(args, "problem", NULL),
                              ctn_json_get_string(args, "address", NULL),
                              ctn_json_get_string(args, "category", NULL));
+        /* Said as the built-in engine says it (CTN_PH_EMERGENCY_NOT_DISPATCHED):
+         * the caller must not believe help is on the way. */
         return job->flag ? "{\"ok\":true,\"note\":\"the on-call technician has been texted\"}"
-                         : "{\"ok\":false,\"error\":\"no technician could be texted; take a "
-                           "message\"}";
+                         : "{\"ok\":false,\"error\":\"nobody on call could be reached right "
+                           "now: tell the caller so, that the team will call them back as soon "
+                           "as they can, and to call 911 if anyone is in danger\"}";
     }
     if (strcmp(name, "search_knowledgebase") == 0) {
         const char *answer = NULL, *title = NULL;
@@ -546,7 +589,7 @@ void relay_job_referee(relay_job_t *job)
     tools_for(&t, conn, call, b);
     ctn_log_notice(job->call_sid, "emergency rules matched \"%s\" (%s): dispatching", match.phrase,
                    match.category);
-    job->flag = dispatch(job, conn, &t, job->text, NULL, match.category);
+    job->flag = dispatch(job, conn, &t, NULL, job->text, NULL, match.category);
 }
 
 /* The control socket's hangup: Twilio ends the call (<Hangup/>), its stream

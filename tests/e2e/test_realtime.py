@@ -340,6 +340,28 @@ def test_a_stream_with_a_bad_token_is_closed_and_never_reaches_openai(web, pg, f
     assert fake.events("input_audio_buffer.append") == []
 
 
+def test_a_replayed_token_opens_no_second_relay_of_a_live_call(web, pg, fake):
+    # The token is bound to the call and lives a minute: whoever saw it (a log, a
+    # proxy) could open a second stream of the same call while it is live — a second
+    # OpenAI session acting for the business (its tools book, dispatch, text). The
+    # worker knows its live calls: the second stream is refused, the first goes on.
+    bid, number, sid, twiml = answer(web, pg)
+    token = token_of(twiml)
+
+    async def scenario():
+        async with TwilioStream(web, sid, token) as call:
+            assert await call.until(lambda: call.media)
+            async with TwilioStream(web, sid, token) as replay:
+                refused = await replay.until(lambda: replay.closed, timeout=5)
+            await asyncio.sleep(0.3)
+            return refused, call.closed
+
+    refused, closed = run(scenario())
+    assert refused, "a second stream of a live call was relayed"
+    assert not closed, "the real stream was closed"
+    assert len(fake.handshakes) == 1, "a second OpenAI session for the same call"
+
+
 def barge_in_run(web, pg, fake, ack_first_reply_fully):
     bid, number, sid, twiml = answer(web, pg)
     fake.greeting_bytes = 1600          # 10 frames
@@ -425,6 +447,53 @@ def test_the_second_reply_after_an_uninterrupted_first_is_truncated_at_its_own_a
     assert fake.errors_sent == []
 
 
+def test_speaking_again_before_the_next_reply_plays_is_no_second_barge_in(web, pg, fake):
+    # The caller cuts a reply off, then speaks again before the model's next reply has
+    # any audio: there is nothing playing to interrupt. The cut-off reply must not be
+    # truncated and cleared again, nor the new reply cancelled before it starts.
+    bid, number, sid, twiml = answer(web, pg)
+    fake.greeting_bytes = 1600
+    fake.reply_bytes = 16000            # 2 s: long enough to interrupt
+    fake.delta_bytes = 800
+    fake.pace_ms = 30
+    fake.utterances = ["tell me about drain cleaning", "wait, stop", "I mean the kitchen sink"]
+    state = {"phase": "greeting", "acked": 0}
+
+    def ack(n):  # the greeting heard whole, then only two marks of the reply
+        if state["phase"] == "greeting":
+            return True
+        state["acked"] += 1
+        return state["acked"] <= 2
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml), ack_marks=ack) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1600)
+            await asyncio.sleep(0.3)
+            state["phase"] = "reply"
+            before = len(call.media)
+            await call.say(frames=6, silence=6)           # turn 1: a long reply starts
+            assert await call.until(lambda: len(call.media) >= before + 4)
+            fake.reply_delay_ms = 1500                    # the next reply is slow to speak
+            await call.say(frames=4, silence=8)           # the caller cuts it off: turn 2
+            assert await call.until(lambda: call.clears >= 1)
+            assert await call.until(lambda: ("caller", "wait, stop") in db_lines(pg, sid))
+            await asyncio.sleep(0.2)  # turn 2's reply is created, still silent
+            heard = len(call.media)
+            await call.say(frames=4, silence=0)           # the caller speaks again
+            await asyncio.sleep(0.5)
+            assert len(call.media) == heard, "the slow reply spoke: nothing was tested"
+            return call
+
+    call = run(scenario())
+    assert len(fake.events("conversation.item.truncate")) == 1, \
+        fake.events("conversation.item.truncate")
+    assert call.clears == 1
+    assert len(fake.events("response.cancel")) == 1  # the first reply's, only
+    assert fake.errors_sent == [], fake.errors_sent
+    stats = worker_stats(web)
+    assert stats["barge_ins"] == 1, stats
+
+
 def test_tools_run_on_the_database_and_their_results_go_back(web, pg, fake):
     bid, number, sid, twiml = answer(web, pg)
     fake.utterances = ["I want to book a visit"]
@@ -475,6 +544,55 @@ def test_the_emergency_referee_dispatches_what_the_model_did_not(web, pg, fake):
                                "ON c.id = s.call_log_id WHERE c.call_sid = %s "
                                "AND s.purpose = 'dispatch'", (sid,))[0]
     assert f"Call: {web.public_url}/#/calls/{call_id}" in body, body
+
+
+def test_the_technicians_text_from_a_realtime_dispatch_names_the_caller(web, pg, fake):
+    # The built-in engine's dispatch text names the caller; the model's must too,
+    # so the technician knows whom they are calling back.
+    number, sid = realtime_tool_call(
+        web, pg, fake, "I need someone out here right away",  # no rule matches: the model's own
+        [("dispatch_technician", {"problem": "water through the ceiling", "category": "flooding",
+                                  "address": "1420 Oak Street", "name": "Maria Lopez"})])
+    (out,) = [json.loads(e["item"]["output"]) for e in fake.events("conversation.item.create")
+              if e["item"].get("type") == "function_call_output"]
+    assert out["ok"] is True, out
+    (body,) = pg.query("SELECT s.body FROM sms_messages s JOIN call_logs c ON c.id = s.call_log_id "
+                       "WHERE c.call_sid = %s AND s.purpose = 'dispatch'", (sid,))[0]
+    assert "Maria Lopez" in body and "1420 Oak Street" in body, body
+    session = fake.events("session.update")[0]["session"]
+    (tool,) = [t for t in session["tools"] if t["name"] == "dispatch_technician"]
+    assert "name" in tool["parameters"]["properties"]
+    assert tool["parameters"]["required"] == ["problem"]
+
+
+@pytest.mark.allow_log_errors  # "emergency with no technician and no owner phone to text"
+def test_an_emergency_nobody_can_be_alerted_to_is_logged_and_said_honestly(web, pg, fake):
+    # No technician and no owner phone: the dispatch reaches nobody. As on the built-in
+    # engine, the call log must say emergency / message_taken (the owner calls back),
+    # and the model must be told nobody was reached, so it does not promise a technician.
+    # The caller's words make the referee try too, at the same moment: neither try may
+    # pass the dispatch the other found exhausted off as a success.
+    bid, number, sid, twiml = answer(web, pg, technicians=0, owner_phone=None)
+    realtime_tool_call(web, pg, fake, "there is a strong gas smell in my kitchen",
+                       [("dispatch_technician", {"problem": "gas smell", "category": "gas_leak"}),
+                        ("dispatch_technician", {"problem": "gas smell, again"})],
+                       sid_twiml=(bid, number, sid, twiml))
+    outputs = [json.loads(e["item"]["output"]) for e in fake.events("conversation.item.create")
+               if e["item"].get("type") == "function_call_output"]
+    assert len(outputs) == 2, outputs
+    for out in outputs:
+        assert out["ok"] is False, out
+        assert "911" in out["error"] and "call" in out["error"] and "back" in out["error"], out
+    (emergency, disposition) = pg.query("SELECT emergency, disposition FROM call_logs "
+                                        "WHERE call_sid = %s", (sid,))[0]
+    assert emergency is True and disposition == "message_taken", (emergency, disposition)
+    assert webhook(web, "/twilio/status", call_params(sid, number, CallStatus="completed",
+                                                       CallDuration="40")).status == 204
+    (emergency, disposition) = pg.query("SELECT emergency, disposition FROM call_logs "
+                                        "WHERE call_sid = %s", (sid,))[0]
+    assert emergency is True and disposition == "message_taken", (emergency, disposition)
+    assert pg.query("SELECT status FROM dispatches WHERE business_id = %s", (bid,)) == \
+        [("exhausted",)]
 
 
 def test_twilio_stop_closes_the_openai_session_at_once(web, pg, fake):
@@ -553,6 +671,47 @@ def test_a_dropped_session_is_reopened_with_the_conversation_replayed(web, pg, f
     # the new session heard the caller's next words
     assert fake.events("input_audio_buffer.append", conn=2)
     assert ("caller", "thanks") in db_lines(pg, sid)
+
+
+def memory_holds(pid, needle):
+    """How many times `needle` is in the writable memory of process `pid`."""
+    found = 0
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            if "w" not in fields[1] or (len(fields) > 5 and fields[5].startswith("[v")):
+                continue
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(start)
+                found += mem.read(end - start).count(needle)
+            except (OSError, ValueError, OverflowError):
+                pass
+    return found
+
+
+def test_the_api_keys_bearer_header_is_not_kept_per_connection(web, pg, fake):
+    # STYLE.md: secrets are wiped. The Authorization header's "Bearer <key>" was
+    # copied into the call's pool on every connect and reconnect and left there
+    # for the call's life (and in its freed memory after).
+    fake.utterances = ["my sink leaks", "thanks"]
+    fake.drop_after_responses = 2  # the greeting, the first reply: then a reconnect
+    bid, number, sid, twiml = answer(web, pg)
+    pid = worker_stats(web)["pid"]
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1120)
+            await call.say(frames=12, silence=8)
+            assert await call.until(lambda: fake.events("session.update", conn=2))
+            await asyncio.sleep(0.3)
+            return memory_holds(pid, b"Bearer sk-test-0123456789")
+
+    copies = run(scenario())
+    assert len(fake.handshakes) == 2
+    # lws builds each handshake in its own service buffer, which the next read
+    # overwrites; no copy of ours may remain
+    assert copies <= 1, f"{copies} copies of the Bearer header in the worker's memory"
 
 
 def test_a_session_that_cannot_be_reopened_hands_the_call_to_the_built_in_engine(
@@ -901,3 +1060,41 @@ def test_end_call_hangs_up_once_the_goodbye_has_played(web_twilio, pg, fake, twi
     assert early == [], "the call was hung up while the goodbye was still playing"
     (update,) = [u for u in twilio.call_updates if u["call_sid"] == sid]
     assert "<Hangup/>" in update["Twiml"]
+
+
+def test_transfer_to_human_redirects_once_the_model_has_finished_speaking(
+        web_twilio, pg, fake, twilio):
+    # The model says "Let me connect you with the owner" and calls transfer_to_human in
+    # one response; redirecting the call at once cut that sentence off, as end_call did.
+    web = web_twilio
+    bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199")
+    fake.utterances = ["can I talk to a person"]
+    fake.tool_calls = {"person": [("transfer_to_human", {"reason": "asked for a person"})]}
+    fake.tool_speech_bytes = 8000  # a second of "Sure, let me connect you."
+    state = {"ack": True}
+
+    def ack(n):
+        return state["ack"]
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml), ack_marks=ack) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1120)
+            await asyncio.sleep(0.3)
+            state["ack"] = False  # from now on the audio is "still playing"
+            first = len(call.marks)
+            heard = sum(map(len, call.media))
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: sum(map(len, call.media)) >= heard + 8000)
+            await asyncio.sleep(1.0)
+            early = [u for u in twilio.call_updates if u["call_sid"] == sid]
+            for name in call.marks[first:]:  # Twilio has played it all
+                await call.send({"event": "mark", "streamSid": "MZ" + "1" * 32,
+                                 "mark": {"name": name}})
+            assert await call.until(lambda: any(u["call_sid"] == sid
+                                                for u in twilio.call_updates), timeout=5)
+            return early
+
+    early = run(scenario())
+    assert early == [], "the call was transferred while the model was still speaking"
+    (update,) = [u for u in twilio.call_updates if u["call_sid"] == sid]
+    assert "<Dial" in update["Twiml"] and "+13125550199" in update["Twiml"]

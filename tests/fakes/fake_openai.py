@@ -22,6 +22,8 @@ Failure injection and load (all off by default):
     fake.drop_after = 2.0     # close the socket (1011) this many seconds after it opened
     fake.kill()               # abort every connection (no close frame) and stop listening
     fake.hang = True          # accept the WebSocket, record what comes, answer nothing
+    fake.reply_delay_ms = 800 # a slow reply: its first audio this long after response.created
+                              # (the greeting is not delayed)
     fake.echo = True          # no VAD: each input_audio_buffer.append comes straight back
                               # as one response.output_audio.delta of the same bytes (as
                               # ../shared/bench/fake-realtime.js does), one item per session
@@ -70,6 +72,7 @@ class FakeRealtime:
         self.drop_after = None
         self.drop_after_tool_call = False  # close the socket right after asking for a tool
         self.tool_speech_bytes = 0  # audio the model says in the response that calls a tool
+        self.reply_delay_ms = 0     # replies to the caller: response.created, then this wait
         self.echo = False
         self.hang = False
         self.dropped = []           # connection numbers the fake closed on purpose
@@ -355,6 +358,8 @@ class FakeRealtime:
         await self._send(ws, {"type": "response.output_item.added", "response_id": resp,
                               "output_index": 0, "item": {"id": item, "type": "message",
                                                           "role": "assistant"}})
+        if self.reply_delay_ms and st["turn"] > 0:
+            await asyncio.sleep(self.reply_delay_ms / 1000)
         late = self.late_deltas
         sent = 0
         while sent < nbytes:
