@@ -2,7 +2,7 @@
 // hash router (#/calls/…) that renders one page module into <main>.
 import { get, patch, post, setCsrf, ApiError } from "./api.js";
 import { setLocale, locale, t } from "./i18n.js";
-import { h } from "./ui.js";
+import { h, setTimeZone } from "./ui.js";
 
 const pages = {
   login: () => import("./pages/login.js"),
@@ -31,6 +31,7 @@ async function loadMe() {
   if (s.me) {
     setCsrf(s.me.csrf_token);
     setLocale(s.me.user.locale);
+    setTimeZone(s.me.business.timezone);
   }
 }
 
@@ -38,12 +39,14 @@ export async function loggedIn(me) {
   session.me = me;
   setCsrf(me.csrf_token);
   setLocale(me.user.locale);
+  setTimeZone(me.business.timezone);
 }
 
 async function switchLanguage() {
   const next = locale() === "es" ? "en" : "es";
   session.me = await patch("/me", { locale: next });
   setLocale(next);
+  setTimeZone(session.me.business.timezone);
   render();
 }
 

@@ -68,12 +68,24 @@ export function clearErrors(fields) {
   }
 }
 
+// Times are the business's: an owner reading the log on a trip, or a
+// laptop set to another zone, must see the hour the caller rang in the shop.
+let businessZone;
+
+export function setTimeZone(zone) {
+  businessZone = zone || undefined;
+}
+
 export function when(iso) {
   if (!iso) return "—";
-  return new Date(iso).toLocaleString(document.documentElement.lang || "en", {
-    dateStyle: "medium",
-    timeStyle: "short",
-  });
+  const options = { dateStyle: "medium", timeStyle: "short", timeZone: businessZone };
+  try {
+    return new Date(iso).toLocaleString(document.documentElement.lang || "en", options);
+  } catch (e) {
+    // A zone this browser does not know: its own clock rather than nothing.
+    return new Date(iso).toLocaleString(document.documentElement.lang || "en",
+      { ...options, timeZone: undefined });
+  }
 }
 
 export function duration(seconds) {

@@ -222,6 +222,30 @@ test("a realtime call's voice-engine figures on its page", async (page) => {
   assert(await page.locator("#voice-engine").count() === 0, "a built-in call shows a voice-engine card");
 });
 
+test("call times are shown in the business's time zone, not the browser's", async (page, context) => {
+  // The owner's laptop is in Tokyo; the business (signed up without a zone) is in New York.
+  const tokyo = await context.browser().newContext({ viewport: DESKTOP, timezoneId: "Asia/Tokyo" });
+  const p = await tokyo.newPage();
+  try {
+    await login(p);
+    const zone = (await api(p, "GET", "/business")).timezone;
+    assert(zone === "America/New_York", `the business is in ${zone}`);
+    const call = (await api(p, "GET", "/calls?limit=1")).items[0];
+    const want = await p.evaluate(([iso, zone]) => new Date(iso).toLocaleString("en",
+      { dateStyle: "medium", timeStyle: "short", timeZone: zone }), [call.started_at, zone]);
+    await p.goto(`${base}/#/calls`);
+    await p.waitForSelector("tbody tr.clickable");
+    const row = await p.textContent("tbody tr.clickable td");
+    assert(row === want, `the call log shows ${row}, the business's clock said ${want}`);
+    await p.goto(`${base}/#/calls/${call.id}`);
+    await p.waitForSelector("#detail-transcript", { state: "attached" });
+    const facts = await p.innerText("main dl");
+    assert(facts.includes(want), `the call's page does not show ${want}: ${facts}`);
+  } finally {
+    await tokyo.close();
+  }
+});
+
 test("no console errors on any page; screenshots at desktop and phone widths", async (page, context) => {
   await login(page);
   for (const viewport of [DESKTOP, PHONE]) {

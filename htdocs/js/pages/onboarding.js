@@ -3,7 +3,7 @@
 // watch live. Each step saves through the same API as the full pages.
 import { get, patch, post } from "../api.js";
 import { t } from "../i18n.js";
-import { button, card, field, h, panel, showError, toast } from "../ui.js";
+import { button, card, field, h, panel, setTimeZone, showError, toast } from "../ui.js";
 import { documentForm } from "./kb.js";
 import { personalityForm } from "./personality.js";
 import { DAYS, servicesEditor } from "./settings.js";
@@ -30,8 +30,9 @@ export async function render(main, { args }) {
       body.append(f.name.wrap, f.address.wrap, f.timezone.wrap);
       save = async () => {
         try {
-          await patch("/business", { name: f.name.input.value.trim(), address: f.address.input.value.trim() || null,
-                                     timezone: f.timezone.input.value.trim() });
+          const saved = await patch("/business", { name: f.name.input.value.trim(),
+            address: f.address.input.value.trim() || null, timezone: f.timezone.input.value.trim() });
+          setTimeZone(saved.timezone);
         } catch (e) {
           showError(e, f);
           e.shown = true;

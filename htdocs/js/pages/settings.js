@@ -3,7 +3,7 @@
 // acknowledgement window; placeholders for phone number, calendar, billing.
 import { get, patch } from "../api.js";
 import { t } from "../i18n.js";
-import { button, card, clearErrors, field, h, panel, select, showError, toast, E164 } from "../ui.js";
+import { button, card, clearErrors, field, h, panel, select, setTimeZone, showError, toast, E164 } from "../ui.js";
 
 export const DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 const CATEGORIES = ["flooding", "gas_leak", "no_heat", "electrical_hazard", "sewage_backup",
@@ -125,7 +125,8 @@ export async function render(main) {
                   emergency_rules: rules.value().filter((r) => r.phrase) },
     };
     try {
-      await patch("/business", body);
+      const saved = await patch("/business", body);
+      setTimeZone(saved.timezone);
       toast(t("set.saved"));
     } catch (e) {
       showError(e, { ...fields, owner_phone: fields.owner_phone, settings: fields.ack });
