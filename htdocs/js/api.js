@@ -2,6 +2,7 @@
 // session cookie, the CSRF token on every change, errors as ApiError.
 
 let csrf = null;
+let sessionLost = null;
 
 export class ApiError extends Error {
   constructor(status, error) {
@@ -14,6 +15,12 @@ export class ApiError extends Error {
 
 export function setCsrf(token) {
   csrf = token;
+}
+
+// Called when a request finds the session gone (expired, logged out
+// elsewhere, ended by a password change): the shell goes back to log-in.
+export function onSessionLost(fn) {
+  sessionLost = fn;
 }
 
 export async function api(method, path, body) {
@@ -33,7 +40,12 @@ export async function api(method, path, body) {
   } catch (e) {
     data = null;
   }
-  if (!resp.ok) throw new ApiError(resp.status, data && data.error);
+  if (!resp.ok) {
+    const err = new ApiError(resp.status, data && data.error);
+    // A wrong password is a 401 too; only a missing session means "log in again".
+    if (resp.status === 401 && err.code !== "bad_credentials" && sessionLost) sessionLost(err);
+    throw err;
+  }
   return data;
 }
 

@@ -1,6 +1,6 @@
 // app.js: the dashboard shell — who is logged in, the sidebar, and a
 // hash router (#/calls/…) that renders one page module into <main>.
-import { get, patch, post, setCsrf, ApiError } from "./api.js";
+import { get, onSessionLost, patch, post, setCsrf, ApiError } from "./api.js";
 import { setLocale, locale, t } from "./i18n.js";
 import { h, setTimeZone } from "./ui.js";
 
@@ -104,6 +104,13 @@ async function render() {
     target.append(h("p", { class: "notice", role: "alert" }, `${t("common.error")}: ${e.message}`));
   }
 }
+
+onSessionLost(() => {
+  if (!session.me) return;
+  session.me = null;
+  setCsrf(null);
+  go("login");
+});
 
 window.addEventListener("hashchange", render);
 loadMe().then(render);

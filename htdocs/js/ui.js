@@ -51,6 +51,7 @@ export function toast(message, kind = "") {
 
 // Show an API error next to its field when the form has it, else as a toast.
 export function showError(err, fields = {}) {
+  if (err.status === 401 && err.code !== "bad_credentials") return; // the log-in page is on its way
   const f = err.field && (fields[err.field] || fields[err.field.split(/[.[]/)[0]]);
   if (f) {
     f.input.setAttribute("aria-invalid", "true");

@@ -246,6 +246,48 @@ test("call times are shown in the business's time zone, not the browser's", asyn
   }
 });
 
+test("a session that ends while a page is open goes back to log-in", async (page, context) => {
+  page.expectConsoleError(/status of 401/);
+  await login(page);
+  await page.goto(`${base}/#/settings`);
+  await page.waitForSelector("#save-settings");
+  await context.clearCookies(); // expired, or ended by a password change elsewhere
+  await page.click("#save-settings");
+  await page.waitForSelector("#auth-title", { timeout: 5000 });
+  assert(/#\/login/.test(page.url()), `not on the log-in page: ${page.url()}`);
+  await page.waitForTimeout(200);
+  assert(await page.locator(".toast").count() === 0, "a raw error toast follows the owner to log-in");
+});
+
+test("a busy or unavailable server says so, in the owner's words", async (page) => {
+  page.expectConsoleError(/status of (429|503)/);
+  await page.route("**/api/login", (route) => route.fulfill({
+    status: 429, headers: { "Retry-After": "120" }, contentType: "application/json",
+    body: JSON.stringify({ error: { code: "rate_limited", message: "too many attempts", field: null } }) }));
+  await page.goto(`${base}/#/login`);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill("wrong");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForSelector(".toast");
+  const limited = await page.textContent(".toast");
+  assert(/2 minutes/.test(limited), `a 429 shows: ${limited}`);
+  await page.unroute("**/api/login");
+  await login(page);
+  await page.goto(`${base}/#/kb`);
+  await page.waitForSelector("#kb-list");
+  await page.evaluate(() => document.querySelectorAll(".toast").forEach((e) => e.remove()));
+  // httpd's own 503 page (the worker or the database is down): HTML, not JSON
+  await page.route("**/api/kb", (route) => route.request().method() === "POST"
+    ? route.fulfill({ status: 503, contentType: "text/html", body: "<h1>Service Unavailable</h1>" })
+    : route.continue());
+  await page.getByLabel("Title").first().fill("Hours");
+  await page.getByLabel("Content").first().fill("Open every day.");
+  await page.getByRole("button", { name: "Save" }).first().click();
+  await page.waitForSelector(".toast");
+  const down = await page.textContent(".toast");
+  assert(/unavailable/i.test(down) && !/HTTP 503/.test(down), `a 503 shows: ${down}`);
+});
+
 test("no console errors on any page; screenshots at desktop and phone widths", async (page, context) => {
   await login(page);
   for (const viewport of [DESKTOP, PHONE]) {
@@ -312,7 +354,12 @@ for (const [name, fn] of tests) {
   const context = await browser.newContext({ viewport: DESKTOP });
   const page = await context.newPage();
   const errors = [];
-  page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
+  // A test that makes the server answer an error on purpose names the console line it expects.
+  const expected = [];
+  page.expectConsoleError = (re) => expected.push(re);
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !expected.some((re) => re.test(msg.text()))) errors.push(msg.text());
+  });
   page.on("pageerror", (err) => errors.push(String(err)));
   const started = Date.now();
   try {
