@@ -75,6 +75,11 @@ const en = {
   "speaker.caller": "Caller", "speaker.cortana": "Cortana", "speaker.system": "System",
   "common.saved": "Saved", "common.deleted": "Deleted", "common.error": "Something went wrong",
   "common.loading": "Loading…", "common.yes": "Yes", "common.no": "No",
+  "error.busy": "Too many attempts. Please wait a moment and try again.",
+  "error.busy_seconds": "Too many attempts. Try again in {n} seconds.",
+  "error.busy_minutes": "Too many attempts. Try again in {n} minutes.",
+  "error.unavailable": "Cortana's server is unavailable right now. Nothing was saved; try again in a minute.",
+  "error.credentials": "Wrong e-mail or password.",
 };
 
 const es = {
@@ -153,6 +158,11 @@ const es = {
   "speaker.caller": "Cliente", "speaker.cortana": "Cortana", "speaker.system": "Sistema",
   "common.saved": "Guardado", "common.deleted": "Eliminado", "common.error": "Algo salió mal",
   "common.loading": "Cargando…", "common.yes": "Sí", "common.no": "No",
+  "error.busy": "Demasiados intentos. Espere un momento y vuelva a intentarlo.",
+  "error.busy_seconds": "Demasiados intentos. Vuelva a intentarlo en {n} segundos.",
+  "error.busy_minutes": "Demasiados intentos. Vuelva a intentarlo en {n} minutos.",
+  "error.unavailable": "El servidor de Cortana no está disponible. No se guardó nada; vuelva a intentarlo en un minuto.",
+  "error.credentials": "Correo o contraseña incorrectos.",
 };
 
 let current = "en";
