@@ -288,6 +288,32 @@ test("a busy or unavailable server says so, in the owner's words", async (page) 
   assert(/unavailable/i.test(down) && !/HTTP 503/.test(down), `a 503 shows: ${down}`);
 });
 
+test("a refused setting is marked where the owner typed it", async (page) => {
+  page.expectConsoleError(/status of 400/);
+  await login(page);
+  await page.goto(`${base}/#/settings`);
+  await page.getByRole("button", { name: "Add service" }).click();
+  await page.getByRole("button", { name: "Add service" }).click();
+  const name = page.getByLabel("Service", { exact: true });
+  await name.nth(-2).fill("A blank one follows"); // the blank row is not sent
+  await name.last().fill("Water heater install");
+  const last = page.locator("#save-settings").locator("xpath=ancestor::form");
+  const lo = last.getByLabel("From $").last(), hi = last.getByLabel("To $").last();
+  await lo.fill("1200");
+  await hi.fill("900");
+  await page.click("#save-settings");
+  await page.waitForFunction(() => document.querySelectorAll("[aria-invalid=true]").length > 0, null, { timeout: 5000 });
+  const invalid = await page.$$eval("[aria-invalid=true]", (els) => els.map((e) => e.getAttribute("aria-label") + "=" + e.value));
+  assert(invalid.length === 1 && invalid[0] === "To $=900", `marked: ${invalid}`);
+  const why = await hi.evaluate((el) => document.getElementById(el.getAttribute("aria-describedby")).textContent);
+  assert(why.length > 0, "the refused price says nothing about why");
+  assert(await hi.evaluate((el) => el === document.activeElement), "the refused price does not have the focus");
+  await hi.fill("1500");
+  await page.click("#save-settings");
+  await page.waitForSelector(".toast:text('Saved')");
+  assert(await page.locator("[aria-invalid=true]").count() === 0, "the mark stays after a good save");
+});
+
 test("no console errors on any page; screenshots at desktop and phone widths", async (page, context) => {
   await login(page);
   for (const viewport of [DESKTOP, PHONE]) {

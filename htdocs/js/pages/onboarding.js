@@ -56,7 +56,7 @@ export async function render(main, { args }) {
       const ed = servicesEditor(b.services.length ? b.services
         : [{ name: "Drain cleaning", duration_minutes: 60, price_min: 129, price_max: 249 }]);
       body.append(ed.el);
-      save = () => patch("/business", { services: ed.value().filter((s) => s.name) });
+      save = () => patch("/business", { services: ed.value((s) => s.name) });
     } else if (name === "technicians") {
       const list = h("ul", { id: "onb-techs" });
       const refresh = async () => {
@@ -102,7 +102,7 @@ export async function render(main, { args }) {
       try {
         await save();
       } catch (e) {
-        if (!e.shown) showError(e);
+        if (!e.shown) showError(e, {}, body);
         return;
       }
       if (step === STEPS.length - 1) {
