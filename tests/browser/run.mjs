@@ -314,6 +314,25 @@ test("a refused setting is marked where the owner typed it", async (page) => {
   assert(await page.locator("[aria-invalid=true]").count() === 0, "the mark stays after a good save");
 });
 
+test("going back in the wizard keeps what the owner entered", async (page) => {
+  await login(page);
+  await page.goto(`${base}/#/onboarding/hours`);
+  await page.waitForSelector("#wk-open");
+  await page.fill("#wk-open", "06:15");
+  await page.click("#onb-next");
+  const service = page.getByLabel("Service", { exact: true }).first();
+  await service.waitFor();
+  await service.fill("Sump pump check");
+  await page.getByRole("button", { name: "Back", exact: true }).click();
+  await page.waitForSelector("#wk-open");
+  const open = await page.inputValue("#wk-open");
+  assert(open === "06:15", `the hours step shows ${open} after Back`);
+  await page.click("#onb-next");
+  await service.waitFor();
+  const name = await service.inputValue();
+  assert(name === "Sump pump check", `the services step shows "${name}" after Back and Next`);
+});
+
 test("no console errors on any page; screenshots at desktop and phone widths", async (page, context) => {
   await login(page);
   for (const viewport of [DESKTOP, PHONE]) {

@@ -40,16 +40,20 @@ export async function render(main, { args }) {
         }
       };
     } else if (name === "hours") {
-      const mk = (label, open, close, id) => {
+      // What was saved (coming back to this step), else a plumber's usual week.
+      const saved = DAYS.some((d) => b.hours && b.hours[d] && b.hours[d].length);
+      const mk = (label, open, close, id, day) => {
+        const first = saved ? (b.hours[day] || [])[0] : { open, close };
+        if (first) [open, close] = [first.open, first.close === "24:00" ? "00:00" : first.close];
         const o = h("input", { class: "glow-input", type: "time", value: open, id: `${id}-open`, "aria-label": `${label} open` });
         const c = h("input", { class: "glow-input", type: "time", value: close, id: `${id}-close`, "aria-label": `${label} close` });
-        const on = h("input", { type: "checkbox", checked: true, id: `${id}-on` });
+        const on = h("input", { type: "checkbox", checked: !!first, id: `${id}-on` });
         body.append(card({}, h("h3", {}, label), h("div", { class: "row" }, o, c,
           h("label", { for: `${id}-on`, class: "shrink" }, on, " open"))));
-        return () => (on.checked ? [{ open: o.value, close: c.value }] : []);
+        return () => (on.checked ? [{ open: o.value, close: c.value === "00:00" ? "24:00" : c.value }] : []);
       };
-      const weekdays = mk(t("onb.weekdays"), "08:00", "17:00", "wk");
-      const saturday = mk(t("onb.saturday"), "09:00", "13:00", "sat");
+      const weekdays = mk(t("onb.weekdays"), "08:00", "17:00", "wk", "monday");
+      const saturday = mk(t("onb.saturday"), "09:00", "13:00", "sat", "saturday");
       save = () => patch("/business", { hours: Object.fromEntries(DAYS.map((d) =>
         [d, d === "saturday" ? saturday() : d === "sunday" ? [] : weekdays()])) });
     } else if (name === "services") {
@@ -96,7 +100,18 @@ export async function render(main, { args }) {
       }), transcript, status);
     }
 
-    const back = button(t("onb.back"), () => { step -= 1; show(); }, "secondary");
+    // Back keeps this step's input as Next does: it is saved first.
+    const back = button(t("onb.back"), async () => {
+      try {
+        await save();
+      } catch (e) {
+        if (!e.shown) showError(e, {}, body);
+        return;
+      }
+      step -= 1;
+      show();
+    }, "secondary");
+    back.id = "onb-back";
     back.disabled = step === 0;
     const next = button(step === STEPS.length - 1 ? t("onb.finish") : t("onb.next"), async () => {
       try {
