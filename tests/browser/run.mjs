@@ -202,6 +202,40 @@ test("a simulated call's lines appear on the Calls page within 1 s", async (page
   console.log(`    slowest line on screen ${worst} ms after it was stored`);
 });
 
+test("the live panel reconnects by itself and shows a replayed call once", async (page) => {
+  // The feed answers 503 first (httpd restarting: EventSource gives up on a non-200), then
+  // a call and closes (the browser reconnects with Last-Event-ID), then, the ring having
+  // moved on, the server replays that call from the database.
+  page.expectConsoleError(/EventSource|status of 503/);
+  const id = "00000000-0000-4000-8000-00000000abcd";
+  const events = (replayed) => [
+    ["call.started", { call_id: id, call_sid: "CAfeed", from: "+13125550999", engine: "builtin", test: true }],
+    ["transcript", { call_id: id, seq: 1, speaker: "caller", text: "My basement is flooding", language: "en" }],
+    ["transcript", { call_id: id, seq: 2, speaker: "cortana", text: "I am sending a technician now", language: "en" }],
+    ["call.ended", { call_id: id, disposition: "emergency_dispatched", duration_s: 40 }],
+  ].map(([type, data], k) => `id: ${(replayed ? 100 : 1) + k}\nevent: ${type}\ndata: ${
+    JSON.stringify(replayed ? { ...data, replayed: true } : data)}\n\n`).join("");
+  let attempts = 0;
+  await page.route("**/api/transcripts*", (route) => {
+    attempts++;
+    if (attempts === 1) return route.fulfill({ status: 503, contentType: "text/html", body: "busy" });
+    return route.fulfill({ status: 200, contentType: "text/event-stream",
+                           body: "retry: 200\n\n" + events(attempts > 2) });
+  });
+  await login(page);
+  await page.goto(`${base}/#/calls`);
+  await page.waitForFunction(() => document.querySelector(`#live-calls [data-call] p a`), null, { timeout: 8000 })
+    .catch(() => { throw new Error(`the panel did not reconnect after a 503 (${attempts} attempts)`); });
+  for (let waited = 0; attempts < 4 && waited < 5000; waited += 100) await page.waitForTimeout(100);
+  assert(attempts >= 4, `the feed was opened ${attempts} times`); // a replay or two has come in
+  await page.waitForTimeout(300);
+  const card = page.locator(`#live-calls [data-call="${id}"]`);
+  assert(await card.count() === 1, `${await card.count()} cards for one call`);
+  const lines = await card.locator(".line").count();
+  const footers = await card.locator("p a").count();
+  assert(lines === 2 && footers === 1, `after replays: ${lines} lines, ${footers} call links`);
+});
+
 test("a realtime call's voice-engine figures on its page", async (page) => {
   await login(page);
   const list = await api(page, "GET", "/calls?limit=100");

@@ -1,9 +1,11 @@
 // calls.js: the Calls page — calls in progress, live over SSE
-// (/api/transcripts; EventSource reconnects by itself with Last-Event-ID),
+// (/api/transcripts through live.js, which keeps the feed connected; after a
+// reconnection the server may replay recent calls, merged here by call id and line seq),
 // the call log with filters and paging, and one call's detail (#/calls/<id>).
 import { get, post } from "../api.js";
 import { go } from "../app.js";
 import { t } from "../i18n.js";
+import { liveFeed } from "../live.js";
 import { button, card, disposition, duration, field, h, panel, select, toast, when } from "../ui.js";
 
 const DISPOSITIONS = ["emergency_dispatched", "booked", "message_taken", "question_answered",
@@ -48,30 +50,26 @@ function livePanel() {
     c.badges.replaceChildren(...b);
   }
 
-  const source = new EventSource("/api/transcripts");
-  source.addEventListener("call.started", (ev) => {
-    const d = JSON.parse(ev.data);
-    setBadges(callCard(d.call_id, d), d);
-  });
-  source.addEventListener("transcript", (ev) => {
-    const d = JSON.parse(ev.data);
-    const c = callCard(d.call_id, d);
-    if (c.seqs.has(d.seq)) return; // replayed after a reconnect
-    c.seqs.add(d.seq);
-    c.lines.append(line(d));
-    c.lines.scrollTop = c.lines.scrollHeight;
-  });
-  source.addEventListener("call.updated", (ev) => {
-    const d = JSON.parse(ev.data);
-    setBadges(callCard(d.call_id, d), d);
-  });
-  source.addEventListener("call.ended", (ev) => {
-    const d = JSON.parse(ev.data);
-    const c = callCard(d.call_id, d);
-    c.ended = true;
-    setBadges(c, {});
-    c.el.append(h("p", { class: "dim" }, disposition(d.disposition), " · ",
-      h("a", { href: `#/calls/${d.call_id}` }, t("call.title"))));
+  const close = liveFeed({
+    "call.started": (d) => setBadges(callCard(d.call_id, d), d),
+    transcript: (d) => {
+      const c = callCard(d.call_id, d);
+      if (c.seqs.has(d.seq)) return; // replayed after a reconnect
+      c.seqs.add(d.seq);
+      // A replay may bring a line the live feed skipped: keep the card in seq order.
+      const after = [...c.lines.children].find((el) => Number(el.dataset.seq) > d.seq);
+      c.lines.insertBefore(line(d), after || null);
+      c.lines.scrollTop = c.lines.scrollHeight;
+    },
+    "call.updated": (d) => setBadges(callCard(d.call_id, d), d),
+    "call.ended": (d) => {
+      const c = callCard(d.call_id, d);
+      if (c.ended) return; // replayed after a reconnect
+      c.ended = true;
+      setBadges(c, {});
+      c.el.append(h("p", { class: "dim" }, disposition(d.disposition), " · ",
+        h("a", { href: `#/calls/${d.call_id}` }, t("call.title"))));
+    },
   });
 
   const test = button(t("calls.testcall"), async () => {
@@ -85,7 +83,7 @@ function livePanel() {
   const el = panel({ "aria-labelledby": "live-title" },
     h("div", { class: "row" }, h("h2", { id: "live-title" }, t("calls.livepanel")), h("span", { class: "shrink" }, test)),
     empty, list);
-  return { el, close: () => source.close() };
+  return { el, close };
 }
 
 // -------------------------------------------------------------- call log

@@ -3,6 +3,7 @@
 // watch live. Each step saves through the same API as the full pages.
 import { get, patch, post } from "../api.js";
 import { t } from "../i18n.js";
+import { liveFeed } from "../live.js";
 import { button, card, field, h, panel, setTimeZone, showError, toast } from "../ui.js";
 import { documentForm } from "./kb.js";
 import { personalityForm } from "./personality.js";
@@ -13,7 +14,7 @@ const STEPS = ["business", "hours", "services", "technicians", "kb", "personalit
 
 export async function render(main, { args }) {
   let step = Math.max(0, STEPS.indexOf(args[0] || "business"));
-  let source = null;
+  let closeFeed = null;
 
   async function show() {
     const b = await get("/business");
@@ -80,21 +81,24 @@ export async function render(main, { args }) {
       const transcript = h("div", { class: "transcript", id: "onb-transcript", "aria-live": "polite" });
       const status = h("p", { id: "onb-status", class: "dim" });
       let callId = null;
-      source = new EventSource("/api/transcripts");
-      source.addEventListener("call.started", (ev) => {
-        const d = JSON.parse(ev.data);
-        if (d.test && !callId) callId = d.call_id;
-      });
-      source.addEventListener("transcript", (ev) => {
-        const d = JSON.parse(ev.data);
-        if (d.call_id === callId) transcript.append(h("div", { class: `line ${d.speaker}` }, d.text));
-      });
-      source.addEventListener("call.ended", (ev) => {
-        const d = JSON.parse(ev.data);
-        if (d.call_id === callId) status.textContent = `${t(`disposition.${d.disposition}`)} — ${t("onb.done")}`;
+      const seqs = new Set();
+      if (closeFeed) closeFeed(); // the step drawn again: one feed, not two
+      closeFeed = liveFeed({
+        "call.started": (d) => {
+          if (d.test && !callId && !d.replayed) callId = d.call_id;
+        },
+        transcript: (d) => {
+          if (d.call_id !== callId || seqs.has(d.seq)) return; // a replay after a reconnect
+          seqs.add(d.seq);
+          transcript.append(h("div", { class: `line ${d.speaker}`, "data-seq": d.seq }, d.text));
+        },
+        "call.ended": (d) => {
+          if (d.call_id === callId) status.textContent = `${t(`disposition.${d.disposition}`)} — ${t("onb.done")}`;
+        },
       });
       body.append(button(t("onb.place"), async () => {
         callId = null;
+        seqs.clear();
         transcript.replaceChildren();
         await post("/test-calls", { scenario: "emergency", language: document.documentElement.lang === "es" ? "es" : "en" });
       }), transcript, status);
@@ -128,9 +132,9 @@ export async function render(main, { args }) {
       show();
     });
     next.id = "onb-next";
-    if (source && name !== "test") {
-      source.close();
-      source = null;
+    if (closeFeed && name !== "test") {
+      closeFeed();
+      closeFeed = null;
     }
     main.replaceChildren(h("h1", {}, t("onb.title")), steps,
       panel({ "aria-labelledby": "step-title" }, h("h2", { id: "step-title" }, t(`onb.${name}`)), body,
@@ -140,5 +144,5 @@ export async function render(main, { args }) {
     if (first) first.focus();
   }
   await show();
-  return () => source && source.close();
+  return () => closeFeed && closeFeed();
 }
