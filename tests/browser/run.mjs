@@ -248,6 +248,13 @@ test("a realtime call's voice-engine figures on its page", async (page) => {
   for (const want of ["To the built-in engine", "640 ms", "820 ms", "1310 ms", "5,120 / 2,048"]) {
     assert(text.includes(want), `"${want}" not on the card: ${text}`);
   }
+  // and the voicemail the caller left
+  const vm = page.locator("#voicemails");
+  await vm.waitFor({ timeout: 3000 }).catch(() => { throw new Error("the call's page shows no voicemail"); });
+  const said = await vm.innerText();
+  assert(said.includes("Please call me back about the water heater") && said.includes("0:34"),
+         `the voicemail card says: ${said}`);
+  assert(await vm.locator("audio, a[href*='Recordings']").count() === 1, "no way to hear the recording");
   await page.screenshot({ path: join(artifacts, "call-realtime-1280.png"), fullPage: true });
   // a call of the built-in engine alone has no such card
   const plain = list.items.find((c) => c.from_number !== "+13125550777");

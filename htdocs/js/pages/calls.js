@@ -191,6 +191,15 @@ async function detail(main, id) {
   const appt = d.appointment
     ? h("p", {}, `${when(d.appointment.starts_at)} · ${d.appointment.customer_name || ""} · ${d.appointment.status}`)
     : h("p", { class: "dim" }, t("call.none"));
+  // What the caller left after the beep: the owner's reason to call back.
+  const voicemails = d.voicemails && d.voicemails.length
+    ? card({ id: "voicemails" }, h("h2", {}, t("call.voicemails")),
+      h("ul", {}, ...d.voicemails.map((v) => h("li", {},
+        h("p", {}, `${when(v.created_at)} · ${duration(v.duration_s)}`),
+        h("p", {}, v.transcription || t("call.notranscription")),
+        v.recording_url ? h("a", { href: v.recording_url, target: "_blank", rel: "noopener noreferrer" },
+          t("call.listen")) : null))))
+    : null;
   main.replaceChildren(
     h("p", {}, h("a", { href: "#/calls" }, `← ${t("call.back")}`)),
     h("div", { class: "row" }, h("h1", {}, `${t("call.title")} ${c.from_number}`),
@@ -205,6 +214,7 @@ async function detail(main, id) {
       card({}, h("h2", {}, t("call.dispatch")), dispatch),
       card({}, h("h2", {}, t("call.appointment")), appt),
       card({}, h("h2", {}, t("call.sms")), sms),
+      voicemails,
       voiceEngine(c)));
 }
 
