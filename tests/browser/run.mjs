@@ -412,6 +412,41 @@ test("switch the interface to Spanish", async (page) => {
   await page.waitForSelector("nav.sidebar a:text('Calls')");
 });
 
+test("the Spanish interface has no English left on its pages", async (page) => {
+  await login(page);
+  await page.click("#lang-switch");
+  await page.waitForSelector("nav.sidebar a:text('Llamadas')");
+  try {
+    // whole words only: "Mon" in "Monóxido" is Spanish
+    const english = /(?<![\p{L}_])(open|close|date|hour|test|Mon|Sun|flooding|gas_leak|no_heat|custom)(?![\p{L}_])/u;
+    const words = () => page.evaluate(() => [document.querySelector("main").innerText,
+      ...[...document.querySelectorAll("main [aria-label]")].map((e) => e.getAttribute("aria-label")),
+      ...[...document.querySelectorAll("main option")].map((e) => e.textContent)].join(" | "));
+    await page.goto(`${base}/#/onboarding/hours`);
+    await page.waitForSelector("#wk-open");
+    const found = (text) => (text.match(english) || [""])[0];
+    let seen = await words();
+    assert(!english.test(seen), `English on the wizard's hours: ${found(seen)}`);
+    await page.goto(`${base}/#/settings`);
+    await page.waitForSelector("#save-settings");
+    await page.getByRole("button", { name: "Agregar horario" }).first().click();
+    await page.getByRole("button", { name: "Agregar regla" }).click();
+    await page.getByRole("button", { name: "Agregar día festivo" }).click();
+    seen = await words();
+    assert(!english.test(seen), `English on Ajustes: ${found(seen)} in ${seen.slice(Math.max(0, seen.search(english) - 80), seen.search(english) + 40)}`);
+    await page.goto(`${base}/#/dashboard`);
+    await page.waitForFunction(() => window.Chart && window.Chart.getChart(document.getElementById("chart-heat")));
+    const axes = await page.evaluate(() => {
+      const c = window.Chart.getChart(document.getElementById("chart-heat"));
+      return [c.options.scales.x.title.text, ...[0, 1, 6].map((v) => c.options.scales.y.ticks.callback(v))].join(" ");
+    });
+    assert(!english.test(axes), `English on the heat map: ${axes}`);
+  } finally {
+    await page.click("#lang-switch");
+    await page.waitForSelector("nav.sidebar a:text('Calls')");
+  }
+});
+
 test("figures that arrive after the dashboard was left draw nothing", async (page) => {
   // Slow analytics: the language switch re-renders the page while the first load waits
   // (seen on a loaded CI machine as "Failed to create chart: can't acquire context").

@@ -115,7 +115,7 @@ function callLog() {
         h("td", {}, when(c.started_at)), h("td", {}, c.from_number),
         h("td", {}, disposition(c.disposition), " ", c.emergency ? h("span", { class: "badge emergency" }, "!") : null),
         h("td", {}, c.language.toUpperCase()), h("td", {}, duration(c.duration_s)),
-        h("td", {}, c.is_test ? "test" : ""));
+        h("td", {}, c.is_test ? t("calls.test") : ""));
       body.append(row);
     }
     if (fresh && page.items.length === 0) {

@@ -46,11 +46,11 @@ export async function render(main, { args }) {
       const mk = (label, open, close, id, day) => {
         const first = saved ? (b.hours[day] || [])[0] : { open, close };
         if (first) [open, close] = [first.open, first.close === "24:00" ? "00:00" : first.close];
-        const o = h("input", { class: "glow-input", type: "time", value: open, id: `${id}-open`, "aria-label": `${label} open` });
-        const c = h("input", { class: "glow-input", type: "time", value: close, id: `${id}-close`, "aria-label": `${label} close` });
+        const o = h("input", { class: "glow-input", type: "time", value: open, id: `${id}-open`, "aria-label": `${label}: ${t("set.opens")}` });
+        const c = h("input", { class: "glow-input", type: "time", value: close, id: `${id}-close`, "aria-label": `${label}: ${t("set.closes")}` });
         const on = h("input", { type: "checkbox", checked: !!first, id: `${id}-on` });
         body.append(card({}, h("h3", {}, label), h("div", { class: "row" }, o, c,
-          h("label", { for: `${id}-on`, class: "shrink" }, on, " open"))));
+          h("label", { for: `${id}-on`, class: "shrink" }, on, " ", t("onb.open")))));
         return () => (on.checked ? [{ open: o.value, close: c.value === "00:00" ? "24:00" : c.value }] : []);
       };
       const weekdays = mk(t("onb.weekdays"), "08:00", "17:00", "wk", "monday");

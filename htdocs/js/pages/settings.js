@@ -52,9 +52,9 @@ export function hoursEditor(hours) {
   const el = h("div", { class: "stack", id: "hours" });
   for (const day of DAYS) {
     days[day] = rows((v) => {
-      const open = input({ type: "time", value: v.open || "08:00", "aria-label": `${t(`day.${day}`)} open`,
+      const open = input({ type: "time", value: v.open || "08:00", "aria-label": `${t(`day.${day}`)}: ${t("set.opens")}`,
                            "data-day": day, "data-edge": "open" });
-      const close = input({ type: "time", value: v.close || "17:00", "aria-label": `${t(`day.${day}`)} close`,
+      const close = input({ type: "time", value: v.close || "17:00", "aria-label": `${t(`day.${day}`)}: ${t("set.closes")}`,
                             "data-day": day, "data-edge": "close" });
       return { cells: [open, close], inputs: { open, close },
                value: () => ({ open: open.value, close: close.value === "00:00" ? "24:00" : close.value }) };
@@ -99,7 +99,7 @@ export async function render(main) {
   };
   const hours = hoursEditor(b.hours);
   const holidays = rows((v) => {
-    const date = input({ type: "date", value: v.date || "", "aria-label": "date" });
+    const date = input({ type: "date", value: v.date || "", "aria-label": t("set.date") });
     const name = input({ value: v.name || "", "aria-label": t("set.name") });
     return { cells: [date, name], inputs: { date, name },
              value: () => (name.value.trim() ? { date: date.value, name: name.value.trim() } : { date: date.value }) };
@@ -108,7 +108,7 @@ export async function render(main) {
   const rules = rows((v) => {
     const phrase = input({ value: v.phrase || "", "aria-label": t("set.phrase"), placeholder: t("set.phrase") });
     const cat = h("select", { class: "glow-input", "aria-label": t("set.category") },
-      ...CATEGORIES.map((c) => h("option", { value: c }, c)));
+      ...CATEGORIES.map((c) => h("option", { value: c }, t(`category.${c}`))));
     cat.value = v.category || "custom";
     return { cells: [phrase, cat], inputs: { phrase, category: cat },
              value: () => ({ phrase: phrase.value.trim(), category: cat.value }) };
