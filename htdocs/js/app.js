@@ -1,8 +1,8 @@
 // app.js: the dashboard shell — who is logged in, the sidebar, and a
 // hash router (#/calls/…) that renders one page module into <main>.
-import { get, patch, post, setCsrf, ApiError } from "./api.js";
+import { get, onSessionLost, patch, post, setCsrf, ApiError } from "./api.js";
 import { setLocale, locale, t } from "./i18n.js";
-import { h } from "./ui.js";
+import { h, setTimeZone } from "./ui.js";
 
 const pages = {
   login: () => import("./pages/login.js"),
@@ -31,6 +31,7 @@ async function loadMe() {
   if (s.me) {
     setCsrf(s.me.csrf_token);
     setLocale(s.me.user.locale);
+    setTimeZone(s.me.business.timezone);
   }
 }
 
@@ -38,12 +39,14 @@ export async function loggedIn(me) {
   session.me = me;
   setCsrf(me.csrf_token);
   setLocale(me.user.locale);
+  setTimeZone(me.business.timezone);
 }
 
 async function switchLanguage() {
   const next = locale() === "es" ? "en" : "es";
   session.me = await patch("/me", { locale: next });
   setLocale(next);
+  setTimeZone(session.me.business.timezone);
   render();
 }
 
@@ -101,6 +104,13 @@ async function render() {
     target.append(h("p", { class: "notice", role: "alert" }, `${t("common.error")}: ${e.message}`));
   }
 }
+
+onSessionLost(() => {
+  if (!session.me) return;
+  session.me = null;
+  setCsrf(null);
+  go("login");
+});
 
 window.addEventListener("hashchange", render);
 loadMe().then(render);

@@ -31,6 +31,8 @@ const en = {
   "call.handover.builtin": "To the built-in engine", "call.first_audio": "First audio",
   "call.answer_latency": "Answer latency, average",
   "call.answer_latency_max": "Answer latency, longest", "call.turns": "Turns",
+  "call.voicemails": "Voicemail", "call.listen": "Listen to the recording",
+  "call.notranscription": "No transcription.",
   "call.tokens": "Tokens in / out", "call.reconnects": "Reconnections", "call.barge_ins": "Interruptions",
   "kb.title": "Knowledge base", "kb.new": "New document", "kb.doctitle": "Title",
   "kb.content": "Content", "kb.language": "Language", "kb.save": "Save", "kb.delete": "Delete",
@@ -62,6 +64,9 @@ const en = {
   "set.addrule": "Add rule", "set.ack": "Acknowledgement window (seconds)", "set.save": "Save settings",
   "set.saved": "Saved", "set.phone": "Phone number", "set.calendar": "Calendar", "set.billing": "Billing",
   "set.later": "Connecting this arrives in a later release.", "set.remove": "Remove",
+  "set.opens": "opens", "set.closes": "closes", "set.date": "Date", "onb.open": "Open",
+  "dash.hour": "Hour of the day", "calls.test": "Test",
+  "category.flooding": "Flooding", "category.gas_leak": "Gas leak", "category.no_heat": "No heat", "category.electrical_hazard": "Electrical hazard", "category.sewage_backup": "Sewage backup", "category.carbon_monoxide": "Carbon monoxide", "category.no_water": "No water", "category.lockout_danger": "Locked out, in danger", "category.custom": "Other",
   "day.monday": "Monday", "day.tuesday": "Tuesday", "day.wednesday": "Wednesday",
   "day.thursday": "Thursday", "day.friday": "Friday", "day.saturday": "Saturday", "day.sunday": "Sunday",
   "onb.title": "Get started", "onb.business": "Business", "onb.hours": "Hours",
@@ -75,6 +80,11 @@ const en = {
   "speaker.caller": "Caller", "speaker.cortana": "Cortana", "speaker.system": "System",
   "common.saved": "Saved", "common.deleted": "Deleted", "common.error": "Something went wrong",
   "common.loading": "Loading…", "common.yes": "Yes", "common.no": "No",
+  "error.busy": "Too many attempts. Please wait a moment and try again.",
+  "error.busy_seconds": "Too many attempts. Try again in {n} seconds.",
+  "error.busy_minutes": "Too many attempts. Try again in {n} minutes.",
+  "error.unavailable": "Cortana's server is unavailable right now. Nothing was saved; try again in a minute.",
+  "error.credentials": "Wrong e-mail or password.",
 };
 
 const es = {
@@ -108,6 +118,8 @@ const es = {
   "call.handover.builtin": "Al motor integrado", "call.first_audio": "Primer audio",
   "call.answer_latency": "Latencia de respuesta, media",
   "call.answer_latency_max": "Latencia de respuesta, máxima", "call.turns": "Turnos",
+  "call.voicemails": "Buzón de voz", "call.listen": "Escuchar la grabación",
+  "call.notranscription": "Sin transcripción.",
   "call.tokens": "Tokens entrada / salida", "call.reconnects": "Reconexiones", "call.barge_ins": "Interrupciones",
   "kb.title": "Base de conocimiento", "kb.new": "Nuevo documento", "kb.doctitle": "Título",
   "kb.content": "Contenido", "kb.language": "Idioma", "kb.save": "Guardar", "kb.delete": "Eliminar",
@@ -139,6 +151,9 @@ const es = {
   "set.save": "Guardar ajustes", "set.saved": "Guardado", "set.phone": "Número de teléfono",
   "set.calendar": "Calendario", "set.billing": "Facturación",
   "set.later": "Esta conexión llegará en una versión posterior.", "set.remove": "Quitar",
+  "set.opens": "abre", "set.closes": "cierra", "set.date": "Fecha", "onb.open": "Abierto",
+  "dash.hour": "Hora del día", "calls.test": "Prueba",
+  "category.flooding": "Inundación", "category.gas_leak": "Fuga de gas", "category.no_heat": "Sin calefacción", "category.electrical_hazard": "Peligro eléctrico", "category.sewage_backup": "Desbordamiento de aguas negras", "category.carbon_monoxide": "Monóxido de carbono", "category.no_water": "Sin agua", "category.lockout_danger": "Encerrado, en peligro", "category.custom": "Otra",
   "day.monday": "Lunes", "day.tuesday": "Martes", "day.wednesday": "Miércoles", "day.thursday": "Jueves",
   "day.friday": "Viernes", "day.saturday": "Sábado", "day.sunday": "Domingo",
   "onb.title": "Primeros pasos", "onb.business": "Negocio", "onb.hours": "Horario",
@@ -153,6 +168,11 @@ const es = {
   "speaker.caller": "Cliente", "speaker.cortana": "Cortana", "speaker.system": "Sistema",
   "common.saved": "Guardado", "common.deleted": "Eliminado", "common.error": "Algo salió mal",
   "common.loading": "Cargando…", "common.yes": "Sí", "common.no": "No",
+  "error.busy": "Demasiados intentos. Espere un momento y vuelva a intentarlo.",
+  "error.busy_seconds": "Demasiados intentos. Vuelva a intentarlo en {n} segundos.",
+  "error.busy_minutes": "Demasiados intentos. Vuelva a intentarlo en {n} minutos.",
+  "error.unavailable": "El servidor de Cortana no está disponible. No se guardó nada; vuelva a intentarlo en un minuto.",
+  "error.credentials": "Correo o contraseña incorrectos.",
 };
 
 let current = "en";

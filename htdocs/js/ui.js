@@ -49,9 +49,18 @@ export function toast(message, kind = "") {
   setTimeout(() => el.remove(), 3500);
 }
 
-// Show an API error next to its field when the form has it, else as a toast.
-export function showError(err, fields = {}) {
-  const f = err.field && (fields[err.field] || fields[err.field.split(/[.[]/)[0]]);
+// Show an API error next to its field, else as a toast. The field is found
+// by its exact path in `fields`, then by an input of `scope` whose data-field
+// is that path (rows of hours, services, rules: "services[1].price_max"),
+// then by the path's first member.
+export function showError(err, fields = {}, scope = null) {
+  if (err.status === 401 && err.code !== "bad_credentials") return; // the log-in page is on its way
+  let f = err.field && fields[err.field];
+  if (!f && err.field && scope) {
+    const input = [...scope.querySelectorAll("[data-field]")].find((el) => el.dataset.field === err.field);
+    if (input) f = { input, error: rowError(input) };
+  }
+  if (!f && err.field) f = fields[err.field.split(/[.[]/)[0]];
   if (f) {
     f.input.setAttribute("aria-invalid", "true");
     f.error.textContent = `${err.message}`;
@@ -61,19 +70,48 @@ export function showError(err, fields = {}) {
   }
 }
 
-export function clearErrors(fields) {
+// The error line under a row input (created on first use, tied to it by aria-describedby).
+let rowErrorSeq = 0;
+function rowError(input) {
+  const after = input.closest(".row") || input;
+  let error = after.nextElementSibling;
+  if (!error || !error.classList.contains("row-error")) {
+    error = h("div", { class: "field-error row-error", id: `row-err-${++rowErrorSeq}`, "aria-live": "polite" });
+    after.after(error);
+  }
+  input.setAttribute("aria-describedby", error.id);
+  return error;
+}
+
+export function clearErrors(fields, scope = null) {
   for (const f of Object.values(fields)) {
     f.input.removeAttribute("aria-invalid");
     f.error.textContent = "";
   }
+  if (scope) {
+    scope.querySelectorAll("[data-field][aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    scope.querySelectorAll(".row-error").forEach((el) => { el.textContent = ""; });
+  }
+}
+
+// Times are the business's: an owner reading the log on a trip, or a
+// laptop set to another zone, must see the hour the caller rang in the shop.
+let businessZone;
+
+export function setTimeZone(zone) {
+  businessZone = zone || undefined;
 }
 
 export function when(iso) {
   if (!iso) return "—";
-  return new Date(iso).toLocaleString(document.documentElement.lang || "en", {
-    dateStyle: "medium",
-    timeStyle: "short",
-  });
+  const options = { dateStyle: "medium", timeStyle: "short", timeZone: businessZone };
+  try {
+    return new Date(iso).toLocaleString(document.documentElement.lang || "en", options);
+  } catch (e) {
+    // A zone this browser does not know: its own clock rather than nothing.
+    return new Date(iso).toLocaleString(document.documentElement.lang || "en",
+      { ...options, timeZone: undefined });
+  }
 }
 
 export function duration(seconds) {

@@ -202,6 +202,40 @@ test("a simulated call's lines appear on the Calls page within 1 s", async (page
   console.log(`    slowest line on screen ${worst} ms after it was stored`);
 });
 
+test("the live panel reconnects by itself and shows a replayed call once", async (page) => {
+  // The feed answers 503 first (httpd restarting: EventSource gives up on a non-200), then
+  // a call and closes (the browser reconnects with Last-Event-ID), then, the ring having
+  // moved on, the server replays that call from the database.
+  page.expectConsoleError(/EventSource|status of 503/);
+  const id = "00000000-0000-4000-8000-00000000abcd";
+  const events = (replayed) => [
+    ["call.started", { call_id: id, call_sid: "CAfeed", from: "+13125550999", engine: "builtin", test: true }],
+    ["transcript", { call_id: id, seq: 1, speaker: "caller", text: "My basement is flooding", language: "en" }],
+    ["transcript", { call_id: id, seq: 2, speaker: "cortana", text: "I am sending a technician now", language: "en" }],
+    ["call.ended", { call_id: id, disposition: "emergency_dispatched", duration_s: 40 }],
+  ].map(([type, data], k) => `id: ${(replayed ? 100 : 1) + k}\nevent: ${type}\ndata: ${
+    JSON.stringify(replayed ? { ...data, replayed: true } : data)}\n\n`).join("");
+  let attempts = 0;
+  await page.route("**/api/transcripts*", (route) => {
+    attempts++;
+    if (attempts === 1) return route.fulfill({ status: 503, contentType: "text/html", body: "busy" });
+    return route.fulfill({ status: 200, contentType: "text/event-stream",
+                           body: "retry: 200\n\n" + events(attempts > 2) });
+  });
+  await login(page);
+  await page.goto(`${base}/#/calls`);
+  await page.waitForFunction(() => document.querySelector(`#live-calls [data-call] p a`), null, { timeout: 8000 })
+    .catch(() => { throw new Error(`the panel did not reconnect after a 503 (${attempts} attempts)`); });
+  for (let waited = 0; attempts < 4 && waited < 5000; waited += 100) await page.waitForTimeout(100);
+  assert(attempts >= 4, `the feed was opened ${attempts} times`); // a replay or two has come in
+  await page.waitForTimeout(300);
+  const card = page.locator(`#live-calls [data-call="${id}"]`);
+  assert(await card.count() === 1, `${await card.count()} cards for one call`);
+  const lines = await card.locator(".line").count();
+  const footers = await card.locator("p a").count();
+  assert(lines === 2 && footers === 1, `after replays: ${lines} lines, ${footers} call links`);
+});
+
 test("a realtime call's voice-engine figures on its page", async (page) => {
   await login(page);
   const list = await api(page, "GET", "/calls?limit=100");
@@ -214,12 +248,130 @@ test("a realtime call's voice-engine figures on its page", async (page) => {
   for (const want of ["To the built-in engine", "640 ms", "820 ms", "1310 ms", "5,120 / 2,048"]) {
     assert(text.includes(want), `"${want}" not on the card: ${text}`);
   }
+  // and the voicemail the caller left
+  const vm = page.locator("#voicemails");
+  await vm.waitFor({ timeout: 3000 }).catch(() => { throw new Error("the call's page shows no voicemail"); });
+  const said = await vm.innerText();
+  assert(said.includes("Please call me back about the water heater") && said.includes("0:34"),
+         `the voicemail card says: ${said}`);
+  assert(await vm.locator("audio, a[href*='Recordings']").count() === 1, "no way to hear the recording");
   await page.screenshot({ path: join(artifacts, "call-realtime-1280.png"), fullPage: true });
   // a call of the built-in engine alone has no such card
   const plain = list.items.find((c) => c.from_number !== "+13125550777");
   await page.goto(`${base}/#/calls/${plain.id}`);
   await page.waitForSelector("#detail-transcript");
   assert(await page.locator("#voice-engine").count() === 0, "a built-in call shows a voice-engine card");
+});
+
+test("call times are shown in the business's time zone, not the browser's", async (page, context) => {
+  // The owner's laptop is in Tokyo; the business (signed up without a zone) is in New York.
+  const tokyo = await context.browser().newContext({ viewport: DESKTOP, timezoneId: "Asia/Tokyo" });
+  const p = await tokyo.newPage();
+  try {
+    await login(p);
+    const zone = (await api(p, "GET", "/business")).timezone;
+    assert(zone === "America/New_York", `the business is in ${zone}`);
+    const call = (await api(p, "GET", "/calls?limit=1")).items[0];
+    const want = await p.evaluate(([iso, zone]) => new Date(iso).toLocaleString("en",
+      { dateStyle: "medium", timeStyle: "short", timeZone: zone }), [call.started_at, zone]);
+    await p.goto(`${base}/#/calls`);
+    await p.waitForSelector("tbody tr.clickable");
+    const row = await p.textContent("tbody tr.clickable td");
+    assert(row === want, `the call log shows ${row}, the business's clock said ${want}`);
+    await p.goto(`${base}/#/calls/${call.id}`);
+    await p.waitForSelector("#detail-transcript", { state: "attached" });
+    const facts = await p.innerText("main dl");
+    assert(facts.includes(want), `the call's page does not show ${want}: ${facts}`);
+  } finally {
+    await tokyo.close();
+  }
+});
+
+test("a session that ends while a page is open goes back to log-in", async (page, context) => {
+  page.expectConsoleError(/status of 401/);
+  await login(page);
+  await page.goto(`${base}/#/settings`);
+  await page.waitForSelector("#save-settings");
+  await context.clearCookies(); // expired, or ended by a password change elsewhere
+  await page.click("#save-settings");
+  await page.waitForSelector("#auth-title", { timeout: 5000 });
+  assert(/#\/login/.test(page.url()), `not on the log-in page: ${page.url()}`);
+  await page.waitForTimeout(200);
+  assert(await page.locator(".toast").count() === 0, "a raw error toast follows the owner to log-in");
+});
+
+test("a busy or unavailable server says so, in the owner's words", async (page) => {
+  page.expectConsoleError(/status of (429|503)/);
+  await page.route("**/api/login", (route) => route.fulfill({
+    status: 429, headers: { "Retry-After": "120" }, contentType: "application/json",
+    body: JSON.stringify({ error: { code: "rate_limited", message: "too many attempts", field: null } }) }));
+  await page.goto(`${base}/#/login`);
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Password").fill("wrong");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForSelector(".toast");
+  const limited = await page.textContent(".toast");
+  assert(/2 minutes/.test(limited), `a 429 shows: ${limited}`);
+  await page.unroute("**/api/login");
+  await login(page);
+  await page.goto(`${base}/#/kb`);
+  await page.waitForSelector("#kb-list");
+  await page.evaluate(() => document.querySelectorAll(".toast").forEach((e) => e.remove()));
+  // httpd's own 503 page (the worker or the database is down): HTML, not JSON
+  await page.route("**/api/kb", (route) => route.request().method() === "POST"
+    ? route.fulfill({ status: 503, contentType: "text/html", body: "<h1>Service Unavailable</h1>" })
+    : route.continue());
+  await page.getByLabel("Title").first().fill("Hours");
+  await page.getByLabel("Content").first().fill("Open every day.");
+  await page.getByRole("button", { name: "Save" }).first().click();
+  await page.waitForSelector(".toast");
+  const down = await page.textContent(".toast");
+  assert(/unavailable/i.test(down) && !/HTTP 503/.test(down), `a 503 shows: ${down}`);
+});
+
+test("a refused setting is marked where the owner typed it", async (page) => {
+  page.expectConsoleError(/status of 400/);
+  await login(page);
+  await page.goto(`${base}/#/settings`);
+  await page.getByRole("button", { name: "Add service" }).click();
+  await page.getByRole("button", { name: "Add service" }).click();
+  const name = page.getByLabel("Service", { exact: true });
+  await name.nth(-2).fill("A blank one follows"); // the blank row is not sent
+  await name.last().fill("Water heater install");
+  const last = page.locator("#save-settings").locator("xpath=ancestor::form");
+  const lo = last.getByLabel("From $").last(), hi = last.getByLabel("To $").last();
+  await lo.fill("1200");
+  await hi.fill("900");
+  await page.click("#save-settings");
+  await page.waitForFunction(() => document.querySelectorAll("[aria-invalid=true]").length > 0, null, { timeout: 5000 });
+  const invalid = await page.$$eval("[aria-invalid=true]", (els) => els.map((e) => e.getAttribute("aria-label") + "=" + e.value));
+  assert(invalid.length === 1 && invalid[0] === "To $=900", `marked: ${invalid}`);
+  const why = await hi.evaluate((el) => document.getElementById(el.getAttribute("aria-describedby")).textContent);
+  assert(why.length > 0, "the refused price says nothing about why");
+  assert(await hi.evaluate((el) => el === document.activeElement), "the refused price does not have the focus");
+  await hi.fill("1500");
+  await page.click("#save-settings");
+  await page.waitForSelector(".toast:text('Saved')");
+  assert(await page.locator("[aria-invalid=true]").count() === 0, "the mark stays after a good save");
+});
+
+test("going back in the wizard keeps what the owner entered", async (page) => {
+  await login(page);
+  await page.goto(`${base}/#/onboarding/hours`);
+  await page.waitForSelector("#wk-open");
+  await page.fill("#wk-open", "06:15");
+  await page.click("#onb-next");
+  const service = page.getByLabel("Service", { exact: true }).first();
+  await service.waitFor();
+  await service.fill("Sump pump check");
+  await page.getByRole("button", { name: "Back", exact: true }).click();
+  await page.waitForSelector("#wk-open");
+  const open = await page.inputValue("#wk-open");
+  assert(open === "06:15", `the hours step shows ${open} after Back`);
+  await page.click("#onb-next");
+  await service.waitFor();
+  const name = await service.inputValue();
+  assert(name === "Sump pump check", `the services step shows "${name}" after Back and Next`);
 });
 
 test("no console errors on any page; screenshots at desktop and phone widths", async (page, context) => {
@@ -260,6 +412,41 @@ test("switch the interface to Spanish", async (page) => {
   await page.waitForSelector("nav.sidebar a:text('Calls')");
 });
 
+test("the Spanish interface has no English left on its pages", async (page) => {
+  await login(page);
+  await page.click("#lang-switch");
+  await page.waitForSelector("nav.sidebar a:text('Llamadas')");
+  try {
+    // whole words only: "Mon" in "Monóxido" is Spanish
+    const english = /(?<![\p{L}_])(open|close|date|hour|test|Mon|Sun|flooding|gas_leak|no_heat|custom)(?![\p{L}_])/u;
+    const words = () => page.evaluate(() => [document.querySelector("main").innerText,
+      ...[...document.querySelectorAll("main [aria-label]")].map((e) => e.getAttribute("aria-label")),
+      ...[...document.querySelectorAll("main option")].map((e) => e.textContent)].join(" | "));
+    await page.goto(`${base}/#/onboarding/hours`);
+    await page.waitForSelector("#wk-open");
+    const found = (text) => (text.match(english) || [""])[0];
+    let seen = await words();
+    assert(!english.test(seen), `English on the wizard's hours: ${found(seen)}`);
+    await page.goto(`${base}/#/settings`);
+    await page.waitForSelector("#save-settings");
+    await page.getByRole("button", { name: "Agregar horario" }).first().click();
+    await page.getByRole("button", { name: "Agregar regla" }).click();
+    await page.getByRole("button", { name: "Agregar día festivo" }).click();
+    seen = await words();
+    assert(!english.test(seen), `English on Ajustes: ${found(seen)} in ${seen.slice(Math.max(0, seen.search(english) - 80), seen.search(english) + 40)}`);
+    await page.goto(`${base}/#/dashboard`);
+    await page.waitForFunction(() => window.Chart && window.Chart.getChart(document.getElementById("chart-heat")));
+    const axes = await page.evaluate(() => {
+      const c = window.Chart.getChart(document.getElementById("chart-heat"));
+      return [c.options.scales.x.title.text, ...[0, 1, 6].map((v) => c.options.scales.y.ticks.callback(v))].join(" ");
+    });
+    assert(!english.test(axes), `English on the heat map: ${axes}`);
+  } finally {
+    await page.click("#lang-switch");
+    await page.waitForSelector("nav.sidebar a:text('Calls')");
+  }
+});
+
 test("figures that arrive after the dashboard was left draw nothing", async (page) => {
   // Slow analytics: the language switch re-renders the page while the first load waits
   // (seen on a loaded CI machine as "Failed to create chart: can't acquire context").
@@ -288,7 +475,12 @@ for (const [name, fn] of tests) {
   const context = await browser.newContext({ viewport: DESKTOP });
   const page = await context.newPage();
   const errors = [];
-  page.on("console", (msg) => { if (msg.type() === "error") errors.push(msg.text()); });
+  // A test that makes the server answer an error on purpose names the console line it expects.
+  const expected = [];
+  page.expectConsoleError = (re) => expected.push(re);
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !expected.some((re) => re.test(msg.text()))) errors.push(msg.text());
+  });
   page.on("pageerror", (err) => errors.push(String(err)));
   const started = Date.now();
   try {

@@ -43,6 +43,12 @@ def test_the_dashboard_in_chromium(httpd_factory, pg):
          '{"first_audio_ms": 640, "turns": 4, "turn_latency_avg_ms": 820, '
          '"turn_latency_max_ms": 1310, "input_tokens": 5120, "output_tokens": 2048, '
          '"reconnects": 1, "barge_ins": 2, "least_tokens_left": -1}'))
+    # a voicemail the caller left on that call
+    pg.execute(
+        "INSERT INTO voicemails (business_id, call_log_id, recording_url, duration_s, transcription) "
+        "SELECT business_id, id, 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1', 34, "
+        "'Please call me back about the water heater' FROM call_logs "
+        "WHERE business_id = %s AND from_number = '+13125550777'", (owner.me["business"]["id"],))
     env = dict(os.environ, CORTANA_URL=web.url, CORTANA_EMAIL=email,
                CORTANA_PASSWORD="correct horse battery",
                ARTIFACTS=str(SRCDIR / "tests" / "browser" / "artifacts"))

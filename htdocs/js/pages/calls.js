@@ -1,9 +1,11 @@
 // calls.js: the Calls page — calls in progress, live over SSE
-// (/api/transcripts; EventSource reconnects by itself with Last-Event-ID),
+// (/api/transcripts through live.js, which keeps the feed connected; after a
+// reconnection the server may replay recent calls, merged here by call id and line seq),
 // the call log with filters and paging, and one call's detail (#/calls/<id>).
 import { get, post } from "../api.js";
 import { go } from "../app.js";
 import { t } from "../i18n.js";
+import { liveFeed } from "../live.js";
 import { button, card, disposition, duration, field, h, panel, select, toast, when } from "../ui.js";
 
 const DISPOSITIONS = ["emergency_dispatched", "booked", "message_taken", "question_answered",
@@ -48,30 +50,26 @@ function livePanel() {
     c.badges.replaceChildren(...b);
   }
 
-  const source = new EventSource("/api/transcripts");
-  source.addEventListener("call.started", (ev) => {
-    const d = JSON.parse(ev.data);
-    setBadges(callCard(d.call_id, d), d);
-  });
-  source.addEventListener("transcript", (ev) => {
-    const d = JSON.parse(ev.data);
-    const c = callCard(d.call_id, d);
-    if (c.seqs.has(d.seq)) return; // replayed after a reconnect
-    c.seqs.add(d.seq);
-    c.lines.append(line(d));
-    c.lines.scrollTop = c.lines.scrollHeight;
-  });
-  source.addEventListener("call.updated", (ev) => {
-    const d = JSON.parse(ev.data);
-    setBadges(callCard(d.call_id, d), d);
-  });
-  source.addEventListener("call.ended", (ev) => {
-    const d = JSON.parse(ev.data);
-    const c = callCard(d.call_id, d);
-    c.ended = true;
-    setBadges(c, {});
-    c.el.append(h("p", { class: "dim" }, disposition(d.disposition), " · ",
-      h("a", { href: `#/calls/${d.call_id}` }, t("call.title"))));
+  const close = liveFeed({
+    "call.started": (d) => setBadges(callCard(d.call_id, d), d),
+    transcript: (d) => {
+      const c = callCard(d.call_id, d);
+      if (c.seqs.has(d.seq)) return; // replayed after a reconnect
+      c.seqs.add(d.seq);
+      // A replay may bring a line the live feed skipped: keep the card in seq order.
+      const after = [...c.lines.children].find((el) => Number(el.dataset.seq) > d.seq);
+      c.lines.insertBefore(line(d), after || null);
+      c.lines.scrollTop = c.lines.scrollHeight;
+    },
+    "call.updated": (d) => setBadges(callCard(d.call_id, d), d),
+    "call.ended": (d) => {
+      const c = callCard(d.call_id, d);
+      if (c.ended) return; // replayed after a reconnect
+      c.ended = true;
+      setBadges(c, {});
+      c.el.append(h("p", { class: "dim" }, disposition(d.disposition), " · ",
+        h("a", { href: `#/calls/${d.call_id}` }, t("call.title"))));
+    },
   });
 
   const test = button(t("calls.testcall"), async () => {
@@ -85,7 +83,7 @@ function livePanel() {
   const el = panel({ "aria-labelledby": "live-title" },
     h("div", { class: "row" }, h("h2", { id: "live-title" }, t("calls.livepanel")), h("span", { class: "shrink" }, test)),
     empty, list);
-  return { el, close: () => source.close() };
+  return { el, close };
 }
 
 // -------------------------------------------------------------- call log
@@ -117,7 +115,7 @@ function callLog() {
         h("td", {}, when(c.started_at)), h("td", {}, c.from_number),
         h("td", {}, disposition(c.disposition), " ", c.emergency ? h("span", { class: "badge emergency" }, "!") : null),
         h("td", {}, c.language.toUpperCase()), h("td", {}, duration(c.duration_s)),
-        h("td", {}, c.is_test ? "test" : ""));
+        h("td", {}, c.is_test ? t("calls.test") : ""));
       body.append(row);
     }
     if (fresh && page.items.length === 0) {
@@ -193,6 +191,15 @@ async function detail(main, id) {
   const appt = d.appointment
     ? h("p", {}, `${when(d.appointment.starts_at)} · ${d.appointment.customer_name || ""} · ${d.appointment.status}`)
     : h("p", { class: "dim" }, t("call.none"));
+  // What the caller left after the beep: the owner's reason to call back.
+  const voicemails = d.voicemails && d.voicemails.length
+    ? card({ id: "voicemails" }, h("h2", {}, t("call.voicemails")),
+      h("ul", {}, ...d.voicemails.map((v) => h("li", {},
+        h("p", {}, `${when(v.created_at)} · ${duration(v.duration_s)}`),
+        h("p", {}, v.transcription || t("call.notranscription")),
+        v.recording_url ? h("a", { href: v.recording_url, target: "_blank", rel: "noopener noreferrer" },
+          t("call.listen")) : null))))
+    : null;
   main.replaceChildren(
     h("p", {}, h("a", { href: "#/calls" }, `← ${t("call.back")}`)),
     h("div", { class: "row" }, h("h1", {}, `${t("call.title")} ${c.from_number}`),
@@ -207,6 +214,7 @@ async function detail(main, id) {
       card({}, h("h2", {}, t("call.dispatch")), dispatch),
       card({}, h("h2", {}, t("call.appointment")), appt),
       card({}, h("h2", {}, t("call.sms")), sms),
+      voicemails,
       voiceEngine(c)));
 }
 

@@ -1,7 +1,7 @@
 // dashboard.js: KPIs and charts for a range, from GET /api/analytics.
 // Charts are Chart.js (vendored from npm); without it the page says so.
 import { get } from "../api.js";
-import { t } from "../i18n.js";
+import { locale, t } from "../i18n.js";
 import { card, h, select } from "../ui.js";
 
 const charts = [];
@@ -40,13 +40,16 @@ function draw(data, area) {
       { label: t("dash.calls"), data: data.by_day.map((d) => d.calls), backgroundColor: "rgba(167,123,255,0.6)" },
       { label: t("dash.booked"), data: data.by_day.map((d) => d.booked), backgroundColor: "rgba(46,230,201,0.75)" }] } }));
   const max = Math.max(1, ...data.by_hour_of_week.map((c) => c.calls));
+  // dow 0 = Sunday (PostgreSQL's); 2023-01-01 was a Sunday.
+  const weekday = (v) => new Date(Date.UTC(2023, 0, 1 + v)).toLocaleDateString(locale(),
+    { weekday: "short", timeZone: "UTC" });
   charts.push(new Chart(canvas("chart-heat"), {
     type: "scatter",
     options: { ...base(), plugins: { legend: { display: false } },
-               scales: { x: { min: -0.5, max: 23.5, title: { display: true, text: "hour" },
+               scales: { x: { min: -0.5, max: 23.5, title: { display: true, text: t("dash.hour") },
                               ticks: { stepSize: 3, callback: (v) => (Number.isInteger(v) ? v : "") } },
                          y: { min: -0.5, max: 6.5, reverse: true,
-                              ticks: { callback: (v) => ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][v] || "" } } } },
+                              ticks: { callback: (v) => (Number.isInteger(v) && v >= 0 && v <= 6 ? weekday(v) : "") } } } },
     data: { datasets: [{ data: data.by_hour_of_week.map((c) => ({ x: c.hour, y: c.dow, n: c.calls })),
                          pointStyle: "rectRounded", pointRadius: 9,
                          backgroundColor: data.by_hour_of_week.map((c) =>

@@ -3,7 +3,8 @@
 // watch live. Each step saves through the same API as the full pages.
 import { get, patch, post } from "../api.js";
 import { t } from "../i18n.js";
-import { button, card, field, h, panel, showError, toast } from "../ui.js";
+import { liveFeed } from "../live.js";
+import { button, card, field, h, panel, setTimeZone, showError, toast } from "../ui.js";
 import { documentForm } from "./kb.js";
 import { personalityForm } from "./personality.js";
 import { DAYS, servicesEditor } from "./settings.js";
@@ -13,7 +14,7 @@ const STEPS = ["business", "hours", "services", "technicians", "kb", "personalit
 
 export async function render(main, { args }) {
   let step = Math.max(0, STEPS.indexOf(args[0] || "business"));
-  let source = null;
+  let closeFeed = null;
 
   async function show() {
     const b = await get("/business");
@@ -30,8 +31,9 @@ export async function render(main, { args }) {
       body.append(f.name.wrap, f.address.wrap, f.timezone.wrap);
       save = async () => {
         try {
-          await patch("/business", { name: f.name.input.value.trim(), address: f.address.input.value.trim() || null,
-                                     timezone: f.timezone.input.value.trim() });
+          const saved = await patch("/business", { name: f.name.input.value.trim(),
+            address: f.address.input.value.trim() || null, timezone: f.timezone.input.value.trim() });
+          setTimeZone(saved.timezone);
         } catch (e) {
           showError(e, f);
           e.shown = true;
@@ -39,23 +41,27 @@ export async function render(main, { args }) {
         }
       };
     } else if (name === "hours") {
-      const mk = (label, open, close, id) => {
-        const o = h("input", { class: "glow-input", type: "time", value: open, id: `${id}-open`, "aria-label": `${label} open` });
-        const c = h("input", { class: "glow-input", type: "time", value: close, id: `${id}-close`, "aria-label": `${label} close` });
-        const on = h("input", { type: "checkbox", checked: true, id: `${id}-on` });
+      // What was saved (coming back to this step), else a plumber's usual week.
+      const saved = DAYS.some((d) => b.hours && b.hours[d] && b.hours[d].length);
+      const mk = (label, open, close, id, day) => {
+        const first = saved ? (b.hours[day] || [])[0] : { open, close };
+        if (first) [open, close] = [first.open, first.close === "24:00" ? "00:00" : first.close];
+        const o = h("input", { class: "glow-input", type: "time", value: open, id: `${id}-open`, "aria-label": `${label}: ${t("set.opens")}` });
+        const c = h("input", { class: "glow-input", type: "time", value: close, id: `${id}-close`, "aria-label": `${label}: ${t("set.closes")}` });
+        const on = h("input", { type: "checkbox", checked: !!first, id: `${id}-on` });
         body.append(card({}, h("h3", {}, label), h("div", { class: "row" }, o, c,
-          h("label", { for: `${id}-on`, class: "shrink" }, on, " open"))));
-        return () => (on.checked ? [{ open: o.value, close: c.value }] : []);
+          h("label", { for: `${id}-on`, class: "shrink" }, on, " ", t("onb.open")))));
+        return () => (on.checked ? [{ open: o.value, close: c.value === "00:00" ? "24:00" : c.value }] : []);
       };
-      const weekdays = mk(t("onb.weekdays"), "08:00", "17:00", "wk");
-      const saturday = mk(t("onb.saturday"), "09:00", "13:00", "sat");
+      const weekdays = mk(t("onb.weekdays"), "08:00", "17:00", "wk", "monday");
+      const saturday = mk(t("onb.saturday"), "09:00", "13:00", "sat", "saturday");
       save = () => patch("/business", { hours: Object.fromEntries(DAYS.map((d) =>
         [d, d === "saturday" ? saturday() : d === "sunday" ? [] : weekdays()])) });
     } else if (name === "services") {
       const ed = servicesEditor(b.services.length ? b.services
         : [{ name: "Drain cleaning", duration_minutes: 60, price_min: 129, price_max: 249 }]);
       body.append(ed.el);
-      save = () => patch("/business", { services: ed.value().filter((s) => s.name) });
+      save = () => patch("/business", { services: ed.value((s) => s.name) });
     } else if (name === "technicians") {
       const list = h("ul", { id: "onb-techs" });
       const refresh = async () => {
@@ -75,33 +81,47 @@ export async function render(main, { args }) {
       const transcript = h("div", { class: "transcript", id: "onb-transcript", "aria-live": "polite" });
       const status = h("p", { id: "onb-status", class: "dim" });
       let callId = null;
-      source = new EventSource("/api/transcripts");
-      source.addEventListener("call.started", (ev) => {
-        const d = JSON.parse(ev.data);
-        if (d.test && !callId) callId = d.call_id;
-      });
-      source.addEventListener("transcript", (ev) => {
-        const d = JSON.parse(ev.data);
-        if (d.call_id === callId) transcript.append(h("div", { class: `line ${d.speaker}` }, d.text));
-      });
-      source.addEventListener("call.ended", (ev) => {
-        const d = JSON.parse(ev.data);
-        if (d.call_id === callId) status.textContent = `${t(`disposition.${d.disposition}`)} — ${t("onb.done")}`;
+      const seqs = new Set();
+      if (closeFeed) closeFeed(); // the step drawn again: one feed, not two
+      closeFeed = liveFeed({
+        "call.started": (d) => {
+          if (d.test && !callId && !d.replayed) callId = d.call_id;
+        },
+        transcript: (d) => {
+          if (d.call_id !== callId || seqs.has(d.seq)) return; // a replay after a reconnect
+          seqs.add(d.seq);
+          transcript.append(h("div", { class: `line ${d.speaker}`, "data-seq": d.seq }, d.text));
+        },
+        "call.ended": (d) => {
+          if (d.call_id === callId) status.textContent = `${t(`disposition.${d.disposition}`)} — ${t("onb.done")}`;
+        },
       });
       body.append(button(t("onb.place"), async () => {
         callId = null;
+        seqs.clear();
         transcript.replaceChildren();
         await post("/test-calls", { scenario: "emergency", language: document.documentElement.lang === "es" ? "es" : "en" });
       }), transcript, status);
     }
 
-    const back = button(t("onb.back"), () => { step -= 1; show(); }, "secondary");
+    // Back keeps this step's input as Next does: it is saved first.
+    const back = button(t("onb.back"), async () => {
+      try {
+        await save();
+      } catch (e) {
+        if (!e.shown) showError(e, {}, body);
+        return;
+      }
+      step -= 1;
+      show();
+    }, "secondary");
+    back.id = "onb-back";
     back.disabled = step === 0;
     const next = button(step === STEPS.length - 1 ? t("onb.finish") : t("onb.next"), async () => {
       try {
         await save();
       } catch (e) {
-        if (!e.shown) showError(e);
+        if (!e.shown) showError(e, {}, body);
         return;
       }
       if (step === STEPS.length - 1) {
@@ -112,9 +132,9 @@ export async function render(main, { args }) {
       show();
     });
     next.id = "onb-next";
-    if (source && name !== "test") {
-      source.close();
-      source = null;
+    if (closeFeed && name !== "test") {
+      closeFeed();
+      closeFeed = null;
     }
     main.replaceChildren(h("h1", {}, t("onb.title")), steps,
       panel({ "aria-labelledby": "step-title" }, h("h2", { id: "step-title" }, t(`onb.${name}`)), body,
@@ -124,5 +144,5 @@ export async function render(main, { args }) {
     if (first) first.focus();
   }
   await show();
-  return () => source && source.close();
+  return () => closeFeed && closeFeed();
 }

@@ -11,11 +11,11 @@ export function personalityForm(p, onSaved) {
                  p.tone || "friendly"),
     price_policy: select(t("pers.price"), ["ranges", "exact", "never"].map((v) => [v, t(`price.${v}`)]),
                          p.price_policy || "ranges"),
-    greeting_en: field(t("pers.greeting_en"), {}, "textarea"),
-    greeting_es: field(t("pers.greeting_es"), {}, "textarea"),
+    greeting_en: field(t("pers.greeting_en"), { "data-field": "greeting.en" }, "textarea"),
+    greeting_es: field(t("pers.greeting_es"), { "data-field": "greeting.es" }, "textarea"),
     rules: field(t("pers.rules"), {}, "textarea"),
-    voice_en: field(t("pers.voice_en"), { value: (p.voice && p.voice.en) || "" }),
-    voice_es: field(t("pers.voice_es"), { value: (p.voice && p.voice.es) || "" }),
+    voice_en: field(t("pers.voice_en"), { value: (p.voice && p.voice.en) || "", "data-field": "voice.en" }),
+    voice_es: field(t("pers.voice_es"), { value: (p.voice && p.voice.es) || "", "data-field": "voice.es" }),
   };
   fields.greeting_en.input.value = (p.greeting && p.greeting.en) || "";
   fields.greeting_es.input.value = (p.greeting && p.greeting.es) || "";
@@ -78,7 +78,7 @@ export function personalityForm(p, onSaved) {
       toast(t("common.saved"));
       if (onSaved) await onSaved();
     } catch (e) {
-      showError(e, { ...fields, greeting: fields.greeting_en, voice: fields.voice_en });
+      showError(e, fields, form);
     }
   });
   refreshPreview();

@@ -3,14 +3,16 @@
 // acknowledgement window; placeholders for phone number, calendar, billing.
 import { get, patch } from "../api.js";
 import { t } from "../i18n.js";
-import { button, card, clearErrors, field, h, panel, select, showError, toast, E164 } from "../ui.js";
+import { button, card, clearErrors, field, h, panel, select, setTimeZone, showError, toast, E164 } from "../ui.js";
 
 export const DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 const CATEGORIES = ["flooding", "gas_leak", "no_heat", "electrical_hazard", "sewage_backup",
                     "carbon_monoxide", "no_water", "lockout_danger", "custom"];
 
-// Rows of inputs that add and remove themselves; value() reads them back.
-function rows(makeRow, initial, addLabel) {
+// Rows of inputs that add and remove themselves; value(keep) reads back the
+// rows keep() accepts and stamps their inputs with the path the API names
+// in a 400 (`${path}[i].${key}`, i counting only the rows sent).
+function rows(makeRow, initial, addLabel, path) {
   const box = h("div", { class: "stack" });
   const items = [];
   function add(v) {
@@ -26,8 +28,21 @@ function rows(makeRow, initial, addLabel) {
   }
   (initial || []).forEach(add);
   const addButton = button(addLabel, () => add(), "secondary small");
-  return { el: h("div", {}, box, h("div", { style: "margin-top:0.5rem" }, addButton)),
-           value: () => items.map((r) => r.value()), add };
+  function value(keep = () => true) {
+    const sent = [];
+    for (const r of items) {
+      const v = r.value();
+      const inputs = Object.entries(r.inputs || {});
+      if (!keep(v)) {
+        inputs.forEach(([, el]) => el.removeAttribute("data-field"));
+        continue;
+      }
+      inputs.forEach(([key, el]) => { el.dataset.field = `${path}[${sent.length}].${key}`; });
+      sent.push(v);
+    }
+    return sent;
+  }
+  return { el: h("div", {}, box, h("div", { style: "margin-top:0.5rem" }, addButton)), value, add };
 }
 
 const input = (attrs) => h("input", { class: "glow-input", ...attrs });
@@ -37,12 +52,13 @@ export function hoursEditor(hours) {
   const el = h("div", { class: "stack", id: "hours" });
   for (const day of DAYS) {
     days[day] = rows((v) => {
-      const open = input({ type: "time", value: v.open || "08:00", "aria-label": `${t(`day.${day}`)} open`,
+      const open = input({ type: "time", value: v.open || "08:00", "aria-label": `${t(`day.${day}`)}: ${t("set.opens")}`,
                            "data-day": day, "data-edge": "open" });
-      const close = input({ type: "time", value: v.close || "17:00", "aria-label": `${t(`day.${day}`)} close`,
+      const close = input({ type: "time", value: v.close || "17:00", "aria-label": `${t(`day.${day}`)}: ${t("set.closes")}`,
                             "data-day": day, "data-edge": "close" });
-      return { cells: [open, close], value: () => ({ open: open.value, close: close.value === "00:00" ? "24:00" : close.value }) };
-    }, (hours && hours[day]) || [], t("set.addinterval"));
+      return { cells: [open, close], inputs: { open, close },
+               value: () => ({ open: open.value, close: close.value === "00:00" ? "24:00" : close.value }) };
+    }, (hours && hours[day]) || [], t("set.addinterval"), `hours.${day}`);
     el.append(card({}, h("h3", {}, t(`day.${day}`)), days[day].el));
   }
   return { el, value: () => Object.fromEntries(DAYS.map((d) => [d, days[d].value()])) };
@@ -57,13 +73,14 @@ export function servicesEditor(services) {
                        placeholder: t("set.pricemin") });
     const hi = input({ type: "number", min: 0, value: v.price_max ?? "", "aria-label": t("set.pricemax"),
                        placeholder: t("set.pricemax") });
-    return { cells: [name, minutes, lo, hi], value: () => {
+    return { cells: [name, minutes, lo, hi],
+             inputs: { name, duration_minutes: minutes, price_min: lo, price_max: hi }, value: () => {
       const s = { name: name.value.trim(), duration_minutes: Number(minutes.value) || 60 };
       if (lo.value !== "") s.price_min = Number(lo.value);
       if (hi.value !== "") s.price_max = Number(hi.value);
       return s;
     } };
-  }, services, t("set.addservice"));
+  }, services, t("set.addservice"), "services");
 }
 
 export async function render(main) {
@@ -73,27 +90,29 @@ export async function render(main) {
     address: field(t("set.address"), { value: b.address || "" }),
     timezone: field(t("set.timezone"), { value: b.timezone }),
     owner_phone: field(t("set.ownerphone"), { value: b.owner_phone || "", pattern: E164 }),
-    fee: field(t("set.fee"), { type: "number", min: 0, value: (b.pricing && b.pricing.service_call_fee) ?? "" }),
-    notes_en: field(t("set.notes_en"), { value: (b.pricing && b.pricing.notes && b.pricing.notes.en) || "" }),
-    notes_es: field(t("set.notes_es"), { value: (b.pricing && b.pricing.notes && b.pricing.notes.es) || "" }),
-    zips: field(t("set.zips"), { value: ((b.service_area && b.service_area.zips) || []).join(", ") }),
-    radius: field(t("set.radius"), { type: "number", min: 0, max: 500, value: (b.service_area && b.service_area.radius_miles) ?? "" }),
-    ack: field(t("set.ack"), { type: "number", min: 30, max: 3600, value: (b.settings && b.settings.ack_window_seconds) || 300 }),
+    fee: field(t("set.fee"), { type: "number", min: 0, "data-field": "pricing.service_call_fee", value: (b.pricing && b.pricing.service_call_fee) ?? "" }),
+    notes_en: field(t("set.notes_en"), { "data-field": "pricing.notes.en", value: (b.pricing && b.pricing.notes && b.pricing.notes.en) || "" }),
+    notes_es: field(t("set.notes_es"), { "data-field": "pricing.notes.es", value: (b.pricing && b.pricing.notes && b.pricing.notes.es) || "" }),
+    zips: field(t("set.zips"), { "data-field": "service_area.zips", value: ((b.service_area && b.service_area.zips) || []).join(", ") }),
+    radius: field(t("set.radius"), { "data-field": "service_area.radius_miles", type: "number", min: 0, max: 500, value: (b.service_area && b.service_area.radius_miles) ?? "" }),
+    ack: field(t("set.ack"), { "data-field": "settings.ack_window_seconds", type: "number", min: 30, max: 3600, value: (b.settings && b.settings.ack_window_seconds) || 300 }),
   };
   const hours = hoursEditor(b.hours);
   const holidays = rows((v) => {
-    const date = input({ type: "date", value: v.date || "", "aria-label": "date" });
+    const date = input({ type: "date", value: v.date || "", "aria-label": t("set.date") });
     const name = input({ value: v.name || "", "aria-label": t("set.name") });
-    return { cells: [date, name], value: () => (name.value.trim() ? { date: date.value, name: name.value.trim() } : { date: date.value }) };
-  }, b.holidays, t("set.addholiday"));
+    return { cells: [date, name], inputs: { date, name },
+             value: () => (name.value.trim() ? { date: date.value, name: name.value.trim() } : { date: date.value }) };
+  }, b.holidays, t("set.addholiday"), "holidays");
   const services = servicesEditor(b.services);
   const rules = rows((v) => {
     const phrase = input({ value: v.phrase || "", "aria-label": t("set.phrase"), placeholder: t("set.phrase") });
     const cat = h("select", { class: "glow-input", "aria-label": t("set.category") },
-      ...CATEGORIES.map((c) => h("option", { value: c }, c)));
+      ...CATEGORIES.map((c) => h("option", { value: c }, t(`category.${c}`))));
     cat.value = v.category || "custom";
-    return { cells: [phrase, cat], value: () => ({ phrase: phrase.value.trim(), category: cat.value }) };
-  }, (b.settings && b.settings.emergency_rules) || [], t("set.addrule"));
+    return { cells: [phrase, cat], inputs: { phrase, category: cat },
+             value: () => ({ phrase: phrase.value.trim(), category: cat.value }) };
+  }, (b.settings && b.settings.emergency_rules) || [], t("set.addrule"), "settings.emergency_rules");
 
   const save = h("button", { type: "submit", class: "glass-button", id: "save-settings" }, t("set.save"));
   const form = h("form", { novalidate: true, class: "stack" },
@@ -111,24 +130,25 @@ export async function render(main) {
     h("div", {}, save));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    clearErrors(fields);
+    clearErrors(fields, form);
     const zips = fields.zips.input.value.split(",").map((z) => z.trim()).filter(Boolean);
     const body = {
       name: fields.name.input.value.trim(), timezone: fields.timezone.input.value.trim(),
       address: fields.address.input.value.trim() || null,
       owner_phone: fields.owner_phone.input.value.trim() || null,
-      hours: hours.value(), holidays: holidays.value(), services: services.value().filter((s) => s.name),
+      hours: hours.value(), holidays: holidays.value(), services: services.value((s) => s.name),
       pricing: { service_call_fee: fields.fee.input.value === "" ? null : Number(fields.fee.input.value),
                  notes: { en: fields.notes_en.input.value.trim() || null, es: fields.notes_es.input.value.trim() || null } },
       service_area: { zips, ...(fields.radius.input.value === "" ? {} : { radius_miles: Number(fields.radius.input.value) }) },
       settings: { ack_window_seconds: Number(fields.ack.input.value) || 300,
-                  emergency_rules: rules.value().filter((r) => r.phrase) },
+                  emergency_rules: rules.value((r) => r.phrase) },
     };
     try {
-      await patch("/business", body);
+      const saved = await patch("/business", body);
+      setTimeZone(saved.timezone);
       toast(t("set.saved"));
     } catch (e) {
-      showError(e, { ...fields, owner_phone: fields.owner_phone, settings: fields.ack });
+      showError(e, fields, form);
     }
   });
   main.replaceChildren(h("h1", {}, t("set.title")), form);
