@@ -369,6 +369,32 @@ def test_technicians_are_texted_in_the_business_first_language(pg, web, fake_twi
     assert first and first[0]["body"].startswith("EMERGENCY (flooding)")
 
 
+def test_the_owner_is_texted_in_the_business_first_language(pg, web, fake_twilio):
+    # A Spanish-first business's owner reads its notices (a message, a
+    # voicemail, an emergency call) in Spanish, as its technicians do; an
+    # English-first business's owner keeps English for a Spanish caller.
+    bid, number = make_business(pg, technicians=1, owner_phone="+13125550115",
+                                personality={"languages": ["es", "en"]})
+    call(web, number, "Quiero dejar un mensaje", "Rosa Díaz", "llámeme por la factura", "no")
+    notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550115"
+                               and "factura" in m["body"]])
+    assert notice and "mensaje de Rosa" in notice[0]["body"], notice
+    assert "message from" not in notice[0]["body"] and "caller" not in notice[0]["body"]
+    call(web, number, "<silence>", "<silence>", "<silence>", "record: llámenme por favor")
+    notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550115"
+                               and "llámenme" in m["body"]])
+    assert notice and "buzón de voz" in notice[0]["body"], notice
+    call(web, number, "I smell gas in the kitchen", "<hangup>")
+    notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550115"
+                               and "Cortana:" in m["body"] and "emergencia" in m["body"]])
+    assert notice and "emergency" not in notice[0]["body"], notice
+    bid, number = make_business(pg, technicians=1, owner_phone="+13125550116")
+    call(web, number, "Quiero dejar un mensaje", "Rosa Díaz", "llámeme por la factura", "no")
+    notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550116"
+                               and "factura" in m["body"]])
+    assert notice and "message from Rosa" in notice[0]["body"], notice
+
+
 def test_owner_acknowledging_is_named_naturally_in_the_eta_text(pg, web, fake_twilio):
     # No technician: the owner is texted and answers; the caller reads
     # "we're on the way", not "the owner is on the way".
