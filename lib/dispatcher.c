@@ -7,6 +7,7 @@
 #include "dispatcher.h"
 
 #include "calls.h"
+#include "emergency.h"
 #include "json.h"
 #include "log.h"
 #include "personality.h"
@@ -174,16 +175,17 @@ apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_
     if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
         lang = team_language(pool, PQgetvalue(res, 0, 0));
     }
-    message = apr_psprintf(
-        pool,
-        lang == CTN_LANG_ES
-            ? "EMERGENCIA (%s) en %s: cliente %s%s%s, dirección: %s, problema: %s.%s%s"
-            : "EMERGENCY (%s) for %s: caller %s%s%s, address: %s, problem: %s.%s%s",
-        or_unknown(req->category, lang), req->business_name, or_unknown(req->caller_number, lang),
-        req->caller_name ? ", " : "", req->caller_name ? req->caller_name : "",
-        or_unknown(req->address, lang), or_unknown(req->problem, lang),
-        req->call_link ? (lang == CTN_LANG_ES ? " Llamada: " : " Call: ") : "",
-        req->call_link ? req->call_link : "");
+    message =
+        apr_psprintf(pool,
+                     lang == CTN_LANG_ES
+                         ? "EMERGENCIA (%s) en %s: cliente %s%s%s, dirección: %s, problema: %s.%s%s"
+                         : "EMERGENCY (%s) for %s: caller %s%s%s, address: %s, problem: %s.%s%s",
+                     or_unknown(ctn_emergency_category_say(req->category, lang), lang),
+                     req->business_name, or_unknown(req->caller_number, lang),
+                     req->caller_name ? ", " : "", req->caller_name ? req->caller_name : "",
+                     or_unknown(req->address, lang), or_unknown(req->problem, lang),
+                     req->call_link ? (lang == CTN_LANG_ES ? " Llamada: " : " Call: ") : "",
+                     req->call_link ? req->call_link : "");
     apr_snprintf(window, sizeof(window), "%d",
                  req->ack_window_s > 0 ? req->ack_window_s : CTN_DISPATCH_DEFAULT_ACK_WINDOW);
     params[0] = req->business_id;

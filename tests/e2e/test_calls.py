@@ -350,7 +350,7 @@ def test_technicians_are_texted_in_the_business_first_language(pg, web, fake_twi
     call(web, number, "Hi, I smell gas in the kitchen", "<hangup>")
     (tech1,) = TECHS[bid]
     first = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1])
-    assert first and first[0]["body"].startswith("EMERGENCIA (gas_leak)"), first
+    assert first and first[0]["body"].startswith("EMERGENCIA (fuga de gas)"), first
     assert "Responda SÍ" in first[0]["body"] and "Reply YES" not in first[0]["body"]
     webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "b" * 32,
                                  "From": tech1, "To": number, "Body": "quién es?"})
@@ -367,6 +367,12 @@ def test_technicians_are_texted_in_the_business_first_language(pg, web, fake_twi
     (tech1,) = TECHS[bid]
     first = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1])
     assert first and first[0]["body"].startswith("EMERGENCY (flooding)")
+    # Categories are said as words, not identifiers.
+    bid, number = make_business(pg, technicians=1)
+    call(web, number, "I smell gas in the kitchen", "<hangup>")
+    (tech1,) = TECHS[bid]
+    first = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1])
+    assert first and first[0]["body"].startswith("EMERGENCY (gas leak)"), first
 
 
 def test_the_owner_is_texted_in_the_business_first_language(pg, web, fake_twilio):
