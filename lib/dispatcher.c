@@ -333,11 +333,12 @@ int ctn_dispatcher_parse_answer(const char *body)
                                             "no hay bronca",  "sin problema", "no te preocupes",
                                             "no se preocupe", "dont worry",   NULL};
     static const char *const yes[] = {
-        "yes",     "y",       "yep",        "yeah",        "yup",       "si",        "ok",
-        "okay",    "k",       "sure",       "on it",       "omw",       "on my way", "coming",
-        "will do", "got it",  "i got it",   "ill take it", "taking it", "be there",  "heading over",
-        "claro",   "voy",     "ya voy",     "en camino",   "vale",      "dale",      "de acuerdo",
-        "listo",   "lo tomo", "me encargo", NULL};
+        "yes",          "yep",        "yeah",     "yup",         "si",         "ok",
+        "okay",         "sure",       "on it",    "omw",         "on my way",  "coming",
+        "will do",      "got it",     "i got it", "ill take it", "taking it",  "be there",
+        "heading over", "claro",      "voy",      "ya voy",      "en camino",  "vale",
+        "dale",         "de acuerdo", "listo",    "lo tomo",     "me encargo", NULL};
+    static const char *const yes_alone[] = {"y", "k", NULL};
     static const char *const no[] = {
         "no",      "n",       "nope",     "nah",     "pass",      "cant",
         "cannot",  "can not", "wont",     "busy",    "unable",    "not available",
@@ -356,6 +357,13 @@ int ctn_dispatcher_parse_answer(const char *body)
      * escalation with nobody on the way. A reply that both accepts and
      * refuses, or does neither, is not guessed at. */
     ctn_text_normalize_into(text, sizeof(text), body);
+    /* "Y" and "K" answer YES alone; in a sentence they are Spanish words
+     * ("y": and; "k": que, in texts), so they count only as the whole reply. */
+    for (int i = 0; yes_alone[i]; i++) {
+        if (strcmp(text, yes_alone[i]) == 0) {
+            return 1;
+        }
+    }
     for (int i = 0; no_matter[i]; i++) {
         char *p;
         while ((p = (char *)find_phrase(text, no_matter[i])) != NULL) {
