@@ -624,6 +624,7 @@ static int on_gather(turn_t *t, const char **twiml)
  * then closes it, since the status callback may well have come already. */
 static int open_call_for_recording(turn_t *t)
 {
+    ctn_personality_t *pers = NULL;
     ctn_call_open_t open;
 
     memset(&open, 0, sizeof(open));
@@ -633,7 +634,9 @@ static int open_call_for_recording(turn_t *t)
     open.to_number = t->to;
     open.route = ctn_routing_decision_name(CTN_ROUTING_VOICEMAIL);
     open.engine = "builtin";
-    open.language = "en";
+    /* The business's first language, as /twilio/voice opens a call. */
+    (void)ctn_personality_parse(&pers, t->pool, t->business->personality, t->business->name, NULL);
+    open.language = ctn_language_code(pers->default_lang);
     if (ctn_calls_open(&t->call, t->conn, t->pool, &open) != APR_SUCCESS) {
         return 503;
     }

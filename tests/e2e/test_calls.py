@@ -555,6 +555,18 @@ def test_a_call_log_opened_by_a_late_recording_is_closed(pg, web):
     assert "<Record" not in webhook(web, "/twilio/voice", call_params(new_sid(), number)).text
 
 
+def test_a_call_log_opened_by_a_late_recording_is_in_the_business_language(pg, web):
+    # A Spanish-first business's call log opened by a late recording is
+    # 'es', as its calls are, and the caller still on the line hears Spanish.
+    bid, number = make_business(pg, personality={"languages": ["es", "en"]})
+    sid = new_sid()
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/8", "RecordingDuration": "9"}
+    resp = webhook(web, "/twilio/voicemail", call_params(sid, number, **rec))
+    assert resp.status == 200 and 'language="es' in resp.text, resp.text
+    assert pg.query("SELECT language FROM call_logs WHERE call_sid = %s", (sid,)) == [("es",)]
+
+
 # ---------------------------------------------------------------- questions
 
 def test_price_question_quotes_ranges(pg, web):
