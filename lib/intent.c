@@ -13,14 +13,21 @@ static const char *const spam[] = {"recorded message",
                                    "extended warranty",
                                    "business listing",
                                    "google listing",
-                                   "wrong number",
-                                   "numero equivocado",
                                    "not looking for a plumber",
                                    "this is an automated",
                                    "press 1",
                                    "seo",
                                    "merchant services",
                                    NULL};
+/* Someone who dialled the wrong number: no business for us (logged as
+ * spam), but a person, told kindly whom they reached. */
+static const char *const wrong_number[] = {"wrong number",
+                                           "numero equivocado",
+                                           "equivoque de numero",
+                                           "marque mal",
+                                           "misdialed",
+                                           "dialed the wrong",
+                                           NULL};
 static const char *const goodbye[] = {"bye",         "goodbye",      "thats all",   "that is all",
                                       "thats it",    "nothing else", "no thats it", "adios",
                                       "eso es todo", "nada mas",     "hasta luego", NULL};
@@ -151,11 +158,16 @@ ctn_intent_e ctn_intent_yes_no(apr_pool_t *pool, const char *text)
     return CTN_INTENT_UNKNOWN;
 }
 
+int ctn_intent_wrong_number(apr_pool_t *pool, const char *text)
+{
+    return any(ctn_text_words(pool, ctn_text_normalize(pool, text)), wrong_number);
+}
+
 ctn_intent_e ctn_intent_classify(apr_pool_t *pool, const char *text)
 {
     apr_array_header_t *words = ctn_text_words(pool, ctn_text_normalize(pool, text));
 
-    if (any(words, spam)) {
+    if (any(words, spam) || any(words, wrong_number)) {
         return CTN_INTENT_SPAM;
     }
     if (any(words, human)) {

@@ -29,6 +29,7 @@ static const struct {
     {"quiero hablar con una persona", CTN_INTENT_HUMAN},
     {"we're calling about your Google business listing", CTN_INTENT_SPAM},
     {"sorry, wrong number", CTN_INTENT_SPAM},
+    {"perdón, me equivoqué de número", CTN_INTENT_SPAM},
     {"that's all, bye", CTN_INTENT_GOODBYE},
     {"yes please", CTN_INTENT_YES},
     {"sí, claro", CTN_INTENT_YES},
