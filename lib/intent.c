@@ -75,6 +75,8 @@ static const char *const book[] = {"book",
                                    "programar",
                                    "que vengan",
                                    "que venga",
+                                   "pueden venir",
+                                   "puede venir",
                                    "manden a alguien",
                                    "mandar a alguien",
                                    "reparar",
@@ -86,16 +88,18 @@ static const char *const book[] = {"book",
                                    "no funciona",
                                    "se descompuso",
                                    NULL};
-static const char *const price[] = {"how much",     "cost",   "price",         "prices",
-                                    "pricing",      "charge", "estimate",      "quote",
-                                    "fee",          "rates",  "cuanto cuesta", "cuanto cobran",
-                                    "cuanto cobra", "precio", "costo",         NULL};
-static const char *const hours[] = {"hours",   "open",       "close",  "closing", "what time",
-                                    "weekend", "saturday",   "sunday", "horario", "abren",
-                                    "cierran", "a que hora", NULL};
+static const char *const price[] = {
+    "how much",      "cost",         "price",  "prices", "pricing", "charge",
+    "estimate",      "quote",        "fee",    "rate",   "rates",   "cuanto cuesta",
+    "cuanto cobran", "cuanto cobra", "precio", "costo",  NULL};
+static const char *const hours[] = {"hours",    "open",          "close",   "closing",  "what time",
+                                    "weekend",  "saturday",      "sunday",  "horario",  "abren",
+                                    "cierran",  "a que hora",    "abierto", "abiertos", "sabado*",
+                                    "domingo*", "fin de semana", NULL};
 static const char *const area[] = {
-    "service area", "do you service", "do you cover", "come to", "serve", "zip", "area",
-    "near",         "llegan",         "trabajan en",  "zona",    "van a", NULL};
+    "service area", "do you service", "do you cover", "come to",     "serve", "zip",
+    "area",         "near",           "llegan",       "trabajan en", "zona",  "van a",
+    "dan servicio", "servicio en",    "cubren",       NULL};
 static const char *const question[] = {"do you",   "can you", "what", "which",   "why",   "how",
                                        "is there", "are you", "does", "tienen",  "hacen", "ofrecen",
                                        "que",      "cual",    "como", "aceptan", NULL};
