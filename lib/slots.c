@@ -207,6 +207,18 @@ static const char *extract_address(apr_pool_t *pool, const apr_array_header_t *w
         if (!apr_isdigit(w[i][0])) {
             continue;
         }
+        /* "300 calle Clark": a house number before calle/avenida, to the
+         * end of the clause. */
+        if (i + 2 < words->nelts &&
+            (strcmp(w[i + 1], "calle") == 0 || strcmp(w[i + 1], "avenida") == 0)) {
+            int end = 0;
+            const char *a = after_cue(pool, words, w[i + 1], 6, &end);
+            const char *unit = unit_at(pool, words, end);
+            if (a) {
+                a = ctn_text_title_case(pool, apr_pstrcat(pool, w[i], " ", w[i + 1], " ", a, NULL));
+                return unit ? apr_pstrcat(pool, a, " ", unit, NULL) : a;
+            }
+        }
         /* A house number followed within five words by a street suffix, or
          * "calle/avenida" before it. */
         for (int j = i + 1; j < words->nelts && j <= i + 5; j++) {

@@ -134,6 +134,8 @@ static const struct {
     {"Calle Clark 300, departamento 4", "Calle Clark 300 Depto 4"},
     {"Vivo en 300 calle Clark, departamento 4B", "300 Calle Clark Depto 4B"},
     {"Vivo en 300 calle Clark", "300 Calle Clark"},
+    {"ok, es el 300 calle Clark, cerca del Walmart", "300 Calle Clark"},
+    {"sí, 45 avenida Central, depto 2", "45 Avenida Central Depto 2"},
 };
 
 START_TEST(addresses_keep_their_unit)
