@@ -624,6 +624,7 @@ static int on_gather(turn_t *t, const char **twiml)
  * then closes it, since the status callback may well have come already. */
 static int open_call_for_recording(turn_t *t)
 {
+    ctn_personality_t *pers = NULL;
     ctn_call_open_t open;
 
     memset(&open, 0, sizeof(open));
@@ -633,7 +634,9 @@ static int open_call_for_recording(turn_t *t)
     open.to_number = t->to;
     open.route = ctn_routing_decision_name(CTN_ROUTING_VOICEMAIL);
     open.engine = "builtin";
-    open.language = "en";
+    /* The business's first language, as /twilio/voice opens a call. */
+    (void)ctn_personality_parse(&pers, t->pool, t->business->personality, t->business->name, NULL);
+    open.language = ctn_language_code(pers->default_lang);
     if (ctn_calls_open(&t->call, t->conn, t->pool, &open) != APR_SUCCESS) {
         return 503;
     }
@@ -763,8 +766,11 @@ static int on_transcription(turn_t *t, const char **twiml)
     if (text == NULL || *text == '\0') {
         /* No words (Twilio transcribes US English only, and a failed
          * transcription has none): the owner still hears of the message. */
+        static const char *const what[2] = {
+            "voicemail with no transcription, listen to it on the call's page",
+            "buzón de voz sin transcripción, escúchelo en la página de la llamada"};
         ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
-                               "voicemail with no transcription, listen to it on the call's page");
+                               what);
         return 204;
     }
     {
@@ -795,10 +801,15 @@ static int on_transcription(turn_t *t, const char **twiml)
             const char *params[1] = {t->call->id};
             ctn_calls_exec(NULL, t->conn, NULL, "marking the emergency", PGRES_COMMAND_OK,
                            "UPDATE call_logs SET emergency = true WHERE id = $1", 1, params);
-            ctn_tools_notify_owner(
-                t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
+            const char *what[2] = {
                 apr_psprintf(t->pool, "emergency voicemail, nobody on call could be alerted: %s",
-                             text));
+                             text),
+                apr_psprintf(t->pool,
+                             "emergencia en el buzón de voz, no se pudo avisar a nadie de "
+                             "guardia: %s",
+                             text)};
+            ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call,
+                                   t->env->public_url, what);
         } else {
             const char *params[1] = {t->call->id};
             /* A status callback that came first wrote a summary naming the
@@ -813,14 +824,19 @@ static int on_transcription(turn_t *t, const char **twiml)
             /* The status callback tells the owner of an emergency call; a
              * transcription usually comes after it (the call has ended). */
             if (t->call->status && strcmp(t->call->status, "in-progress") != 0) {
-                ctn_tools_notify_owner(
-                    t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
-                    apr_psprintf(t->pool, "emergency voicemail dispatched: %s", text));
+                const char *what[2] = {
+                    apr_psprintf(t->pool, "emergency voicemail dispatched: %s", text),
+                    apr_psprintf(t->pool, "emergencia en el buzón de voz, técnico avisado: %s",
+                                 text)};
+                ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call,
+                                       t->env->public_url, what);
             }
         }
     } else {
+        const char *what[2] = {apr_psprintf(t->pool, "voicemail: %s", text),
+                               apr_psprintf(t->pool, "buzón de voz: %s", text)};
         ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
-                               apr_psprintf(t->pool, "voicemail: %s", text));
+                               what);
     }
     return 204;
 }
@@ -988,8 +1004,10 @@ static int on_status(turn_t *t, const char **twiml)
             ctn_sms_enqueue(t->conn, t->pool, &t->sms, &text, NULL);
         }
     } else if (t->call->disposition && strcmp(t->call->disposition, "emergency_dispatched") == 0) {
+        static const char *const what[2] = {"emergency call dispatched",
+                                            "llamada de emergencia, técnico avisado"};
         ctn_tools_notify_owner(t->conn, t->pool, &t->sms, t->business, t->call, t->env->public_url,
-                               "emergency call dispatched");
+                               what);
     }
     {
         json_object *ev = json_object_new_object();

@@ -601,7 +601,7 @@ static int take_over(dlg_t *d, ctn_intent_e intent)
     switch (intent) {
     case CTN_INTENT_SPAM:
         st->spam = 1;
-        say(d, CTN_PH_SPAM);
+        say(d, ctn_intent_wrong_number(d->pool, d->text) ? CTN_PH_WRONG_NUMBER : CTN_PH_SPAM);
         d->r->action = CTN_DIALOG_HANGUP;
         st->stage = CTN_STAGE_DONE;
         st->expecting = CTN_EXPECT_NONE;

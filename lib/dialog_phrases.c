@@ -33,6 +33,8 @@ static const char *const phrases[CTN_PH__COUNT][2] = {
          "después del tono, y le devolveremos la llamada."},
     [CTN_PH_SPAM] = {"Thank you, but we're not interested. Goodbye.",
                      "Gracias, pero no nos interesa. Adiós."},
+    [CTN_PH_WRONG_NUMBER] = {"No problem! You've reached {business}. Have a good day.",
+                             "¡No se preocupe! Se comunicó con {business}. Que tenga buen día."},
     [CTN_PH_TRANSFER] = {"{sure} Let me connect you now. Please hold.",
                          "{sure} Le comunico ahora. Un momento, por favor."},
     [CTN_PH_NOBODY] = {"No one is available to take the call right now, so I'll take a message.",

@@ -24,6 +24,7 @@ typedef enum {
     CTN_PH_YES_OR_NO,
     CTN_PH_VOICEMAIL,
     CTN_PH_SPAM,
+    CTN_PH_WRONG_NUMBER, /* spam's kind sibling: the caller dialled the wrong number */
     CTN_PH_TRANSFER,
     CTN_PH_NOBODY,
     CTN_PH_CLOSED_NOBODY,

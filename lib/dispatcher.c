@@ -7,6 +7,7 @@
 #include "dispatcher.h"
 
 #include "calls.h"
+#include "emergency.h"
 #include "json.h"
 #include "log.h"
 #include "personality.h"
@@ -174,16 +175,17 @@ apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_
     if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
         lang = team_language(pool, PQgetvalue(res, 0, 0));
     }
-    message = apr_psprintf(
-        pool,
-        lang == CTN_LANG_ES
-            ? "EMERGENCIA (%s) en %s: cliente %s%s%s, dirección: %s, problema: %s.%s%s"
-            : "EMERGENCY (%s) for %s: caller %s%s%s, address: %s, problem: %s.%s%s",
-        or_unknown(req->category, lang), req->business_name, or_unknown(req->caller_number, lang),
-        req->caller_name ? ", " : "", req->caller_name ? req->caller_name : "",
-        or_unknown(req->address, lang), or_unknown(req->problem, lang),
-        req->call_link ? (lang == CTN_LANG_ES ? " Llamada: " : " Call: ") : "",
-        req->call_link ? req->call_link : "");
+    message =
+        apr_psprintf(pool,
+                     lang == CTN_LANG_ES
+                         ? "EMERGENCIA (%s) en %s: cliente %s%s%s, dirección: %s, problema: %s.%s%s"
+                         : "EMERGENCY (%s) for %s: caller %s%s%s, address: %s, problem: %s.%s%s",
+                     or_unknown(ctn_emergency_category_say(req->category, lang), lang),
+                     req->business_name, or_unknown(req->caller_number, lang),
+                     req->caller_name ? ", " : "", req->caller_name ? req->caller_name : "",
+                     or_unknown(req->address, lang), or_unknown(req->problem, lang),
+                     req->call_link ? (lang == CTN_LANG_ES ? " Llamada: " : " Call: ") : "",
+                     req->call_link ? req->call_link : "");
     apr_snprintf(window, sizeof(window), "%d",
                  req->ack_window_s > 0 ? req->ack_window_s : CTN_DISPATCH_DEFAULT_ACK_WINDOW);
     params[0] = req->business_id;
@@ -331,11 +333,12 @@ int ctn_dispatcher_parse_answer(const char *body)
                                             "no hay bronca",  "sin problema", "no te preocupes",
                                             "no se preocupe", "dont worry",   NULL};
     static const char *const yes[] = {
-        "yes",     "y",       "yep",        "yeah",        "yup",       "si",        "ok",
-        "okay",    "k",       "sure",       "on it",       "omw",       "on my way", "coming",
-        "will do", "got it",  "i got it",   "ill take it", "taking it", "be there",  "heading over",
-        "claro",   "voy",     "ya voy",     "en camino",   "vale",      "dale",      "de acuerdo",
-        "listo",   "lo tomo", "me encargo", NULL};
+        "yes",          "yep",        "yeah",     "yup",         "si",         "ok",
+        "okay",         "sure",       "on it",    "omw",         "on my way",  "coming",
+        "will do",      "got it",     "i got it", "ill take it", "taking it",  "be there",
+        "heading over", "claro",      "voy",      "ya voy",      "en camino",  "vale",
+        "dale",         "de acuerdo", "listo",    "lo tomo",     "me encargo", NULL};
+    static const char *const yes_alone[] = {"y", "k", NULL};
     static const char *const no[] = {
         "no",      "n",       "nope",     "nah",     "pass",      "cant",
         "cannot",  "can not", "wont",     "busy",    "unable",    "not available",
@@ -354,6 +357,13 @@ int ctn_dispatcher_parse_answer(const char *body)
      * escalation with nobody on the way. A reply that both accepts and
      * refuses, or does neither, is not guessed at. */
     ctn_text_normalize_into(text, sizeof(text), body);
+    /* "Y" and "K" answer YES alone; in a sentence they are Spanish words
+     * ("y": and; "k": que, in texts), so they count only as the whole reply. */
+    for (int i = 0; yes_alone[i]; i++) {
+        if (strcmp(text, yes_alone[i]) == 0) {
+            return 1;
+        }
+    }
     for (int i = 0; no_matter[i]; i++) {
         char *p;
         while ((p = (char *)find_phrase(text, no_matter[i])) != NULL) {

@@ -45,6 +45,18 @@ static const char *const category_names[CTN_EMERGENCY_CATEGORIES] = {
     "electrical_hazard", "sewage_backup",  "carbon_monoxide",
     "no_water",          "lockout_danger", "custom"};
 
+/* The same, in words, indexed by ctn_lang_e: what texts say. */
+static const char *const category_words[CTN_EMERGENCY_CATEGORIES][2] = {
+    {"gas leak", "fuga de gas"},
+    {"flooding", "inundación"},
+    {"no heat", "sin calefacción"},
+    {"electrical hazard", "peligro eléctrico"},
+    {"sewage backup", "retorno de aguas negras"},
+    {"carbon monoxide", "monóxido de carbono"},
+    {"no water", "sin agua"},
+    {"locked out, someone inside", "alguien encerrado"},
+    {"other", "otra"}};
+
 #define CO       "carbon_monoxide"
 #define GAS      "gas_leak"
 #define ELEC     "electrical_hazard"
@@ -554,6 +566,16 @@ static int needs_met(const apr_array_header_t *words, needs_e needs, int freezin
 const char *ctn_emergency_category_name(ctn_emergency_category_e kind)
 {
     return (unsigned)kind < CTN_EMERGENCY_CATEGORIES ? category_names[kind] : "custom";
+}
+
+const char *ctn_emergency_category_say(const char *name, ctn_lang_e lang)
+{
+    ctn_emergency_category_e kind;
+
+    if (!ctn_emergency_category_from_name(name, &kind)) {
+        return name;
+    }
+    return category_words[kind][lang == CTN_LANG_ES];
 }
 
 int ctn_emergency_category_from_name(const char *name, ctn_emergency_category_e *kind)

@@ -27,6 +27,8 @@
 #ifndef CTN_EMERGENCY_H
 #define CTN_EMERGENCY_H
 
+#include "language.h"
+
 #include <apr_pools.h>
 #include <apr_tables.h>
 #include <json-c/json.h>
@@ -61,6 +63,11 @@ typedef struct ctn_emergency_match_t {
  * "carbon_monoxide", "no_water", "lockout_danger", "custom" (static
  * strings); "custom" for a value out of range. */
 const char *ctn_emergency_category_name(ctn_emergency_category_e kind);
+
+/* The category named `name` in words of `lang`, for texts people read
+ * ("gas leak", "fuga de gas"); a name that is no category is returned as
+ * it is, NULL as NULL. Static (or `name`). */
+const char *ctn_emergency_category_say(const char *name, ctn_lang_e lang);
 
 /* The category named `name`; 0 when it names none (then `*kind` is left). */
 int ctn_emergency_category_from_name(const char *name, ctn_emergency_category_e *kind);

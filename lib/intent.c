@@ -13,14 +13,21 @@ static const char *const spam[] = {"recorded message",
                                    "extended warranty",
                                    "business listing",
                                    "google listing",
-                                   "wrong number",
-                                   "numero equivocado",
                                    "not looking for a plumber",
                                    "this is an automated",
                                    "press 1",
                                    "seo",
                                    "merchant services",
                                    NULL};
+/* Someone who dialled the wrong number: no business for us (logged as
+ * spam), but a person, told kindly whom they reached. */
+static const char *const wrong_number[] = {"wrong number",
+                                           "numero equivocado",
+                                           "equivoque de numero",
+                                           "marque mal",
+                                           "misdialed",
+                                           "dialed the wrong",
+                                           NULL};
 static const char *const goodbye[] = {"bye",         "goodbye",      "thats all",   "that is all",
                                       "thats it",    "nothing else", "no thats it", "adios",
                                       "eso es todo", "nada mas",     "hasta luego", NULL};
@@ -68,6 +75,8 @@ static const char *const book[] = {"book",
                                    "programar",
                                    "que vengan",
                                    "que venga",
+                                   "pueden venir",
+                                   "puede venir",
                                    "manden a alguien",
                                    "mandar a alguien",
                                    "reparar",
@@ -79,16 +88,18 @@ static const char *const book[] = {"book",
                                    "no funciona",
                                    "se descompuso",
                                    NULL};
-static const char *const price[] = {"how much",     "cost",   "price",         "prices",
-                                    "pricing",      "charge", "estimate",      "quote",
-                                    "fee",          "rates",  "cuanto cuesta", "cuanto cobran",
-                                    "cuanto cobra", "precio", "costo",         NULL};
-static const char *const hours[] = {"hours",   "open",       "close",  "closing", "what time",
-                                    "weekend", "saturday",   "sunday", "horario", "abren",
-                                    "cierran", "a que hora", NULL};
+static const char *const price[] = {
+    "how much",      "cost",         "price",  "prices", "pricing", "charge",
+    "estimate",      "quote",        "fee",    "rate",   "rates",   "cuanto cuesta",
+    "cuanto cobran", "cuanto cobra", "precio", "costo",  NULL};
+static const char *const hours[] = {"hours",    "open",          "close",   "closing",  "what time",
+                                    "weekend",  "saturday",      "sunday",  "horario",  "abren",
+                                    "cierran",  "a que hora",    "abierto", "abiertos", "sabado*",
+                                    "domingo*", "fin de semana", NULL};
 static const char *const area[] = {
-    "service area", "do you service", "do you cover", "come to", "serve", "zip", "area",
-    "near",         "llegan",         "trabajan en",  "zona",    "van a", NULL};
+    "service area", "do you service", "do you cover", "come to",     "serve", "zip",
+    "area",         "near",           "llegan",       "trabajan en", "zona",  "van a",
+    "dan servicio", "servicio en",    "cubren",       NULL};
 static const char *const question[] = {"do you",   "can you", "what", "which",   "why",   "how",
                                        "is there", "are you", "does", "tienen",  "hacen", "ofrecen",
                                        "que",      "cual",    "como", "aceptan", NULL};
@@ -151,11 +162,16 @@ ctn_intent_e ctn_intent_yes_no(apr_pool_t *pool, const char *text)
     return CTN_INTENT_UNKNOWN;
 }
 
+int ctn_intent_wrong_number(apr_pool_t *pool, const char *text)
+{
+    return any(ctn_text_words(pool, ctn_text_normalize(pool, text)), wrong_number);
+}
+
 ctn_intent_e ctn_intent_classify(apr_pool_t *pool, const char *text)
 {
     apr_array_header_t *words = ctn_text_words(pool, ctn_text_normalize(pool, text));
 
-    if (any(words, spam)) {
+    if (any(words, spam) || any(words, wrong_number)) {
         return CTN_INTENT_SPAM;
     }
     if (any(words, human)) {

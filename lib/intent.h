@@ -35,6 +35,10 @@ const char *ctn_intent_name(ctn_intent_e intent);
 /* The caller's primary intent in `text`. */
 ctn_intent_e ctn_intent_classify(apr_pool_t *pool, const char *text);
 
+/* 1 when `text` says the caller dialled the wrong number (classified as
+ * spam, but answered kindly). */
+int ctn_intent_wrong_number(apr_pool_t *pool, const char *text);
+
 /* Only yes/no (or UNKNOWN): for answers to a confirmation question. */
 ctn_intent_e ctn_intent_yes_no(apr_pool_t *pool, const char *text);
 

@@ -58,9 +58,10 @@ const char *ctn_slots_phone(apr_pool_t *pool, const char *text)
     return NULL;
 }
 
-/* The words of `text` after `cue` up to the end of the clause. */
+/* The words of `text` after `cue` up to the end of the clause; `*end`
+ * (may be NULL) is the index of the first word not taken. */
 static const char *after_cue(apr_pool_t *pool, const apr_array_header_t *words, const char *cue,
-                             int max_words)
+                             int max_words, int *end)
 {
     int at = ctn_text_find(words, cue, 0);
     apr_array_header_t *out;
@@ -73,12 +74,16 @@ static const char *after_cue(apr_pool_t *pool, const apr_array_header_t *words, 
         cue_words += *c == ' ';
     }
     out = apr_array_make(pool, 4, sizeof(const char *));
-    for (int i = at + cue_words; i < words->nelts && out->nelts < max_words; i++) {
+    int i;
+    for (i = at + cue_words; i < words->nelts && out->nelts < max_words; i++) {
         const char *w = APR_ARRAY_IDX(words, i, const char *);
         if (strcmp(w, ".") == 0 || strcmp(w, "and") == 0 || strcmp(w, "y") == 0) {
             break;
         }
         APR_ARRAY_PUSH(out, const char *) = w;
+    }
+    if (end) {
+        *end = i;
     }
     return out->nelts ? apr_array_pstrcat(pool, out, ' ') : NULL;
 }
@@ -143,7 +148,7 @@ static const char *extract_name(apr_pool_t *pool, const apr_array_header_t *word
                                        "mi nombre es", "habla",   "i am",    "im",
                                        "soy",          NULL};
     for (int i = 0; cues[i] && !name; i++) {
-        const char *raw = after_cue(pool, words, cues[i], 3);
+        const char *raw = after_cue(pool, words, cues[i], 3, NULL);
         if (name_of(pool, raw)) {
             name = raw;
         }
@@ -164,6 +169,35 @@ static const char *const street_suffixes[] = {
     "lane",   "ln",      "boulevard", "blvd",    "court",   "ct", "way",   "place",
     "pl",     "terrace", "circle",    "parkway", "highway", NULL};
 
+/* The unit after an address's street, at word `k` or after a comma
+ * there ("apartment 3B", ", unit 5", ", departamento 4"): "Apt 3B",
+ * "Depto 4"; NULL when there is none. */
+static const char *unit_at(apr_pool_t *pool, const apr_array_header_t *words, int k)
+{
+    static const char *const units[][2] = {
+        {"apartment", "Apt"},      {"apt", "Apt"},     {"unit", "Apt"},          {"suite", "Apt"},
+        {"departamento", "Depto"}, {"depto", "Depto"}, {"apartamento", "Depto"}, {NULL, NULL}};
+    const char *const *w = (const char *const *)words->elts;
+    char *id;
+
+    if (k < words->nelts && strcmp(w[k], CTN_TEXT_CLAUSE) == 0) {
+        k++;
+    }
+    if (k + 1 >= words->nelts || strcmp(w[k + 1], CTN_TEXT_CLAUSE) == 0) {
+        return NULL;
+    }
+    for (int u = 0; units[u][0]; u++) {
+        if (strcmp(w[k], units[u][0]) == 0) {
+            id = apr_pstrdup(pool, w[k + 1]);
+            for (char *c = id; *c; c++) {
+                *c = (char)apr_toupper(*c);
+            }
+            return apr_pstrcat(pool, units[u][1], " ", id, NULL);
+        }
+    }
+    return NULL;
+}
+
 static const char *extract_address(apr_pool_t *pool, const apr_array_header_t *words,
                                    ctn_expect_e expecting, const char *original)
 {
@@ -172,6 +206,18 @@ static const char *extract_address(apr_pool_t *pool, const apr_array_header_t *w
     for (int i = 0; i < words->nelts; i++) {
         if (!apr_isdigit(w[i][0])) {
             continue;
+        }
+        /* "300 calle Clark": a house number before calle/avenida, to the
+         * end of the clause. */
+        if (i + 2 < words->nelts &&
+            (strcmp(w[i + 1], "calle") == 0 || strcmp(w[i + 1], "avenida") == 0)) {
+            int end = 0;
+            const char *a = after_cue(pool, words, w[i + 1], 6, &end);
+            const char *unit = unit_at(pool, words, end);
+            if (a) {
+                a = ctn_text_title_case(pool, apr_pstrcat(pool, w[i], " ", w[i + 1], " ", a, NULL));
+                return unit ? apr_pstrcat(pool, a, " ", unit, NULL) : a;
+            }
         }
         /* A house number followed within five words by a street suffix, or
          * "calle/avenida" before it. */
@@ -182,15 +228,13 @@ static const char *extract_address(apr_pool_t *pool, const apr_array_header_t *w
             }
             if (suffix) {
                 apr_array_header_t *out = apr_array_make(pool, 8, sizeof(const char *));
+                const char *unit;
                 int k;
                 for (k = i; k <= j; k++) {
                     APR_ARRAY_PUSH(out, const char *) = ctn_text_title_case(pool, w[k]);
                 }
-                /* "apartment 2", "unit 5", "apt 4b" */
-                if (k + 1 < words->nelts &&
-                    (strcmp(w[k], "apartment") == 0 || strcmp(w[k], "apt") == 0 ||
-                     strcmp(w[k], "unit") == 0 || strcmp(w[k], "suite") == 0)) {
-                    APR_ARRAY_PUSH(out, const char *) = apr_pstrcat(pool, "Apt ", w[k + 1], NULL);
+                if ((unit = unit_at(pool, words, k)) != NULL) {
+                    APR_ARRAY_PUSH(out, const char *) = unit;
                 }
                 return apr_array_pstrcat(pool, out, ' ');
             }
@@ -201,12 +245,15 @@ static const char *extract_address(apr_pool_t *pool, const apr_array_header_t *w
             "vivo en", "la direccion es", "mi direccion es", "calle",
             "avenida", "i live at",       "address is",      NULL};
         for (int i = 0; es_cues[i]; i++) {
-            const char *a = after_cue(pool, words, es_cues[i], 8);
+            int end = 0;
+            const char *a = after_cue(pool, words, es_cues[i], 8, &end);
             if (a && strpbrk(a, "0123456789")) {
-                return ctn_text_title_case(pool, strncmp(es_cues[i], "calle", 5) == 0 ||
-                                                         strncmp(es_cues[i], "avenida", 7) == 0
-                                                     ? apr_pstrcat(pool, es_cues[i], " ", a, NULL)
-                                                     : a);
+                const char *unit = unit_at(pool, words, end);
+                a = ctn_text_title_case(pool, strncmp(es_cues[i], "calle", 5) == 0 ||
+                                                      strncmp(es_cues[i], "avenida", 7) == 0
+                                                  ? apr_pstrcat(pool, es_cues[i], " ", a, NULL)
+                                                  : a);
+                return unit ? apr_pstrcat(pool, a, " ", unit, NULL) : a;
             }
         }
     }

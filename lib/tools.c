@@ -4,6 +4,7 @@
 #include "dispatcher.h"
 #include "json.h"
 #include "log.h"
+#include "personality.h"
 
 #include <apr_strings.h>
 #include <stdlib.h>
@@ -132,21 +133,35 @@ static apr_status_t kb_search(void *baton, apr_pool_t *pool, const char *questio
                                answer, NULL);
 }
 
+ctn_lang_e ctn_tools_owner_language(apr_pool_t *pool, const ctn_business_t *b)
+{
+    ctn_personality_t *p = NULL;
+
+    /* APR_EINVAL: a member was replaced by its default; the languages are
+     * still the ones the owner set (or English). */
+    (void)ctn_personality_parse(&p, pool, b->personality, b->name, NULL);
+    return p->default_lang;
+}
+
 apr_status_t ctn_tools_notify_owner(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
                                     const ctn_business_t *b, const ctn_call_t *call,
-                                    const char *public_url, const char *what)
+                                    const char *public_url, const char *const what[2])
 {
     ctn_sms_t text;
+    ctn_lang_e lang;
 
     if (b->owner_phone == NULL || *b->owner_phone == '\0' || call->is_test) {
         return APR_SUCCESS;
     }
+    lang = ctn_tools_owner_language(pool, b);
     memset(&text, 0, sizeof(text));
     text.business_id = b->id;
     text.to = b->owner_phone;
     text.from = b->phone_number;
-    text.body = apr_psprintf(pool, "Cortana: %s (caller %s). %s%s", what, call->from_number,
-                             public_url ? public_url : "",
+    text.body = apr_psprintf(pool,
+                             lang == CTN_LANG_ES ? "Cortana: %s (llamada de %s). %s%s"
+                                                 : "Cortana: %s (caller %s). %s%s",
+                             what[lang], call->from_number, public_url ? public_url : "",
                              public_url ? apr_pstrcat(pool, "/#/calls/", call->id, NULL) : "");
     text.call_log_id = call->id;
     text.purpose = "owner_notice";
@@ -159,15 +174,20 @@ static apr_status_t take_message(void *baton, apr_pool_t *pool, const ctn_slots_
     const char *params[2] = {t->call->id, slots->message};
     apr_status_t rv = ctn_calls_exec(NULL, t->conn, NULL, "storing the message", PGRES_COMMAND_OK,
                                      "UPDATE call_logs SET message = $2 WHERE id = $1", 2, params);
+    const char *what[2];
 
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    return ctn_tools_notify_owner(
-        t->conn, pool, t->sms, t->business, t->call, t->public_url,
+    what[CTN_LANG_EN] =
         apr_psprintf(pool, "message from %s (%s): %s", slots->name ? slots->name : "a caller",
                      slots->callback_number ? slots->callback_number : "no number",
-                     slots->message ? slots->message : ""));
+                     slots->message ? slots->message : "");
+    what[CTN_LANG_ES] =
+        apr_psprintf(pool, "mensaje de %s (%s): %s", slots->name ? slots->name : "un cliente",
+                     slots->callback_number ? slots->callback_number : "sin número",
+                     slots->message ? slots->message : "");
+    return ctn_tools_notify_owner(t->conn, pool, t->sms, t->business, t->call, t->public_url, what);
 }
 
 static const char *say_slot(void *baton, apr_pool_t *pool, apr_time_t start, ctn_lang_e lang)

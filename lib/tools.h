@@ -27,10 +27,17 @@ apr_status_t ctn_tools_kb_search(PGconn *conn, apr_pool_t *pool, const char *bus
                                  const char *question, const char *lang, const char **answer,
                                  const char **title);
 
+/* The language the business's owner is texted in: the first its
+ * personality offers, whatever language the caller spoke (as technicians
+ * are, lib/dispatcher.c). Any thread. */
+ctn_lang_e ctn_tools_owner_language(apr_pool_t *pool, const ctn_business_t *b);
+
 /* Text the owner about a call that needs them (message, voicemail,
- * emergency): what happened and a link to the call on the dashboard. */
+ * emergency): what happened and a link to the call on the dashboard, in
+ * ctn_tools_owner_language. `what` is indexed by ctn_lang_e (English,
+ * Spanish). */
 apr_status_t ctn_tools_notify_owner(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
                                     const ctn_business_t *b, const ctn_call_t *call,
-                                    const char *public_url, const char *what);
+                                    const char *public_url, const char *const what[2]);
 
 #endif

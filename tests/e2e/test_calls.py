@@ -350,7 +350,7 @@ def test_technicians_are_texted_in_the_business_first_language(pg, web, fake_twi
     call(web, number, "Hi, I smell gas in the kitchen", "<hangup>")
     (tech1,) = TECHS[bid]
     first = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1])
-    assert first and first[0]["body"].startswith("EMERGENCIA (gas_leak)"), first
+    assert first and first[0]["body"].startswith("EMERGENCIA (fuga de gas)"), first
     assert "Responda SÍ" in first[0]["body"] and "Reply YES" not in first[0]["body"]
     webhook(web, "/twilio/sms", {"AccountSid": ACCOUNT_SID, "MessageSid": "SM" + "b" * 32,
                                  "From": tech1, "To": number, "Body": "quién es?"})
@@ -367,6 +367,38 @@ def test_technicians_are_texted_in_the_business_first_language(pg, web, fake_twi
     (tech1,) = TECHS[bid]
     first = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1])
     assert first and first[0]["body"].startswith("EMERGENCY (flooding)")
+    # Categories are said as words, not identifiers.
+    bid, number = make_business(pg, technicians=1)
+    call(web, number, "I smell gas in the kitchen", "<hangup>")
+    (tech1,) = TECHS[bid]
+    first = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech1])
+    assert first and first[0]["body"].startswith("EMERGENCY (gas leak)"), first
+
+
+def test_the_owner_is_texted_in_the_business_first_language(pg, web, fake_twilio):
+    # A Spanish-first business's owner reads its notices (a message, a
+    # voicemail, an emergency call) in Spanish, as its technicians do; an
+    # English-first business's owner keeps English for a Spanish caller.
+    bid, number = make_business(pg, technicians=1, owner_phone="+13125550115",
+                                personality={"languages": ["es", "en"]})
+    call(web, number, "Quiero dejar un mensaje", "Rosa Díaz", "llámeme por la factura", "no")
+    notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550115"
+                               and "factura" in m["body"]])
+    assert notice and "mensaje de Rosa" in notice[0]["body"], notice
+    assert "message from" not in notice[0]["body"] and "caller" not in notice[0]["body"]
+    call(web, number, "<silence>", "<silence>", "<silence>", "record: llámenme por favor")
+    notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550115"
+                               and "llámenme" in m["body"]])
+    assert notice and "buzón de voz" in notice[0]["body"], notice
+    call(web, number, "I smell gas in the kitchen", "<hangup>")
+    notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550115"
+                               and "Cortana:" in m["body"] and "emergencia" in m["body"]])
+    assert notice and "emergency" not in notice[0]["body"], notice
+    bid, number = make_business(pg, technicians=1, owner_phone="+13125550116")
+    call(web, number, "Quiero dejar un mensaje", "Rosa Díaz", "llámeme por la factura", "no")
+    notice = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == "+13125550116"
+                               and "factura" in m["body"]])
+    assert notice and "message from Rosa" in notice[0]["body"], notice
 
 
 def test_owner_acknowledging_is_named_naturally_in_the_eta_text(pg, web, fake_twilio):
@@ -521,6 +553,18 @@ def test_a_call_log_opened_by_a_late_recording_is_closed(pg, web):
     assert status == "completed" and ended and disposition == "message_taken"
     # The next caller is answered, not sent to voicemail as if the line were taken.
     assert "<Record" not in webhook(web, "/twilio/voice", call_params(new_sid(), number)).text
+
+
+def test_a_call_log_opened_by_a_late_recording_is_in_the_business_language(pg, web):
+    # A Spanish-first business's call log opened by a late recording is
+    # 'es', as its calls are, and the caller still on the line hears Spanish.
+    bid, number = make_business(pg, personality={"languages": ["es", "en"]})
+    sid = new_sid()
+    rec = {"RecordingSid": "RE" + secrets.token_hex(16),
+           "RecordingUrl": "https://api.twilio.com/rec/8", "RecordingDuration": "9"}
+    resp = webhook(web, "/twilio/voicemail", call_params(sid, number, **rec))
+    assert resp.status == 200 and 'language="es' in resp.text, resp.text
+    assert pg.query("SELECT language FROM call_logs WHERE call_sid = %s", (sid,)) == [("es",)]
 
 
 # ---------------------------------------------------------------- questions

@@ -40,6 +40,15 @@ static const struct {
     {"be_there_takes_it", "I'll be there in 20", 1},
     {"be_there_twice_once_negated_is_not_guessed", "can't be there now, be there at 9", -1},
     {"a_word_only_ending_like_yes_is_not_yes", "eyes", -1},
+    /* "y" is Spanish "and", "k" Spanish texting's "que": a reply of that
+     * letter alone is a YES, the letter inside a sentence is not. */
+    {"y_alone_takes_it", "Y", 1},
+    {"k_alone_takes_it", "k", 1},
+    {"y_alone_with_a_mark_takes_it", "Y!", 1},
+    {"spanish_and_in_a_refusal_passes", "No puedo y estoy lejos", 0},
+    {"spanish_and_in_a_refusal_without_no_passes", "Estoy ocupado y lejos", 0},
+    {"spanish_and_in_a_question_is_not_guessed", "Quién es y dónde?", -1},
+    {"spanish_texting_que_is_not_yes", "k pasa?", -1},
 };
 
 START_TEST(reads_answers)

@@ -319,6 +319,28 @@ START_TEST(too_many_business_rules_are_refused)
 }
 END_TEST
 
+/* Texts name a category in words, in the text's language. */
+START_TEST(categories_are_said_in_words)
+{
+    ck_assert_str_eq(ctn_emergency_category_say("gas_leak", CTN_LANG_EN), "gas leak");
+    ck_assert_str_eq(ctn_emergency_category_say("gas_leak", CTN_LANG_ES), "fuga de gas");
+    ck_assert_str_eq(ctn_emergency_category_say("sewage_backup", CTN_LANG_ES),
+                     "retorno de aguas negras");
+    ck_assert_str_eq(ctn_emergency_category_say("carbon_monoxide", CTN_LANG_EN), "carbon monoxide");
+    for (int i = 0; i < CTN_EMERGENCY_CATEGORIES; i++) {
+        const char *name = ctn_emergency_category_name((ctn_emergency_category_e)i);
+        for (int lang = CTN_LANG_EN; lang <= CTN_LANG_ES; lang++) {
+            const char *said = ctn_emergency_category_say(name, (ctn_lang_e)lang);
+            ck_assert_ptr_nonnull(said);
+            ck_assert_ptr_null(strchr(said, '_'));
+        }
+    }
+    /* A name that is no category (a realtime model's) is said as it is. */
+    ck_assert_str_eq(ctn_emergency_category_say("roof_collapse", CTN_LANG_EN), "roof_collapse");
+    ck_assert_ptr_null(ctn_emergency_category_say(NULL, CTN_LANG_EN));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("emergency");
@@ -331,6 +353,7 @@ static Suite *suite(void)
     tcase_add_test(tc, every_builtin_rule_matches_itself);
     tcase_add_test(tc, the_match_names_the_rule_and_its_language);
     tcase_add_test(tc, category_names_round_trip);
+    tcase_add_test(tc, categories_are_said_in_words);
     tcase_add_test(tc, business_rules_extend_the_builtin_ones);
     tcase_add_loop_test(tc, bad_business_rules_are_refused_naming_the_field, 0,
                         (int)(sizeof(bad_rules) / sizeof(bad_rules[0])));

@@ -29,6 +29,14 @@ static const struct {
     {"quiero hablar con una persona", CTN_INTENT_HUMAN},
     {"we're calling about your Google business listing", CTN_INTENT_SPAM},
     {"sorry, wrong number", CTN_INTENT_SPAM},
+    {"perdón, me equivoqué de número", CTN_INTENT_SPAM},
+    {"what's your rate for a service call", CTN_INTENT_PRICE},
+    {"¿Están abiertos el sábado?", CTN_INTENT_HOURS},
+    {"¿abren los domingos?", CTN_INTENT_HOURS},
+    {"¿Dan servicio en 60614?", CTN_INTENT_SERVICE_AREA},
+    {"¿trabajan en Evanston?", CTN_INTENT_SERVICE_AREA},
+    {"¿cubren la zona de Oak Park?", CTN_INTENT_SERVICE_AREA},
+    {"¿pueden venir el sábado?", CTN_INTENT_BOOK},
     {"that's all, bye", CTN_INTENT_GOODBYE},
     {"yes please", CTN_INTENT_YES},
     {"sí, claro", CTN_INTENT_YES},
@@ -114,6 +122,33 @@ START_TEST(extracts_names_addresses_and_problems)
 }
 END_TEST
 
+/* The unit is part of the address: the technician needs it at the door. */
+static const struct {
+    const char *text, *address;
+} addresses[] = {
+    {"1420 Oak Street, apartment 3B", "1420 Oak Street Apt 3B"},
+    {"1420 Oak Street apt 3b", "1420 Oak Street Apt 3B"},
+    {"it's 1420 Oak Street, unit 5, thanks", "1420 Oak Street Apt 5"},
+    {"1420 Oak Street", "1420 Oak Street"},
+    {"1420 Oak Street, and my name is Bob", "1420 Oak Street"},
+    {"Calle Clark 300, departamento 4", "Calle Clark 300 Depto 4"},
+    {"Vivo en 300 calle Clark, departamento 4B", "300 Calle Clark Depto 4B"},
+    {"Vivo en 300 calle Clark", "300 Calle Clark"},
+    {"ok, es el 300 calle Clark, cerca del Walmart", "300 Calle Clark"},
+    {"sí, 45 avenida Central, depto 2", "45 Avenida Central Depto 2"},
+};
+
+START_TEST(addresses_keep_their_unit)
+{
+    ctn_slots_t s;
+
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, addresses[_i].text, CTN_EXPECT_NONE);
+    ck_assert_msg(s.address && strcmp(s.address, addresses[_i].address) == 0, "'%s': got '%s'",
+                  addresses[_i].text, s.address ? s.address : "(none)");
+}
+END_TEST
+
 START_TEST(extracts_time_preferences)
 {
     ctn_slots_t s;
@@ -146,6 +181,8 @@ static Suite *suite(void)
     tcase_add_test(tc, yes_no_only_in_short_answers_or_at_the_start);
     tcase_add_loop_test(tc, normalizes_phone_numbers, 0, (int)(sizeof(phones) / sizeof(phones[0])));
     tcase_add_test(tc, extracts_names_addresses_and_problems);
+    tcase_add_loop_test(tc, addresses_keep_their_unit, 0,
+                        (int)(sizeof(addresses) / sizeof(addresses[0])));
     tcase_add_test(tc, extracts_time_preferences);
     suite_add_tcase(s, tc);
     return s;
