@@ -140,6 +140,31 @@ def test_technicians_crud_and_on_call_order(owner):
     assert owner.get("/technicians/not-a-uuid").status == 404
 
 
+
+def test_an_on_call_position_belongs_to_one_technician(owner):
+    """An explicit on_call_order, on a new technician or a changed one, may
+    not take another's position (two texted 'first' is no order): 409 naming
+    it. PUT /technicians/order reorders; a free position is taken."""
+    first = owner.post("/technicians", {"name": "A", "phone": "+13125550121"}).json()
+    second = owner.post("/technicians", {"name": "B", "phone": "+13125550122"}).json()
+    assert (first["on_call_order"], second["on_call_order"]) == (1, 2)
+    taken = owner.post("/technicians", {"name": "C", "phone": "+13125550123",
+                                        "on_call_order": 1})
+    assert taken.status == 409, taken.text
+    assert error_of(taken)["field"] == "on_call_order", taken.text
+    moved = owner.patch(f"/technicians/{second['id']}", {"on_call_order": 1})
+    assert moved.status == 409 and error_of(moved)["field"] == "on_call_order", moved.text
+    assert owner.patch(f"/technicians/{second['id']}", {"on_call_order": 2}).status == 200
+    free = owner.post("/technicians", {"name": "C", "phone": "+13125550123", "on_call_order": 5})
+    assert free.status == 201 and free.json()["on_call_order"] == 5, free.text
+    assert owner.patch(f"/technicians/{second['id']}", {"on_call_order": 3}).status == 200
+    orders = [t["on_call_order"] for t in owner.get("/technicians").json()["items"]]
+    assert sorted(orders) == [1, 3, 5], orders
+    doc = owner.get("/openapi.json").json()["paths"]
+    assert "409" in doc["/technicians"]["post"]["responses"]
+    assert "409" in doc["/technicians/{id}"]["patch"]["responses"]
+
+
 # ------------------------------------------------------------ knowledge base
 
 def test_technicians_added_at_once_get_positions_of_their_own(owner):
