@@ -293,6 +293,24 @@ def test_appointments_page_with_a_cursor_past_a_thousand(owner, pg):
 
 # -------------------------------------------------- test calls, calls, block
 
+def test_one_owner_cannot_take_every_test_call_line(httpd_factory):
+    """Test calls share a few lines per process; one owner may hold half of
+    them, so another owner can still place one (429 naming the reason)."""
+    web = httpd_factory("StartServers 1\nServerLimit 1\nThreadsPerChild 16\n"
+                        "MaxRequestWorkers 16")
+    greedy, other = Owner(web), Owner(web)
+    assert greedy.signup(new_email()).status == 201
+    assert other.signup(new_email()).status == 201
+    answers = [greedy.post("/test-calls", {"scenario": "question"}) for _ in range(4)]
+    assert [r.status for r in answers] == [202, 202, 429, 429], [r.text for r in answers]
+    assert answers[2].header("Retry-After"), answers[2].headers
+    assert "this business" in error_of(answers[2])["message"], answers[2].text
+    resp = other.post("/test-calls", {"scenario": "question"})
+    assert resp.status == 202, resp.text
+    for sid in [r.json()["call_sid"] for r in answers[:2]] + [resp.json()["call_sid"]]:
+        wait_for_call(greedy if sid != resp.json()["call_sid"] else other, sid)
+
+
 def test_a_test_call_shows_up_with_its_transcript_and_can_be_found(owner):
     owner.post("/technicians", {"name": "Dave", "phone": "+13125550111"})
     resp = owner.post("/test-calls", {"scenario": "emergency", "language": "es"})
