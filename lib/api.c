@@ -291,11 +291,11 @@ static int parse_query(ctn_api_ctx_t *c, const ctn_api_route_t *route)
     }
     for (int i = 0; i < pairs->nelts; i++) {
         const ctn_form_pair_t *p = &APR_ARRAY_IDX(pairs, i, ctn_form_pair_t);
-        const char *const *known = route->query_params;
-        while (known && *known && strcmp(*known, p->name) != 0) {
+        const ctn_api_query_param_t *known = route->query_params;
+        while (known && known->name && strcmp(known->name, p->name) != 0) {
             known++;
         }
-        if (known == NULL || *known == NULL) {
+        if (known == NULL || known->name == NULL) {
             return ctn_api_error(c, 400, "invalid", "is not a parameter of this request", p->name);
         }
         /* ?limit=1&limit=500: which one was meant is unknown, so neither is taken. */
