@@ -512,7 +512,7 @@ static int on_list(ctn_api_ctx_t *c)
         add_condition(&q, "c.language = $%d", v);
     }
     if ((v = ctn_api_arg(c, "q")) != NULL) {
-        if (strlen(v) > 200) {
+        if (ctn_api_utf8_length(v) > 200) {
             return ctn_api_error(c, 400, "invalid", "must have at most 200 characters", "q");
         }
         /* strpos, not LIKE: the text is the caller's, % and _ in it are not wildcards. */

@@ -100,7 +100,7 @@ static int on_search(ctn_api_ctx_t *c)
     const char *text = NULL, *title = NULL;
     json_object *out;
 
-    if (q == NULL || strlen(q) > 500) {
+    if (q == NULL || ctn_api_utf8_length(q) > 500) {
         return ctn_api_error(c, 400, "invalid", "a question of 1 to 500 characters is required",
                              "q");
     }

@@ -177,8 +177,9 @@ def sample_values(schema):
         return ["2026-01-15"], ["2026-02-30", "15/01/2026"]
     if schema.get("format") == "date-time":
         return ["2030-01-15T10:00:00Z"], ["2030-01-15T10:00", "soon"]
-    if "maxLength" in schema:
-        return ["a" * schema["maxLength"]], ["a" * (schema["maxLength"] + 1)]
+    if "maxLength" in schema:  # characters, not bytes: "ñ" is two
+        return (["a" * schema["maxLength"], "%C3%B1" * schema["maxLength"]],
+                ["a" * (schema["maxLength"] + 1), "%C3%B1" * (schema["maxLength"] + 1)])
     return [], []
 
 
