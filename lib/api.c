@@ -277,9 +277,9 @@ const char *ctn_api_param(apr_pool_t *pool, json_object *v)
 
 /* ------------------------------------------------------------ request --- */
 
-/* The route's query parameters, and only those: the same list the OpenAPI
- * document gives, so a misspelt filter (?emergncy=true) is a 400 naming it
- * rather than a list silently left unfiltered. */
+/* The route's query parameters, and only those, each at most once: the same
+ * list the OpenAPI document gives, so a misspelt filter (?emergncy=true) is
+ * a 400 naming it rather than a list silently left unfiltered. */
 static int parse_query(ctn_api_ctx_t *c, const ctn_api_route_t *route)
 {
     apr_array_header_t *pairs;
@@ -291,12 +291,16 @@ static int parse_query(ctn_api_ctx_t *c, const ctn_api_route_t *route)
     }
     for (int i = 0; i < pairs->nelts; i++) {
         const ctn_form_pair_t *p = &APR_ARRAY_IDX(pairs, i, ctn_form_pair_t);
-        const char *const *known = route->query_params;
-        while (known && *known && strcmp(*known, p->name) != 0) {
+        const ctn_api_query_param_t *known = route->query_params;
+        while (known && known->name && strcmp(known->name, p->name) != 0) {
             known++;
         }
-        if (known == NULL || *known == NULL) {
+        if (known == NULL || known->name == NULL) {
             return ctn_api_error(c, 400, "invalid", "is not a parameter of this request", p->name);
+        }
+        /* ?limit=1&limit=500: which one was meant is unknown, so neither is taken. */
+        if (apr_table_get(c->query, p->name) != NULL) {
+            return ctn_api_error(c, 400, "invalid", "is given more than once", p->name);
         }
         apr_table_setn(c->query, p->name, p->value);
     }

@@ -78,6 +78,15 @@ typedef struct ctn_api_ctx_t {
 
 typedef int ctn_api_handler_fn(ctn_api_ctx_t *c);
 
+/* A query parameter a route takes. The handler checks its value; `schema`
+ * says what the handler accepts, for the OpenAPI document (a test walks the
+ * two against each other). */
+typedef struct ctn_api_query_param_t {
+    const char *name;
+    const struct ctn_api_schema_t *schema;
+    int required; /* 1: the handler answers 400 without it */
+} ctn_api_query_param_t;
+
 enum {
     CTN_API_PUBLIC = 1, /* no session needed */
     CTN_API_NO_DB = 2,  /* needs no database connection */
@@ -85,7 +94,8 @@ enum {
     /* For the OpenAPI document only: the statuses a route can answer besides
      * those every route of its kind can (400, 401, 403, 404, 413, 415, 503). */
     CTN_API_CONFLICTS = 8, /* 409: a value already in use, or a state that forbids the change */
-    CTN_API_LIMITED = 16   /* 429: a rate or concurrency limit, with Retry-After */
+    CTN_API_LIMITED = 16,  /* 429: a rate or concurrency limit, with Retry-After */
+    CTN_API_SWITCHED = 32  /* 403 on a public route: the host turned it off (CortanaSignup) */
 };
 
 typedef struct ctn_api_route_t {
@@ -97,7 +107,7 @@ typedef struct ctn_api_route_t {
     const struct ctn_api_schema_t *response; /* for the OpenAPI document */
     int status;                              /* success status for the document */
     const char *summary;
-    const char *const *query_params; /* NULL-terminated; the only ones taken, as documented */
+    const ctn_api_query_param_t *query_params; /* NULL-name terminated; the only ones taken */
 } ctn_api_route_t;
 
 /* Handle one API request. `resp` is always filled (status, JSON body,

@@ -352,8 +352,9 @@ static int on_password(ctn_api_ctx_t *c)
 }
 
 const ctn_api_route_t ctn_api_account_routes[] = {
-    {"POST", "/signup", on_signup, CTN_API_PUBLIC | CTN_API_CREATE | CTN_API_CONFLICTS,
-     &signup_body, &me, 201, "Create a business and its owner, and log in", NULL},
+    {"POST", "/signup", on_signup,
+     CTN_API_PUBLIC | CTN_API_CREATE | CTN_API_CONFLICTS | CTN_API_SWITCHED, &signup_body, &me, 201,
+     "Create a business and its owner, and log in", NULL},
     {"POST", "/login", on_login, CTN_API_PUBLIC | CTN_API_CREATE | CTN_API_LIMITED, &login_body,
      &me, 200, "Log in (sets the session cookie)", NULL},
     {"POST", "/logout", on_logout, 0, NULL, NULL, 204, "Log out", NULL},

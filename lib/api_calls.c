@@ -512,7 +512,7 @@ static int on_list(ctn_api_ctx_t *c)
         add_condition(&q, "c.language = $%d", v);
     }
     if ((v = ctn_api_arg(c, "q")) != NULL) {
-        if (strlen(v) > 200) {
+        if (ctn_api_utf8_length(v) > 200) {
             return ctn_api_error(c, 400, "invalid", "must have at most 200 characters", "q");
         }
         /* strpos, not LIKE: the text is the caller's, % and _ in it are not wildcards. */
@@ -636,8 +636,26 @@ static int on_blocked_delete(ctn_api_ctx_t *c)
     return ctn_api_crud_delete(c, &blocked_numbers, c->args[0]);
 }
 
-static const char *const list_params[] = {"from", "to",     "disposition", "emergency", "language",
-                                          "q",    "cursor", "limit",       NULL};
+static const ctn_api_schema_t local_bound = {
+    .type = CTN_SCHEMA_STRING,
+    .description = "A date (YYYY-MM-DD, a day in the business's time zone) or an RFC 3339 time"};
+static const ctn_api_schema_t search_text = {
+    .type = CTN_SCHEMA_STRING,
+    .max = 200,
+    .description = "Words of the transcripts (all of them), or part of the caller's number"};
+static const ctn_api_schema_t cursor = {.type = CTN_SCHEMA_STRING,
+                                        .description = "next_cursor of the previous page"};
+static const ctn_api_schema_t page_limit = {
+    .type = CTN_SCHEMA_INTEGER, .min = 1, .max = PAGE_MAX, .description = "calls a page holds"};
+static const ctn_api_query_param_t list_params[] = {{"from", &local_bound, 0},
+                                                    {"to", &local_bound, 0},
+                                                    {"disposition", &disposition, 0},
+                                                    {"emergency", &ctn_schema_bool, 0},
+                                                    {"language", &ctn_schema_lang, 0},
+                                                    {"q", &search_text, 0},
+                                                    {"cursor", &cursor, 0},
+                                                    {"limit", &page_limit, 0},
+                                                    {NULL, NULL, 0}};
 
 const ctn_api_route_t ctn_api_calls_routes[] = {
     {"GET", "/calls", on_list, 0, NULL, &call_list, 200,

@@ -101,7 +101,8 @@ static int on_openapi(ctn_api_ctx_t *c)
     return ctn_api_json(c, 200, ctn_api_openapi(c->pool));
 }
 
-static const char *const range_params[] = {"from", "to", NULL};
+static const ctn_api_query_param_t range_params[] = {
+    {"from", &ctn_schema_date, 0}, {"to", &ctn_schema_date, 0}, {NULL, NULL, 0}};
 
 const ctn_api_route_t ctn_api_insight_routes[] = {
     {"GET", "/analytics", on_analytics, 0, NULL, &analytics, 200,

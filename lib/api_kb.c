@@ -100,7 +100,7 @@ static int on_search(ctn_api_ctx_t *c)
     const char *text = NULL, *title = NULL;
     json_object *out;
 
-    if (q == NULL || strlen(q) > 500) {
+    if (q == NULL || ctn_api_utf8_length(q) > 500) {
         return ctn_api_error(c, 400, "invalid", "a question of 1 to 500 characters is required",
                              "q");
     }
@@ -119,7 +119,9 @@ static int on_search(ctn_api_ctx_t *c)
     return ctn_api_json(c, 200, ctn_json_serialize(c->pool, out));
 }
 
-static const char *const search_params[] = {"q", "language", NULL};
+static const ctn_api_schema_t question = {.type = CTN_SCHEMA_STRING, .min = 1, .max = 500};
+static const ctn_api_query_param_t search_params[] = {
+    {"q", &question, 1}, {"language", &ctn_schema_lang, 0}, {NULL, NULL, 0}};
 
 const ctn_api_route_t ctn_api_kb_routes[] = {
     {"GET", "/kb", on_list, 0, NULL, &document_list, 200, "Knowledge-base documents", NULL},

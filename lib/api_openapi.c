@@ -41,7 +41,7 @@ static json_object *json_content(const ctn_api_schema_t *schema, json_object *co
 }
 
 /* "/technicians/{id}" → parameters: [{name: id, in: path, …}] + query ones. */
-static json_object *parameters(const ctn_api_route_t *r)
+static json_object *parameters(const ctn_api_route_t *r, json_object *components)
 {
     json_object *list = json_object_new_array();
 
@@ -57,12 +57,12 @@ static json_object *parameters(const ctn_api_route_t *r)
         json_object_object_add(param, "schema", schema);
         json_object_array_add(list, param);
     }
-    for (const char *const *q = r->query_params; q && *q; q++) {
-        json_object *param = json_object_new_object(), *schema = json_object_new_object();
-        json_object_object_add(param, "name", json_object_new_string(*q));
+    for (const ctn_api_query_param_t *q = r->query_params; q && q->name; q++) {
+        json_object *param = json_object_new_object();
+        json_object_object_add(param, "name", json_object_new_string(q->name));
         json_object_object_add(param, "in", json_object_new_string("query"));
-        json_object_object_add(schema, "type", json_object_new_string("string"));
-        json_object_object_add(param, "schema", schema);
+        json_object_object_add(param, "required", json_object_new_boolean(q->required));
+        json_object_object_add(param, "schema", ctn_api_schema_render(q->schema, components, 0));
         json_object_array_add(list, param);
     }
     return list;
@@ -92,7 +92,7 @@ static json_object *operation(apr_pool_t *pool, const ctn_api_route_t *r, json_o
 
     json_object_object_add(op, "summary", json_object_new_string(r->summary));
     json_object_object_add(op, "operationId", json_object_new_string(operation_id(pool, r)));
-    json_object_object_add(op, "parameters", parameters(r));
+    json_object_object_add(op, "parameters", parameters(r, components));
     if (r->body) {
         json_object *body = json_object_new_object();
         json_object_object_add(body, "required", json_object_new_boolean(1));
@@ -110,6 +110,8 @@ static json_object *operation(apr_pool_t *pool, const ctn_api_route_t *r, json_o
     if (!(r->flags & CTN_API_PUBLIC)) {
         json_object_object_add(responses, "401", error_response("not logged in"));
         json_object_object_add(responses, "403", error_response("missing X-CSRF-Token"));
+    } else if (r->flags & CTN_API_SWITCHED) {
+        json_object_object_add(responses, "403", error_response("turned off on this server"));
     }
     if (strchr(r->pattern, '{')) {
         json_object_object_add(responses, "404", error_response("no such resource"));
@@ -142,7 +144,10 @@ static json_object *operation(apr_pool_t *pool, const ctn_api_route_t *r, json_o
 
 /* GET /transcripts is served by the module (mod_cortana_sse.c), not the
  * route table; its one query parameter resumes like Last-Event-ID. */
-static const char *const sse_params[] = {"last_event_id", NULL};
+static const ctn_api_schema_t event_id = {
+    .type = CTN_SCHEMA_INTEGER, .min = 0, .description = "the id of the last event received"};
+static const ctn_api_query_param_t sse_params[] = {{"last_event_id", &event_id, 0},
+                                                   {NULL, NULL, 0}};
 static const ctn_api_route_t sse_route = {
     .method = "GET", .pattern = "/transcripts", .status = 200, .query_params = sse_params};
 
@@ -209,13 +214,15 @@ const char *ctn_api_openapi(apr_pool_t *pool)
         json_object_object_add(ok, "content", content);
         json_object_object_add(responses, "200", ok);
         json_object_object_add(responses, "400",
-                               error_response("a query parameter other than last_event_id"));
+                               error_response("a query parameter other than last_event_id, or "
+                                              "an id (parameter or Last-Event-ID) the feed did "
+                                              "not give"));
         json_object_object_add(responses, "401", error_response("not logged in"));
         json_object_object_add(responses, "503", error_response("the database is unavailable"));
         json_object_object_add(get, "summary",
                                json_object_new_string("Live events of the business's calls"));
         json_object_object_add(get, "operationId", json_object_new_string("get_transcripts"));
-        json_object_object_add(get, "parameters", parameters(&sse_route));
+        json_object_object_add(get, "parameters", parameters(&sse_route, schemas));
         json_object_object_add(get, "responses", responses);
         json_object_object_add(sse, "get", get);
         json_object_object_add(paths, "/transcripts", sse);

@@ -25,6 +25,8 @@
 #define PAGE_DEFAULT 100
 #define PAGE_MAX     500
 
+static const char *const statuses[] = {"booked", "confirmed", "completed", "canceled", NULL};
+
 static const ctn_api_field_t list_fields[] = {
     {"items", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &ctn_api_appointment_schema},
      CTN_FIELD_READONLY},
@@ -84,7 +86,6 @@ static int on_list(ctn_api_ctx_t *c)
         "AND ($3::text IS NULL OR status = $3) "
         "AND ($4::timestamptz IS NULL OR (starts_at, id) > ($4::timestamptz, $5::uuid)) "
         "ORDER BY starts_at, id LIMIT $6::int + 1) a) p";
-    static const char *const statuses[] = {"booked", "confirmed", "completed", "canceled", NULL};
     const char *params[6] = {
         ctn_api_arg(c, "from"), ctn_api_arg(c, "to"), ctn_api_arg(c, "status"), NULL, NULL, NULL};
     const char *json = NULL, *v;
@@ -271,9 +272,29 @@ static int on_cancel(ctn_api_ctx_t *c)
                 : ctn_api_error(c, 404, "not_found", "no such appointment", NULL);
 }
 
-static const char *const list_params[] = {"from", "to", "status", "cursor", "limit", NULL};
-static const char *const availability_params[] = {"from", "duration_minutes", "count", "language",
-                                                  NULL};
+static const ctn_api_schema_t local_bound = {
+    .type = CTN_SCHEMA_STRING,
+    .description = "A date (YYYY-MM-DD, a day in the business's time zone) or an RFC 3339 time"};
+static const ctn_api_schema_t status = {.type = CTN_SCHEMA_STRING, .enum_values = statuses};
+static const ctn_api_schema_t cursor = {.type = CTN_SCHEMA_STRING,
+                                        .description = "next_cursor of the previous page"};
+static const ctn_api_schema_t page_limit = {.type = CTN_SCHEMA_INTEGER,
+                                            .min = 1,
+                                            .max = PAGE_MAX,
+                                            .description = "appointments a page holds"};
+static const ctn_api_query_param_t list_params[] = {
+    {"from", &local_bound, 0}, {"to", &local_bound, 0},   {"status", &status, 0},
+    {"cursor", &cursor, 0},    {"limit", &page_limit, 0}, {NULL, NULL, 0}};
+static const ctn_api_schema_t not_before = {.type = CTN_SCHEMA_STRING,
+                                            .format = CTN_FORMAT_DATE_TIME,
+                                            .description = "no slot before this time"};
+static const ctn_api_schema_t duration = {.type = CTN_SCHEMA_INTEGER, .min = 15, .max = 1440};
+static const ctn_api_schema_t count = {.type = CTN_SCHEMA_INTEGER, .min = 1, .max = 50};
+static const ctn_api_query_param_t availability_params[] = {{"from", &not_before, 0},
+                                                            {"duration_minutes", &duration, 0},
+                                                            {"count", &count, 0},
+                                                            {"language", &ctn_schema_lang, 0},
+                                                            {NULL, NULL, 0}};
 
 const ctn_api_route_t ctn_api_schedule_routes[] = {
     {"GET", "/appointments", on_list, 0, NULL, &appointment_list, 200,

@@ -206,7 +206,7 @@ static int check(check_t *k, const ctn_api_schema_t *s, json_object *v, const ch
 /* Characters (code points) of UTF-8 text: what the document's minLength and
  * maxLength and PostgreSQL's length() count, not bytes (a Spanish text has
  * two-byte letters). */
-static long utf8_length(const char *s)
+long ctn_api_utf8_length(const char *s)
 {
     long n = 0;
 
@@ -224,7 +224,7 @@ static int check_string(check_t *k, const ctn_api_schema_t *s, json_object *v, c
     if (strlen(str) != (apr_size_t)json_object_get_string_len(v)) {
         return fail(k, path, "must not contain NUL characters");
     }
-    n = utf8_length(str);
+    n = ctn_api_utf8_length(str);
     if (n < s->min) {
         return fail(k, path,
                     s->min == 1

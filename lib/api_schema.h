@@ -78,6 +78,10 @@ json_object *ctn_api_schema_render(const ctn_api_schema_t *schema, json_object *
  * "<name>Update"; any other is rendered as ctn_api_schema_render does. */
 json_object *ctn_api_schema_render_update(const ctn_api_schema_t *schema, json_object *components);
 
+/* Characters (code points) of UTF-8 text `s`: what the document's
+ * minLength and maxLength count (and PostgreSQL's length()), not bytes. */
+long ctn_api_utf8_length(const char *s);
+
 /* Common scalars. */
 extern const ctn_api_schema_t ctn_schema_uuid, ctn_schema_e164, ctn_schema_date,
     ctn_schema_date_time, ctn_schema_bool, ctn_schema_lang, ctn_schema_name, ctn_schema_text,

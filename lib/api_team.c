@@ -56,36 +56,76 @@ static int on_list(ctn_api_ctx_t *c)
     return ctn_api_crud_list(c, &technicians);
 }
 
-/* A new technician goes to the end of the on-call list unless told. Two
- * added at the same moment would both read the same last position: the
- * read and the insert are one transaction holding the business's lock on
- * its technician list (an advisory lock: nothing else waits on it), so the
- * second reads after the first has committed. */
-static int on_create(ctn_api_ctx_t *c)
+/* Run `write` (a create or an update of technician `id`, NULL for a new
+ * one) in one transaction holding the business's lock on its technician
+ * list (an advisory lock: nothing else waits on it), so that two writes at
+ * the same moment read positions one after the other: a new technician
+ * goes to the end of the on-call list unless told, and a position given
+ * explicitly may not be another technician's (409 naming on_call_order;
+ * PUT /technicians/order reorders). Returns `write`'s status, `ok` on
+ * success. */
+static int locked_write(ctn_api_ctx_t *c, const char *id, int ok,
+                        int (*write)(ctn_api_ctx_t *, const char *))
 {
-    const char *next = NULL;
+    json_object *order = NULL;
+    const char *found = NULL;
     int err, done;
 
-    if (json_object_object_get_ex(c->body, "on_call_order", NULL)) {
-        return ctn_api_crud_create(c, &technicians);
-    }
     if ((err = ctn_api_exec(c, NULL, "BEGIN", 0, NULL)) != 0) {
         return err;
     }
     if ((err = ctn_api_exec(c, NULL,
                             "SELECT pg_advisory_xact_lock(hashtext('technicians'), "
                             "hashtext(cortana_tenant()::text))",
-                            0, NULL)) == 0 &&
-        (err = ctn_api_query_json(
-             c, &next, "SELECT (coalesce(max(on_call_order), 0) + 1)::text FROM technicians", 0,
-             NULL)) == 0) {
-        json_object_object_add(c->body, "on_call_order", json_object_new_int(atoi(next)));
-        err = ctn_api_crud_create(c, &technicians);
+                            0, NULL)) != 0) {
+        goto leave;
     }
+    if (json_object_object_get_ex(c->body, "on_call_order", &order)) {
+        const char *params[2] = {ctn_api_param(c->pool, order), id};
+        if ((err = ctn_api_query_json(c, &found,
+                                      "SELECT name FROM technicians WHERE on_call_order = $1::int "
+                                      "AND ($2::uuid IS NULL OR id <> $2::uuid) LIMIT 1",
+                                      2, params)) != 0) {
+            goto leave;
+        }
+        if (found) {
+            err = ctn_api_error(
+                c, 409, "conflict",
+                apr_psprintf(c->pool, "is %s's position: PUT /technicians/order changes the order",
+                             found),
+                "on_call_order");
+            goto leave;
+        }
+    } else if (id == NULL) {
+        const char *next = NULL;
+        if ((err = ctn_api_query_json(
+                 c, &next, "SELECT (coalesce(max(on_call_order), 0) + 1)::text FROM technicians", 0,
+                 NULL)) != 0) {
+            goto leave;
+        }
+        json_object_object_add(c->body, "on_call_order", json_object_new_int(atoi(next)));
+    }
+    err = write(c, id);
+leave:
     /* A failed COMMIT or ROLLBACK leaves the transaction open: the pool
      * then drops the connection rather than reuse it (lib/db.c). */
-    done = ctn_api_exec(c, NULL, err == 201 ? "COMMIT" : "ROLLBACK", 0, NULL);
-    return err == 201 && done != 0 ? done : err;
+    done = ctn_api_exec(c, NULL, err == ok ? "COMMIT" : "ROLLBACK", 0, NULL);
+    return err == ok && done != 0 ? done : err;
+}
+
+static int create_technician(ctn_api_ctx_t *c, const char *id)
+{
+    return ctn_api_crud_create(c, &technicians);
+}
+
+static int update_technician(ctn_api_ctx_t *c, const char *id)
+{
+    return ctn_api_crud_update(c, &technicians, id);
+}
+
+static int on_create(ctn_api_ctx_t *c)
+{
+    return locked_write(c, NULL, 201, create_technician);
 }
 
 static int on_get(ctn_api_ctx_t *c)
@@ -95,7 +135,11 @@ static int on_get(ctn_api_ctx_t *c)
 
 static int on_patch(ctn_api_ctx_t *c)
 {
-    return ctn_api_crud_update(c, &technicians, c->args[0]);
+    if (!ctn_api_is_uuid(c->args[0]) ||
+        !json_object_object_get_ex(c->body, "on_call_order", NULL)) {
+        return ctn_api_crud_update(c, &technicians, c->args[0]);
+    }
+    return locked_write(c, c->args[0], 200, update_technician);
 }
 
 static int on_delete(ctn_api_ctx_t *c)
@@ -136,12 +180,12 @@ static int on_order(ctn_api_ctx_t *c)
 const ctn_api_route_t ctn_api_team_routes[] = {
     {"GET", "/technicians", on_list, 0, NULL, &technician_list, 200,
      "Technicians, in on-call order", NULL},
-    {"POST", "/technicians", on_create, CTN_API_CREATE, &technician, &technician, 201,
-     "Add a technician", NULL},
+    {"POST", "/technicians", on_create, CTN_API_CREATE | CTN_API_CONFLICTS, &technician,
+     &technician, 201, "Add a technician", NULL},
     {"PUT", "/technicians/order", on_order, CTN_API_CREATE, &order_body, &technician_list, 200,
      "Set the on-call order", NULL},
     {"GET", "/technicians/{id}", on_get, 0, NULL, &technician, 200, "One technician", NULL},
-    {"PATCH", "/technicians/{id}", on_patch, 0, &technician, &technician, 200,
+    {"PATCH", "/technicians/{id}", on_patch, CTN_API_CONFLICTS, &technician, &technician, 200,
      "Change a technician", NULL},
     {"DELETE", "/technicians/{id}", on_delete, 0, NULL, NULL, 204, "Remove a technician", NULL},
     {NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL}};

@@ -6,8 +6,9 @@
  * cortana-call), from a detached thread of this process, so the request
  * answers 202 at once and the owner watches the call live on the Calls
  * page. The call is marked as a test call (analytics leave it out; the
- * owner is not texted about it). At most
- * MAX_CONCURRENT test calls run per process; more get 429. */
+ * owner is not texted about it). At most MAX_CONCURRENT test calls run
+ * per process, and at most MAX_PER_BUSINESS of them for one business, so
+ * that one owner cannot hold every line while other owners get 429. */
 #include "api.h"
 
 #include "api_schema.h"
@@ -15,12 +16,13 @@
 #include "log.h"
 #include "simulator.h"
 
-#include <apr_atomic.h>
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
+#include <pthread.h>
 #include <string.h>
 
-#define MAX_CONCURRENT 4
+#define MAX_CONCURRENT   4
+#define MAX_PER_BUSINESS (MAX_CONCURRENT / 2)
 
 static const char *const scenarios[] = {"emergency", "booking", "question", NULL};
 static const ctn_api_field_t request_fields[] = {
@@ -61,11 +63,45 @@ static const char *script(const char *scenario, const char *lang)
 
 typedef struct test_call_t {
     apr_pool_t *pool; /* the thread's own; destroyed when the call ends */
+    int line;         /* its index in `lines` */
     ctn_sim_config_t cfg;
     ctn_sim_caller_t caller;
 } test_call_t;
 
-static apr_uint32_t running;
+/* The business of each test call running in this process ("" when free).
+ * A static initializer, so no thread ever races to create the lock. */
+static char lines[MAX_CONCURRENT][37];
+static pthread_mutex_t lines_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A line for a test call of `business_id`: its index, -1 when the business
+ * already holds MAX_PER_BUSINESS, -2 when every line is taken. */
+static int line_take(const char *business_id)
+{
+    int free_line = -2, held = 0;
+
+    pthread_mutex_lock(&lines_lock);
+    for (int i = 0; i < MAX_CONCURRENT; i++) {
+        if (lines[i][0] == '\0') {
+            free_line = free_line < 0 ? i : free_line;
+        } else if (strcmp(lines[i], business_id) == 0) {
+            held++;
+        }
+    }
+    if (held >= MAX_PER_BUSINESS) {
+        free_line = -1;
+    } else if (free_line >= 0) {
+        apr_cpystrn(lines[free_line], business_id, sizeof(lines[free_line]));
+    }
+    pthread_mutex_unlock(&lines_lock);
+    return free_line;
+}
+
+static void line_release(int line)
+{
+    pthread_mutex_lock(&lines_lock);
+    lines[line][0] = '\0';
+    pthread_mutex_unlock(&lines_lock);
+}
 
 static void observe(void *baton, ctn_sim_event_e event, const char *language, const char *text)
 {
@@ -80,12 +116,14 @@ static void *APR_THREAD_FUNC run_call(apr_thread_t *thread, void *data)
 {
     test_call_t *t = data;
     ctn_sim_result_t result;
+    int line;
 
     ctn_sim_run(&result, t->pool, &t->cfg, &t->caller, observe, t);
     ctn_log_info(t->cfg.call_sid, "test call ended (%s, %d documents)",
                  result.ended_by ? result.ended_by : "?", result.documents);
+    line = t->line;
     apr_pool_destroy(t->pool);
-    apr_atomic_dec32(&running);
+    line_release(line);
     return NULL;
 }
 
@@ -99,7 +137,7 @@ static int on_test_call(ctn_api_ctx_t *c)
     apr_thread_t *thread;
     test_call_t *t;
     json_object *out;
-    int err;
+    int err, line;
 
     if (c->env->local_url == NULL || c->env->twilio_auth_token == NULL) {
         return ctn_api_error(c, 503, "unavailable",
@@ -110,15 +148,18 @@ static int on_test_call(ctn_api_ctx_t *c)
                                   0, NULL)) != 0) {
         return err;
     }
-    if (apr_atomic_inc32(&running) >= MAX_CONCURRENT) {
-        apr_atomic_dec32(&running);
+    if ((line = line_take(c->session->business_id)) < 0) {
         apr_table_setn(c->resp->headers, "Retry-After", "30");
-        return ctn_api_error(c, 429, "busy", "too many test calls at once; try again shortly",
+        return ctn_api_error(c, 429, "busy",
+                             line == -1 ? "this business's test calls are still running; try "
+                                          "again when one has ended"
+                                        : "too many test calls at once; try again shortly",
                              NULL);
     }
     apr_pool_create(&pool, NULL);
     t = apr_pcalloc(pool, sizeof(*t));
     t->pool = pool;
+    t->line = line;
     t->cfg.server_url = apr_pstrdup(pool, c->env->local_url);
     t->cfg.public_url = c->env->public_url ? apr_pstrdup(pool, c->env->public_url) : NULL;
     t->cfg.auth_token = apr_pstrdup(pool, c->env->twilio_auth_token);
@@ -132,7 +173,7 @@ static int on_test_call(ctn_api_ctx_t *c)
         apr_threadattr_detach_set(attr, 1) != APR_SUCCESS ||
         apr_thread_create(&thread, attr, run_call, t, pool) != APR_SUCCESS) {
         apr_pool_destroy(pool);
-        apr_atomic_dec32(&running);
+        line_release(line);
         return ctn_api_error(c, 503, "unavailable", "the test call could not start", NULL);
     }
     out = ctn_json_pool_own(c->pool, json_object_new_object());

@@ -109,30 +109,69 @@ static int session_ended(const ctn_api_env_t *env, request_rec *r, const char *t
     return status == 401 ? 401 : 0;
 }
 
+/* An event id this feed gives: the decimal digits of a ring sequence. */
+static int event_id_parse(const char *id, apr_uint64_t *seq)
+{
+    apr_uint64_t n = 0;
+
+    if (*id == '\0' || strspn(id, "0123456789") != strlen(id)) {
+        return 0;
+    }
+    for (; *id; id++) {
+        if (n > (APR_UINT64_MAX - (apr_uint64_t)(*id - '0')) / 10) {
+            return 0;
+        }
+        n = n * 10 + (apr_uint64_t)(*id - '0');
+    }
+    *seq = n;
+    return 1;
+}
+
 /* Where a reconnecting viewer resumes: the Last-Event-ID header, else the
  * query parameter last_event_id (the feed's only one, as the OpenAPI
  * document has it), for a client that cannot set headers. `*resuming` 0:
- * neither was given, the feed starts now. Returns 0, or 400 with `*bad` the
- * query parameter that is not one (NULL: a malformed query). */
-static int resume_point(request_rec *r, apr_uint64_t *after, int *resuming, const char **bad)
+ * neither was given (an empty one is none: EventSource never sends it), the
+ * feed starts now. The ids are ring sequences and EventSource only sends
+ * back one it was given, so anything but a number is a client's mistake:
+ * 400 rather than a resume from 0. Returns 0, or 400 with `*bad` what is
+ * wrong (the parameter or header) and `*why` how. */
+static int resume_point(request_rec *r, apr_uint64_t *after, int *resuming, const char **bad,
+                        const char **why)
 {
-    const char *id = apr_table_get(r->headers_in, "Last-Event-ID"), *why = NULL;
+    const char *id = apr_table_get(r->headers_in, "Last-Event-ID"), *query_id = NULL;
+    const char *name = "Last-Event-ID";
     apr_array_header_t *pairs;
 
     *bad = NULL;
-    if (r->args && ctn_form_parse(&pairs, r->pool, r->args, strlen(r->args), &why) != APR_SUCCESS) {
+    *why = "the query string is malformed";
+    if (r->args && ctn_form_parse(&pairs, r->pool, r->args, strlen(r->args), why) != APR_SUCCESS) {
         return HTTP_BAD_REQUEST;
     }
     for (int i = 0; r->args && i < pairs->nelts; i++) {
         const ctn_form_pair_t *p = &APR_ARRAY_IDX(pairs, i, ctn_form_pair_t);
+        *bad = p->name;
         if (strcmp(p->name, "last_event_id") != 0) {
-            *bad = p->name;
+            *why = "is not a parameter of this request";
             return HTTP_BAD_REQUEST;
         }
-        id = id ? id : p->value;
+        if (query_id != NULL) {
+            *why = "is given more than once";
+            return HTTP_BAD_REQUEST;
+        }
+        query_id = p->value;
     }
-    *after = id && *id >= '0' && *id <= '9' ? (apr_uint64_t)apr_atoi64(id) : 0;
-    *resuming = id != NULL;
+    if (id == NULL || *id == '\0') {
+        id = query_id;
+        name = "last_event_id";
+    }
+    *after = 0;
+    *resuming = id != NULL && *id != '\0';
+    if (*resuming && !event_id_parse(id, after)) {
+        *bad = name;
+        *why = "is not an event id of this feed";
+        return HTTP_BAD_REQUEST;
+    }
+    *bad = NULL;
     return 0;
 }
 
@@ -216,7 +255,7 @@ int ctn_sse_handle(request_rec *r)
     ctn_api_env_t env;
     ctn_ring_t *ring = ctn_events_ring();
     apr_pool_t *auth_pool;
-    const char *business_id = NULL, *token, *bad = NULL;
+    const char *business_id = NULL, *token, *bad = NULL, *why = NULL;
     apr_uint64_t from = 0;
     int status, resuming = 0;
 
@@ -225,13 +264,11 @@ int ctn_sse_handle(request_rec *r)
         return HTTP_METHOD_NOT_ALLOWED;
     }
     /* Before the session, as on the other API routes: a query parameter
-     * other than last_event_id is a 400 naming it. */
-    if (resume_point(r, &from, &resuming, &bad) != 0) {
+     * other than last_event_id, or an id that is not one, is a 400 naming it. */
+    if (resume_point(r, &from, &resuming, &bad, &why) != 0) {
         json_object *err = json_object_new_object(), *top = json_object_new_object();
         json_object_object_add(err, "code", json_object_new_string("invalid"));
-        json_object_object_add(err, "message",
-                               json_object_new_string(bad ? "is not a parameter of this request"
-                                                          : "the query string is malformed"));
+        json_object_object_add(err, "message", json_object_new_string(why));
         json_object_object_add(err, "field", bad ? json_object_new_string(bad) : NULL);
         json_object_object_add(top, "error", err);
         ap_set_content_type(r, "application/json");

@@ -208,6 +208,19 @@ def test_a_misspelt_query_parameter_is_400_naming_it(owner):
         assert error_of(resp)["field"] == path.split("?")[1].split("&")[-1].split("=")[0], path
 
 
+def test_a_repeated_query_parameter_is_400_naming_it(owner):
+    """?limit=1&limit=500 is not silently the last one: which one the client
+    meant is unknown, so it is refused as a misspelt one is."""
+    for path, name in (("/calls?limit=1&limit=200", "limit"),
+                       ("/appointments?status=booked&status=canceled", "status"),
+                       ("/analytics?from=2026-01-01&to=2026-01-31&from=2026-01-02", "from"),
+                       ("/kb/search?q=a&q=b", "q")):
+        resp = owner.get(path)
+        assert resp.status == 400, (path, resp.text)
+        assert error_of(resp)["field"] == name, (path, resp.text)
+        assert "more than once" in error_of(resp)["message"], resp.text
+
+
 def test_failed_logins_are_rate_limited_per_account(httpd_factory):
     web = httpd_factory()
     email = new_email()

@@ -140,6 +140,31 @@ def test_technicians_crud_and_on_call_order(owner):
     assert owner.get("/technicians/not-a-uuid").status == 404
 
 
+
+def test_an_on_call_position_belongs_to_one_technician(owner):
+    """An explicit on_call_order, on a new technician or a changed one, may
+    not take another's position (two texted 'first' is no order): 409 naming
+    it. PUT /technicians/order reorders; a free position is taken."""
+    first = owner.post("/technicians", {"name": "A", "phone": "+13125550121"}).json()
+    second = owner.post("/technicians", {"name": "B", "phone": "+13125550122"}).json()
+    assert (first["on_call_order"], second["on_call_order"]) == (1, 2)
+    taken = owner.post("/technicians", {"name": "C", "phone": "+13125550123",
+                                        "on_call_order": 1})
+    assert taken.status == 409, taken.text
+    assert error_of(taken)["field"] == "on_call_order", taken.text
+    moved = owner.patch(f"/technicians/{second['id']}", {"on_call_order": 1})
+    assert moved.status == 409 and error_of(moved)["field"] == "on_call_order", moved.text
+    assert owner.patch(f"/technicians/{second['id']}", {"on_call_order": 2}).status == 200
+    free = owner.post("/technicians", {"name": "C", "phone": "+13125550123", "on_call_order": 5})
+    assert free.status == 201 and free.json()["on_call_order"] == 5, free.text
+    assert owner.patch(f"/technicians/{second['id']}", {"on_call_order": 3}).status == 200
+    orders = [t["on_call_order"] for t in owner.get("/technicians").json()["items"]]
+    assert sorted(orders) == [1, 3, 5], orders
+    doc = owner.get("/openapi.json").json()["paths"]
+    assert "409" in doc["/technicians"]["post"]["responses"]
+    assert "409" in doc["/technicians/{id}"]["patch"]["responses"]
+
+
 # ------------------------------------------------------------ knowledge base
 
 def test_technicians_added_at_once_get_positions_of_their_own(owner):
@@ -267,6 +292,24 @@ def test_appointments_page_with_a_cursor_past_a_thousand(owner, pg):
 
 
 # -------------------------------------------------- test calls, calls, block
+
+def test_one_owner_cannot_take_every_test_call_line(httpd_factory):
+    """Test calls share a few lines per process; one owner may hold half of
+    them, so another owner can still place one (429 naming the reason)."""
+    web = httpd_factory("StartServers 1\nServerLimit 1\nThreadsPerChild 16\n"
+                        "MaxRequestWorkers 16")
+    greedy, other = Owner(web), Owner(web)
+    assert greedy.signup(new_email()).status == 201
+    assert other.signup(new_email()).status == 201
+    answers = [greedy.post("/test-calls", {"scenario": "question"}) for _ in range(4)]
+    assert [r.status for r in answers] == [202, 202, 429, 429], [r.text for r in answers]
+    assert answers[2].header("Retry-After"), answers[2].headers
+    assert "this business" in error_of(answers[2])["message"], answers[2].text
+    resp = other.post("/test-calls", {"scenario": "question"})
+    assert resp.status == 202, resp.text
+    for sid in [r.json()["call_sid"] for r in answers[:2]] + [resp.json()["call_sid"]]:
+        wait_for_call(greedy if sid != resp.json()["call_sid"] else other, sid)
+
 
 def test_a_test_call_shows_up_with_its_transcript_and_can_be_found(owner):
     owner.post("/technicians", {"name": "Dave", "phone": "+13125550111"})

@@ -152,6 +152,82 @@ def test_every_error_status_a_route_gives_is_documented(world):
     assert "409" not in doc["paths"]["/kb/search"]["get"]["responses"]
 
 
+def test_signup_documents_that_it_can_be_turned_off(httpd_factory):
+    web = httpd_factory("CortanaSignup Off")
+    owner = Owner(web)
+    resp = owner.signup(new_email())
+    assert resp.status == 403 and resp.json()["error"]["code"] == "signup_disabled", resp.text
+    doc = owner.get("/openapi.json").json()
+    assert "403" in doc["paths"]["/signup"]["post"]["responses"]
+    assert "403" not in doc["paths"]["/login"]["post"]["responses"]
+
+
+def sample_values(schema):
+    """(accepted, refused) values of a documented query parameter's schema."""
+    if schema.get("type") == "integer":
+        lo, hi = schema["minimum"], schema.get("maximum")
+        good = [lo] + ([hi] if hi is not None else [])
+        bad = [lo - 1, "x"] + ([hi + 1] if hi is not None else [])
+        return [str(v) for v in good], [str(v) for v in bad]
+    if schema.get("type") == "boolean":
+        return ["true", "false"], ["yes", "1"]
+    if "enum" in schema:
+        return list(schema["enum"]), ["not-one-of-them"]
+    if schema.get("format") == "date":
+        return ["2026-01-15"], ["2026-02-30", "15/01/2026"]
+    if schema.get("format") == "date-time":
+        return ["2030-01-15T10:00:00Z"], ["2030-01-15T10:00", "soon"]
+    if "maxLength" in schema:  # characters, not bytes: "ñ" is two
+        return (["a" * schema["maxLength"], "%C3%B1" * schema["maxLength"]],
+                ["a" * (schema["maxLength"] + 1), "%C3%B1" * (schema["maxLength"] + 1)])
+    return [], []
+
+
+def test_query_parameters_take_what_their_schemas_say(world):
+    """Each documented query parameter has a real schema (types, enums,
+    bounds, required), and the server agrees with it: a value the schema
+    allows is taken, one it does not is a 400 naming the parameter, and a
+    required one left out is too."""
+    owner, ids, doc = world
+    if owner.get("/me").status == 401:  # walking every operation included POST /logout
+        assert owner.login(owner.me["user"]["email"]).status == 200
+    walked = 0
+    for path, item in doc["paths"].items():
+        op = item.get("get")
+        if op is None or path == "/transcripts":  # the feed's own test walks it (test_sse.py)
+            continue
+        params = [p for p in op["parameters"] if p["in"] == "query"]
+        base = {p["name"]: "warranty" for p in params if p.get("required")}
+        for p in params:
+            name, schema = p["name"], p["schema"]
+            assert "type" in schema, (path, name)
+            assert isinstance(p.get("required"), bool), (path, name)
+            if p.get("required"):
+                resp = owner.get(path)
+                assert resp.status == 400 and resp.json()["error"]["field"] == name, (path, name)
+            good, bad = sample_values(schema)
+            for value in good:
+                query = "&".join(f"{k}={v}" for k, v in {**base, name: value}.items())
+                resp = owner.get(f"{path}?{query}")
+                assert resp.status == 200, (path, name, value, resp.text)
+                walked += 1
+            for value in bad:
+                query = "&".join(f"{k}={v}" for k, v in {**base, name: value}.items())
+                resp = owner.get(f"{path}?{query}")
+                assert resp.status == 400, (path, name, value, resp.text)
+                assert resp.json()["error"]["field"] == name, (path, name, value, resp.text)
+    documented = {(path, p["name"]): p["schema"] for path, item in doc["paths"].items()
+                  for p in item.get("get", {}).get("parameters", []) if p["in"] == "query"}
+    assert documented[("/calls", "limit")] == {"type": "integer", "minimum": 1, "maximum": 200,
+                                               "description": "calls a page holds"}
+    assert documented[("/appointments", "limit")]["maximum"] == 500
+    assert documented[("/calls", "emergency")]["type"] == "boolean"
+    assert "booked" in documented[("/calls", "disposition")]["enum"]
+    assert documented[("/analytics", "from")]["format"] == "date"
+    assert documented[("/transcripts", "last_event_id")]["type"] == "integer"
+    assert walked >= 30, walked
+
+
 def request_schema(node):
     """A documented schema as a request sees it: readOnly members are never
     sent, so their being required applies to responses only (OpenAPI 3.0)."""

@@ -102,6 +102,29 @@ def test_last_event_id_as_a_query_parameter_is_that_name_only(httpd):
     resumed.close()
 
 
+def test_a_last_event_id_that_is_no_event_id_is_a_400(httpd):
+    """The feed's ids are numbers, and a browser's EventSource only ever sends
+    back one it was given: anything else is a client's mistake, answered 400
+    naming it, not a resume from 0 (a replay the viewer did not ask for)."""
+    owner = signed_up(httpd)
+    for header, query, field in (("abc", None, "Last-Event-ID"),
+                                 ("12abc", None, "Last-Event-ID"),
+                                 ("-1", None, "Last-Event-ID"),
+                                 ("99999999999999999999999", None, "Last-Event-ID"),
+                                 (None, "last_event_id=abc", "last_event_id"),
+                                 (None, "last_event_id=1&last_event_id=2", "last_event_id")):
+        stream = EventStream(owner, last_event_id=header, query=query)
+        try:
+            assert stream.status == 400, (header, query, stream.headers)
+            body = stream.sock.recv(65536).decode() if not stream.buf else stream.buf.decode()
+            assert f'"field":"{field}"' in body, (header, query, body)
+        finally:
+            stream.close()
+    ok = EventStream(owner, last_event_id="")  # an empty one is none (EventSource never sends it)
+    assert ok.status == 200
+    ok.close()
+
+
 def test_a_viewer_away_too_long_is_replayed_from_the_database(httpd_factory, pg):
     web = httpd_factory("CortanaEventRingSize 64")
     owner = signed_up(web)
