@@ -293,6 +293,8 @@ static void tool_done(relay_job_t *job)
     const char *result = job->result ? job->result : "{\"ok\":false}";
     int same_session = job->session_no == c->session_no && c->session_ready;
 
+    c->tools_running--;
+    c->note_unsaid = 0; /* the response below hears it */
     if (strcmp(job->name, "dispatch_technician") == 0 && job->flag) {
         c->dispatched = 1;
     }
@@ -308,6 +310,19 @@ static void tool_done(relay_job_t *job)
     if (c->session_ready) {
         relay_send_openai_text(c, "{\"type\":\"response.create\"}");
     }
+}
+
+void relay_tell_model(relay_call_t *c, const char *note)
+{
+    relay_session_note(c, note, c->session_ready);
+    if (!c->session_ready) {
+        return; /* the new session hears it replayed, and responds */
+    }
+    if (c->response_active || c->tools_running > 0) {
+        c->note_unsaid = 1; /* a response.create now would be refused */
+        return;
+    }
+    relay_send_openai_text(c, "{\"type\":\"response.create\"}");
 }
 
 /* Hanging up or transferring ends the stream where Twilio is in its
@@ -373,6 +388,12 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
     } else if (strcmp(type, "response.done") == 0) {
         c->response_active = 0;
         relay_record_usage(c, o);
+        if (c->note_unsaid && c->tools_running == 0) {
+            c->note_unsaid = 0; /* a caller speaking gets a response with it anyway */
+            if (!c->caller_speaking) {
+                relay_send_openai_text(c, "{\"type\":\"response.create\"}");
+            }
+        }
     } else if (strcmp(type, "rate_limits.updated") == 0) {
         relay_record_rate_limits(c, o);
     } else if (strcmp(type, "input_audio_buffer.speech_started") == 0) {
@@ -401,8 +422,8 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
         job->name = apr_pstrdup(job->pool, ctn_json_get_string(o, "name", ""));
         job->arguments = apr_pstrdup(job->pool, ctn_json_get_string(o, "arguments", "{}"));
         job->call_id = apr_pstrdup(job->pool, ctn_json_get_string(o, "call_id", ""));
-        job->flag = c->dispatched;
         job->session_no = c->session_no;
+        c->tools_running++;
         job->lang = apr_pstrdup(job->pool, c->lang);
         submit_tool(c, job);
     } else if (strcmp(type, "error") == 0) {

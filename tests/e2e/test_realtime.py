@@ -1098,3 +1098,94 @@ def test_transfer_to_human_redirects_once_the_model_has_finished_speaking(
     assert early == [], "the call was transferred while the model was still speaking"
     (update,) = [u for u in twilio.call_updates if u["call_sid"] == sid]
     assert "<Dial" in update["Twiml"] and "+13125550199" in update["Twiml"]
+
+
+def system_notes(fake):
+    """The text of every system note the worker gave the model."""
+    return [c.get("text", "") for e in fake.events("conversation.item.create")
+            if e["item"].get("role") == "system" for c in e["item"].get("content", [])]
+
+
+def test_a_referee_dispatch_is_told_to_the_model_and_its_details_follow_to_the_technician(
+        web, pg, fake):
+    # The referee texts the technician on the caller's raw words (no address, no
+    # name). The model must be told, so it says a technician was alerted and asks
+    # for the address; when its dispatch_technician brings the address and name,
+    # the technician gets them in one follow-up text, however often the model asks.
+    bid, number, sid, twiml = answer(web, pg)
+    fake.utterances = ["there is a strong gas smell in my kitchen",
+                       "I am at 1420 Oak Street, Maria Lopez"]
+    details = {"problem": "gas smell in the kitchen", "category": "gas_leak",
+               "address": "1420 Oak Street", "name": "Maria Lopez"}
+    fake.tool_calls = {"oak": [("dispatch_technician", details), ("dispatch_technician", details)]}
+
+    def texts():
+        return pg.query("SELECT s.purpose, s.to_number, s.body FROM sms_messages s JOIN call_logs c "
+                        "ON c.id = s.call_log_id WHERE c.call_sid = %s ORDER BY s.created_at",
+                        (sid,))
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.2)
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: len(texts()) == 1, timeout=10), "no dispatch"
+            assert await call.until(lambda: any("technician" in n for n in system_notes(fake)),
+                                    timeout=5), "the model was never told"
+            await asyncio.sleep(1.0)
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: len(
+                [e for e in fake.events("conversation.item.create")
+                 if e["item"].get("type") == "function_call_output"]) >= 2, timeout=10)
+            await asyncio.sleep(0.5)
+
+    run(scenario())
+    (note,) = [n for n in system_notes(fake) if "technician" in n and "tool" not in n]
+    assert "alerted" in note and "address" in note, note
+    # it was said at once: a response follows the note, before the caller speaks again
+    events = [e for _, e in fake.received]
+    note_at = next(i for i, e in enumerate(events) if e.get("type") == "conversation.item.create"
+                   and e["item"].get("role") == "system")
+    turn_at = next(i for i, e in enumerate(events) if e.get("type") == "conversation.item.create"
+                   and e["item"].get("type") == "function_call_output")
+    assert any(e.get("type") == "response.create" for e in events[note_at:turn_at]), \
+        "no response after the note"
+    sent = texts()
+    assert [p for p, _, _ in sent] == ["dispatch", "dispatch_update"], sent
+    (_, tech, first), (_, to, update) = sent
+    assert "1420 Oak Street" not in first
+    assert to == tech
+    assert "1420 Oak Street" in update and "Maria Lopez" in update, update
+    outputs = [json.loads(e["item"]["output"]) for e in fake.events("conversation.item.create")
+               if e["item"].get("type") == "function_call_output"]
+    assert all(o["ok"] is True for o in outputs), outputs
+    # an escalation carries the details too
+    (message,) = pg.query("SELECT d.message FROM dispatches d JOIN call_logs c ON "
+                          "c.id = d.call_log_id WHERE c.call_sid = %s", (sid,))[0]
+    assert "1420 Oak Street" in message, message
+
+
+@pytest.mark.allow_log_errors  # "emergency with no technician and no owner phone to text"
+def test_a_referee_dispatch_that_reached_nobody_is_told_to_the_model(web, pg, fake):
+    # Nobody on call: the model must hear that nobody could be reached, else it
+    # promises a technician nobody sends.
+    bid, number, sid, twiml = answer(web, pg, technicians=0, owner_phone=None)
+    fake.utterances = ["there is a strong gas smell in my kitchen",
+                       "the gas smell is getting worse", "it is a gas leak I think"]
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.2)
+            for _ in range(3):
+                await call.say(frames=8, silence=8)
+                await asyncio.sleep(1.0)
+            assert await call.until(lambda: len(db_lines(pg, sid)) >= 6, timeout=10)
+
+    run(scenario())
+    notes = [n for n in system_notes(fake) if "911" in n]
+    assert len(notes) == 1, system_notes(fake)
+    assert "nobody" in notes[0].lower() and "back" in notes[0], notes[0]
+    (emergency, disposition) = pg.query("SELECT emergency, disposition FROM call_logs "
+                                        "WHERE call_sid = %s", (sid,))[0]
+    assert emergency is True and disposition == "message_taken"
