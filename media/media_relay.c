@@ -276,7 +276,7 @@ static void line(relay_call_t *c, const char *speaker, const char *text)
     job->lang = apr_pstrdup(job->pool, c->lang);
     relay_submit(job);
     relay_session_remember(c, speaker, text);
-    if (strcmp(speaker, "caller") == 0 && !c->dispatched) {
+    if (strcmp(speaker, "caller") == 0 && !c->dispatch_tried) {
         job = relay_job(c, relay_job_referee, NULL);
         job->text = apr_pstrdup(job->pool, text);
         relay_submit(job);
@@ -296,7 +296,7 @@ static void tool_done(relay_job_t *job)
     c->tools_running--;
     c->note_unsaid = 0; /* the response below hears it */
     if (strcmp(job->name, "dispatch_technician") == 0 && job->flag) {
-        c->dispatched = 1;
+        c->dispatch_tried = 1; /* texted or exhausted: the referee has nothing left to do */
     }
     relay_session_remember_tool(c, job->name, result, !same_session && c->session_ready);
     if (same_session) {

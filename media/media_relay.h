@@ -103,10 +103,11 @@ typedef struct relay_call_t {
     apr_int64_t least_tokens_left, least_requests_left;
     apr_time_t turn_latency_sum, turn_latency_max;
     apr_uint64_t turns_answered;
-    int greeted, dispatched, emergency_pending;
-    int tools_running; /* the model's function calls not yet answered */
-    int note_unsaid;   /* a note waits for the response in progress to end */
-    int session_ready; /* session.updated received */
+    int greeted, emergency_pending;
+    int dispatch_tried; /* by the model or the referee, reaching someone or not: never again */
+    int tools_running;  /* the model's function calls not yet answered */
+    int note_unsaid;    /* a note waits for the response in progress to end */
+    int session_ready;  /* session.updated received */
     /* the OpenAI session's life (media_session.c) */
     unsigned session_no; /* 0: the first; one more per reconnect or renewal */
     unsigned reconnects; /* unplanned ones */
@@ -165,7 +166,7 @@ typedef struct relay_job_t {
     const char *name, *arguments, *call_id; /* tools */
     const char *speaker, *text, *lang;      /* transcript lines */
     const char *result;                     /* out: JSON text for the model */
-    int flag;
+    int flag; /* dispatch_technician, referee: a dispatch was tried (reached anyone or not) */
     unsigned session_no; /* tools: the session that asked (relay_call_t.session_no) */
 } relay_job_t;
 

@@ -93,7 +93,7 @@ void media_relay_drain(media_t *m)
                 relay_send_openai_text(c, job->result);
             }
         } else if (job->run == relay_job_referee) {
-            c->dispatched |= job->flag;
+            c->dispatch_tried |= job->flag;
             if (job->result && !c->stopping) { /* the referee dispatched, or failed to */
                 relay_tell_model(c, job->result);
             }

@@ -366,7 +366,8 @@ static int follow_up(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char 
  * nobody; `*before` is then 1, and the model's name and address the first
  * text lacked follow to the technician (follow_up; `*followed` says so).
  * The call log's row lock keeps a tool and the referee running at the
- * same moment in turn. */
+ * same moment in turn. -1 when the database kept it from being tried at
+ * all (no call log locked): a later try may still dispatch. */
 static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *name,
                     const char *problem, const char *address, const char *category, int *before,
                     int *followed)
@@ -378,7 +379,7 @@ static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *
 
     if (ctn_calls_exec(NULL, conn, NULL, "BEGIN", PGRES_COMMAND_OK, "BEGIN", 0, NULL) !=
         APR_SUCCESS) {
-        return 0;
+        return -1;
     }
     if (ctn_calls_exec(&res, conn, job->pool, "locking the call log", PGRES_TUPLES_OK,
                        "SELECT emergency, disposition = 'emergency_dispatched' FROM call_logs "
@@ -386,7 +387,7 @@ static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *
                        1, params) != APR_SUCCESS ||
         PQntuples(res) != 1) {
         ctn_calls_exec(NULL, conn, NULL, "ROLLBACK", PGRES_COMMAND_OK, "ROLLBACK", 0, NULL);
-        return 0;
+        return -1;
     }
     *before = PQgetvalue(res, 0, 0)[0] == 't';
     *followed = 0;
@@ -563,11 +564,12 @@ static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, j
     }
     if (strcmp(name, "dispatch_technician") == 0) {
         int before = 0, followed = 0;
-        job->flag = dispatch(job, conn, t, ctn_json_get_string(args, "name", NULL),
-                             ctn_json_get_string(args, "problem", NULL),
-                             ctn_json_get_string(args, "address", NULL),
-                             ctn_json_get_string(args, "category", NULL), &before, &followed);
-        if (job->flag && before) {
+        int dispatched = dispatch(job, conn, t, ctn_json_get_string(args, "name", NULL),
+                                  ctn_json_get_string(args, "problem", NULL),
+                                  ctn_json_get_string(args, "address", NULL),
+                                  ctn_json_get_string(args, "category", NULL), &before, &followed);
+        job->flag = dispatched >= 0; /* tried: the referee stops */
+        if (dispatched > 0 && before) {
             return followed ? "{\"ok\":true,\"note\":\"the on-call technician was already "
                               "texted; the details you gave were texted to them now\"}"
                             : "{\"ok\":true,\"note\":\"the on-call technician was already "
@@ -575,10 +577,11 @@ static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, j
         }
         /* Said as the built-in engine says it (CTN_PH_EMERGENCY_NOT_DISPATCHED):
          * the caller must not believe help is on the way. */
-        return job->flag ? "{\"ok\":true,\"note\":\"the on-call technician has been texted\"}"
-                         : "{\"ok\":false,\"error\":\"nobody on call could be reached right "
-                           "now: tell the caller so, that the team will call them back as soon "
-                           "as they can, and to call 911 if anyone is in danger\"}";
+        return dispatched > 0
+                   ? "{\"ok\":true,\"note\":\"the on-call technician has been texted\"}"
+                   : "{\"ok\":false,\"error\":\"nobody on call could be reached right "
+                     "now: tell the caller so, that the team will call them back as soon "
+                     "as they can, and to call 911 if anyone is in danger\"}";
     }
     if (strcmp(name, "search_knowledgebase") == 0) {
         const char *answer = NULL, *title = NULL;
@@ -645,7 +648,7 @@ void relay_job_referee(relay_job_t *job)
     apr_array_header_t *rules = NULL;
     const char *why = NULL;
     ctn_tools_t t;
-    int before = 0, followed = 0;
+    int before = 0, followed = 0, dispatched;
 
     if (conn == NULL || !load(job, conn, &call, &b)) {
         return;
@@ -665,23 +668,24 @@ void relay_job_referee(relay_job_t *job)
     tools_for(&t, conn, call, b);
     ctn_log_notice(job->call_sid, "emergency rules matched \"%s\" (%s): dispatching", match.phrase,
                    match.category);
-    job->flag = dispatch(job, conn, &t, NULL, job->text, NULL, match.category, &before, &followed);
-    if (before) {
-        return; /* the model's dispatch: it knows what came of it */
+    dispatched = dispatch(job, conn, &t, NULL, job->text, NULL, match.category, &before, &followed);
+    job->flag = dispatched >= 0; /* tried: the referee stops */
+    if (before || dispatched < 0) {
+        return; /* the model's dispatch (it knows what came of it), or none yet */
     }
     /* The model did not call dispatch_technician: it must learn what was
      * done, as from the tool, or it promises what nobody does — and the
      * technician's text lacks what only the model can ask for. */
     job->result =
-        job->flag ? "An emergency was recognised in what the caller said, and the on-call "
-                    "technician has just been alerted by text with the caller's number and words, "
-                    "but no address or name. Tell the caller a technician has been alerted, ask "
-                    "for the address and their name, then call dispatch_technician with them so "
-                    "the technician gets them."
-                  : "An emergency was recognised in what the caller said, but nobody on call "
-                    "could be reached right now: tell the caller so, that the team will call "
-                    "them back as soon as they can, and to call 911 if anyone is in danger. Do "
-                    "not promise a technician.";
+        dispatched ? "An emergency was recognised in what the caller said, and the on-call "
+                     "technician has just been alerted by text with the caller's number and words, "
+                     "but no address or name. Tell the caller a technician has been alerted, ask "
+                     "for the address and their name, then call dispatch_technician with them so "
+                     "the technician gets them."
+                   : "An emergency was recognised in what the caller said, but nobody on call "
+                     "could be reached right now: tell the caller so, that the team will call "
+                     "them back as soon as they can, and to call 911 if anyone is in danger. Do "
+                     "not promise a technician.";
 }
 
 /* The control socket's hangup: Twilio ends the call (<Hangup/>), its stream

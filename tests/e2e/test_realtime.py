@@ -1189,3 +1189,28 @@ def test_a_referee_dispatch_that_reached_nobody_is_told_to_the_model(web, pg, fa
     (emergency, disposition) = pg.query("SELECT emergency, disposition FROM call_logs "
                                         "WHERE call_sid = %s", (sid,))[0]
     assert emergency is True and disposition == "message_taken"
+
+
+@pytest.mark.allow_log_errors  # "emergency with no technician and no owner phone to text"
+def test_a_dispatch_that_was_tried_is_not_refereed_again(web, pg, fake):
+    # A dispatch that reached nobody left the call 'not dispatched', so every later
+    # caller line ran the referee's job again: the business, the call and the rules
+    # loaded, the call log locked, a dispatch attempted anew, per line.
+    bid, number, sid, twiml = answer(web, pg, technicians=0, owner_phone=None)
+    fake.utterances = ["there is a strong gas smell in my kitchen",
+                       "the gas smell is getting worse", "it is a gas leak I think"]
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.2)
+            for _ in range(3):
+                await call.say(frames=8, silence=8)
+                await asyncio.sleep(1.0)
+            assert await call.until(lambda: len(db_lines(pg, sid)) >= 6, timeout=10)
+            await asyncio.sleep(0.5)
+
+    run(scenario())
+    matched = [line for line in web.error_log().splitlines()
+               if sid in line and "emergency rules matched" in line]
+    assert len(matched) == 1, matched
