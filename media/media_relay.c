@@ -349,16 +349,52 @@ static void call_update_overdue(lws_sorted_usec_list_t *sul)
     relay_played_out(lws_container_of(sul, relay_call_t, call_update_sul));
 }
 
+/* A call update that will not be made: the model is answered all the same. */
+static void answer_only(relay_job_t *job)
+{
+    (void)job; /* job->result was set on the loop */
+}
+
+static int is_call_update(const relay_job_t *job)
+{
+    return strcmp(job->name, "end_call") == 0 || strcmp(job->name, "transfer_to_human") == 0;
+}
+
+/* One call update is held per playout: the model may call transfer_to_human
+ * and end_call in one response (it thinks it should end its part), and
+ * whichever went second would reach Twilio at once, cutting off what the
+ * caller hears and, if it is the hang-up, leaving them with nobody. The
+ * transfer wins in either order (a caller to be put through to a person
+ * must be); of two alike the first stands. The other is answered, not made. */
 static void submit_tool(relay_call_t *c, relay_job_t *job)
 {
-    if ((strcmp(job->name, "end_call") == 0 || strcmp(job->name, "transfer_to_human") == 0) &&
-        c->call_update == NULL && c->mark_oldest != c->mark_next) {
+    relay_job_t *held = c->call_update, *loser;
+
+    if (!is_call_update(job)) {
+        relay_submit(job);
+    } else if (held == NULL && c->mark_oldest != c->mark_next) {
         c->call_update = job; /* audio still playing */
         lws_sul_schedule(c->m->context, 0, &c->call_update_sul, call_update_overdue,
                          (lws_usec_t)RELAY_PLAYOUT_WAIT_S * LWS_USEC_PER_SEC);
-        return;
+    } else if (held == NULL) {
+        relay_submit(job);
+    } else {
+        int transfer = strcmp(job->name, "transfer_to_human") == 0;
+        if (transfer && strcmp(held->name, "end_call") == 0) {
+            c->call_update = job;
+            loser = held;
+            loser->result = "{\"ok\":false,\"error\":\"not hung up: the caller is being "
+                            "transferred to a person instead\"}";
+        } else {
+            loser = job;
+            loser->result = transfer || strcmp(held->name, "end_call") == 0
+                                ? "{\"ok\":true,\"note\":\"already under way\"}"
+                                : "{\"ok\":false,\"error\":\"not hung up: the caller is "
+                                  "being transferred to a person\"}";
+        }
+        loser->run = answer_only;
+        relay_submit(loser);
     }
-    relay_submit(job);
 }
 
 /* The model goes on from the TwiML greeting once both the session and the

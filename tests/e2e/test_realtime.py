@@ -1214,3 +1214,51 @@ def test_a_dispatch_that_was_tried_is_not_refereed_again(web, pg, fake):
     matched = [line for line in web.error_log().splitlines()
                if sid in line and "emergency rules matched" in line]
     assert len(matched) == 1, matched
+
+
+@pytest.mark.parametrize("calls", [("transfer_to_human", "end_call"),
+                                   ("end_call", "transfer_to_human")])
+def test_a_transfer_and_a_hang_up_while_speech_plays_end_in_the_transfer_only(
+        web_twilio, pg, fake, twilio, calls):
+    # The model says "let me connect you" and calls transfer_to_human and end_call in
+    # one response (it thinks it should end its part). Only one call update was held
+    # for the speech to play: the second went to Twilio at once, hanging the caller up
+    # mid-sentence before the transfer could ring anyone. A caller who was to be put
+    # through to a person must be, whichever the model called first: one update, after
+    # the speech, the transfer.
+    web = web_twilio
+    bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199")
+    fake.utterances = ["can I talk to a person"]
+    args = {"transfer_to_human": {"reason": "asked for a person"}, "end_call": {}}
+    fake.tool_calls = {"person": [(name, args[name]) for name in calls]}
+    fake.parallel_tool_calls = True
+    fake.tool_speech_bytes = 8000  # a second of "Sure, let me connect you."
+    state = {"ack": True}
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml), ack_marks=lambda n: state["ack"]) \
+                as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1120)
+            await asyncio.sleep(0.3)
+            state["ack"] = False  # from now on the audio is "still playing"
+            first = len(call.marks)
+            heard = sum(map(len, call.media))
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: sum(map(len, call.media)) >= heard + 8000)
+            await asyncio.sleep(1.0)
+            early = [u["Twiml"] for u in twilio.call_updates if u["call_sid"] == sid]
+            for name in call.marks[first:]:  # Twilio has played it all
+                await call.send({"event": "mark", "streamSid": "MZ" + "1" * 32,
+                                 "mark": {"name": name}})
+            assert await call.until(lambda: any(u["call_sid"] == sid
+                                                for u in twilio.call_updates), timeout=5)
+            assert await call.until(lambda: len(
+                [e for e in fake.events("conversation.item.create")
+                 if e["item"].get("type") == "function_call_output"]) >= 2, timeout=5)
+            await asyncio.sleep(0.5)
+            return early
+
+    early = run(scenario())
+    assert early == [], f"the call was updated while the model was still speaking: {early}"
+    updates = [u["Twiml"] for u in twilio.call_updates if u["call_sid"] == sid]
+    assert len(updates) == 1 and "<Dial" in updates[0], updates
