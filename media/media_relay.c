@@ -16,6 +16,7 @@
 #include "text.h"
 
 #include <apr_strings.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -532,6 +533,32 @@ void relay_openai_gone(relay_call_t *c, const char *why)
 
 /* ------------------------------------------------------------ lifecycle --- */
 
+/* The keys come in the environment (mod_cortana_worker.c). unsetenv only
+ * unlinks a variable: its string stays in the process's environment block,
+ * which /proc/PID/environ shows to the same user for the worker's whole
+ * life. The value is wiped in place once it has been read or copied. */
+static void wipe_env(const char *name)
+{
+    char *value = getenv(name);
+
+    if (value != NULL) {
+        sodium_memzero(value, strlen(value));
+    }
+    unsetenv(name); /* no child process of ours inherits it either */
+}
+
+/* The worker's one copy of each key, wiped when its pool goes (at exit). */
+static apr_status_t wipe_keys(void *data)
+{
+    relay_t *r = data;
+
+    if (r->api_key_copy != NULL) {
+        sodium_memzero(r->api_key_copy, strlen(r->api_key_copy));
+    }
+    sodium_memzero(r->stream_key, sizeof(r->stream_key));
+    return APR_SUCCESS;
+}
+
 apr_status_t media_relay_init(media_t *m)
 {
     relay_t *r = apr_pcalloc(m->pool, sizeof(*r));
@@ -541,11 +568,19 @@ apr_status_t media_relay_init(media_t *m)
 
     r->m = m;
     m->relay = r;
-    if (key == NULL || *key == '\0' || stream_key == NULL ||
+    apr_pool_cleanup_register(m->pool, r, wipe_keys, apr_pool_cleanup_null);
+    if (key != NULL && *key != '\0') {
+        r->api_key = r->api_key_copy = apr_pstrdup(m->pool, key);
+    }
+    if (stream_key == NULL ||
         ctn_key_parse(r->stream_key, stream_key, strlen(stream_key)) != APR_SUCCESS) {
+        r->api_key = NULL; /* no realtime engine without both */
+    }
+    wipe_env("CORTANA_OPENAI_KEY");
+    wipe_env("CORTANA_STREAM_KEY");
+    if (r->api_key == NULL) {
         return APR_ENOTIMPL;
     }
-    r->api_key = apr_pstrdup(m->pool, key);
     r->url = getenv("CORTANA_OPENAI_REALTIME_URL");
     r->model = getenv("CORTANA_OPENAI_REALTIME_MODEL");
     if (r->url == NULL) {
@@ -572,8 +607,6 @@ apr_status_t media_relay_init(media_t *m)
     if ((r->client_vhost = lws_create_vhost(m->context, &info)) == NULL) {
         return APR_EGENERAL;
     }
-    unsetenv("CORTANA_OPENAI_KEY"); /* no child process of ours inherits it */
-    unsetenv("CORTANA_STREAM_KEY");
     return APR_SUCCESS;
 }
 

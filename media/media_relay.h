@@ -137,8 +137,9 @@ typedef struct relay_call_t {
 
 typedef struct relay_t {
     media_t *m;
-    const char *api_key, *url, *model;
-    unsigned char stream_key[32];
+    const char *api_key, *url, *model; /* api_key: NULL when the realtime engine is off */
+    char *api_key_copy;                /* the key itself, wiped at exit (media_relay.c) */
+    unsigned char stream_key[32];      /* wiped at exit too */
     struct lws_vhost *client_vhost;
     apr_thread_pool_t *workers; /* tools, database and ring writes */
     apr_thread_mutex_t *lock;   /* guards `done` */

@@ -1262,3 +1262,18 @@ def test_a_transfer_and_a_hang_up_while_speech_plays_end_in_the_transfer_only(
     assert early == [], f"the call was updated while the model was still speaking: {early}"
     updates = [u["Twiml"] for u in twilio.call_updates if u["call_sid"] == sid]
     assert len(updates) == 1 and "<Dial" in updates[0], updates
+
+
+def test_the_workers_keys_are_wiped_from_its_environment(web, pg, fake):
+    # The OpenAI key and the stream key reach the worker in its environment. unsetenv
+    # only unlinks them: the strings stayed in the process's environment block, which
+    # /proc/PID/environ shows to anyone running as the same user, for the worker's life.
+    pid = worker_stats(web)["pid"]
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        env = f.read()
+    assert b"sk-test-0123456789" not in env, "the OpenAI key is in /proc/PID/environ"
+    for entry in env.split(b"\0"):
+        for name in (b"CORTANA_OPENAI_KEY=", b"CORTANA_STREAM_KEY="):
+            assert not entry.startswith(name) or entry == name, entry[:len(name) + 4]
+    # one copy of the key is kept, the one the worker uses
+    assert memory_holds(pid, b"sk-test-0123456789") == 1
