@@ -16,6 +16,7 @@
 #include "text.h"
 
 #include <apr_strings.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -276,7 +277,7 @@ static void line(relay_call_t *c, const char *speaker, const char *text)
     job->lang = apr_pstrdup(job->pool, c->lang);
     relay_submit(job);
     relay_session_remember(c, speaker, text);
-    if (strcmp(speaker, "caller") == 0 && !c->dispatched) {
+    if (strcmp(speaker, "caller") == 0 && !c->dispatch_tried) {
         job = relay_job(c, relay_job_referee, NULL);
         job->text = apr_pstrdup(job->pool, text);
         relay_submit(job);
@@ -293,8 +294,10 @@ static void tool_done(relay_job_t *job)
     const char *result = job->result ? job->result : "{\"ok\":false}";
     int same_session = job->session_no == c->session_no && c->session_ready;
 
+    c->tools_running--;
+    c->note_unsaid = 0; /* the response below hears it */
     if (strcmp(job->name, "dispatch_technician") == 0 && job->flag) {
-        c->dispatched = 1;
+        c->dispatch_tried = 1; /* texted or exhausted: the referee has nothing left to do */
     }
     relay_session_remember_tool(c, job->name, result, !same_session && c->session_ready);
     if (same_session) {
@@ -308,6 +311,19 @@ static void tool_done(relay_job_t *job)
     if (c->session_ready) {
         relay_send_openai_text(c, "{\"type\":\"response.create\"}");
     }
+}
+
+void relay_tell_model(relay_call_t *c, const char *note)
+{
+    relay_session_note(c, note, c->session_ready);
+    if (!c->session_ready) {
+        return; /* the new session hears it replayed, and responds */
+    }
+    if (c->response_active || c->tools_running > 0) {
+        c->note_unsaid = 1; /* a response.create now would be refused */
+        return;
+    }
+    relay_send_openai_text(c, "{\"type\":\"response.create\"}");
 }
 
 /* Hanging up or transferring ends the stream where Twilio is in its
@@ -334,16 +350,52 @@ static void call_update_overdue(lws_sorted_usec_list_t *sul)
     relay_played_out(lws_container_of(sul, relay_call_t, call_update_sul));
 }
 
+/* A call update that will not be made: the model is answered all the same. */
+static void answer_only(relay_job_t *job)
+{
+    (void)job; /* job->result was set on the loop */
+}
+
+static int is_call_update(const relay_job_t *job)
+{
+    return strcmp(job->name, "end_call") == 0 || strcmp(job->name, "transfer_to_human") == 0;
+}
+
+/* One call update is held per playout: the model may call transfer_to_human
+ * and end_call in one response (it thinks it should end its part), and
+ * whichever went second would reach Twilio at once, cutting off what the
+ * caller hears and, if it is the hang-up, leaving them with nobody. The
+ * transfer wins in either order (a caller to be put through to a person
+ * must be); of two alike the first stands. The other is answered, not made. */
 static void submit_tool(relay_call_t *c, relay_job_t *job)
 {
-    if ((strcmp(job->name, "end_call") == 0 || strcmp(job->name, "transfer_to_human") == 0) &&
-        c->call_update == NULL && c->mark_oldest != c->mark_next) {
+    relay_job_t *held = c->call_update, *loser;
+
+    if (!is_call_update(job)) {
+        relay_submit(job);
+    } else if (held == NULL && c->mark_oldest != c->mark_next) {
         c->call_update = job; /* audio still playing */
         lws_sul_schedule(c->m->context, 0, &c->call_update_sul, call_update_overdue,
                          (lws_usec_t)RELAY_PLAYOUT_WAIT_S * LWS_USEC_PER_SEC);
-        return;
+    } else if (held == NULL) {
+        relay_submit(job);
+    } else {
+        int transfer = strcmp(job->name, "transfer_to_human") == 0;
+        if (transfer && strcmp(held->name, "end_call") == 0) {
+            c->call_update = job;
+            loser = held;
+            loser->result = "{\"ok\":false,\"error\":\"not hung up: the caller is being "
+                            "transferred to a person instead\"}";
+        } else {
+            loser = job;
+            loser->result = transfer || strcmp(held->name, "end_call") == 0
+                                ? "{\"ok\":true,\"note\":\"already under way\"}"
+                                : "{\"ok\":false,\"error\":\"not hung up: the caller is "
+                                  "being transferred to a person\"}";
+        }
+        loser->run = answer_only;
+        relay_submit(loser);
     }
-    relay_submit(job);
 }
 
 /* The model goes on from the TwiML greeting once both the session and the
@@ -373,6 +425,12 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
     } else if (strcmp(type, "response.done") == 0) {
         c->response_active = 0;
         relay_record_usage(c, o);
+        if (c->note_unsaid && c->tools_running == 0) {
+            c->note_unsaid = 0; /* a caller speaking gets a response with it anyway */
+            if (!c->caller_speaking) {
+                relay_send_openai_text(c, "{\"type\":\"response.create\"}");
+            }
+        }
     } else if (strcmp(type, "rate_limits.updated") == 0) {
         relay_record_rate_limits(c, o);
     } else if (strcmp(type, "input_audio_buffer.speech_started") == 0) {
@@ -401,8 +459,8 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
         job->name = apr_pstrdup(job->pool, ctn_json_get_string(o, "name", ""));
         job->arguments = apr_pstrdup(job->pool, ctn_json_get_string(o, "arguments", "{}"));
         job->call_id = apr_pstrdup(job->pool, ctn_json_get_string(o, "call_id", ""));
-        job->flag = c->dispatched;
         job->session_no = c->session_no;
+        c->tools_running++;
         job->lang = apr_pstrdup(job->pool, c->lang);
         submit_tool(c, job);
     } else if (strcmp(type, "error") == 0) {
@@ -475,6 +533,32 @@ void relay_openai_gone(relay_call_t *c, const char *why)
 
 /* ------------------------------------------------------------ lifecycle --- */
 
+/* The keys come in the environment (mod_cortana_worker.c). unsetenv only
+ * unlinks a variable: its string stays in the process's environment block,
+ * which /proc/PID/environ shows to the same user for the worker's whole
+ * life. The value is wiped in place once it has been read or copied. */
+static void wipe_env(const char *name)
+{
+    char *value = getenv(name);
+
+    if (value != NULL) {
+        sodium_memzero(value, strlen(value));
+    }
+    unsetenv(name); /* no child process of ours inherits it either */
+}
+
+/* The worker's one copy of each key, wiped when its pool goes (at exit). */
+static apr_status_t wipe_keys(void *data)
+{
+    relay_t *r = data;
+
+    if (r->api_key_copy != NULL) {
+        sodium_memzero(r->api_key_copy, strlen(r->api_key_copy));
+    }
+    sodium_memzero(r->stream_key, sizeof(r->stream_key));
+    return APR_SUCCESS;
+}
+
 apr_status_t media_relay_init(media_t *m)
 {
     relay_t *r = apr_pcalloc(m->pool, sizeof(*r));
@@ -484,11 +568,19 @@ apr_status_t media_relay_init(media_t *m)
 
     r->m = m;
     m->relay = r;
-    if (key == NULL || *key == '\0' || stream_key == NULL ||
+    apr_pool_cleanup_register(m->pool, r, wipe_keys, apr_pool_cleanup_null);
+    if (key != NULL && *key != '\0') {
+        r->api_key = r->api_key_copy = apr_pstrdup(m->pool, key);
+    }
+    if (stream_key == NULL ||
         ctn_key_parse(r->stream_key, stream_key, strlen(stream_key)) != APR_SUCCESS) {
+        r->api_key = NULL; /* no realtime engine without both */
+    }
+    wipe_env("CORTANA_OPENAI_KEY");
+    wipe_env("CORTANA_STREAM_KEY");
+    if (r->api_key == NULL) {
         return APR_ENOTIMPL;
     }
-    r->api_key = apr_pstrdup(m->pool, key);
     r->url = getenv("CORTANA_OPENAI_REALTIME_URL");
     r->model = getenv("CORTANA_OPENAI_REALTIME_MODEL");
     if (r->url == NULL) {
@@ -515,8 +607,6 @@ apr_status_t media_relay_init(media_t *m)
     if ((r->client_vhost = lws_create_vhost(m->context, &info)) == NULL) {
         return APR_EGENERAL;
     }
-    unsetenv("CORTANA_OPENAI_KEY"); /* no child process of ours inherits it */
-    unsetenv("CORTANA_STREAM_KEY");
     return APR_SUCCESS;
 }
 

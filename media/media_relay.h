@@ -103,8 +103,11 @@ typedef struct relay_call_t {
     apr_int64_t least_tokens_left, least_requests_left;
     apr_time_t turn_latency_sum, turn_latency_max;
     apr_uint64_t turns_answered;
-    int greeted, dispatched, emergency_pending;
-    int session_ready; /* session.updated received */
+    int greeted, emergency_pending;
+    int dispatch_tried; /* by the model or the referee, reaching someone or not: never again */
+    int tools_running;  /* the model's function calls not yet answered */
+    int note_unsaid;    /* a note waits for the response in progress to end */
+    int session_ready;  /* session.updated received */
     /* the OpenAI session's life (media_session.c) */
     unsigned session_no; /* 0: the first; one more per reconnect or renewal */
     unsigned reconnects; /* unplanned ones */
@@ -134,8 +137,9 @@ typedef struct relay_call_t {
 
 typedef struct relay_t {
     media_t *m;
-    const char *api_key, *url, *model;
-    unsigned char stream_key[32];
+    const char *api_key, *url, *model; /* api_key: NULL when the realtime engine is off */
+    char *api_key_copy;                /* the key itself, wiped at exit (media_relay.c) */
+    unsigned char stream_key[32];      /* wiped at exit too */
     struct lws_vhost *client_vhost;
     apr_thread_pool_t *workers; /* tools, database and ring writes */
     apr_thread_mutex_t *lock;   /* guards `done` */
@@ -163,7 +167,7 @@ typedef struct relay_job_t {
     const char *name, *arguments, *call_id; /* tools */
     const char *speaker, *text, *lang;      /* transcript lines */
     const char *result;                     /* out: JSON text for the model */
-    int flag;
+    int flag; /* dispatch_technician, referee: a dispatch was tried (reached anyone or not) */
     unsigned session_no; /* tools: the session that asked (relay_call_t.session_no) */
 } relay_job_t;
 
@@ -177,6 +181,9 @@ void relay_openai_connected(relay_call_t *c);
 void relay_openai_gone(relay_call_t *c, const char *why);
 /* Twilio has played all the audio sent (every mark back, or cleared). */
 void relay_played_out(relay_call_t *c);
+/* Tell the model what it did not do itself (media_relay_jobs.c), and have
+ * it say so as soon as it is not speaking or waiting for a tool. */
+void relay_tell_model(relay_call_t *c, const char *note);
 relay_call_t *relay_prewarmed(media_t *m, const char *call_sid, const char *business_id);
 relay_call_t *relay_attach(relay_call_t *provisional, relay_call_t *prewarmed);
 
@@ -239,6 +246,9 @@ void relay_session_remember(relay_call_t *c, const char *speaker, const char *te
  * tool's call_id cannot take a function_call_output for it). */
 void relay_session_remember_tool(relay_call_t *c, const char *name, const char *result,
                                  int tell_session);
+/* A fact the model learns out of band (the referee's dispatch), as a
+ * system note kept in the history; with `tell_session`, sent now too. */
+void relay_session_note(relay_call_t *c, const char *text, int tell_session);
 /* The socket closed mid-call: 1 if a new session is on its way. */
 int relay_session_lost(relay_call_t *c, const char *why);
 void relay_session_end(relay_call_t *c); /* timers and history, before the pool goes */

@@ -92,8 +92,11 @@ void media_relay_drain(media_t *m)
             if (c->openai && !c->openai_closed) {
                 relay_send_openai_text(c, job->result);
             }
-        } else if (job->run == relay_job_referee && job->flag) {
-            c->dispatched = 1;
+        } else if (job->run == relay_job_referee) {
+            c->dispatch_tried |= job->flag;
+            if (job->result && !c->stopping) { /* the referee dispatched, or failed to */
+                relay_tell_model(c, job->result);
+            }
         } else if (job->finish && !c->stopping) {
             job->finish(job);
         }

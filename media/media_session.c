@@ -110,19 +110,28 @@ void relay_session_remember(relay_call_t *c, const char *speaker, const char *te
     apr_pool_destroy(scratch);
 }
 
-void relay_session_remember_tool(relay_call_t *c, const char *name, const char *result,
-                                 int tell_session)
+void relay_session_note(relay_call_t *c, const char *text, int tell_session)
 {
     apr_pool_t *scratch;
     const char *event;
 
     apr_pool_create(&scratch, c->pool);
-    event = item_event(scratch, "system", "input_text",
-                       apr_psprintf(scratch, "The %s tool returned: %s", name, result));
+    event = item_event(scratch, "system", "input_text", text);
     remember_event(c, event);
     if (tell_session) {
         relay_send_openai_text(c, event);
     }
+    apr_pool_destroy(scratch);
+}
+
+void relay_session_remember_tool(relay_call_t *c, const char *name, const char *result,
+                                 int tell_session)
+{
+    apr_pool_t *scratch;
+
+    apr_pool_create(&scratch, c->pool);
+    relay_session_note(c, apr_psprintf(scratch, "The %s tool returned: %s", name, result),
+                       tell_session);
     apr_pool_destroy(scratch);
 }
 
@@ -219,6 +228,7 @@ int relay_session_lost(relay_call_t *c, const char *why)
     c->renewing = 0;
     c->session_ready = 0;
     c->response_active = 0;
+    c->note_unsaid = 0; /* the replay ends with a response */
     c->pending_len = 0;
     lws_sul_cancel(&c->renew_sul);
     relay_frames_drop_openai(c); /* written for the old session: meaningless to the new */

@@ -21,6 +21,7 @@
 #include "peers.h"
 #include "personality.h"
 #include "slots.h"
+#include "sms.h"
 #include "tools.h"
 #include "twilio.h"
 #include "twiml.h"
@@ -293,6 +294,68 @@ static const char *rfc3339(apr_pool_t *pool, apr_time_t t)
                         e.tm_mday, e.tm_hour, e.tm_min, e.tm_sec);
 }
 
+/* The details the model gathered after the dispatch's text went out (the
+ * referee's has the caller's words only), texted once to whoever the
+ * dispatch has texted last and added to its message, which escalations
+ * send: 1 when they were. Runs under dispatch()'s lock of the call log. */
+static int follow_up(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *name,
+                     const char *problem, const char *address)
+{
+    const char *params[2] = {t->call->id, NULL}, *message, *body;
+    PGresult *res = NULL;
+    ctn_personality_t *pers = NULL;
+    const char *why = NULL;
+    ctn_sms_t text;
+    int es;
+
+    if (ctn_calls_exec(&res, conn, job->pool, "reading the dispatch", PGRES_TUPLES_OK,
+                       "SELECT d.id, d.notified_phone, coalesce(d.message, ''), EXISTS (SELECT 1 "
+                       "FROM sms_messages s WHERE s.dispatch_id = d.id AND s.purpose = "
+                       "'dispatch_update') FROM dispatches d WHERE d.call_log_id = $1 AND "
+                       "d.status IN ('notified', 'acknowledged') AND d.notified_phone IS NOT NULL",
+                       1, params) != APR_SUCCESS ||
+        PQntuples(res) != 1 || PQgetvalue(res, 0, 3)[0] == 't') {
+        return 0; /* nobody texted, or they were sent what the model added once already */
+    }
+    message = PQgetvalue(res, 0, 2);
+    if (name && (!*name || strstr(message, name))) {
+        name = NULL;
+    }
+    if (address && (!*address || strstr(message, address))) {
+        address = NULL;
+    }
+    if (name == NULL && address == NULL) {
+        return 0; /* the first text had them */
+    }
+    ctn_personality_parse(&pers, job->pool, t->business->personality, t->business->name, &why);
+    es = pers->default_lang == CTN_LANG_ES; /* the team's language, as the dispatcher's */
+    body = apr_pstrcat(job->pool, es ? "Más datos de la emergencia: " : "More on the emergency: ",
+                       name ? (es ? "cliente " : "caller ") : "", name ? name : "",
+                       name && address ? ", " : "",
+                       address ? (es ? "dirección: " : "address: ") : "", address ? address : "",
+                       problem && *problem ? (es ? ", problema: " : ", problem: ") : "",
+                       problem && *problem ? problem : "", ".", NULL);
+    memset(&text, 0, sizeof(text));
+    text.business_id = job->business_id;
+    text.call_log_id = t->call->id;
+    text.dispatch_id = apr_pstrdup(job->pool, PQgetvalue(res, 0, 0));
+    text.to = apr_pstrdup(job->pool, PQgetvalue(res, 0, 1));
+    text.from = t->business->phone_number;
+    text.body = body;
+    text.purpose = "dispatch_update";
+    params[0] = text.dispatch_id;
+    params[1] = body;
+    if (ctn_sms_enqueue(conn, job->pool, t->sms, &text, NULL) != APR_SUCCESS ||
+        ctn_calls_exec(NULL, conn, NULL, "adding to the dispatch", PGRES_COMMAND_OK,
+                       "UPDATE dispatches SET message = message || ' ' || $2 WHERE id = $1", 2,
+                       params) != APR_SUCCESS) {
+        return 0;
+    }
+    ctn_log_notice(job->call_sid, "dispatch %s: the caller's details texted to the technician",
+                   text.dispatch_id);
+    return 1;
+}
+
 /* The dispatch of an emergency, once per call, by the model's tool or the
  * referee, whichever comes first: 1 when the on-call technician was texted.
  * 0 when nobody could be (no one on call, no owner phone: the dispatcher's
@@ -300,10 +363,14 @@ static const char *rfc3339(apr_pool_t *pool, apr_time_t t)
  * message_taken, as the built-in engine's does, since the team must call the
  * caller back. A second try reads what the first did instead: the dispatcher
  * returns a call's existing dispatch as a success, even one that reached
- * nobody. The call log's row lock keeps a tool and the referee running at the
- * same moment in turn. */
+ * nobody; `*before` is then 1, and the model's name and address the first
+ * text lacked follow to the technician (follow_up; `*followed` says so).
+ * The call log's row lock keeps a tool and the referee running at the
+ * same moment in turn. -1 when the database kept it from being tried at
+ * all (no call log locked): a later try may still dispatch. */
 static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *name,
-                    const char *problem, const char *address, const char *category)
+                    const char *problem, const char *address, const char *category, int *before,
+                    int *followed)
 {
     ctn_slots_t slots;
     const char *params[1] = {t->call->id};
@@ -312,7 +379,7 @@ static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *
 
     if (ctn_calls_exec(NULL, conn, NULL, "BEGIN", PGRES_COMMAND_OK, "BEGIN", 0, NULL) !=
         APR_SUCCESS) {
-        return 0;
+        return -1;
     }
     if (ctn_calls_exec(&res, conn, job->pool, "locking the call log", PGRES_TUPLES_OK,
                        "SELECT emergency, disposition = 'emergency_dispatched' FROM call_logs "
@@ -320,10 +387,15 @@ static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *
                        1, params) != APR_SUCCESS ||
         PQntuples(res) != 1) {
         ctn_calls_exec(NULL, conn, NULL, "ROLLBACK", PGRES_COMMAND_OK, "ROLLBACK", 0, NULL);
-        return 0;
+        return -1;
     }
-    if (PQgetvalue(res, 0, 0)[0] == 't') { /* tried before */
+    *before = PQgetvalue(res, 0, 0)[0] == 't';
+    *followed = 0;
+    if (*before) {
         dispatched = PQgetvalue(res, 0, 1)[0] == 't';
+        if (dispatched && (name || address)) {
+            *followed = follow_up(job, conn, t, name, problem, address);
+        }
         ctn_calls_exec(NULL, conn, NULL, "COMMIT", PGRES_COMMAND_OK, "COMMIT", 0, NULL);
         return dispatched;
     }
@@ -491,19 +563,25 @@ static const char *tool_result(relay_job_t *job, PGconn *conn, ctn_tools_t *t, j
         return apr_psprintf(pool, "{\"ok\":true,\"appointment_id\":\"%s\"}", id);
     }
     if (strcmp(name, "dispatch_technician") == 0) {
-        if (job->flag) {
-            return "{\"ok\":true,\"note\":\"the on-call technician was already texted\"}";
+        int before = 0, followed = 0;
+        int dispatched = dispatch(job, conn, t, ctn_json_get_string(args, "name", NULL),
+                                  ctn_json_get_string(args, "problem", NULL),
+                                  ctn_json_get_string(args, "address", NULL),
+                                  ctn_json_get_string(args, "category", NULL), &before, &followed);
+        job->flag = dispatched >= 0; /* tried: the referee stops */
+        if (dispatched > 0 && before) {
+            return followed ? "{\"ok\":true,\"note\":\"the on-call technician was already "
+                              "texted; the details you gave were texted to them now\"}"
+                            : "{\"ok\":true,\"note\":\"the on-call technician was already "
+                              "texted\"}";
         }
-        job->flag = dispatch(job, conn, t, ctn_json_get_string(args, "name", NULL),
-                             ctn_json_get_string(args, "problem", NULL),
-                             ctn_json_get_string(args, "address", NULL),
-                             ctn_json_get_string(args, "category", NULL));
         /* Said as the built-in engine says it (CTN_PH_EMERGENCY_NOT_DISPATCHED):
          * the caller must not believe help is on the way. */
-        return job->flag ? "{\"ok\":true,\"note\":\"the on-call technician has been texted\"}"
-                         : "{\"ok\":false,\"error\":\"nobody on call could be reached right "
-                           "now: tell the caller so, that the team will call them back as soon "
-                           "as they can, and to call 911 if anyone is in danger\"}";
+        return dispatched > 0
+                   ? "{\"ok\":true,\"note\":\"the on-call technician has been texted\"}"
+                   : "{\"ok\":false,\"error\":\"nobody on call could be reached right "
+                     "now: tell the caller so, that the team will call them back as soon "
+                     "as they can, and to call 911 if anyone is in danger\"}";
     }
     if (strcmp(name, "search_knowledgebase") == 0) {
         const char *answer = NULL, *title = NULL;
@@ -570,6 +648,7 @@ void relay_job_referee(relay_job_t *job)
     apr_array_header_t *rules = NULL;
     const char *why = NULL;
     ctn_tools_t t;
+    int before = 0, followed = 0, dispatched;
 
     if (conn == NULL || !load(job, conn, &call, &b)) {
         return;
@@ -589,7 +668,24 @@ void relay_job_referee(relay_job_t *job)
     tools_for(&t, conn, call, b);
     ctn_log_notice(job->call_sid, "emergency rules matched \"%s\" (%s): dispatching", match.phrase,
                    match.category);
-    job->flag = dispatch(job, conn, &t, NULL, job->text, NULL, match.category);
+    dispatched = dispatch(job, conn, &t, NULL, job->text, NULL, match.category, &before, &followed);
+    job->flag = dispatched >= 0; /* tried: the referee stops */
+    if (before || dispatched < 0) {
+        return; /* the model's dispatch (it knows what came of it), or none yet */
+    }
+    /* The model did not call dispatch_technician: it must learn what was
+     * done, as from the tool, or it promises what nobody does — and the
+     * technician's text lacks what only the model can ask for. */
+    job->result =
+        dispatched ? "An emergency was recognised in what the caller said, and the on-call "
+                     "technician has just been alerted by text with the caller's number and words, "
+                     "but no address or name. Tell the caller a technician has been alerted, ask "
+                     "for the address and their name, then call dispatch_technician with them so "
+                     "the technician gets them."
+                   : "An emergency was recognised in what the caller said, but nobody on call "
+                     "could be reached right now: tell the caller so, that the team will call "
+                     "them back as soon as they can, and to call 911 if anyone is in danger. Do "
+                     "not promise a technician.";
 }
 
 /* The control socket's hangup: Twilio ends the call (<Hangup/>), its stream

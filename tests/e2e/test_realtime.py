@@ -1098,3 +1098,182 @@ def test_transfer_to_human_redirects_once_the_model_has_finished_speaking(
     assert early == [], "the call was transferred while the model was still speaking"
     (update,) = [u for u in twilio.call_updates if u["call_sid"] == sid]
     assert "<Dial" in update["Twiml"] and "+13125550199" in update["Twiml"]
+
+
+def system_notes(fake):
+    """The text of every system note the worker gave the model."""
+    return [c.get("text", "") for e in fake.events("conversation.item.create")
+            if e["item"].get("role") == "system" for c in e["item"].get("content", [])]
+
+
+def test_a_referee_dispatch_is_told_to_the_model_and_its_details_follow_to_the_technician(
+        web, pg, fake):
+    # The referee texts the technician on the caller's raw words (no address, no
+    # name). The model must be told, so it says a technician was alerted and asks
+    # for the address; when its dispatch_technician brings the address and name,
+    # the technician gets them in one follow-up text, however often the model asks.
+    bid, number, sid, twiml = answer(web, pg)
+    fake.utterances = ["there is a strong gas smell in my kitchen",
+                       "I am at 1420 Oak Street, Maria Lopez"]
+    details = {"problem": "gas smell in the kitchen", "category": "gas_leak",
+               "address": "1420 Oak Street", "name": "Maria Lopez"}
+    fake.tool_calls = {"oak": [("dispatch_technician", details), ("dispatch_technician", details)]}
+
+    def texts():
+        return pg.query("SELECT s.purpose, s.to_number, s.body FROM sms_messages s JOIN call_logs c "
+                        "ON c.id = s.call_log_id WHERE c.call_sid = %s ORDER BY s.created_at",
+                        (sid,))
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.2)
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: len(texts()) == 1, timeout=10), "no dispatch"
+            assert await call.until(lambda: any("technician" in n for n in system_notes(fake)),
+                                    timeout=5), "the model was never told"
+            await asyncio.sleep(1.0)
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: len(
+                [e for e in fake.events("conversation.item.create")
+                 if e["item"].get("type") == "function_call_output"]) >= 2, timeout=10)
+            await asyncio.sleep(0.5)
+
+    run(scenario())
+    (note,) = [n for n in system_notes(fake) if "technician" in n and "tool" not in n]
+    assert "alerted" in note and "address" in note, note
+    # it was said at once: a response follows the note, before the caller speaks again
+    events = [e for _, e in fake.received]
+    note_at = next(i for i, e in enumerate(events) if e.get("type") == "conversation.item.create"
+                   and e["item"].get("role") == "system")
+    turn_at = next(i for i, e in enumerate(events) if e.get("type") == "conversation.item.create"
+                   and e["item"].get("type") == "function_call_output")
+    assert any(e.get("type") == "response.create" for e in events[note_at:turn_at]), \
+        "no response after the note"
+    sent = texts()
+    assert [p for p, _, _ in sent] == ["dispatch", "dispatch_update"], sent
+    (_, tech, first), (_, to, update) = sent
+    assert "1420 Oak Street" not in first
+    assert to == tech
+    assert "1420 Oak Street" in update and "Maria Lopez" in update, update
+    outputs = [json.loads(e["item"]["output"]) for e in fake.events("conversation.item.create")
+               if e["item"].get("type") == "function_call_output"]
+    assert all(o["ok"] is True for o in outputs), outputs
+    # an escalation carries the details too
+    (message,) = pg.query("SELECT d.message FROM dispatches d JOIN call_logs c ON "
+                          "c.id = d.call_log_id WHERE c.call_sid = %s", (sid,))[0]
+    assert "1420 Oak Street" in message, message
+
+
+@pytest.mark.allow_log_errors  # "emergency with no technician and no owner phone to text"
+def test_a_referee_dispatch_that_reached_nobody_is_told_to_the_model(web, pg, fake):
+    # Nobody on call: the model must hear that nobody could be reached, else it
+    # promises a technician nobody sends.
+    bid, number, sid, twiml = answer(web, pg, technicians=0, owner_phone=None)
+    fake.utterances = ["there is a strong gas smell in my kitchen",
+                       "the gas smell is getting worse", "it is a gas leak I think"]
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.2)
+            for _ in range(3):
+                await call.say(frames=8, silence=8)
+                await asyncio.sleep(1.0)
+            assert await call.until(lambda: len(db_lines(pg, sid)) >= 6, timeout=10)
+
+    run(scenario())
+    notes = [n for n in system_notes(fake) if "911" in n]
+    assert len(notes) == 1, system_notes(fake)
+    assert "nobody" in notes[0].lower() and "back" in notes[0], notes[0]
+    (emergency, disposition) = pg.query("SELECT emergency, disposition FROM call_logs "
+                                        "WHERE call_sid = %s", (sid,))[0]
+    assert emergency is True and disposition == "message_taken"
+
+
+@pytest.mark.allow_log_errors  # "emergency with no technician and no owner phone to text"
+def test_a_dispatch_that_was_tried_is_not_refereed_again(web, pg, fake):
+    # A dispatch that reached nobody left the call 'not dispatched', so every later
+    # caller line ran the referee's job again: the business, the call and the rules
+    # loaded, the call log locked, a dispatch attempted anew, per line.
+    bid, number, sid, twiml = answer(web, pg, technicians=0, owner_phone=None)
+    fake.utterances = ["there is a strong gas smell in my kitchen",
+                       "the gas smell is getting worse", "it is a gas leak I think"]
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.2)
+            for _ in range(3):
+                await call.say(frames=8, silence=8)
+                await asyncio.sleep(1.0)
+            assert await call.until(lambda: len(db_lines(pg, sid)) >= 6, timeout=10)
+            await asyncio.sleep(0.5)
+
+    run(scenario())
+    matched = [line for line in web.error_log().splitlines()
+               if sid in line and "emergency rules matched" in line]
+    assert len(matched) == 1, matched
+
+
+@pytest.mark.parametrize("calls", [("transfer_to_human", "end_call"),
+                                   ("end_call", "transfer_to_human")])
+def test_a_transfer_and_a_hang_up_while_speech_plays_end_in_the_transfer_only(
+        web_twilio, pg, fake, twilio, calls):
+    # The model says "let me connect you" and calls transfer_to_human and end_call in
+    # one response (it thinks it should end its part). Only one call update was held
+    # for the speech to play: the second went to Twilio at once, hanging the caller up
+    # mid-sentence before the transfer could ring anyone. A caller who was to be put
+    # through to a person must be, whichever the model called first: one update, after
+    # the speech, the transfer.
+    web = web_twilio
+    bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199")
+    fake.utterances = ["can I talk to a person"]
+    args = {"transfer_to_human": {"reason": "asked for a person"}, "end_call": {}}
+    fake.tool_calls = {"person": [(name, args[name]) for name in calls]}
+    fake.parallel_tool_calls = True
+    fake.tool_speech_bytes = 8000  # a second of "Sure, let me connect you."
+    state = {"ack": True}
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml), ack_marks=lambda n: state["ack"]) \
+                as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1120)
+            await asyncio.sleep(0.3)
+            state["ack"] = False  # from now on the audio is "still playing"
+            first = len(call.marks)
+            heard = sum(map(len, call.media))
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: sum(map(len, call.media)) >= heard + 8000)
+            await asyncio.sleep(1.0)
+            early = [u["Twiml"] for u in twilio.call_updates if u["call_sid"] == sid]
+            for name in call.marks[first:]:  # Twilio has played it all
+                await call.send({"event": "mark", "streamSid": "MZ" + "1" * 32,
+                                 "mark": {"name": name}})
+            assert await call.until(lambda: any(u["call_sid"] == sid
+                                                for u in twilio.call_updates), timeout=5)
+            assert await call.until(lambda: len(
+                [e for e in fake.events("conversation.item.create")
+                 if e["item"].get("type") == "function_call_output"]) >= 2, timeout=5)
+            await asyncio.sleep(0.5)
+            return early
+
+    early = run(scenario())
+    assert early == [], f"the call was updated while the model was still speaking: {early}"
+    updates = [u["Twiml"] for u in twilio.call_updates if u["call_sid"] == sid]
+    assert len(updates) == 1 and "<Dial" in updates[0], updates
+
+
+def test_the_workers_keys_are_wiped_from_its_environment(web, pg, fake):
+    # The OpenAI key and the stream key reach the worker in its environment. unsetenv
+    # only unlinks them: the strings stayed in the process's environment block, which
+    # /proc/PID/environ shows to anyone running as the same user, for the worker's life.
+    pid = worker_stats(web)["pid"]
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        env = f.read()
+    assert b"sk-test-0123456789" not in env, "the OpenAI key is in /proc/PID/environ"
+    for entry in env.split(b"\0"):
+        for name in (b"CORTANA_OPENAI_KEY=", b"CORTANA_STREAM_KEY="):
+            assert not entry.startswith(name) or entry == name, entry[:len(name) + 4]
+    # one copy of the key is kept, the one the worker uses
+    assert memory_holds(pid, b"sk-test-0123456789") == 1

@@ -22,6 +22,7 @@ Failure injection and load (all off by default):
     fake.drop_after = 2.0     # close the socket (1011) this many seconds after it opened
     fake.kill()               # abort every connection (no close frame) and stop listening
     fake.hang = True          # accept the WebSocket, record what comes, answer nothing
+    fake.parallel_tool_calls = True  # a tool_calls list in one response, as OpenAI may
     fake.reply_delay_ms = 800 # a slow reply: its first audio this long after response.created
                               # (the greeting is not delayed)
     fake.echo = True          # no VAD: each input_audio_buffer.append comes straight back
@@ -72,6 +73,7 @@ class FakeRealtime:
         self.drop_after = None
         self.drop_after_tool_call = False  # close the socket right after asking for a tool
         self.tool_speech_bytes = 0  # audio the model says in the response that calls a tool
+        self.parallel_tool_calls = False  # every call of a tool_calls list in one response
         self.reply_delay_ms = 0     # replies to the caller: response.created, then this wait
         self.echo = False
         self.hang = False
@@ -308,13 +310,8 @@ class FakeRealtime:
             st["task"] = asyncio.ensure_future(self._respond(ws, st, self.reply_bytes))
 
     async def _function_calls(self, ws, st, calls):
-        name, args = calls[0]
-        # "$slot" in an argument: the first slot the last tool output offered
-        out = st.get("last_output") or {}
-        args = {k: (out.get("slots") or [{}])[0].get("start") if v == "$slot" else v
-                for k, v in args.items()}
-        resp, item, call_id = self._id("resp"), self._id("item"), self._id("call")
-        st.setdefault("call_ids", set()).add(call_id)
+        batch = calls if self.parallel_tool_calls else calls[:1]
+        resp = self._id("resp")
         await self._send(ws, {"type": "response.created",
                               "response": {"id": resp, "status": "in_progress"}})
         if self.tool_speech_bytes:  # e.g. a goodbye, then end_call, in one response
@@ -326,15 +323,24 @@ class FakeRealtime:
                                       "delta": base64.b64encode(bytes([0x20]) * n).decode()})
             await self._send(ws, {"type": "response.output_audio.done", "response_id": resp,
                                   "item_id": said, "output_index": 0, "content_index": 0})
-        await self._send(ws, {"type": "response.output_item.added", "response_id": resp,
-                              "output_index": 0, "item": {"id": item, "type": "function_call",
-                                                          "call_id": call_id, "name": name}})
-        await self._send(ws, {"type": "response.function_call_arguments.done", "response_id": resp,
-                              "item_id": item, "output_index": 0, "call_id": call_id,
-                              "name": name, "arguments": json.dumps(args)})
+        for index, (name, args) in enumerate(batch):
+            # "$slot" in an argument: the first slot the last tool output offered
+            out = st.get("last_output") or {}
+            args = {k: (out.get("slots") or [{}])[0].get("start") if v == "$slot" else v
+                    for k, v in args.items()}
+            item, call_id = self._id("item"), self._id("call")
+            st.setdefault("call_ids", set()).add(call_id)
+            await self._send(ws, {"type": "response.output_item.added", "response_id": resp,
+                                  "output_index": index,
+                                  "item": {"id": item, "type": "function_call",
+                                           "call_id": call_id, "name": name}})
+            await self._send(ws, {"type": "response.function_call_arguments.done",
+                                  "response_id": resp, "item_id": item, "output_index": index,
+                                  "call_id": call_id, "name": name,
+                                  "arguments": json.dumps(args)})
         await self._send(ws, {"type": "response.done", "response": {"id": resp,
                               "status": "completed", "output": []}})
-        st["pending_calls"] = calls[1:]
+        st["pending_calls"] = calls[len(batch):]
         if self.drop_after_tool_call:
             self.drop_after_tool_call = False
             await self._drop(ws, self._conn_of(ws))
