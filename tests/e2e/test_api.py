@@ -235,6 +235,30 @@ def test_failed_logins_are_rate_limited_per_account(httpd_factory):
     assert Owner(web).login(other).status == 200  # another account is not affected
 
 
+def test_every_spelling_of_an_account_shares_one_log_in_limit(httpd_factory, pg):
+    """The per-account limit is keyed by lower() of the e-mail as PostgreSQL folds it
+    to find the account, so guesses spread over spellings of one address share its 5
+    failures. (This stack's database is created --no-locale, where lower() folds ASCII
+    only, so 'JOSÉ@' and 'josé@' are two accounts here; the test uses ASCII case.)
+    An address no account has is limited the same way."""
+    web = httpd_factory()
+    email = new_email()
+    assert Owner(web).signup(email).status == 201
+    local, domain = email.split("@")
+    spellings = [local.upper() + "@" + domain, local + "@" + domain.upper(), email.title(),
+                 email.swapcase(), local.capitalize() + "@" + domain]
+    assert [Owner(web).login(s, "wrong password").status for s in spellings] == [401] * 5
+    assert Owner(web).login(email).status == 429
+    unknown = new_email()
+    statuses = [Owner(web).login(s, "guess") for s in (unknown, unknown.upper()) * 3]
+    assert [r.status for r in statuses] == [401] * 5 + [429]
+    (folded,), = pg.query("SELECT lower(%s)", ("JOSÉ",))
+    if folded == "josé":  # a database whose lower() knows É: one account, one limit
+        assert Owner(web).signup("JOSÉ." + unknown).status == 201
+        assert [Owner(web).login(s, "wrong").status for s in
+                ["josé." + unknown] * 5 + ["JOSÉ." + unknown]] == [401] * 5 + [429]
+
+
 def test_concurrent_failed_logins_cannot_outrun_the_limit(httpd_factory):
     """Attempts sent all at once are counted as they start, not when their
     password check (argon2id, tens of ms) ends: 40 parallel guesses at one
