@@ -53,6 +53,18 @@ def test_the_cookie_is_secure_behind_an_https_public_url(httpd_factory):
     assert "; Secure" in resp.header("Set-Cookie")
 
 
+def test_only_a_loopback_public_url_drops_secure(httpd_factory):
+    """The dev stack's http://127.0.0.1 or localhost (any port or path) may send the
+    cookie without Secure; a plain-http URL whose host merely starts like one
+    (localhost.example.com, 127.0.0.1.nip.io) is a real host, and its cookie stays Secure."""
+    for url, secure in [("http://localhost:8080/", False), ("http://127.0.0.1", False),
+                        ("http://localhost.example.com", True),
+                        ("http://127.0.0.1.nip.io:8080", True), ("http://localhostess.io", True)]:
+        web = httpd_factory(public_url=url)
+        cookie = Owner(web).signup(new_email()).header("Set-Cookie")
+        assert ("; Secure" in cookie) == secure, (url, cookie)
+
+
 def test_passwords_are_stored_as_argon2id(httpd, pg):
     o = Owner(httpd)
     email = new_email()
