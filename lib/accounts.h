@@ -11,7 +11,8 @@
 #include <apr_pools.h>
 #include <libpq-fe.h>
 
-/* Shortest password accepted, in characters (bytes of UTF-8). */
+/* Password lengths accepted, in characters (not bytes), by sign-up, a change
+ * and cortana-admin. */
 #define CTN_PASSWORD_MIN 10
 #define CTN_PASSWORD_MAX 256
 

@@ -237,43 +237,46 @@ static int on_login(ctn_api_ctx_t *c)
     const char *mail = ctn_json_get_string(c->body, "email", "");
     const char *password = ctn_json_get_string(c->body, "password", "");
     const char *ip_key = apr_pstrcat(c->pool, "ip:", c->req->client_ip, NULL);
-    const char *account_key = apr_pstrcat(c->pool, "account:", mail, NULL);
+    const char *account_key = NULL;
     const char *params[1] = {mail};
     apr_time_t now = apr_time_now();
     PGresult *res;
     long wait = 0;
     int ok;
 
-    for (char *p = (char *)account_key; *p; p++) {
-        *p = (char)apr_tolower(*p);
-    }
     /* Each attempt counts as a failure from the start, so guesses sent all
      * at once cannot all pass the check before the first is judged; an
      * attempt that did not fail gives its count back. */
-    if (c->env->ratelimit) {
-        if ((wait = ctn_ratelimit_take(c->env->ratelimit, ip_key, LOGIN_FAILS_PER_IP,
-                                       LOGIN_IP_WINDOW_S, now)) > 0) {
-            return too_many(c, wait);
-        }
-        if ((wait = ctn_ratelimit_take(c->env->ratelimit, account_key, LOGIN_FAILS_PER_ACCOUNT,
-                                       LOGIN_ACCOUNT_WINDOW_S, now)) > 0) {
-            ctn_ratelimit_refund(c->env->ratelimit, ip_key);
-            return too_many(c, wait);
-        }
+    if (c->env->ratelimit &&
+        (wait = ctn_ratelimit_take(c->env->ratelimit, ip_key, LOGIN_FAILS_PER_IP, LOGIN_IP_WINDOW_S,
+                                   now)) > 0) {
+        return too_many(c, wait);
     }
+    /* One row whether or not the account exists: lower($1) is the account's
+     * key, folded by the same lower() that finds it, so every spelling of one
+     * account ('JOSÉ@…', 'josé@…') shares one limit, and an unknown address
+     * is limited like a known one. */
     res = PQexecParams(c->conn,
-                       "SELECT user_id, business_id, password_hash FROM cortana_user_for_login($1)",
+                       "SELECT u.user_id, u.business_id, u.password_hash, lower($1) FROM (VALUES "
+                       "(1)) one LEFT JOIN cortana_user_for_login($1) u ON true",
                        1, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         ctn_log_err(NULL, "log-in lookup failed: %s", PQresultErrorMessage(res));
         PQclear(res);
         if (c->env->ratelimit) {
             ctn_ratelimit_refund(c->env->ratelimit, ip_key);
-            ctn_ratelimit_refund(c->env->ratelimit, account_key);
         }
         return ctn_api_error(c, 503, "unavailable", "the database is unavailable", NULL);
     }
-    ok = ctn_accounts_password_ok(PQntuples(res) == 1 ? PQgetvalue(res, 0, 2) : NULL, password);
+    account_key = apr_pstrcat(c->pool, "account:", PQgetvalue(res, 0, 3), NULL);
+    if (c->env->ratelimit &&
+        (wait = ctn_ratelimit_take(c->env->ratelimit, account_key, LOGIN_FAILS_PER_ACCOUNT,
+                                   LOGIN_ACCOUNT_WINDOW_S, now)) > 0) {
+        PQclear(res);
+        ctn_ratelimit_refund(c->env->ratelimit, ip_key);
+        return too_many(c, wait);
+    }
+    ok = ctn_accounts_password_ok(PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 2), password);
     if (!ok) {
         PQclear(res);
         return ctn_api_error(c, 401, "bad_credentials", "wrong e-mail or password", NULL);

@@ -6,7 +6,12 @@
  *
  * Analytics are one SQL statement over the calls of the range (an index
  * range scan of call_logs by business and start time), computed in the
- * business's time zone; test calls are left out. */
+ * business's time zone; test calls are left out. The figures count as an
+ * owner does: a call is answered when it has ended and Cortana handled it
+ * (any disposition but abandoned or spam; a call still in progress has none
+ * yet, and ctn_calls_finish gives every ended call one), conversion is the
+ * share of answered calls that booked, and the average duration is over the
+ * calls that have ended. */
 #include "api.h"
 
 #include "api_schema.h"
@@ -14,7 +19,6 @@
 #include <apr_strings.h>
 #include <string.h>
 
-static const ctn_api_schema_t number = {.type = CTN_SCHEMA_NUMBER, .min = 0};
 static const ctn_api_schema_t count = {.type = CTN_SCHEMA_INTEGER, .min = 0};
 #define RO  CTN_FIELD_READONLY
 #define RON (CTN_FIELD_READONLY | CTN_FIELD_NULLABLE)
@@ -33,19 +37,45 @@ static const ctn_api_field_t hour_fields[] = {
     {NULL, NULL, 0}};
 static const ctn_api_schema_t hour = {
     .name = "AnalyticsHour", .type = CTN_SCHEMA_OBJECT, .fields = hour_fields};
+/* Documented counts: what each figure counts is what an owner reads it as. */
+#define COUNT(text)  (&(ctn_api_schema_t){.type = CTN_SCHEMA_INTEGER, .min = 0, .description = text})
+#define NUMBER(text) (&(ctn_api_schema_t){.type = CTN_SCHEMA_NUMBER, .min = 0, .description = text})
 static const ctn_api_field_t analytics_fields[] = {
     {"from", &ctn_schema_date, RO},
     {"to", &ctn_schema_date, RO},
-    {"calls", &count, RO},
-    {"answered", &count, RO},
-    {"booked", &count, RO},
-    {"conversion", &number, RON},
-    {"emergencies", &count, RO},
-    {"messages", &count, RO},
-    {"avg_duration_s", &number, RON},
-    {"by_language", &(ctn_api_schema_t){.type = CTN_SCHEMA_MAP, .items = &count}, RO},
-    {"by_day", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &day}, RO},
-    {"by_hour_of_week", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &hour}, RO},
+    {"calls",
+     COUNT("calls received in the range, test calls left out (those still in progress "
+           "too)"),
+     RO},
+    {"answered",
+     COUNT("calls that have ended and that Cortana handled: any disposition but abandoned or "
+           "spam; a call still in progress is not counted yet"),
+     RO},
+    {"booked", COUNT("calls that booked an appointment"), RO},
+    {"conversion",
+     NUMBER("the share of answered calls that booked (0 to 1, 4 decimals); null without an "
+            "answered call"),
+     RON},
+    {"emergencies", COUNT("calls taken as emergencies"), RO},
+    {"messages", COUNT("calls that ended with a message taken (a voicemail too)"), RO},
+    {"avg_duration_s",
+     NUMBER("the average duration of the calls that have ended, in seconds; null without one"),
+     RON},
+    {"by_language",
+     &(ctn_api_schema_t){
+         .type = CTN_SCHEMA_MAP, .items = &count, .description = "calls by language"},
+     RO},
+    {"by_day",
+     &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY,
+                         .items = &day,
+                         .description = "every day of the range, in the business's time zone"},
+     RO},
+    {"by_hour_of_week",
+     &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY,
+                         .items = &hour,
+                         .description = "calls by local day of the week and hour (the hours "
+                                        "with calls only)"},
+     RO},
     {NULL, NULL, 0}};
 static const ctn_api_schema_t analytics = {
     .name = "Analytics", .type = CTN_SCHEMA_OBJECT, .fields = analytics_fields};
@@ -59,16 +89,18 @@ static int on_analytics(ctn_api_ctx_t *c)
         "r AS (SELECT coalesce($1::date, r0.d1 - 29) AS d0, r0.d1, r0.name FROM r0), "
         "c AS MATERIALIZED (SELECT c.started_at AT TIME ZONE r.name AS local, c.disposition, "
         "c.emergency, c.duration_s, c.language, c.booked_appointment_id IS NOT NULL OR "
-        "c.disposition = 'booked' AS booked FROM call_logs c, r WHERE NOT c.is_test "
+        "c.disposition = 'booked' AS booked, c.status <> 'in-progress' AND c.disposition "
+        "NOT IN ('abandoned', 'spam') AS answered FROM call_logs c, r WHERE NOT c.is_test "
         "AND c.started_at >= (r.d0::timestamp AT TIME ZONE r.name) "
         "AND c.started_at < ((r.d1 + 1)::timestamp AT TIME ZONE r.name)), "
-        "k AS (SELECT count(*) AS calls, count(*) FILTER (WHERE disposition IS DISTINCT FROM "
-        "'abandoned') AS answered, count(*) FILTER (WHERE booked) AS booked, count(*) FILTER "
+        "k AS (SELECT count(*) AS calls, count(*) FILTER (WHERE answered) AS answered, "
+        "count(*) FILTER (WHERE answered AND booked) AS answered_booked, "
+        "count(*) FILTER (WHERE booked) AS booked, count(*) FILTER "
         "(WHERE emergency) AS emergencies, count(*) FILTER (WHERE disposition = "
         "'message_taken') AS messages, avg(duration_s)::float8 AS avg_duration FROM c) "
         "SELECT json_build_object('from', r.d0, 'to', r.d1, 'calls', k.calls, 'answered', "
         "k.answered, 'booked', k.booked, 'conversion', CASE WHEN k.answered > 0 THEN "
-        "round(k.booked::numeric / k.answered, 4) END, 'emergencies', k.emergencies, "
+        "round(k.answered_booked::numeric / k.answered, 4) END, 'emergencies', k.emergencies, "
         "'messages', k.messages, 'avg_duration_s', round(k.avg_duration::numeric, 1), "
         "'by_language', (SELECT coalesce(json_object_agg(language, n), '{}') FROM (SELECT "
         "language, count(*) AS n FROM c GROUP BY language) l), "

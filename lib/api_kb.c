@@ -18,12 +18,17 @@
 
 #include <apr_strings.h>
 
+/* A document's content, in characters: what the schema counts and the README says. */
 #define KB_CONTENT_MAX 20000
 
 static const ctn_api_field_t document_fields[] = {
     {"id", &ctn_schema_uuid, CTN_FIELD_READONLY},
     {"title", &ctn_schema_name, CTN_FIELD_REQUIRED},
-    {"content", &(ctn_api_schema_t){.type = CTN_SCHEMA_STRING, .min = 1, .max = KB_CONTENT_MAX},
+    {"content",
+     &(ctn_api_schema_t){.type = CTN_SCHEMA_STRING,
+                         .min = 1,
+                         .max = KB_CONTENT_MAX,
+                         .description = "up to 20,000 characters (not bytes)"},
      CTN_FIELD_REQUIRED},
     {"language", &ctn_schema_lang, 0},
     {"created_at", &ctn_schema_date_time, CTN_FIELD_READONLY},

@@ -129,12 +129,22 @@ static apr_status_t env_db_acquire(void *baton, apr_pool_t *pool, const char *bu
 /* The session cookie is Secure unless the dev stack runs on plain-http loopback. */
 static int secure_cookie(const char *public_url)
 {
+    static const char *const loopback[] = {"http://127.0.0.1", "http://localhost", "http://[::1]",
+                                           NULL};
+
     if (public_url == NULL || strncmp(public_url, "https://", 8) == 0) {
         return 1;
     }
-    return !(strncmp(public_url, "http://127.0.0.1", 16) == 0 ||
-             strncmp(public_url, "http://localhost", 16) == 0 ||
-             strncmp(public_url, "http://[::1]", 12) == 0);
+    /* The host must be the loopback one, not merely begin like it
+     * (http://localhost.example.com is a real host on plain http). */
+    for (int i = 0; loopback[i]; i++) {
+        size_t n = strlen(loopback[i]);
+        if (strncmp(public_url, loopback[i], n) == 0 &&
+            (public_url[n] == '\0' || public_url[n] == ':' || public_url[n] == '/')) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* How this server reaches itself: the address and port the request came in on. */

@@ -5,10 +5,13 @@
  *                 --owner-email E --owner-password-file F [--database CONNINFO]
  *   cortana-admin reset-password --email E --password-file F [--database CONNINFO]
  *   cortana-admin version
+ *   cortana-admin [COMMAND] --help
  *
  * The database defaults to $CORTANA_PGURI: the OWNER role (it sees every
  * tenant), never the RLS-bound application role. Exit status: 0 success,
  * 1 failure (with the reason on stderr), 2 bad usage. */
+#include "accounts.h"
+#include "api_schema.h"
 #include "log.h"
 #include "db.h"
 #include "migrate.h"
@@ -33,13 +36,17 @@ typedef struct args_t {
 
 static void usage(FILE *out)
 {
-    fputs("usage: cortana-admin migrate [--database CONNINFO] [--sql-dir DIR]\n"
-          "       cortana-admin create-business --name NAME --phone +E164 [--timezone TZ]\n"
-          "                     --owner-email EMAIL --owner-password-file FILE\n"
-          "       cortana-admin reset-password --email EMAIL --password-file FILE\n"
-          "       cortana-admin version\n"
-          "The database defaults to $CORTANA_PGURI (the owner role).\n",
-          out);
+    fprintf(out,
+            "usage: cortana-admin migrate [--database CONNINFO] [--sql-dir DIR]\n"
+            "       cortana-admin create-business --name NAME --phone +E164 [--timezone TZ]\n"
+            "                     --owner-email EMAIL --owner-password-file FILE\n"
+            "       cortana-admin reset-password --email EMAIL --password-file FILE\n"
+            "       cortana-admin version\n"
+            "       cortana-admin [COMMAND] --help\n"
+            "The database defaults to $CORTANA_PGURI (the owner role). A password file's first\n"
+            "line is the password: %d to %d characters, as sign-up takes.\n"
+            "Exit status: 0 done, 1 failed (the reason on stderr), 2 bad usage.\n",
+            CTN_PASSWORD_MIN, CTN_PASSWORD_MAX);
 }
 
 static int fail(const char *what, const char *why)
@@ -50,12 +57,17 @@ static int fail(const char *what, const char *why)
 
 static int parse_args(args_t *a, apr_pool_t *pool, int argc, const char *const *argv)
 {
-    static const apr_getopt_option_t opts[] = {
-        {"database", 'd', 1, ""},      {"sql-dir", 's', 1, ""},
-        {"name", 'n', 1, ""},          {"phone", 'p', 1, ""},
-        {"timezone", 't', 1, ""},      {"owner-email", 'e', 1, ""},
-        {"email", 'e', 1, ""},         {"owner-password-file", 'f', 1, ""},
-        {"password-file", 'f', 1, ""}, {NULL, 0, 0, NULL}};
+    static const apr_getopt_option_t opts[] = {{"database", 'd', 1, ""},
+                                               {"sql-dir", 's', 1, ""},
+                                               {"name", 'n', 1, ""},
+                                               {"phone", 'p', 1, ""},
+                                               {"timezone", 't', 1, ""},
+                                               {"owner-email", 'e', 1, ""},
+                                               {"email", 'e', 1, ""},
+                                               {"owner-password-file", 'f', 1, ""},
+                                               {"password-file", 'f', 1, ""},
+                                               {"help", 'h', 0, ""},
+                                               {NULL, 0, 0, NULL}};
     apr_getopt_t *g;
     int ch;
     const char *arg;
@@ -86,6 +98,8 @@ static int parse_args(args_t *a, apr_pool_t *pool, int argc, const char *const *
         case 'f':
             a->password_file = arg;
             break;
+        case 'h':
+            return 3;
         }
     }
     if (rv != APR_EOF || g->ind != argc) {
@@ -101,11 +115,15 @@ static int parse_args(args_t *a, apr_pool_t *pool, int argc, const char *const *
     return 0;
 }
 
-/* The first line of a password file; empty or unreadable is an error. */
+/* The first line of a password file, under the rules of sign-up (CTN_PASSWORD_MIN
+ * to CTN_PASSWORD_MAX characters); empty, too long or unreadable is an error. A line
+ * longer than the buffer is read in part, and that part is already too long. */
 static const char *read_password(apr_pool_t *pool, const char *path, const char **why)
 {
-    char line[1024] = "";
+    char line[4 * CTN_PASSWORD_MAX + 2] = "";
+    const char *password = NULL;
     apr_file_t *f;
+    long n;
 
     if (apr_file_open(&f, path, APR_FOPEN_READ, APR_OS_DEFAULT, pool) != APR_SUCCESS) {
         *why = apr_psprintf(pool, "cannot read %s", path);
@@ -114,22 +132,40 @@ static const char *read_password(apr_pool_t *pool, const char *path, const char 
     apr_file_gets(line, sizeof(line), f);
     apr_file_close(f);
     line[strcspn(line, "\r\n")] = '\0';
-    if (strlen(line) < 8) {
-        *why = "the password must have at least 8 characters";
-        return NULL;
+    n = ctn_api_utf8_length(line);
+    if (n < CTN_PASSWORD_MIN || n > CTN_PASSWORD_MAX) {
+        *why = apr_psprintf(pool, "the password must have %d to %d characters", CTN_PASSWORD_MIN,
+                            CTN_PASSWORD_MAX);
+    } else {
+        password = apr_pstrdup(pool, line);
     }
-    return apr_pstrdup(pool, line);
+    sodium_memzero(line, sizeof(line));
+    return password;
 }
 
 static const char *hash_password(apr_pool_t *pool, const char *password)
 {
-    char *out = apr_palloc(pool, crypto_pwhash_STRBYTES);
+    const char *hash = NULL;
 
-    if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
-        return NULL;
+    return ctn_accounts_hash_password(&hash, pool, password) == APR_SUCCESS ? hash : NULL;
+}
+
+/* Why a statement failed, in words for the operator: a value another row
+ * already has is named; anything else is PostgreSQL's message. */
+static const char *query_error(apr_pool_t *pool, PGresult *res, const args_t *a)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+
+    if (state && strcmp(state, "23505") == 0 && constraint) {
+        if (strstr(constraint, "phone_number")) {
+            return apr_psprintf(pool, "the phone number %s already has a business", a->phone);
+        }
+        if (strstr(constraint, "email")) {
+            return apr_psprintf(pool, "the e-mail %s already has an account", a->email);
+        }
     }
-    return out;
+    return apr_pstrdup(pool, PQresultErrorMessage(res));
 }
 
 static PGresult *query(PGconn *conn, const char *sql, int n, const char *const *params)
@@ -183,7 +219,7 @@ static int cmd_create_business(apr_pool_t *pool, const args_t *a)
                     "RETURNING id",
                     3, p);
         if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-            why = apr_pstrdup(pool, PQresultErrorMessage(res));
+            why = query_error(pool, res, a);
             PQclear(res);
             return fail("creating the business", why);
         }
@@ -198,7 +234,7 @@ static int cmd_create_business(apr_pool_t *pool, const args_t *a)
                     "UPDATE businesses SET owner_id = (SELECT id FROM u) WHERE id = $1",
                     3, p);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            why = apr_pstrdup(pool, PQresultErrorMessage(res));
+            why = query_error(pool, res, a);
             PQclear(res);
             return fail("creating the owner", why);
         }
@@ -252,7 +288,8 @@ static int cmd_reset_password(apr_pool_t *pool, const args_t *a)
     updated = atoi(PQgetvalue(res, 0, 0));
     PQclear(res);
     if (updated == 0) {
-        return fail("resetting the password", "no user has that email");
+        return fail("resetting the password",
+                    apr_psprintf(pool, "no user has the e-mail %s", a->email));
     }
     printf("password reset for %s\n", a->email);
     return 0;
@@ -285,6 +322,10 @@ int main(int argc, const char *const *argv)
     }
     memset(&a, 0, sizeof(a));
     if ((rc = parse_args(&a, pool, argc, argv)) != 0) {
+        if (rc == 3) { /* --help */
+            usage(stdout);
+            return 0;
+        }
         if (rc == 2) {
             usage(stderr);
         }

@@ -53,6 +53,18 @@ def test_the_cookie_is_secure_behind_an_https_public_url(httpd_factory):
     assert "; Secure" in resp.header("Set-Cookie")
 
 
+def test_only_a_loopback_public_url_drops_secure(httpd_factory):
+    """The dev stack's http://127.0.0.1 or localhost (any port or path) may send the
+    cookie without Secure; a plain-http URL whose host merely starts like one
+    (localhost.example.com, 127.0.0.1.nip.io) is a real host, and its cookie stays Secure."""
+    for url, secure in [("http://localhost:8080/", False), ("http://127.0.0.1", False),
+                        ("http://localhost.example.com", True),
+                        ("http://127.0.0.1.nip.io:8080", True), ("http://localhostess.io", True)]:
+        web = httpd_factory(public_url=url)
+        cookie = Owner(web).signup(new_email()).header("Set-Cookie")
+        assert ("; Secure" in cookie) == secure, (url, cookie)
+
+
 def test_passwords_are_stored_as_argon2id(httpd, pg):
     o = Owner(httpd)
     email = new_email()
@@ -233,6 +245,30 @@ def test_failed_logins_are_rate_limited_per_account(httpd_factory):
     other = new_email()
     assert Owner(web).signup(other).status == 201
     assert Owner(web).login(other).status == 200  # another account is not affected
+
+
+def test_every_spelling_of_an_account_shares_one_log_in_limit(httpd_factory, pg):
+    """The per-account limit is keyed by lower() of the e-mail as PostgreSQL folds it
+    to find the account, so guesses spread over spellings of one address share its 5
+    failures. (This stack's database is created --no-locale, where lower() folds ASCII
+    only, so 'JOSÉ@' and 'josé@' are two accounts here; the test uses ASCII case.)
+    An address no account has is limited the same way."""
+    web = httpd_factory()
+    email = new_email()
+    assert Owner(web).signup(email).status == 201
+    local, domain = email.split("@")
+    spellings = [local.upper() + "@" + domain, local + "@" + domain.upper(), email.title(),
+                 email.swapcase(), local.capitalize() + "@" + domain]
+    assert [Owner(web).login(s, "wrong password").status for s in spellings] == [401] * 5
+    assert Owner(web).login(email).status == 429
+    unknown = new_email()
+    statuses = [Owner(web).login(s, "guess") for s in (unknown, unknown.upper()) * 3]
+    assert [r.status for r in statuses] == [401] * 5 + [429]
+    (folded,), = pg.query("SELECT lower(%s)", ("JOSÉ",))
+    if folded == "josé":  # a database whose lower() knows É: one account, one limit
+        assert Owner(web).signup("JOSÉ." + unknown).status == 201
+        assert [Owner(web).login(s, "wrong").status for s in
+                ["josé." + unknown] * 5 + ["JOSÉ." + unknown]] == [401] * 5 + [429]
 
 
 def test_concurrent_failed_logins_cannot_outrun_the_limit(httpd_factory):

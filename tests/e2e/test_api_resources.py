@@ -465,3 +465,47 @@ def test_analytics_leave_test_calls_out(owner, pg):
     assert (ending.json()["from"], ending.json()["to"]) == ("2025-01-02", "2025-01-31")
     assert len(ending.json()["by_day"]) == 30
     assert owner.get("/analytics?from=2020-01-01&to=2026-01-01").status == 400
+
+
+def test_analytics_count_what_an_owner_counts(owner, pg):
+    """Hand-computed figures for a few calls around the spring-forward of 2025 in
+    Chicago (02:00 CST became 03:00 CDT on Sunday 9 March): answered is a finished
+    call Cortana handled (not abandoned, not spam, not still in progress), conversion
+    the share of answered calls that booked; days and hours of the week are local."""
+    bid = owner.me["business"]["id"]
+    calls = [  # started_at (UTC), status, disposition, language, emergency, is_test, duration
+        ("2025-03-08 05:59Z", "completed", "booked", "en", False, False, 300),  # Fri 23:59: before
+        ("2025-03-09 05:30Z", "completed", "booked", "en", False, False, 120),  # Sat 23:30 CST
+        ("2025-03-09 07:30Z", "completed", "abandoned", "en", False, False, 5),  # Sun 01:30 CST
+        ("2025-03-09 08:30Z", "completed", "spam", "en", False, False, 20),  # Sun 03:30 CDT
+        ("2025-03-09 15:00Z", "completed", "message_taken", "es", True, False, 90),  # Sun 10:00
+        ("2025-03-10 14:00Z", "completed", "question_answered", "es", False, False, 60),  # Mon 9:00
+        ("2025-03-10 14:15Z", "in-progress", None, "en", True, False, None),  # Mon 09:15, live
+        ("2025-03-10 16:00Z", "completed", "booked", "en", False, True, 30),  # a test call
+        ("2025-03-11 05:00Z", "completed", "booked", "en", False, False, 300),  # Tue 00:00: after
+    ]
+    for started, status, disposition, language, emergency, is_test, duration in calls:
+        pg.execute("INSERT INTO call_logs (business_id, call_sid, from_number, to_number, "
+                   "started_at, status, disposition, language, emergency, is_test, duration_s) "
+                   "VALUES (%s, 'CA' || md5(random()::text), '+1', '+1', %s, %s, %s, %s, %s, "
+                   "%s, %s)", (bid, started, status, disposition, language, emergency, is_test,
+                               duration))
+    resp = owner.get("/analytics?from=2025-03-08&to=2025-03-10")
+    assert resp.status == 200, resp.text
+    a = resp.json()
+    assert (a["calls"], a["answered"], a["booked"]) == (6, 3, 1)
+    assert a["conversion"] == 0.3333
+    assert (a["emergencies"], a["messages"]) == (2, 1)
+    assert a["avg_duration_s"] == 59.0  # the five finished calls: (120+5+20+90+60)/5
+    assert a["by_language"] == {"en": 4, "es": 2}
+    assert a["by_day"] == [{"date": "2025-03-08", "calls": 1, "booked": 1},
+                           {"date": "2025-03-09", "calls": 3, "booked": 0},
+                           {"date": "2025-03-10", "calls": 2, "booked": 0}]
+    assert a["by_hour_of_week"] == [{"dow": 0, "hour": 1, "calls": 1},
+                                    {"dow": 0, "hour": 3, "calls": 1},
+                                    {"dow": 0, "hour": 10, "calls": 1},
+                                    {"dow": 1, "hour": 9, "calls": 2},
+                                    {"dow": 6, "hour": 23, "calls": 1}]
+    documented = owner.get("/openapi.json").json()["components"]["schemas"]["Analytics"]
+    assert "abandoned or spam" in documented["properties"]["answered"]["description"]
+    assert "answered calls that booked" in documented["properties"]["conversion"]["description"]

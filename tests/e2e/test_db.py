@@ -194,4 +194,54 @@ def test_create_business_and_reset_password_use_argon2id(pg, builddir, tmp_path)
     short = admin(builddir, "create-business", "--database", pg.owner_uri, "--name", "X",
                   "--phone", random_number(), "--owner-email", "x@x.example",
                   "--owner-password-file", str(pw))
-    assert short.returncode == 1 and "at least 8" in short.stderr
+    assert short.returncode == 1 and "10 to 256 characters" in short.stderr
+
+
+def test_admin_errors_say_what_is_wrong_and_print_no_secret(pg, builddir, tmp_path):
+    """cortana-admin's failures: exit 1 with a sentence on stderr, 2 for bad usage, and
+    never the password, its hash or the conninfo's password on either stream."""
+    secret = "correct horse battery staple"
+    pw = tmp_path / "pw"
+    pw.write_text(secret + "\n")
+    number = random_number()
+    email = f"admin-{number[-6:]}@errors.example"
+
+    def run(*args, database=pg.owner_uri):
+        result = admin(builddir, *args, "--database", database)
+        for stream in (result.stdout, result.stderr):
+            assert secret not in stream and "$argon2id$" not in stream, stream
+            assert pg.owner_password not in stream, stream
+        return result
+
+    def create(phone, mail, password_file=str(pw), **kw):
+        return run("create-business", "--name", "Errors Co", "--phone", phone,
+                   "--owner-email", mail, "--owner-password-file", password_file, **kw)
+
+    assert create(number, email).returncode == 0
+    taken = create(number, "other-" + email)
+    assert taken.returncode == 1 and f"the phone number {number} already has a business" in \
+        taken.stderr, taken.stderr
+    again = create(random_number(), email.upper())
+    assert again.returncode == 1 and f"the e-mail {email.upper()} already has an account" in \
+        again.stderr, again.stderr
+    # the same password rules as sign-up: 10 to 256 characters (not bytes)
+    for text, ok in [("é" * 9, False), ("é" * 10, True), ("x" * 256, True), ("x" * 257, False)]:
+        pw.write_text(text + "\n")
+        result = run("reset-password", "--email", email, "--password-file", str(pw))
+        assert (result.returncode == 0) == ok, (len(text), result.stderr)
+        if not ok:
+            assert "10 to 256 characters" in result.stderr, result.stderr
+    pw.write_text(secret + "\n")
+    gone = run("reset-password", "--email", email, "--password-file", str(tmp_path / "none"))
+    assert gone.returncode == 1 and "cannot read" in gone.stderr and "none" in gone.stderr
+    unknown = run("reset-password", "--email", "nobody@errors.example", "--password-file", str(pw))
+    assert unknown.returncode == 1 and "no user has the e-mail nobody@errors.example" in \
+        unknown.stderr, unknown.stderr
+    down = pg.owner_uri.replace(f":{pg.port}/", ":1/")
+    result = run("reset-password", "--email", email, "--password-file", str(pw), database=down)
+    assert result.returncode == 1 and "cannot connect" in result.stderr, result.stderr
+    assert admin(builddir, "reset-password", "--database", pg.owner_uri).returncode == 2
+    helped = admin(builddir, "--help")
+    assert helped.returncode == 0 and "reset-password" in helped.stdout
+    helped = admin(builddir, "reset-password", "--help")
+    assert helped.returncode == 0 and "reset-password" in helped.stdout, helped.stderr

@@ -285,3 +285,19 @@ def test_documented_bodies_refuse_unknown_members(world):
             resp = owner.request(method.upper(), concrete, {"no_such_member": 1})
             assert resp.status == 400, (method, path, resp.text)
             assert resp.json()["error"]["field"] == "no_such_member", (method, path)
+
+
+def test_the_kb_size_limit_is_documented_in_characters(httpd, srcdir):
+    """A knowledge-base document's size limit is the same number in the README and
+    the OpenAPI document, and it counts characters: that many ñ are taken, one more
+    is a 400 naming content."""
+    owner = Owner(httpd)
+    assert owner.signup(new_email()).status == 201
+    doc = owner.get("/openapi.json").json()["components"]["schemas"]["KbDocument"]
+    limit = doc["properties"]["content"]["maxLength"]
+    assert "characters" in doc["properties"]["content"].get("description", "")
+    assert f"content up to {limit:,} characters" in (srcdir / "README.md").read_text()
+    ok = owner.post("/kb", {"title": "Largo", "content": "ñ" * limit, "language": "es"})
+    assert ok.status == 201, ok.text
+    over = owner.post("/kb", {"title": "Largo", "content": "ñ" * (limit + 1), "language": "es"})
+    assert over.status == 400 and over.json()["error"]["field"] == "content", over.text
