@@ -24,6 +24,11 @@
 #define MAX_CONCURRENT   4
 #define MAX_PER_BUSINESS (MAX_CONCURRENT / 2)
 
+/* The scripted caller takes about as long to say a line as a person does,
+ * so the owner watches the conversation unfold instead of seeing the whole
+ * call land at once. */
+#define CALLER_PAUSE apr_time_from_msec(800)
+
 static const char *const scenarios[] = {"emergency", "booking", "question", NULL};
 static const ctn_api_field_t request_fields[] = {
     {"scenario", &(ctn_api_schema_t){.type = CTN_SCHEMA_STRING, .enum_values = scenarios}, 0},
@@ -65,7 +70,8 @@ typedef struct test_call_t {
     apr_pool_t *pool; /* the thread's own; destroyed when the call ends */
     int line;         /* its index in `lines` */
     ctn_sim_config_t cfg;
-    ctn_sim_caller_t caller;
+    ctn_sim_caller_t script; /* the scenario's lines */
+    ctn_sim_caller_t caller; /* the same, at a speaking pace */
 } test_call_t;
 
 /* The business of each test call running in this process ("" when free).
@@ -110,6 +116,31 @@ static void observe(void *baton, ctn_sim_event_e event, const char *language, co
     if (event == CTN_SIM_ERROR) {
         ctn_log_warning(t->cfg.call_sid, "test call: %s", text);
     }
+}
+
+static const char *paced_utterance(void *baton, apr_pool_t *pool, const char *stt_language)
+{
+    test_call_t *t = baton;
+    const char *words = t->script.next_utterance(t->script.baton, pool, stt_language);
+
+    if (words != NULL) {
+        apr_sleep(CALLER_PAUSE);
+    }
+    return words;
+}
+
+static const char *script_recording(void *baton, apr_pool_t *pool)
+{
+    test_call_t *t = baton;
+
+    return t->script.recording ? t->script.recording(t->script.baton, pool) : NULL;
+}
+
+static const char *script_dial_status(void *baton, apr_pool_t *pool)
+{
+    test_call_t *t = baton;
+
+    return t->script.dial_status ? t->script.dial_status(t->script.baton, pool) : NULL;
 }
 
 static void *APR_THREAD_FUNC run_call(apr_thread_t *thread, void *data)
@@ -168,8 +199,13 @@ static int on_test_call(ctn_api_ctx_t *c)
     t->cfg.to = apr_pstrdup(pool, number);
     t->cfg.test_call = 1;
     t->cfg.timeout_ms = 15000;
-    if (ctn_sim_script_parse(&t->caller, pool, script(scenario, lang), &why) != APR_SUCCESS ||
-        apr_threadattr_create(&attr, pool) != APR_SUCCESS ||
+    if (ctn_sim_script_parse(&t->script, pool, script(scenario, lang), &why) == APR_SUCCESS) {
+        t->caller.next_utterance = paced_utterance;
+        t->caller.recording = script_recording;
+        t->caller.dial_status = script_dial_status;
+        t->caller.baton = t;
+    }
+    if (t->caller.next_utterance == NULL || apr_threadattr_create(&attr, pool) != APR_SUCCESS ||
         apr_threadattr_detach_set(attr, 1) != APR_SUCCESS ||
         apr_thread_create(&thread, attr, run_call, t, pool) != APR_SUCCESS) {
         apr_pool_destroy(pool);

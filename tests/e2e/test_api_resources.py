@@ -2,6 +2,7 @@
 knowledge base, calls, appointments, test calls, analytics."""
 import json
 import time
+from datetime import datetime
 import uuid
 
 import pytest
@@ -309,6 +310,20 @@ def test_one_owner_cannot_take_every_test_call_line(httpd_factory):
     assert resp.status == 202, resp.text
     for sid in [r.json()["call_sid"] for r in answers[:2]] + [resp.json()["call_sid"]]:
         wait_for_call(greedy if sid != resp.json()["call_sid"] else other, sid)
+
+
+def test_a_test_call_unfolds_at_a_speaking_pace(owner):
+    """The owner watches the conversation: the scripted caller takes about as
+    long as a person to say each line, not a few milliseconds for the call."""
+    resp = owner.post("/test-calls", {"scenario": "question"})
+    assert resp.status == 202, resp.text
+    call = wait_for_call(owner, resp.json()["call_sid"])
+    lines = owner.get(f"/calls/{call['id']}").json()["transcript"]
+    said = [datetime.fromisoformat(line["at"].replace("Z", "+00:00"))
+            for line in lines if line["speaker"] == "caller"]
+    assert len(said) >= 2, lines
+    gaps = [(b - a).total_seconds() for a, b in zip(said, said[1:])]
+    assert min(gaps) >= 0.7, gaps
 
 
 def test_a_test_call_shows_up_with_its_transcript_and_can_be_found(owner):
