@@ -94,7 +94,10 @@ static int is_stopword(const char *w)
                                        "here", "trying", "so", "very", "sorry", "in", "at", "from",
                                        "with", "llamando", "aqui", "un", "una", "de", "el", "la",
                                        /* "¿habla español?" asks for a language */
-                                       "espanol", "ingles", "english", "spanish", NULL};
+                                       "espanol", "ingles", "english", "spanish",
+                                       /* "this is about my water heater": a topic */
+                                       "about", "regarding", "concerning", "re", "an", "my", "it",
+                                       "sobre", "acerca", "por", "para", "mi", NULL};
     for (int i = 0; stop[i]; i++) {
         if (strcmp(w, stop[i]) == 0) {
             return 1;
@@ -124,6 +127,56 @@ static const char *original_spelling(apr_pool_t *pool, const char *original, con
     return next == want->nelts && next > 0 ? apr_array_pstrcat(pool, out, ' ') : NULL;
 }
 
+/* A hesitation ("um", "umm", "uhh", "hmm", "mmm", "este"): said while
+ * thinking, never a name. Repeated letters are squeezed first. */
+static int is_filler(const char *w)
+{
+    static const char *const fillers[] = {"um",  "uh", "uhm", "hm",  "m",  "mhm",  "er",
+                                          "erm", "ah", "eh",  "ehm", "mm", "este", NULL};
+    char squeezed[8];
+    apr_size_t n = 0;
+
+    for (; *w; w++) {
+        if (n == 0 || squeezed[n - 1] != *w) {
+            if (n == sizeof(squeezed) - 1) {
+                return 0;
+            }
+            squeezed[n++] = *w;
+        }
+    }
+    squeezed[n] = '\0';
+    for (int i = 0; fillers[i]; i++) {
+        if (strcmp(squeezed, fillers[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Up to `max_words` words from word `from` to the end of the clause, after
+ * the hesitations that open it ("um, John Smith" → "john smith"); NULL
+ * when nothing is left. */
+static const char *name_words(apr_pool_t *pool, const apr_array_header_t *words, int from,
+                              int max_words)
+{
+    const char *const *w = (const char *const *)words->elts;
+    apr_array_header_t *out;
+    int i = from;
+
+    while (i < words->nelts && (strcmp(w[i], CTN_TEXT_CLAUSE) == 0 || is_filler(w[i]))) {
+        i++;
+    }
+    out = apr_array_make(pool, 4, sizeof(const char *));
+    for (; i < words->nelts && out->nelts < max_words; i++) {
+        if (strcmp(w[i], CTN_TEXT_CLAUSE) == 0 || strcmp(w[i], "and") == 0 ||
+            strcmp(w[i], "y") == 0 || is_filler(w[i])) {
+            break;
+        }
+        APR_ARRAY_PUSH(out, const char *) = w[i];
+    }
+    return out->nelts ? apr_array_pstrcat(pool, out, ' ') : NULL;
+}
+
 static const char *name_of(apr_pool_t *pool, const char *raw)
 {
     char *first;
@@ -140,7 +193,7 @@ static const char *name_of(apr_pool_t *pool, const char *raw)
 }
 
 static const char *extract_name(apr_pool_t *pool, const apr_array_header_t *words,
-                                ctn_expect_e expecting, const char *norm, const char *original)
+                                ctn_expect_e expecting, const char *original)
 {
     const char *name = NULL;
 
@@ -148,14 +201,25 @@ static const char *extract_name(apr_pool_t *pool, const apr_array_header_t *word
                                        "mi nombre es", "habla",   "i am",    "im",
                                        "soy",          NULL};
     for (int i = 0; cues[i] && !name; i++) {
-        const char *raw = after_cue(pool, words, cues[i], 3, NULL);
+        int at = ctn_text_find(words, cues[i], 0);
+        const char *raw;
+        if (at < 0) {
+            continue;
+        }
+        for (const char *c = cues[i]; *c; c++) {
+            at += *c == ' ';
+        }
+        raw = name_words(pool, words, at + 1, 3);
         if (name_of(pool, raw)) {
             name = raw;
         }
     }
     if (!name && expecting == CTN_EXPECT_NAME && words->nelts > 0 &&
-        words->nelts <= NAME_MAX_WORDS && name_of(pool, norm)) {
-        name = norm;
+        words->nelts <= NAME_MAX_WORDS) {
+        const char *raw = name_words(pool, words, 0, NAME_MAX_WORDS);
+        if (name_of(pool, raw)) {
+            name = raw;
+        }
     }
     if (name) {
         const char *spelled = original_spelling(pool, original, name);
@@ -391,7 +455,7 @@ void ctn_slots_extract(ctn_slots_t *slots, apr_pool_t *pool, const char *text,
     if (expecting == CTN_EXPECT_MESSAGE) {
         slots->message = apr_pstrdup(pool, text);
     }
-    if (!slots->name && (v = extract_name(pool, words, expecting, norm, text))) {
+    if (!slots->name && (v = extract_name(pool, words, expecting, text))) {
         slots->name = v;
     }
     if ((v = ctn_slots_phone(pool, text)) != NULL) {

@@ -122,6 +122,42 @@ START_TEST(extracts_names_addresses_and_problems)
 }
 END_TEST
 
+/* What is no name never becomes one: it would be read back in the booking
+ * and the technician's text ("Thanks, Umm"). */
+static const struct {
+    const char *text;
+    ctn_expect_e expecting;
+    const char *name; /* NULL: none */
+} names[] = {
+    {"umm", CTN_EXPECT_NAME, NULL},
+    {"Uhh...", CTN_EXPECT_NAME, NULL},
+    {"hmm", CTN_EXPECT_NAME, NULL},
+    {"mmm, este", CTN_EXPECT_NAME, NULL},
+    {"um, John Smith", CTN_EXPECT_NAME, "John Smith"},
+    {"this is about my water heater", CTN_EXPECT_NONE, NULL},
+    {"this is regarding my bill", CTN_EXPECT_NONE, NULL},
+    {"this is um, Maria", CTN_EXPECT_NONE, "Maria"},
+    {"soy de Evanston", CTN_EXPECT_NONE, NULL},
+    {"this is Maria Lopez", CTN_EXPECT_NONE, "Maria Lopez"},
+    {"Emma", CTN_EXPECT_NAME, "Emma"},
+    {"Hera Mae", CTN_EXPECT_NAME, "Hera Mae"},
+};
+
+START_TEST(fillers_and_topics_are_no_names)
+{
+    ctn_slots_t s;
+
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, names[_i].text, names[_i].expecting);
+    if (names[_i].name) {
+        ck_assert_msg(s.name && strcmp(s.name, names[_i].name) == 0, "'%s': got '%s'",
+                      names[_i].text, s.name ? s.name : "(none)");
+    } else {
+        ck_assert_msg(s.name == NULL, "'%s': got '%s'", names[_i].text, s.name);
+    }
+}
+END_TEST
+
 /* The unit is part of the address: the technician needs it at the door. */
 static const struct {
     const char *text, *address;
@@ -181,6 +217,8 @@ static Suite *suite(void)
     tcase_add_test(tc, yes_no_only_in_short_answers_or_at_the_start);
     tcase_add_loop_test(tc, normalizes_phone_numbers, 0, (int)(sizeof(phones) / sizeof(phones[0])));
     tcase_add_test(tc, extracts_names_addresses_and_problems);
+    tcase_add_loop_test(tc, fillers_and_topics_are_no_names, 0,
+                        (int)(sizeof(names) / sizeof(names[0])));
     tcase_add_loop_test(tc, addresses_keep_their_unit, 0,
                         (int)(sizeof(addresses) / sizeof(addresses[0])));
     tcase_add_test(tc, extracts_time_preferences);
