@@ -741,6 +741,11 @@ static void on_collect(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
         ask(d, CTN_EXPECT_PHONE, CTN_PH_ASK_PHONE);
         return;
     }
+    if (what == CTN_EXPECT_TIME && !answered(d, what) && yn == CTN_INTENT_YES) {
+        /* "Yes" to "I can look for the soonest opening": the soonest. */
+        st->slots.when.asap = 1;
+        st->slots.when_given = 1;
+    }
     if (!answered(d, what)) {
         if (is_question(intent)) {
             /* A question in the middle: answer it, then ask again. */
