@@ -39,6 +39,7 @@ typedef struct dlg_t {
     const ctn_personality_t *pers;
     const char *text; /* this turn's words, NULL for silence */
     int reprompted;   /* this turn asked again instead of moving on */
+    int new_number;   /* this turn's words gave a callback number */
 } dlg_t;
 
 static ctn_lang_e lang_of(const dlg_t *d)
@@ -746,6 +747,13 @@ static void on_collect(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
         st->slots.when.asap = 1;
         st->slots.when_given = 1;
     }
+    if (!answered(d, what) && d->new_number && what != CTN_EXPECT_MESSAGE) {
+        /* A number given instead of the answer: noted, then asked again. */
+        st->callback_confirmed = 1;
+        sayf(d, CTN_PH_CALLBACK_NOTE, spoken_number(d->pool, st->slots.callback_number));
+        advance(d);
+        return;
+    }
     if (!answered(d, what)) {
         if (is_question(intent)) {
             /* A question in the middle: answer it, then ask again. */
@@ -992,6 +1000,7 @@ static void observe_language(dlg_t *d, const char *utterance)
 static void extract(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
 {
     ctn_expect_e expecting = d->st->expecting;
+    const char *number = d->st->slots.callback_number;
 
     if (d->st->stage != CTN_STAGE_COLLECT) {
         expecting = CTN_EXPECT_NONE;
@@ -1006,6 +1015,7 @@ static void extract(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
         expecting = CTN_EXPECT_NONE; /* a sentence: only "my name is …" counts */
     }
     ctn_slots_extract(&d->st->slots, d->pool, d->text, expecting);
+    d->new_number = d->st->slots.callback_number != number;
 }
 
 apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,

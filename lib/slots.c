@@ -455,11 +455,16 @@ void ctn_slots_extract(ctn_slots_t *slots, apr_pool_t *pool, const char *text,
     if (expecting == CTN_EXPECT_MESSAGE) {
         slots->message = apr_pstrdup(pool, text);
     }
-    if (!slots->name && (v = extract_name(pool, words, expecting, text))) {
-        slots->name = v;
-    }
     if ((v = ctn_slots_phone(pool, text)) != NULL) {
         slots->callback_number = v;
+        /* "My number is 312…" answering another question answers only the
+         * number: not the address, nor the time (the soonest). */
+        if (expecting != CTN_EXPECT_PHONE) {
+            expecting = CTN_EXPECT_NONE;
+        }
+    }
+    if (!slots->name && (v = extract_name(pool, words, expecting, text))) {
+        slots->name = v;
     }
     if (!slots->address && (v = extract_address(pool, words, expecting, text))) {
         slots->address = v;

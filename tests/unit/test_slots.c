@@ -204,6 +204,16 @@ START_TEST(extracts_time_preferences)
     ctn_slots_extract(&s, unit_pool, "lo antes posible", CTN_EXPECT_TIME);
     ck_assert_int_eq(s.when.asap, 1);
     ck_assert_int_eq(s.when_given, 1);
+    /* A phone number answering another question answers only the number. */
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "my number is three one two five five five zero one nine nine",
+                      CTN_EXPECT_TIME);
+    ck_assert_str_eq(s.callback_number, "+13125550199");
+    ck_assert_int_eq(s.when_given, 0);
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "my number is 312 555 0199", CTN_EXPECT_ADDRESS);
+    ck_assert_str_eq(s.callback_number, "+13125550199");
+    ck_assert_ptr_null(s.address);
 }
 END_TEST
 
