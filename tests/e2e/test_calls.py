@@ -451,6 +451,23 @@ def test_emergency_nobody_can_be_alerted_is_said_and_logged_honestly(pg, web):
     assert last_call(pg, bid)["disposition"] == "message_taken"
 
 
+@pytest.mark.allow_log_errors  # "emergency with no technician and no owner phone to text"
+def test_a_second_dispatch_of_an_emergency_nobody_was_alerted_to_is_not_a_success(pg, web):
+    # The dispatcher keeps one dispatch per call and hands the existing one to
+    # a second try: here the voicemail's referee, after the dialog's dispatch
+    # found nobody to text. That dispatch alerted nobody, so the call must not
+    # end as dispatched.
+    bid, number = make_business(pg, technicians=0, owner_phone=None)
+    out = call(web, number, "I smell gas in the kitchen", "<silence>", "<silence>",
+               "<silence>", "record: there is gas smell in the basement please hurry")
+    assert "couldn't reach anyone" in out
+    c = last_call(pg, bid)
+    assert c["emergency"] is True and c["disposition"] == "message_taken", c
+    assert "(emergency_dispatched)" not in c["summary"]
+    assert pg.query("SELECT status, notified_at FROM dispatches WHERE business_id = %s",
+                    (bid,)) == [("exhausted", None)]
+
+
 def test_negated_emergency_does_not_dispatch(pg, web):
     bid, number = make_business(pg)
     call(web, number, "no, nothing is leaking, I just have a question about financing", "no")
