@@ -995,6 +995,12 @@ START_TEST(summary_tells_the_owner_what_happened)
     ck_assert_ptr_nonnull(strstr(summary, "Emergency: flooding, on-call technician alerted."));
     ck_assert_ptr_nonnull(strstr(summary, "José Ramírez"));
     ck_assert_ptr_nonnull(strstr(summary, "Milwaukee"));
+    /* The category in words, not its identifier. */
+    start(&c, 0, NULL);
+    turn(&c, "I smell gas in my kitchen");
+    summary = ctn_dialog_summary(unit_pool, &c.st, NULL);
+    ck_assert_msg(strstr(summary, "Emergency: gas leak, on-call technician alerted.") != NULL, "%s",
+                  summary);
 }
 END_TEST
 
