@@ -386,6 +386,62 @@ static const char *const fixtures[] = {"water heater",
                                        "tapada",
                                        NULL};
 
+/* Work a caller can ask for ("a gas line installation", "reparar la línea"). */
+static const char *const jobs[] = {
+    "instal*",  "replac*",     "repair*", "repar*",      "fix",           "arregl*", "cambiar",
+    "inspect*", "inspeccion*", "tune up", "maintenance", "mantenimiento", NULL};
+
+/* Words of a request that say nothing of the job itself. */
+static const char *const request_words[] = {
+    "i",         "id",      "im",      "like",    "to",     "need",   "want",     "would",
+    "an",        "the",     "my",      "our",     "please", "book",   "schedule", "appointment",
+    "for",       "some",    "someone", "can",     "you",    "come",   "out",      "get",
+    "have",      "new",     "and",     "its",     "this",   "that",   "quiero",   "necesito",
+    "programar", "agendar", "una",     "cita",    "para",   "los",    "las",      "que",
+    "por",       "favor",   "hacer",   "alguien", "venga",  "vengan", "tune",     NULL};
+
+static int listed(const char *w, const char *const *list)
+{
+    for (int i = 0; list[i]; i++) {
+        if (strcmp(w, list[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether the word `w` is one of the jobs ("installation" is "instal*"). */
+static int job_word(const char *w)
+{
+    for (int i = 0; jobs[i]; i++) {
+        apr_size_t n = strlen(jobs[i]);
+        if (jobs[i][n - 1] == '*' ? strncmp(w, jobs[i], n - 1) == 0 : strcmp(w, jobs[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A job named with what it is done to ("schedule a gas line installation",
+ * "install a gas line"), not a bare request ("I need a repair", "can you
+ * come fix it"): a job and a word of three letters or more that is neither
+ * a job nor a request word. */
+static int described_job(const apr_array_header_t *words)
+{
+    const char *const *w = (const char *const *)words->elts;
+    int job = 0;
+
+    for (int i = 0; jobs[i] && !job; i++) {
+        job = ctn_text_find(words, jobs[i], 0) >= 0;
+    }
+    for (int i = 0; job && i < words->nelts; i++) {
+        if (strlen(w[i]) >= 3 && !listed(w[i], request_words) && !job_word(w[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static const char *extract_problem(apr_pool_t *pool, const char *original,
                                    const apr_array_header_t *words, ctn_expect_e expecting)
 {
@@ -393,6 +449,9 @@ static const char *extract_problem(apr_pool_t *pool, const char *original,
         if (ctn_text_find(words, fixtures[i], 0) >= 0) {
             return original;
         }
+    }
+    if (described_job(words)) {
+        return original;
     }
     return expecting == CTN_EXPECT_PROBLEM && words->nelts > 0 ? original : NULL;
 }

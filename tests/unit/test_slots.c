@@ -150,6 +150,34 @@ static const struct {
     {"Hera Mae", CTN_EXPECT_NAME, "Hera Mae"},
 };
 
+/* A described job is the problem of a booking; a bare request is not. */
+static const struct {
+    const char *text;
+    int problem;
+} jobs[] = {
+    {"schedule a gas line installation", 1},
+    {"I need to install a gas line", 1},
+    {"I'd like a furnace tune up", 1},
+    {"quiero programar una instalación de línea de gas", 1},
+    {"necesito reparar la línea de gas", 1},
+    {"I'd like to book an appointment", 0},
+    {"I want to schedule an installation", 0},
+    {"I need a repair", 0},
+    {"can you come fix it", 0},
+    {"quiero agendar una cita", 0},
+};
+
+START_TEST(a_described_job_is_the_problem)
+{
+    ctn_slots_t s;
+
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, jobs[_i].text, CTN_EXPECT_NONE);
+    ck_assert_msg((s.problem != NULL) == jobs[_i].problem, "'%s': got '%s'", jobs[_i].text,
+                  s.problem ? s.problem : "(none)");
+}
+END_TEST
+
 START_TEST(fillers_and_topics_are_no_names)
 {
     ctn_slots_t s;
@@ -234,6 +262,8 @@ static Suite *suite(void)
     tcase_add_test(tc, yes_no_only_in_short_answers_or_at_the_start);
     tcase_add_loop_test(tc, normalizes_phone_numbers, 0, (int)(sizeof(phones) / sizeof(phones[0])));
     tcase_add_test(tc, extracts_names_addresses_and_problems);
+    tcase_add_loop_test(tc, a_described_job_is_the_problem, 0,
+                        (int)(sizeof(jobs) / sizeof(jobs[0])));
     tcase_add_loop_test(tc, fillers_and_topics_are_no_names, 0,
                         (int)(sizeof(names) / sizeof(names[0])));
     tcase_add_loop_test(tc, addresses_keep_their_unit, 0,
