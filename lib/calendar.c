@@ -126,12 +126,16 @@ static const char *const es_months[] = {"enero",      "febrero", "marzo",     "a
                                         "mayo",       "junio",   "julio",     "agosto",
                                         "septiembre", "octubre", "noviembre", "diciembre"};
 
-/* "9 AM", "2:30 PM"; "9 de la mañana", "2:30 de la tarde". */
+/* "9 AM", "2:30 PM", "noon", "midnight"; "9 de la mañana", "2:30 de la
+ * tarde", "mediodía", "medianoche" (nobody says "12 de la mañana"). */
 static const char *clock_time(apr_pool_t *pool, int hour, int minute, int es)
 {
     int h12 = hour % 12 == 0 ? 12 : hour % 12;
     const char *mins = minute ? apr_psprintf(pool, ":%02d", minute) : "";
 
+    if (minute == 0 && hour % 12 == 0) {
+        return hour % 24 == 0 ? (es ? "medianoche" : "midnight") : (es ? "mediodía" : "noon");
+    }
     if (!es) {
         return apr_psprintf(pool, "%d%s %s", h12, mins, hour < 12 ? "AM" : "PM");
     }
@@ -141,11 +145,15 @@ static const char *clock_time(apr_pool_t *pool, int hour, int minute, int es)
                                     : "de la noche");
 }
 
-/* "at 9 AM"; "a las 9 de la mañana", "a la 1 de la tarde". */
+/* "at 9 AM", "at noon"; "a las 9 de la mañana", "a la 1 de la tarde", "al
+ * mediodía", "a medianoche". */
 static const char *say_time(apr_pool_t *pool, int hour, int minute, int es)
 {
     int h12 = hour % 12 == 0 ? 12 : hour % 12;
 
+    if (es && minute == 0 && hour % 12 == 0) {
+        return hour % 24 == 0 ? "a medianoche" : "al mediodía";
+    }
     return apr_pstrcat(pool, es ? (h12 == 1 ? "a la " : "a las ") : "at ",
                        clock_time(pool, hour, minute, es), NULL);
 }

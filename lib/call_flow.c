@@ -920,10 +920,31 @@ static void realtime_outcome(turn_t *t, const char *said, const char **dispositi
     const char *outcome = t->call->disposition ? t->call->disposition
                           : said               ? "question_answered"
                                                : "abandoned";
+    const char *emergency = "";
 
+    if (t->call->emergency) {
+        /* As the built-in summary says it: whether anyone on call was
+         * alerted, or the business must call back. */
+        const char *params[1] = {t->call->id};
+        PGresult *res = NULL;
+        const char *category = NULL;
+        int alerted = 0;
+        if (ctn_calls_exec(&res, t->conn, t->pool, "reading the call's dispatch", PGRES_TUPLES_OK,
+                           "SELECT category, notified_at IS NOT NULL FROM dispatches "
+                           "WHERE call_log_id = $1",
+                           1, params) == APR_SUCCESS &&
+            PQntuples(res) == 1) {
+            category = PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0);
+            alerted = PQgetvalue(res, 0, 1)[0] == 't';
+        }
+        emergency = apr_psprintf(
+            t->pool, " Emergency: %s%s%s.",
+            category ? ctn_emergency_category_say(category, CTN_LANG_EN) : "", category ? ", " : "",
+            alerted ? "on-call technician alerted" : "nobody on call could be alerted: call back");
+    }
     *disposition = t->call->disposition ? NULL : outcome;
-    *summary = apr_psprintf(t->pool, "%s call, realtime engine (%s).%s%s%s",
-                            t->call->language ? t->call->language : "en", outcome,
+    *summary = apr_psprintf(t->pool, "%s call, realtime engine (%s).%s%s%s%s",
+                            t->call->language ? t->call->language : "en", outcome, emergency,
                             said ? " Caller: \"" : "",
                             said ? ctn_text_prefix(t->pool, said, 300) : "", said ? "\"" : "");
 }

@@ -39,6 +39,7 @@ typedef struct dlg_t {
     const ctn_personality_t *pers;
     const char *text; /* this turn's words, NULL for silence */
     int reprompted;   /* this turn asked again instead of moving on */
+    int new_number;   /* this turn's words gave a callback number */
 } dlg_t;
 
 static ctn_lang_e lang_of(const dlg_t *d)
@@ -741,6 +742,18 @@ static void on_collect(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
         ask(d, CTN_EXPECT_PHONE, CTN_PH_ASK_PHONE);
         return;
     }
+    if (what == CTN_EXPECT_TIME && !answered(d, what) && yn == CTN_INTENT_YES) {
+        /* "Yes" to "I can look for the soonest opening": the soonest. */
+        st->slots.when.asap = 1;
+        st->slots.when_given = 1;
+    }
+    if (!answered(d, what) && d->new_number && what != CTN_EXPECT_MESSAGE) {
+        /* A number given instead of the answer: noted, then asked again. */
+        st->callback_confirmed = 1;
+        sayf(d, CTN_PH_CALLBACK_NOTE, spoken_number(d->pool, st->slots.callback_number));
+        advance(d);
+        return;
+    }
     if (!answered(d, what)) {
         if (is_question(intent)) {
             /* A question in the middle: answer it, then ask again. */
@@ -987,6 +1000,7 @@ static void observe_language(dlg_t *d, const char *utterance)
 static void extract(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
 {
     ctn_expect_e expecting = d->st->expecting;
+    const char *number = d->st->slots.callback_number;
 
     if (d->st->stage != CTN_STAGE_COLLECT) {
         expecting = CTN_EXPECT_NONE;
@@ -1001,6 +1015,7 @@ static void extract(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
         expecting = CTN_EXPECT_NONE; /* a sentence: only "my name is …" counts */
     }
     ctn_slots_extract(&d->st->slots, d->pool, d->text, expecting);
+    d->new_number = d->st->slots.callback_number != number;
 }
 
 apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
@@ -1330,7 +1345,10 @@ const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st,
                      disposition ? disposition : ctn_dialog_disposition(st));
     if (st->emergency) {
         APR_ARRAY_PUSH(parts, const char *) =
-            apr_psprintf(pool, "Emergency: %s%s.", st->emergency_category,
+            /* The summary is written in English ("Caller:", "Callback:"),
+             * whatever the call's language: so is the category. */
+            apr_psprintf(pool, "Emergency: %s%s.",
+                         ctn_emergency_category_say(st->emergency_category, CTN_LANG_EN),
                          st->dispatched       ? ", on-call technician alerted"
                          : st->dispatch_tried ? ", nobody on call could be alerted: call back"
                                               : "");

@@ -199,13 +199,20 @@ apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_
         return rv;
     }
     if (PQntuples(res) == 0) {
+        /* The call's dispatch exists: what it did, not a success regardless
+         * (one that texted nobody must not be reported as alerting anyone). */
         const char *p1[1] = {req->call_log_id};
         rv = ctn_calls_exec(&res, conn, pool, "reading the dispatch", PGRES_TUPLES_OK,
-                            "SELECT id FROM dispatches WHERE call_log_id = $1", 1, p1);
-        if (rv == APR_SUCCESS && PQntuples(res) == 1 && dispatch_id) {
+                            "SELECT id, notified_at IS NOT NULL FROM dispatches "
+                            "WHERE call_log_id = $1",
+                            1, p1);
+        if (rv != APR_SUCCESS || PQntuples(res) != 1) {
+            return rv == APR_SUCCESS ? APR_EGENERAL : rv;
+        }
+        if (dispatch_id) {
             *dispatch_id = apr_pstrdup(pool, PQgetvalue(res, 0, 0));
         }
-        return rv;
+        return PQgetvalue(res, 0, 1)[0] == 't' ? APR_SUCCESS : APR_ENOENT;
     }
     if (dispatch_id) {
         *dispatch_id = apr_pstrdup(pool, PQgetvalue(res, 0, 0));

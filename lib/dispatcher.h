@@ -38,10 +38,11 @@ typedef struct ctn_dispatch_request_t {
 } ctn_dispatch_request_t;
 
 /* Start the dispatch of an emergency call (once per call: a second call for
- * the same call log returns the existing dispatch). The connection's tenant
- * must be the business. APR_ENOENT when the business has nobody to text (no
- * active technician, no owner phone): the dispatch is recorded, exhausted,
- * and nobody was alerted. */
+ * the same call log returns the existing dispatch, and what it did). The
+ * connection's tenant must be the business. APR_ENOENT when nobody was
+ * alerted: the business has nobody to text (no active technician, no owner
+ * phone; the dispatch is recorded, exhausted), or the call's existing
+ * dispatch never texted anyone. */
 apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
                                   const ctn_dispatch_request_t *req, const char **dispatch_id);
 

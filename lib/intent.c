@@ -100,6 +100,26 @@ static const char *const area[] = {
     "service area", "do you service", "do you cover", "come to",     "serve", "zip",
     "area",         "near",           "llegan",       "trabajan en", "zona",  "van a",
     "dan servicio", "servicio en",    "cubren",       NULL};
+/* "Do you come out to 60610?" asks where the business goes, though "come
+ * out" is a booking cue: the service area, unless the caller also names
+ * work or a day ("do you come out to fix water heaters", "… today"). */
+static const char *const area_asked[] = {"do you come out to",
+                                         "do you * come out to",
+                                         "do you come to",
+                                         "do you * come to",
+                                         "do you go to",
+                                         "do you * go to",
+                                         "do you go out to",
+                                         "do you travel to",
+                                         "vienen a",
+                                         "vienen hasta",
+                                         "van hasta",
+                                         "llegan hasta",
+                                         NULL};
+static const char *const work[] = {"fix",      "repair",    "install*", "replace", "unclog",
+                                   "clean*",   "look at",   "check",    "today",   "tonight",
+                                   "tomorrow", "right now", "arreglar", "reparar", "instalar",
+                                   "destapar", "hoy",       "manana",   NULL};
 static const char *const question[] = {"do you",   "can you", "what", "which",   "why",   "how",
                                        "is there", "are you", "does", "tienen",  "hacen", "ofrecen",
                                        "que",      "cual",    "como", "aceptan", NULL};
@@ -184,6 +204,9 @@ ctn_intent_e ctn_intent_classify(apr_pool_t *pool, const char *text)
      * to book ("how much to install a water heater?"). */
     if (any(words, price)) {
         return CTN_INTENT_PRICE;
+    }
+    if (any(words, area_asked) && !any(words, work)) {
+        return CTN_INTENT_SERVICE_AREA;
     }
     if (any(words, book)) {
         return CTN_INTENT_BOOK;

@@ -94,7 +94,10 @@ static int is_stopword(const char *w)
                                        "here", "trying", "so", "very", "sorry", "in", "at", "from",
                                        "with", "llamando", "aqui", "un", "una", "de", "el", "la",
                                        /* "¿habla español?" asks for a language */
-                                       "espanol", "ingles", "english", "spanish", NULL};
+                                       "espanol", "ingles", "english", "spanish",
+                                       /* "this is about my water heater": a topic */
+                                       "about", "regarding", "concerning", "re", "an", "my", "it",
+                                       "sobre", "acerca", "por", "para", "mi", NULL};
     for (int i = 0; stop[i]; i++) {
         if (strcmp(w, stop[i]) == 0) {
             return 1;
@@ -124,6 +127,56 @@ static const char *original_spelling(apr_pool_t *pool, const char *original, con
     return next == want->nelts && next > 0 ? apr_array_pstrcat(pool, out, ' ') : NULL;
 }
 
+/* A hesitation ("um", "umm", "uhh", "hmm", "mmm", "este"): said while
+ * thinking, never a name. Repeated letters are squeezed first. */
+static int is_filler(const char *w)
+{
+    static const char *const fillers[] = {"um",  "uh", "uhm", "hm",  "m",  "mhm",  "er",
+                                          "erm", "ah", "eh",  "ehm", "mm", "este", NULL};
+    char squeezed[8];
+    apr_size_t n = 0;
+
+    for (; *w; w++) {
+        if (n == 0 || squeezed[n - 1] != *w) {
+            if (n == sizeof(squeezed) - 1) {
+                return 0;
+            }
+            squeezed[n++] = *w;
+        }
+    }
+    squeezed[n] = '\0';
+    for (int i = 0; fillers[i]; i++) {
+        if (strcmp(squeezed, fillers[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Up to `max_words` words from word `from` to the end of the clause, after
+ * the hesitations that open it ("um, John Smith" → "john smith"); NULL
+ * when nothing is left. */
+static const char *name_words(apr_pool_t *pool, const apr_array_header_t *words, int from,
+                              int max_words)
+{
+    const char *const *w = (const char *const *)words->elts;
+    apr_array_header_t *out;
+    int i = from;
+
+    while (i < words->nelts && (strcmp(w[i], CTN_TEXT_CLAUSE) == 0 || is_filler(w[i]))) {
+        i++;
+    }
+    out = apr_array_make(pool, 4, sizeof(const char *));
+    for (; i < words->nelts && out->nelts < max_words; i++) {
+        if (strcmp(w[i], CTN_TEXT_CLAUSE) == 0 || strcmp(w[i], "and") == 0 ||
+            strcmp(w[i], "y") == 0 || is_filler(w[i])) {
+            break;
+        }
+        APR_ARRAY_PUSH(out, const char *) = w[i];
+    }
+    return out->nelts ? apr_array_pstrcat(pool, out, ' ') : NULL;
+}
+
 static const char *name_of(apr_pool_t *pool, const char *raw)
 {
     char *first;
@@ -140,7 +193,7 @@ static const char *name_of(apr_pool_t *pool, const char *raw)
 }
 
 static const char *extract_name(apr_pool_t *pool, const apr_array_header_t *words,
-                                ctn_expect_e expecting, const char *norm, const char *original)
+                                ctn_expect_e expecting, const char *original)
 {
     const char *name = NULL;
 
@@ -148,14 +201,25 @@ static const char *extract_name(apr_pool_t *pool, const apr_array_header_t *word
                                        "mi nombre es", "habla",   "i am",    "im",
                                        "soy",          NULL};
     for (int i = 0; cues[i] && !name; i++) {
-        const char *raw = after_cue(pool, words, cues[i], 3, NULL);
+        int at = ctn_text_find(words, cues[i], 0);
+        const char *raw;
+        if (at < 0) {
+            continue;
+        }
+        for (const char *c = cues[i]; *c; c++) {
+            at += *c == ' ';
+        }
+        raw = name_words(pool, words, at + 1, 3);
         if (name_of(pool, raw)) {
             name = raw;
         }
     }
     if (!name && expecting == CTN_EXPECT_NAME && words->nelts > 0 &&
-        words->nelts <= NAME_MAX_WORDS && name_of(pool, norm)) {
-        name = norm;
+        words->nelts <= NAME_MAX_WORDS) {
+        const char *raw = name_words(pool, words, 0, NAME_MAX_WORDS);
+        if (name_of(pool, raw)) {
+            name = raw;
+        }
     }
     if (name) {
         const char *spelled = original_spelling(pool, original, name);
@@ -322,6 +386,62 @@ static const char *const fixtures[] = {"water heater",
                                        "tapada",
                                        NULL};
 
+/* Work a caller can ask for ("a gas line installation", "reparar la línea"). */
+static const char *const jobs[] = {
+    "instal*",  "replac*",     "repair*", "repar*",      "fix",           "arregl*", "cambiar",
+    "inspect*", "inspeccion*", "tune up", "maintenance", "mantenimiento", NULL};
+
+/* Words of a request that say nothing of the job itself. */
+static const char *const request_words[] = {
+    "i",         "id",      "im",      "like",    "to",     "need",   "want",     "would",
+    "an",        "the",     "my",      "our",     "please", "book",   "schedule", "appointment",
+    "for",       "some",    "someone", "can",     "you",    "come",   "out",      "get",
+    "have",      "new",     "and",     "its",     "this",   "that",   "quiero",   "necesito",
+    "programar", "agendar", "una",     "cita",    "para",   "los",    "las",      "que",
+    "por",       "favor",   "hacer",   "alguien", "venga",  "vengan", "tune",     NULL};
+
+static int listed(const char *w, const char *const *list)
+{
+    for (int i = 0; list[i]; i++) {
+        if (strcmp(w, list[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether the word `w` is one of the jobs ("installation" is "instal*"). */
+static int job_word(const char *w)
+{
+    for (int i = 0; jobs[i]; i++) {
+        apr_size_t n = strlen(jobs[i]);
+        if (jobs[i][n - 1] == '*' ? strncmp(w, jobs[i], n - 1) == 0 : strcmp(w, jobs[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A job named with what it is done to ("schedule a gas line installation",
+ * "install a gas line"), not a bare request ("I need a repair", "can you
+ * come fix it"): a job and a word of three letters or more that is neither
+ * a job nor a request word. */
+static int described_job(const apr_array_header_t *words)
+{
+    const char *const *w = (const char *const *)words->elts;
+    int job = 0;
+
+    for (int i = 0; jobs[i] && !job; i++) {
+        job = ctn_text_find(words, jobs[i], 0) >= 0;
+    }
+    for (int i = 0; job && i < words->nelts; i++) {
+        if (strlen(w[i]) >= 3 && !listed(w[i], request_words) && !job_word(w[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static const char *extract_problem(apr_pool_t *pool, const char *original,
                                    const apr_array_header_t *words, ctn_expect_e expecting)
 {
@@ -329,6 +449,9 @@ static const char *extract_problem(apr_pool_t *pool, const char *original,
         if (ctn_text_find(words, fixtures[i], 0) >= 0) {
             return original;
         }
+    }
+    if (described_job(words)) {
+        return original;
     }
     return expecting == CTN_EXPECT_PROBLEM && words->nelts > 0 ? original : NULL;
 }
@@ -391,11 +514,16 @@ void ctn_slots_extract(ctn_slots_t *slots, apr_pool_t *pool, const char *text,
     if (expecting == CTN_EXPECT_MESSAGE) {
         slots->message = apr_pstrdup(pool, text);
     }
-    if (!slots->name && (v = extract_name(pool, words, expecting, norm, text))) {
-        slots->name = v;
-    }
     if ((v = ctn_slots_phone(pool, text)) != NULL) {
         slots->callback_number = v;
+        /* "My number is 312…" answering another question answers only the
+         * number: not the address, nor the time (the soonest). */
+        if (expecting != CTN_EXPECT_PHONE) {
+            expecting = CTN_EXPECT_NONE;
+        }
+    }
+    if (!slots->name && (v = extract_name(pool, words, expecting, text))) {
+        slots->name = v;
     }
     if (!slots->address && (v = extract_address(pool, words, expecting, text))) {
         slots->address = v;

@@ -451,6 +451,23 @@ def test_emergency_nobody_can_be_alerted_is_said_and_logged_honestly(pg, web):
     assert last_call(pg, bid)["disposition"] == "message_taken"
 
 
+@pytest.mark.allow_log_errors  # "emergency with no technician and no owner phone to text"
+def test_a_second_dispatch_of_an_emergency_nobody_was_alerted_to_is_not_a_success(pg, web):
+    # The dispatcher keeps one dispatch per call and hands the existing one to
+    # a second try: here the voicemail's referee, after the dialog's dispatch
+    # found nobody to text. That dispatch alerted nobody, so the call must not
+    # end as dispatched.
+    bid, number = make_business(pg, technicians=0, owner_phone=None)
+    out = call(web, number, "I smell gas in the kitchen", "<silence>", "<silence>",
+               "<silence>", "record: there is gas smell in the basement please hurry")
+    assert "couldn't reach anyone" in out
+    c = last_call(pg, bid)
+    assert c["emergency"] is True and c["disposition"] == "message_taken", c
+    assert "(emergency_dispatched)" not in c["summary"]
+    assert pg.query("SELECT status, notified_at FROM dispatches WHERE business_id = %s",
+                    (bid,)) == [("exhausted", None)]
+
+
 def test_negated_emergency_does_not_dispatch(pg, web):
     bid, number = make_business(pg)
     call(web, number, "no, nothing is leaking, I just have a question about financing", "no")
@@ -674,7 +691,7 @@ def test_hours_split_days_overnight_and_free_form(pg, web):
     bid, number = make_business(pg, hours={"monday": split, "tuesday": split,
                                            "saturday": late, "sunday": late})
     out = call(web, number, "what are your hours", "no")
-    assert ("Monday, 8 AM to 12 PM;Monday, 1 PM to 5:30 PM;Tuesday, 8 AM to 12 PM;"
+    assert ("Monday, 8 AM to noon;Monday, 1 PM to 5:30 PM;Tuesday, 8 AM to noon;"
             "Tuesday, 1 PM to 5:30 PM;Saturday to Sunday, 9 AM to midnight") in out
     # Open around the clock: said so, not "12 AM to 12 AM"
     always = [{"open": "00:00", "close": "24:00"}]
@@ -685,6 +702,28 @@ def test_hours_split_days_overnight_and_free_form(pg, web):
     # A form only PostgreSQL's time input reads is left to it.
     bid, number = make_business(pg, hours={"wednesday": [{"open": "8:00 AM", "close": "5:00 PM"}]})
     assert "Wednesday, 8 AM to 5 PM" in call(web, number, "what are your hours", "no")
+
+
+def test_midnight_and_noon_are_said_as_such(pg, web):
+    # "12 de la mañana" is no way to say midnight, nor "12 de la tarde" noon.
+    night_and_noon = [{"open": "00:00", "close": "06:00"}, {"open": "12:00", "close": "17:00"}]
+    bid, number = make_business(pg, hours={"monday": night_and_noon})
+    out = call(web, number, "what are your hours", "no")
+    assert "Monday, midnight to 6 AM;Monday, noon to 5 PM" in out, out
+    out = call(web, number, "Hola, ¿cuál es su horario?", "no, gracias")
+    assert "de medianoche a 6 de la mañana" in out and "de mediodía a 5 de la tarde" in out, out
+    # A slot at noon or at midnight.
+    for hours, en, es in (([{"open": "12:00", "close": "13:00"}], "at noon", "al mediodía"),
+                          ([{"open": "00:00", "close": "01:00"}], "at midnight", "a medianoche")):
+        bid, number = make_business(pg, hours={d: hours for d in OPEN_ALL_DAY})
+        out = call(web, number, "Hi, my kitchen drain is clogged, can someone come out?",
+                   "My name is Maria Lopez", "1420 Oak Street", "as soon as possible", "no",
+                   "no")
+        assert f"The soonest opening I have is " in out and en in out and "12 " not in out, out
+        out = call(web, number, "Hola, quiero una cita, el fregadero está tapado",
+                   "Me llamo Ana Ruiz", "Vivo en 300 calle Clark", "lo antes posible", "no",
+                   "no")
+        assert es in out and "las 12" not in out, out
 
 
 def test_service_area_yes_and_no(pg, web):

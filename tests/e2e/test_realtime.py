@@ -544,6 +544,11 @@ def test_the_emergency_referee_dispatches_what_the_model_did_not(web, pg, fake):
                                "ON c.id = s.call_log_id WHERE c.call_sid = %s "
                                "AND s.purpose = 'dispatch'", (sid,))[0]
     assert f"Call: {web.public_url}/#/calls/{call_id}" in body, body
+    # The summary says the emergency and that someone was alerted, as the built-in one does.
+    assert webhook(web, "/twilio/status", call_params(sid, number, CallStatus="completed",
+                                                       CallDuration="30")).status == 204
+    (summary,) = pg.query("SELECT summary FROM call_logs WHERE call_sid = %s", (sid,))[0]
+    assert "Emergency: gas leak, on-call technician alerted." in summary, summary
 
 
 def test_the_technicians_text_from_a_realtime_dispatch_names_the_caller(web, pg, fake):
@@ -588,9 +593,11 @@ def test_an_emergency_nobody_can_be_alerted_to_is_logged_and_said_honestly(web, 
     assert emergency is True and disposition == "message_taken", (emergency, disposition)
     assert webhook(web, "/twilio/status", call_params(sid, number, CallStatus="completed",
                                                        CallDuration="40")).status == 204
-    (emergency, disposition) = pg.query("SELECT emergency, disposition FROM call_logs "
-                                        "WHERE call_sid = %s", (sid,))[0]
+    (emergency, disposition, summary) = pg.query("SELECT emergency, disposition, summary "
+                                                 "FROM call_logs WHERE call_sid = %s", (sid,))[0]
     assert emergency is True and disposition == "message_taken", (emergency, disposition)
+    # The summary the owner reads says whom to call back, as the built-in engine's does.
+    assert "Emergency: gas leak, nobody on call could be alerted: call back." in summary, summary
     assert pg.query("SELECT status FROM dispatches WHERE business_id = %s", (bid,)) == \
         [("exhausted",)]
 

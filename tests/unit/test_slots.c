@@ -37,6 +37,13 @@ static const struct {
     {"¿trabajan en Evanston?", CTN_INTENT_SERVICE_AREA},
     {"¿cubren la zona de Oak Park?", CTN_INTENT_SERVICE_AREA},
     {"¿pueden venir el sábado?", CTN_INTENT_BOOK},
+    {"do you come out to 60610?", CTN_INTENT_SERVICE_AREA},
+    {"do you guys come out to Evanston", CTN_INTENT_SERVICE_AREA},
+    {"do you go to Oak Park?", CTN_INTENT_SERVICE_AREA},
+    {"¿vienen hasta Evanston?", CTN_INTENT_SERVICE_AREA},
+    {"can you come out tomorrow", CTN_INTENT_BOOK},
+    {"do you come out to fix water heaters", CTN_INTENT_BOOK},
+    {"can someone come out to 1420 Oak Street today", CTN_INTENT_BOOK},
     {"that's all, bye", CTN_INTENT_GOODBYE},
     {"yes please", CTN_INTENT_YES},
     {"sí, claro", CTN_INTENT_YES},
@@ -122,6 +129,70 @@ START_TEST(extracts_names_addresses_and_problems)
 }
 END_TEST
 
+/* What is no name never becomes one: it would be read back in the booking
+ * and the technician's text ("Thanks, Umm"). */
+static const struct {
+    const char *text;
+    ctn_expect_e expecting;
+    const char *name; /* NULL: none */
+} names[] = {
+    {"umm", CTN_EXPECT_NAME, NULL},
+    {"Uhh...", CTN_EXPECT_NAME, NULL},
+    {"hmm", CTN_EXPECT_NAME, NULL},
+    {"mmm, este", CTN_EXPECT_NAME, NULL},
+    {"um, John Smith", CTN_EXPECT_NAME, "John Smith"},
+    {"this is about my water heater", CTN_EXPECT_NONE, NULL},
+    {"this is regarding my bill", CTN_EXPECT_NONE, NULL},
+    {"this is um, Maria", CTN_EXPECT_NONE, "Maria"},
+    {"soy de Evanston", CTN_EXPECT_NONE, NULL},
+    {"this is Maria Lopez", CTN_EXPECT_NONE, "Maria Lopez"},
+    {"Emma", CTN_EXPECT_NAME, "Emma"},
+    {"Hera Mae", CTN_EXPECT_NAME, "Hera Mae"},
+};
+
+/* A described job is the problem of a booking; a bare request is not. */
+static const struct {
+    const char *text;
+    int problem;
+} jobs[] = {
+    {"schedule a gas line installation", 1},
+    {"I need to install a gas line", 1},
+    {"I'd like a furnace tune up", 1},
+    {"quiero programar una instalación de línea de gas", 1},
+    {"necesito reparar la línea de gas", 1},
+    {"I'd like to book an appointment", 0},
+    {"I want to schedule an installation", 0},
+    {"I need a repair", 0},
+    {"can you come fix it", 0},
+    {"quiero agendar una cita", 0},
+};
+
+START_TEST(a_described_job_is_the_problem)
+{
+    ctn_slots_t s;
+
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, jobs[_i].text, CTN_EXPECT_NONE);
+    ck_assert_msg((s.problem != NULL) == jobs[_i].problem, "'%s': got '%s'", jobs[_i].text,
+                  s.problem ? s.problem : "(none)");
+}
+END_TEST
+
+START_TEST(fillers_and_topics_are_no_names)
+{
+    ctn_slots_t s;
+
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, names[_i].text, names[_i].expecting);
+    if (names[_i].name) {
+        ck_assert_msg(s.name && strcmp(s.name, names[_i].name) == 0, "'%s': got '%s'",
+                      names[_i].text, s.name ? s.name : "(none)");
+    } else {
+        ck_assert_msg(s.name == NULL, "'%s': got '%s'", names[_i].text, s.name);
+    }
+}
+END_TEST
+
 /* The unit is part of the address: the technician needs it at the door. */
 static const struct {
     const char *text, *address;
@@ -168,6 +239,16 @@ START_TEST(extracts_time_preferences)
     ctn_slots_extract(&s, unit_pool, "lo antes posible", CTN_EXPECT_TIME);
     ck_assert_int_eq(s.when.asap, 1);
     ck_assert_int_eq(s.when_given, 1);
+    /* A phone number answering another question answers only the number. */
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "my number is three one two five five five zero one nine nine",
+                      CTN_EXPECT_TIME);
+    ck_assert_str_eq(s.callback_number, "+13125550199");
+    ck_assert_int_eq(s.when_given, 0);
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, "my number is 312 555 0199", CTN_EXPECT_ADDRESS);
+    ck_assert_str_eq(s.callback_number, "+13125550199");
+    ck_assert_ptr_null(s.address);
 }
 END_TEST
 
@@ -181,6 +262,10 @@ static Suite *suite(void)
     tcase_add_test(tc, yes_no_only_in_short_answers_or_at_the_start);
     tcase_add_loop_test(tc, normalizes_phone_numbers, 0, (int)(sizeof(phones) / sizeof(phones[0])));
     tcase_add_test(tc, extracts_names_addresses_and_problems);
+    tcase_add_loop_test(tc, a_described_job_is_the_problem, 0,
+                        (int)(sizeof(jobs) / sizeof(jobs[0])));
+    tcase_add_loop_test(tc, fillers_and_topics_are_no_names, 0,
+                        (int)(sizeof(names) / sizeof(names[0])));
     tcase_add_loop_test(tc, addresses_keep_their_unit, 0,
                         (int)(sizeof(addresses) / sizeof(addresses[0])));
     tcase_add_test(tc, extracts_time_preferences);
