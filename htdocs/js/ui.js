@@ -114,6 +114,23 @@ export function when(iso) {
   }
 }
 
+// The business's calendar day `daysAgo` days before today, as YYYY-MM-DD: ranges
+// (analytics, the call log's dates) are the shop's days, and in the evening in the
+// Americas UTC is already tomorrow.
+export function businessDay(daysAgo = 0) {
+  const parts = (zone) => Object.fromEntries(new Intl.DateTimeFormat("en-US",
+    { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
+    .formatToParts(new Date()).map((p) => [p.type, p.value]));
+  let p;
+  try {
+    p = parts(businessZone);
+  } catch (e) {
+    p = parts(undefined); // a zone this browser does not know: its own calendar
+  }
+  const day = new Date(Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day) - daysAgo));
+  return day.toISOString().slice(0, 10);
+}
+
 export function duration(seconds) {
   if (seconds === null || seconds === undefined) return "—";
   const m = Math.floor(seconds / 60);

@@ -287,6 +287,28 @@ test("call times are shown in the business's time zone, not the browser's", asyn
   }
 });
 
+test("the dashboard's range is the business's days, not UTC's", async (page, context) => {
+  // 22:30 in New York (the business) is already the next day in UTC, and later still on
+  // the owner's laptop in Tokyo: the server counts the business's days.
+  const tokyo = await context.browser().newContext({ viewport: DESKTOP, timezoneId: "Asia/Tokyo" });
+  const p = await tokyo.newPage();
+  try {
+    await p.clock.setFixedTime(new Date("2025-01-15T03:30:00Z"));
+    const asked = [];
+    p.on("request", (r) => {
+      if (r.url().includes("/api/analytics")) asked.push(new URL(r.url()).search);
+    });
+    await login(p);
+    await p.waitForSelector("#kpi-calls .value");
+    assert(asked[0] === "?from=2024-12-16&to=2025-01-14", `the last 30 days asked as ${asked[0]}`);
+    await p.selectOption("#range", "7");
+    for (let waited = 0; asked.length < 2 && waited < 3000; waited += 100) await p.waitForTimeout(100);
+    assert(asked[1] === "?from=2025-01-08&to=2025-01-14", `the last 7 days asked as ${asked[1]}`);
+  } finally {
+    await tokyo.close();
+  }
+});
+
 test("a session that ends while a page is open goes back to log-in", async (page, context) => {
   page.expectConsoleError(/status of 401/);
   await login(page);
