@@ -49,6 +49,30 @@ export function toast(message, kind = "") {
   setTimeout(() => el.remove(), 3500);
 }
 
+// Ask before something the owner cannot take back with one tap: a modal <dialog>
+// (focus moves into it, Escape cancels) with the action named on its button.
+// Resolves true when the owner confirms.
+export function confirmAction(question, action, kind = "danger") {
+  return new Promise((resolve) => {
+    const dialog = h("dialog", { class: "glass-panel confirm", "aria-labelledby": "confirm-q" });
+    const answer = (yes) => {
+      dialog.close();
+      dialog.remove();
+      resolve(yes);
+    };
+    dialog.addEventListener("cancel", (ev) => {
+      ev.preventDefault();
+      answer(false);
+    });
+    dialog.append(h("p", { id: "confirm-q" }, question),
+      h("div", { class: "row" }, h("span", { class: "shrink" }, button(action, () => answer(true), kind)),
+        h("span", { class: "shrink" }, button(t("kb.cancel"), () => answer(false), "secondary"))));
+    document.body.append(dialog);
+    dialog.showModal();
+    dialog.querySelectorAll("button")[1].focus(); // the safe choice has the focus
+  });
+}
+
 // Show an API error next to its field, else as a toast. The field is found
 // by its exact path in `fields`, then by an input of `scope` whose data-field
 // is that path (rows of hours, services, rules: "services[1].price_max"),

@@ -263,6 +263,46 @@ test("a realtime call's voice-engine figures on its page", async (page) => {
   assert(await page.locator("#voice-engine").count() === 0, "a built-in call shows a voice-engine card");
 });
 
+test("blocking a caller is asked first, can be undone, and a failure says so", async (page) => {
+  page.expectConsoleError(/status of 500/);
+  await login(page);
+  const call = (await api(page, "GET", "/calls?limit=100")).items.find((c) => c.from_number === "+13125550777");
+  const blocked = async () => (await api(page, "GET", "/blocked-numbers")).items
+    .some((b) => b.phone === call.from_number);
+  for (const b of (await api(page, "GET", "/blocked-numbers")).items) {
+    if (b.phone === call.from_number) await api(page, "DELETE", `/blocked-numbers/${b.id}`);
+  }
+  await page.goto(`${base}/#/calls/${call.id}`);
+  await page.getByRole("button", { name: "Block this caller", exact: true }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor({ timeout: 2000 }).catch(() => { throw new Error("blocking asked nothing"); });
+  assert((await dialog.innerText()).includes(call.from_number), "the question does not name the number");
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await page.waitForTimeout(300);
+  assert(!(await blocked()), "Cancel blocked the caller");
+  await page.getByRole("button", { name: "Block this caller", exact: true }).click();
+  await dialog.getByRole("button", { name: "Block this caller", exact: true }).click();
+  await page.getByRole("button", { name: "Unblock this caller", exact: true }).waitFor();
+  assert(await blocked(), "the caller is not blocked");
+  await page.getByRole("button", { name: "Unblock this caller", exact: true }).click();
+  await page.getByRole("button", { name: "Block this caller", exact: true }).waitFor();
+  assert(!(await blocked()), "Unblock left the caller blocked");
+  // blocked before the page was opened: still undone from here
+  await api(page, "POST", `/calls/${call.id}/block`);
+  await page.reload();
+  await page.getByRole("button", { name: "Unblock this caller", exact: true }).click();
+  await page.getByRole("button", { name: "Block this caller", exact: true }).waitFor();
+  assert(!(await blocked()), "a caller blocked earlier cannot be unblocked from the call");
+  // a failure is said, not thrown
+  await page.route("**/api/calls/*/block", (route) => route.fulfill({ status: 500,
+    contentType: "application/json",
+    body: JSON.stringify({ error: { code: "internal", message: "the database failed", field: null } }) }));
+  await page.getByRole("button", { name: "Block this caller", exact: true }).click();
+  await dialog.getByRole("button", { name: "Block this caller", exact: true }).click();
+  await page.waitForSelector(".toast:text('the database failed')", { timeout: 3000 });
+  assert(await page.getByRole("button", { name: "Block this caller", exact: true }).isEnabled(), "the button stays stuck");
+});
+
 test("call times are shown in the business's time zone, not the browser's", async (page, context) => {
   // The owner's laptop is in Tokyo; the business (signed up without a zone) is in New York.
   const tokyo = await context.browser().newContext({ viewport: DESKTOP, timezoneId: "Asia/Tokyo" });

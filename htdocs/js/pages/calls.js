@@ -2,11 +2,12 @@
 // (/api/transcripts through live.js, which keeps the feed connected; after a
 // reconnection the server may replay recent calls, merged here by call id and line seq),
 // the call log with filters and paging, and one call's detail (#/calls/<id>).
-import { get, post } from "../api.js";
+import { del, get, post } from "../api.js";
 import { go } from "../app.js";
 import { t } from "../i18n.js";
 import { liveFeed } from "../live.js";
-import { button, card, disposition, duration, field, h, panel, select, toast, when } from "../ui.js";
+import { button, card, confirmAction, disposition, duration, field, h, panel, select, showError, toast,
+  when } from "../ui.js";
 
 const DISPOSITIONS = ["emergency_dispatched", "booked", "message_taken", "question_answered",
                       "transferred", "spam", "abandoned"];
@@ -168,12 +169,43 @@ function voiceEngine(c) {
 async function detail(main, id) {
   const d = await get(`/calls/${id}`);
   const c = d.call;
-  const block = button(d.blocked ? t("call.blocked") : t("call.block"), async () => {
-    await post(`/calls/${id}/block`);
-    block.textContent = t("call.blocked");
+  // Blocking refuses every later call from this number: asked first, and undone here.
+  let blockedId = null;
+  const block = button("", async () => {
     block.disabled = true;
+    try {
+      if (blocked) {
+        if (!blockedId) {
+          const { items } = await get("/blocked-numbers");
+          const row = items.find((b) => b.phone === c.from_number);
+          blockedId = row ? row.id : null;
+        }
+        if (blockedId) await del(`/blocked-numbers/${blockedId}`);
+        blockedId = null;
+        blocked = false;
+        toast(t("call.unblocked").replace("{phone}", c.from_number));
+      } else {
+        if (!(await confirmAction(t("call.block_confirm").replace("{phone}", c.from_number), t("call.block")))) {
+          return;
+        }
+        blockedId = (await post(`/calls/${id}/block`)).id;
+        blocked = true;
+        toast(t("call.blocked_toast").replace("{phone}", c.from_number));
+      }
+    } catch (e) {
+      showError(e);
+    } finally {
+      block.disabled = false;
+      showBlock();
+    }
   }, "danger");
-  block.disabled = d.blocked;
+  block.id = "block";
+  let blocked = d.blocked;
+  function showBlock() {
+    block.textContent = blocked ? t("call.unblock") : t("call.block");
+    block.className = `glass-button ${blocked ? "secondary" : "danger"}`;
+  }
+  showBlock();
   const facts = h("dl", {},
     h("dt", {}, t("calls.started")), h("dd", {}, when(c.started_at)),
     h("dt", {}, t("calls.caller")), h("dd", {}, c.from_number),
