@@ -120,6 +120,31 @@ test("create, edit and delete a knowledge-base document", async (page) => {
   await page.waitForFunction(() => !/Financing plans/.test(document.querySelector("#kb-list").textContent));
 });
 
+test("the knowledge-base search hears the caller's language and marks a long question", async (page) => {
+  await login(page);
+  await api(page, "POST", "/kb", { title: "Financiamiento", language: "es",
+    content: "Ofrecemos financiamiento a 12 meses sin intereses en calentadores de agua." });
+  await page.goto(`${base}/#/kb`);
+  await page.waitForSelector("#kb-list h3:text('Financiamiento')");
+  // Spanish stemming finds "financian" in "financiamiento"; English stemming does not.
+  await page.getByLabel("Caller's language").selectOption("es")
+    .catch(() => { throw new Error("the search has no language to ask in"); });
+  await page.fill("#kb-ask", "ustedes financian");
+  await page.waitForFunction(() => /12 meses/.test(document.querySelector("#kb-answer").textContent),
+                             null, { timeout: 3000 })
+    .catch(async () => { throw new Error(`a Spanish question got: ${await page.textContent("#kb-answer")}`); });
+  await page.fill("#kb-ask", "x".repeat(501));
+  await page.waitForFunction(() => document.querySelector("#kb-ask").getAttribute("aria-invalid") === "true",
+                             null, { timeout: 3000 })
+    .catch(() => { throw new Error("a question over 500 characters is not marked"); });
+  const why = await page.evaluate(() =>
+    document.getElementById(document.querySelector("#kb-ask").getAttribute("aria-describedby")).textContent);
+  assert(/500/.test(why), `the long question is marked with: ${why}`);
+  await page.fill("#kb-ask", "financian");
+  await page.waitForFunction(() => /12 meses/.test(document.querySelector("#kb-answer").textContent));
+  assert(await page.getAttribute("#kb-ask", "aria-invalid") === null, "the mark stays on a good question");
+});
+
 test("add, edit, deactivate and reorder technicians", async (page) => {
   await login(page);
   await page.goto(`${base}/#/technicians`);

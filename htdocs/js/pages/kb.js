@@ -1,7 +1,7 @@
 // kb.js: the knowledge base — documents (create, edit, delete) and a search
 // box that shows what Cortana would answer (GET /api/kb/search, the engines' own).
 import { del, get, patch, post } from "../api.js";
-import { t } from "../i18n.js";
+import { locale, t } from "../i18n.js";
 import { button, card, clearErrors, field, h, panel, select, showError, toast } from "../ui.js";
 
 export function documentForm(onSaved, doc) {
@@ -55,21 +55,42 @@ export async function render(main) {
       : [h("p", { class: "dim" }, t("kb.empty"))]));
   }
 
+  // The question is searched as a caller in that language would be heard (stemming,
+  // stop words): a Spanish caller's words only find a Spanish answer that way.
   const ask = field(t("kb.ask"), { type: "search", id: "kb-ask" });
+  const askLang = select(t("kb.asklang"), [["en", "English"], ["es", "Español"]], locale(), { id: "kb-ask-lang" });
   const answer = h("p", { id: "kb-answer", "aria-live": "polite" });
-  let timer = null;
-  ask.input.addEventListener("input", () => {
+  const askFields = { q: ask, language: askLang };
+  let timer = null, asked = 0;
+  const search = () => {
     clearTimeout(timer);
     timer = setTimeout(async () => {
       const q = ask.input.value.trim();
+      const mine = ++asked;
+      clearErrors(askFields);
       if (!q) return answer.replaceChildren();
-      const r = await get(`/kb/search?q=${encodeURIComponent(q)}`);
-      answer.replaceChildren(h("strong", {}, `${t("kb.answer")}: `), r.found ? r.answer : t("kb.noanswer"));
+      // The server takes at most 500 bytes of question (UTF-8: an accent counts twice).
+      if (new TextEncoder().encode(q).length > 500) {
+        ask.input.setAttribute("aria-invalid", "true");
+        ask.error.textContent = t("kb.asktoolong");
+        return answer.replaceChildren();
+      }
+      try {
+        const r = await get(`/kb/search?${new URLSearchParams({ q, language: askLang.input.value })}`);
+        if (mine !== asked) return; // a newer question is on its way
+        answer.replaceChildren(h("strong", {}, `${t("kb.answer")}: `), r.found ? r.answer : t("kb.noanswer"));
+      } catch (e) {
+        if (mine !== asked) return;
+        answer.replaceChildren();
+        showError(e, askFields);
+      }
     }, 250);
-  });
+  };
+  ask.input.addEventListener("input", search);
+  askLang.input.addEventListener("change", search);
 
   main.replaceChildren(h("h1", {}, t("kb.title")),
-    panel({}, ask.wrap, answer), h("div", { style: "height:1rem" }),
+    panel({}, h("div", { class: "row" }, ask.wrap, h("div", { class: "shrink" }, askLang.wrap)), answer), h("div", { style: "height:1rem" }),
     panel({}, h("h2", {}, t("kb.new")), documentForm(refresh)), h("div", { style: "height:1rem" }),
     editor, list);
   await refresh();
