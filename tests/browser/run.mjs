@@ -117,6 +117,7 @@ test("create, edit and delete a knowledge-base document", async (page) => {
   await page.waitForSelector("#kb-list h3:text('Financing plans')");
   await page.locator("#kb-list .glass-card", { hasText: "Financing plans" })
     .getByRole("button", { name: "Delete" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
   await page.waitForFunction(() => !/Financing plans/.test(document.querySelector("#kb-list").textContent));
 });
 
@@ -181,6 +182,67 @@ test("add, edit, deactivate and reorder technicians", async (page) => {
     const r = await (await fetch("/api/technicians")).json();
     return r.items.some((x) => x.name === "Alex Renamed" && !x.active);
   });
+});
+
+test("removing and reordering the team or the knowledge is asked first and a failure says so", async (page) => {
+  page.expectConsoleError(/status of 503/);
+  await login(page);
+  const stamp = String(Date.now()).slice(-6);
+  const [casey, drew] = [`Casey ${stamp}`, `Drew ${stamp}`];
+  await api(page, "POST", "/technicians", { name: drew, phone: "+13125550192" });
+  await api(page, "POST", "/technicians", { name: casey, phone: "+13125550191" }); // last: it can move up
+  await api(page, "POST", "/kb", { title: `Temporary note ${stamp}`, content: "Closed on the 4th of July.", language: "en" });
+  const down = (route) => route.fulfill({ status: 503, contentType: "text/html", body: "<h1>Service Unavailable</h1>" });
+  const toastSays = async (what) => {
+    await page.waitForSelector(".toast", { timeout: 3000 })
+      .catch(() => { throw new Error(`a failed ${what} says nothing`); });
+    const said = await page.textContent(".toast");
+    assert(/unavailable/i.test(said), `a failed ${what} says: ${said}`);
+    await page.evaluate(() => document.querySelectorAll(".toast").forEach((e) => e.remove()));
+  };
+  await page.goto(`${base}/#/technicians`);
+  const card = page.locator("#tech-list .glass-card", { hasText: casey });
+  await card.waitFor();
+  await page.route("**/api/technicians/**", (route) => route.request().method() === "GET" ? route.continue() : down(route));
+  await card.getByRole("button", { name: "Move up" }).click();
+  await toastSays("reorder");
+  await card.getByLabel("Active").uncheck();
+  await toastSays("deactivation");
+  await page.waitForFunction((casey) => [...document.querySelectorAll("#tech-list .glass-card")]
+    .some((c) => c.textContent.includes(casey) && c.querySelector("input[type=checkbox]").checked), casey, { timeout: 3000 })
+    .catch(() => { throw new Error("a refused deactivation shows the technician inactive"); });
+  await page.unroute("**/api/technicians/**");
+  await card.getByRole("button", { name: "Remove" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor({ timeout: 2000 }).catch(() => { throw new Error("Remove asked nothing"); });
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await page.waitForTimeout(300);
+  assert((await api(page, "GET", "/technicians")).items.some((x) => x.name === casey), "Cancel removed the technician");
+  await card.getByRole("button", { name: "Remove" }).click();
+  await dialog.getByRole("button", { name: "Remove" }).click();
+  await page.waitForFunction((casey) => !document.querySelector("#tech-list").textContent.includes(casey), casey);
+  const team = (await api(page, "GET", "/technicians")).items;
+  assert(!team.some((x) => x.name === casey), "the technician was not removed");
+  await api(page, "DELETE", `/technicians/${team.find((x) => x.name === drew).id}`);
+
+  await page.goto(`${base}/#/kb`);
+  const note = page.locator("#kb-list .glass-card", { hasText: `Temporary note ${stamp}` });
+  await note.waitFor();
+  await page.evaluate(() => document.querySelectorAll(".toast").forEach((e) => e.remove()));
+  await page.route("**/api/kb/*", (route) => route.request().method() === "DELETE" ? down(route) : route.continue());
+  await note.getByRole("button", { name: "Delete" }).click();
+  await dialog.waitFor({ timeout: 2000 }).catch(() => { throw new Error("Delete asked nothing"); });
+  await dialog.getByRole("button", { name: "Delete" }).click();
+  await toastSays("delete");
+  await page.unroute("**/api/kb/*");
+  await note.getByRole("button", { name: "Delete" }).click();
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await page.waitForTimeout(300);
+  assert(await note.count() === 1, "Cancel deleted the document");
+  await note.getByRole("button", { name: "Delete" }).click();
+  await dialog.getByRole("button", { name: "Delete" }).click();
+  await page.waitForFunction((title) => !document.querySelector("#kb-list").textContent.includes(title),
+                             `Temporary note ${stamp}`);
 });
 
 test("change the hours and see them saved", async (page) => {

@@ -2,7 +2,7 @@
 // box that shows what Cortana would answer (GET /api/kb/search, the engines' own).
 import { del, get, patch, post } from "../api.js";
 import { locale, t } from "../i18n.js";
-import { button, card, clearErrors, field, h, panel, select, showError, toast } from "../ui.js";
+import { button, card, clearErrors, confirmAction, field, h, panel, select, showError, toast } from "../ui.js";
 
 export function documentForm(onSaved, doc) {
   const fields = {
@@ -42,15 +42,24 @@ export async function render(main) {
       h("h3", {}, d.title), h("p", { class: "dim" }, d.excerpt),
       h("div", { class: "row" },
         button(t("kb.edit"), async () => {
-          const full = await get(`/kb/${d.id}`);
-          editor.replaceChildren(panel({}, h("h2", {}, `${t("kb.edit")}: ${full.title}`),
-            documentForm(async () => { editor.replaceChildren(); await refresh(); }, full)));
-          editor.querySelector("input").focus();
+          try {
+            const full = await get(`/kb/${d.id}`);
+            editor.replaceChildren(panel({}, h("h2", {}, `${t("kb.edit")}: ${full.title}`),
+              documentForm(async () => { editor.replaceChildren(); await refresh(); }, full)));
+            editor.querySelector("input").focus();
+          } catch (e) {
+            showError(e);
+          }
         }, "secondary small"),
         button(t("kb.delete"), async () => {
-          await del(`/kb/${d.id}`);
-          toast(t("common.deleted"));
-          await refresh();
+          if (!(await confirmAction(t("kb.delete_confirm").replace("{title}", d.title), t("kb.delete")))) return;
+          try {
+            await del(`/kb/${d.id}`);
+            toast(t("common.deleted"));
+            await refresh();
+          } catch (e) {
+            showError(e);
+          }
         }, "danger small"))))
       : [h("p", { class: "dim" }, t("kb.empty"))]));
   }
