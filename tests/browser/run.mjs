@@ -350,6 +350,35 @@ test("a realtime call's voice-engine figures on its page", async (page) => {
   assert(await page.locator("#voice-engine").count() === 0, "a built-in call shows a voice-engine card");
 });
 
+test("a call's page says its dispatch, texts and appointment in words", async (page) => {
+  await login(page);
+  const call = (await api(page, "GET", "/calls?limit=100")).items.find((c) => c.from_number === "+13125550888");
+  const detail = await api(page, "GET", `/calls/${call.id}`);
+  await page.goto(`${base}/#/calls/${call.id}`);
+  await page.waitForSelector("#detail-transcript", { state: "attached" });
+  const ack = await page.evaluate(([iso, zone]) => new Date(iso).toLocaleString("en",
+    { dateStyle: "medium", timeStyle: "short", timeZone: zone }), [detail.dispatch.ack_at, "America/New_York"]);
+  const text = await page.innerText("main");
+  for (const want of ["Negative", "Acknowledged", "Flooding", ack, "Delivered", "Confirmed", "Leak repair",
+                      "Water under the sink", "42 Lake Shore Dr", "Built-in"]) {
+    assert(text.includes(want), `"${want}" is not on the call's page`);
+  }
+  const codes = /(?<![\p{L}_])(negative|acknowledged|flooding|delivered|confirmed|builtin)(?![\p{L}_])/u;
+  assert(!codes.test(text), `a raw code on the call's page: ${(text.match(codes) || [])[0]}`);
+  await page.click("#lang-switch");
+  await page.waitForSelector("nav.sidebar a:text('Llamadas')");
+  try {
+    await page.waitForSelector("#detail-transcript", { state: "attached" });
+    const es = await page.innerText("main");
+    for (const want of ["Negativo", "Confirmado", "Inundación", "Entregado", "Confirmada"]) {
+      assert(es.includes(want), `"${want}" is not on the Spanish call's page`);
+    }
+  } finally {
+    await page.click("#lang-switch");
+    await page.waitForSelector("nav.sidebar a:text('Calls')");
+  }
+});
+
 test("blocking a caller is asked first, can be undone, and a failure says so", async (page) => {
   page.expectConsoleError(/status of 500/);
   await login(page);
