@@ -579,6 +579,35 @@ test("no console errors on any page; screenshots at desktop and phone widths", a
   await anon.close();
 });
 
+test("no page scrolls sideways on a phone", async (page) => {
+  await login(page);
+  await page.setViewportSize(PHONE);
+  const calls = (await api(page, "GET", "/calls?limit=100")).items;
+  const call = calls.find((c) => c.from_number === "+13125550888") || calls[0];
+  const wide = [];
+  for (const name of [...PAGES, `calls/${call.id}`, "onboarding/hours", "onboarding/services",
+                      "onboarding/personality"]) {
+    await page.goto(`${base}/#/${name}`);
+    await page.waitForSelector("main h1");
+    await page.waitForLoadState("networkidle").catch(() => {});
+    await page.waitForTimeout(300);
+    const over = await page.evaluate(() => {
+      const width = document.scrollingElement.scrollWidth - window.innerWidth;
+      // the widest element, to say where
+      let worst = null;
+      for (const el of document.querySelectorAll("main *")) {
+        const r = el.getBoundingClientRect();
+        if (r.right > window.innerWidth + 1 && (!worst || r.right > worst.right)) {
+          worst = { right: Math.round(r.right), what: `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${el.className}` };
+        }
+      }
+      return width > 0 ? `${width}px (${worst ? worst.what + " ends at " + worst.right : "?"})` : null;
+    });
+    if (over) wide.push(`${name}: ${over}`);
+  }
+  assert(wide.length === 0, `wider than a 390 px phone: ${wide.join("; ")}`);
+});
+
 test("switch the interface to Spanish", async (page) => {
   await login(page);
   await page.click("#lang-switch");
