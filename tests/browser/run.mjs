@@ -552,6 +552,30 @@ test("going back in the wizard keeps what the owner entered", async (page) => {
   assert(name === "Sump pump check", `the services step shows "${name}" after Back and Next`);
 });
 
+test("a document typed in the wizard is kept on Next and on Back", async (page) => {
+  await login(page);
+  const titles = async () => (await api(page, "GET", "/kb")).items.map((d) => d.title);
+  const stamp = String(Date.now()).slice(-6);
+  for (const [button, title] of [["#onb-next", `Typed then Next ${stamp}`], ["#onb-back", `Typed then Back ${stamp}`]]) {
+    await page.goto(`${base}/#/dashboard`); // the wizard keeps its URL from step to step
+    await page.goto(`${base}/#/onboarding/kb`);
+    await page.getByLabel("Title").fill(title);
+    await page.getByLabel("Content").fill("Every water heater install includes haul-away of the old one.");
+    await page.click(button);
+    await page.waitForFunction(() => !document.querySelector("form[aria-label='New document']"));
+    for (let waited = 0; !(await titles()).includes(title) && waited < 2000; waited += 200) await page.waitForTimeout(200);
+    assert((await titles()).includes(title), `"${title}" was lost`);
+  }
+  // nothing typed: Next adds nothing
+  const before = (await titles()).length;
+  await page.goto(`${base}/#/dashboard`);
+  await page.goto(`${base}/#/onboarding/kb`);
+  await page.getByLabel("Title").waitFor();
+  await page.click("#onb-next");
+  await page.waitForSelector("#preview");
+  assert((await titles()).length === before, "an empty step added a document");
+});
+
 test("no console errors on any page; screenshots at desktop and phone widths", async (page, context) => {
   await login(page);
   for (const viewport of [DESKTOP, PHONE]) {

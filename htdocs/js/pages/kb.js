@@ -15,8 +15,8 @@ export function documentForm(onSaved, doc) {
     fields.title.wrap, fields.content.wrap, fields.language.wrap,
     h("div", { class: "row", style: "margin-top:0.75rem" },
       h("button", { type: "submit", class: "glass-button" }, t("kb.save"))));
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
+  // Saves the document; a refusal is shown on its field and thrown (e.shown).
+  const save = async () => {
     clearErrors(fields);
     const body = { title: fields.title.input.value.trim(), content: fields.content.input.value.trim(),
                    language: fields.language.input.value };
@@ -27,8 +27,16 @@ export function documentForm(onSaved, doc) {
       await onSaved(saved);
     } catch (e) {
       showError(e, fields);
+      e.shown = true;
+      throw e;
     }
+  };
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    save().catch(() => {}); // shown on the form
   });
+  // For the wizard's Next and Back: what was typed is saved, not dropped.
+  form.saveTyped = () => (fields.title.input.value.trim() || fields.content.input.value.trim() ? save() : null);
   return form;
 }
 
