@@ -49,6 +49,30 @@ export function toast(message, kind = "") {
   setTimeout(() => el.remove(), 3500);
 }
 
+// Ask before something the owner cannot take back with one tap: a modal <dialog>
+// (focus moves into it, Escape cancels) with the action named on its button.
+// Resolves true when the owner confirms.
+export function confirmAction(question, action, kind = "danger") {
+  return new Promise((resolve) => {
+    const dialog = h("dialog", { class: "glass-panel confirm", "aria-labelledby": "confirm-q" });
+    const answer = (yes) => {
+      dialog.close();
+      dialog.remove();
+      resolve(yes);
+    };
+    dialog.addEventListener("cancel", (ev) => {
+      ev.preventDefault();
+      answer(false);
+    });
+    dialog.append(h("p", { id: "confirm-q" }, question),
+      h("div", { class: "row" }, h("span", { class: "shrink" }, button(action, () => answer(true), kind)),
+        h("span", { class: "shrink" }, button(t("kb.cancel"), () => answer(false), "secondary"))));
+    document.body.append(dialog);
+    dialog.showModal();
+    dialog.querySelectorAll("button")[1].focus(); // the safe choice has the focus
+  });
+}
+
 // Show an API error next to its field, else as a toast. The field is found
 // by its exact path in `fields`, then by an input of `scope` whose data-field
 // is that path (rows of hours, services, rules: "services[1].price_max"),
@@ -112,6 +136,23 @@ export function when(iso) {
     return new Date(iso).toLocaleString(document.documentElement.lang || "en",
       { ...options, timeZone: undefined });
   }
+}
+
+// The business's calendar day `daysAgo` days before today, as YYYY-MM-DD: ranges
+// (analytics, the call log's dates) are the shop's days, and in the evening in the
+// Americas UTC is already tomorrow.
+export function businessDay(daysAgo = 0) {
+  const parts = (zone) => Object.fromEntries(new Intl.DateTimeFormat("en-US",
+    { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
+    .formatToParts(new Date()).map((p) => [p.type, p.value]));
+  let p;
+  try {
+    p = parts(businessZone);
+  } catch (e) {
+    p = parts(undefined); // a zone this browser does not know: its own calendar
+  }
+  const day = new Date(Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day) - daysAgo));
+  return day.toISOString().slice(0, 10);
 }
 
 export function duration(seconds) {

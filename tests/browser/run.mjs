@@ -117,7 +117,33 @@ test("create, edit and delete a knowledge-base document", async (page) => {
   await page.waitForSelector("#kb-list h3:text('Financing plans')");
   await page.locator("#kb-list .glass-card", { hasText: "Financing plans" })
     .getByRole("button", { name: "Delete" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
   await page.waitForFunction(() => !/Financing plans/.test(document.querySelector("#kb-list").textContent));
+});
+
+test("the knowledge-base search hears the caller's language and marks a long question", async (page) => {
+  await login(page);
+  await api(page, "POST", "/kb", { title: "Financiamiento", language: "es",
+    content: "Ofrecemos financiamiento a 12 meses sin intereses en calentadores de agua." });
+  await page.goto(`${base}/#/kb`);
+  await page.waitForSelector("#kb-list h3:text('Financiamiento')");
+  // Spanish stemming finds "financian" in "financiamiento"; English stemming does not.
+  await page.getByLabel("Caller's language").selectOption("es")
+    .catch(() => { throw new Error("the search has no language to ask in"); });
+  await page.fill("#kb-ask", "ustedes financian");
+  await page.waitForFunction(() => /12 meses/.test(document.querySelector("#kb-answer").textContent),
+                             null, { timeout: 3000 })
+    .catch(async () => { throw new Error(`a Spanish question got: ${await page.textContent("#kb-answer")}`); });
+  await page.fill("#kb-ask", "x".repeat(501));
+  await page.waitForFunction(() => document.querySelector("#kb-ask").getAttribute("aria-invalid") === "true",
+                             null, { timeout: 3000 })
+    .catch(() => { throw new Error("a question over 500 characters is not marked"); });
+  const why = await page.evaluate(() =>
+    document.getElementById(document.querySelector("#kb-ask").getAttribute("aria-describedby")).textContent);
+  assert(/500/.test(why), `the long question is marked with: ${why}`);
+  await page.fill("#kb-ask", "financian");
+  await page.waitForFunction(() => /12 meses/.test(document.querySelector("#kb-answer").textContent));
+  assert(await page.getAttribute("#kb-ask", "aria-invalid") === null, "the mark stays on a good question");
 });
 
 test("add, edit, deactivate and reorder technicians", async (page) => {
@@ -156,6 +182,67 @@ test("add, edit, deactivate and reorder technicians", async (page) => {
     const r = await (await fetch("/api/technicians")).json();
     return r.items.some((x) => x.name === "Alex Renamed" && !x.active);
   });
+});
+
+test("removing and reordering the team or the knowledge is asked first and a failure says so", async (page) => {
+  page.expectConsoleError(/status of 503/);
+  await login(page);
+  const stamp = String(Date.now()).slice(-6);
+  const [casey, drew] = [`Casey ${stamp}`, `Drew ${stamp}`];
+  await api(page, "POST", "/technicians", { name: drew, phone: "+13125550192" });
+  await api(page, "POST", "/technicians", { name: casey, phone: "+13125550191" }); // last: it can move up
+  await api(page, "POST", "/kb", { title: `Temporary note ${stamp}`, content: "Closed on the 4th of July.", language: "en" });
+  const down = (route) => route.fulfill({ status: 503, contentType: "text/html", body: "<h1>Service Unavailable</h1>" });
+  const toastSays = async (what) => {
+    await page.waitForSelector(".toast", { timeout: 3000 })
+      .catch(() => { throw new Error(`a failed ${what} says nothing`); });
+    const said = await page.textContent(".toast");
+    assert(/unavailable/i.test(said), `a failed ${what} says: ${said}`);
+    await page.evaluate(() => document.querySelectorAll(".toast").forEach((e) => e.remove()));
+  };
+  await page.goto(`${base}/#/technicians`);
+  const card = page.locator("#tech-list .glass-card", { hasText: casey });
+  await card.waitFor();
+  await page.route("**/api/technicians/**", (route) => route.request().method() === "GET" ? route.continue() : down(route));
+  await card.getByRole("button", { name: "Move up" }).click();
+  await toastSays("reorder");
+  await card.getByLabel("Active").uncheck();
+  await toastSays("deactivation");
+  await page.waitForFunction((casey) => [...document.querySelectorAll("#tech-list .glass-card")]
+    .some((c) => c.textContent.includes(casey) && c.querySelector("input[type=checkbox]").checked), casey, { timeout: 3000 })
+    .catch(() => { throw new Error("a refused deactivation shows the technician inactive"); });
+  await page.unroute("**/api/technicians/**");
+  await card.getByRole("button", { name: "Remove" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor({ timeout: 2000 }).catch(() => { throw new Error("Remove asked nothing"); });
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await page.waitForTimeout(300);
+  assert((await api(page, "GET", "/technicians")).items.some((x) => x.name === casey), "Cancel removed the technician");
+  await card.getByRole("button", { name: "Remove" }).click();
+  await dialog.getByRole("button", { name: "Remove" }).click();
+  await page.waitForFunction((casey) => !document.querySelector("#tech-list").textContent.includes(casey), casey);
+  const team = (await api(page, "GET", "/technicians")).items;
+  assert(!team.some((x) => x.name === casey), "the technician was not removed");
+  await api(page, "DELETE", `/technicians/${team.find((x) => x.name === drew).id}`);
+
+  await page.goto(`${base}/#/kb`);
+  const note = page.locator("#kb-list .glass-card", { hasText: `Temporary note ${stamp}` });
+  await note.waitFor();
+  await page.evaluate(() => document.querySelectorAll(".toast").forEach((e) => e.remove()));
+  await page.route("**/api/kb/*", (route) => route.request().method() === "DELETE" ? down(route) : route.continue());
+  await note.getByRole("button", { name: "Delete" }).click();
+  await dialog.waitFor({ timeout: 2000 }).catch(() => { throw new Error("Delete asked nothing"); });
+  await dialog.getByRole("button", { name: "Delete" }).click();
+  await toastSays("delete");
+  await page.unroute("**/api/kb/*");
+  await note.getByRole("button", { name: "Delete" }).click();
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await page.waitForTimeout(300);
+  assert(await note.count() === 1, "Cancel deleted the document");
+  await note.getByRole("button", { name: "Delete" }).click();
+  await dialog.getByRole("button", { name: "Delete" }).click();
+  await page.waitForFunction((title) => !document.querySelector("#kb-list").textContent.includes(title),
+                             `Temporary note ${stamp}`);
 });
 
 test("change the hours and see them saved", async (page) => {
@@ -263,6 +350,75 @@ test("a realtime call's voice-engine figures on its page", async (page) => {
   assert(await page.locator("#voice-engine").count() === 0, "a built-in call shows a voice-engine card");
 });
 
+test("a call's page says its dispatch, texts and appointment in words", async (page) => {
+  await login(page);
+  const call = (await api(page, "GET", "/calls?limit=100")).items.find((c) => c.from_number === "+13125550888");
+  const detail = await api(page, "GET", `/calls/${call.id}`);
+  await page.goto(`${base}/#/calls/${call.id}`);
+  await page.waitForSelector("#detail-transcript", { state: "attached" });
+  const ack = await page.evaluate(([iso, zone]) => new Date(iso).toLocaleString("en",
+    { dateStyle: "medium", timeStyle: "short", timeZone: zone }), [detail.dispatch.ack_at, "America/New_York"]);
+  const text = await page.innerText("main");
+  for (const want of ["Negative", "Acknowledged", "Flooding", ack, "Delivered", "Confirmed", "Leak repair",
+                      "Water under the sink", "42 Lake Shore Dr", "Built-in"]) {
+    assert(text.includes(want), `"${want}" is not on the call's page`);
+  }
+  const codes = /(?<![\p{L}_])(negative|acknowledged|flooding|delivered|confirmed|builtin)(?![\p{L}_])/u;
+  assert(!codes.test(text), `a raw code on the call's page: ${(text.match(codes) || [])[0]}`);
+  await page.click("#lang-switch");
+  await page.waitForSelector("nav.sidebar a:text('Llamadas')");
+  try {
+    await page.waitForSelector("#detail-transcript", { state: "attached" });
+    const es = await page.innerText("main");
+    for (const want of ["Negativo", "Confirmado", "Inundación", "Entregado", "Confirmada"]) {
+      assert(es.includes(want), `"${want}" is not on the Spanish call's page`);
+    }
+  } finally {
+    await page.click("#lang-switch");
+    await page.waitForSelector("nav.sidebar a:text('Calls')");
+  }
+});
+
+test("blocking a caller is asked first, can be undone, and a failure says so", async (page) => {
+  page.expectConsoleError(/status of 500/);
+  await login(page);
+  const call = (await api(page, "GET", "/calls?limit=100")).items.find((c) => c.from_number === "+13125550777");
+  const blocked = async () => (await api(page, "GET", "/blocked-numbers")).items
+    .some((b) => b.phone === call.from_number);
+  for (const b of (await api(page, "GET", "/blocked-numbers")).items) {
+    if (b.phone === call.from_number) await api(page, "DELETE", `/blocked-numbers/${b.id}`);
+  }
+  await page.goto(`${base}/#/calls/${call.id}`);
+  await page.getByRole("button", { name: "Block this caller", exact: true }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor({ timeout: 2000 }).catch(() => { throw new Error("blocking asked nothing"); });
+  assert((await dialog.innerText()).includes(call.from_number), "the question does not name the number");
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await page.waitForTimeout(300);
+  assert(!(await blocked()), "Cancel blocked the caller");
+  await page.getByRole("button", { name: "Block this caller", exact: true }).click();
+  await dialog.getByRole("button", { name: "Block this caller", exact: true }).click();
+  await page.getByRole("button", { name: "Unblock this caller", exact: true }).waitFor();
+  assert(await blocked(), "the caller is not blocked");
+  await page.getByRole("button", { name: "Unblock this caller", exact: true }).click();
+  await page.getByRole("button", { name: "Block this caller", exact: true }).waitFor();
+  assert(!(await blocked()), "Unblock left the caller blocked");
+  // blocked before the page was opened: still undone from here
+  await api(page, "POST", `/calls/${call.id}/block`);
+  await page.reload();
+  await page.getByRole("button", { name: "Unblock this caller", exact: true }).click();
+  await page.getByRole("button", { name: "Block this caller", exact: true }).waitFor();
+  assert(!(await blocked()), "a caller blocked earlier cannot be unblocked from the call");
+  // a failure is said, not thrown
+  await page.route("**/api/calls/*/block", (route) => route.fulfill({ status: 500,
+    contentType: "application/json",
+    body: JSON.stringify({ error: { code: "internal", message: "the database failed", field: null } }) }));
+  await page.getByRole("button", { name: "Block this caller", exact: true }).click();
+  await dialog.getByRole("button", { name: "Block this caller", exact: true }).click();
+  await page.waitForSelector(".toast:text('the database failed')", { timeout: 3000 });
+  assert(await page.getByRole("button", { name: "Block this caller", exact: true }).isEnabled(), "the button stays stuck");
+});
+
 test("call times are shown in the business's time zone, not the browser's", async (page, context) => {
   // The owner's laptop is in Tokyo; the business (signed up without a zone) is in New York.
   const tokyo = await context.browser().newContext({ viewport: DESKTOP, timezoneId: "Asia/Tokyo" });
@@ -282,6 +438,28 @@ test("call times are shown in the business's time zone, not the browser's", asyn
     await p.waitForSelector("#detail-transcript", { state: "attached" });
     const facts = await p.innerText("main dl");
     assert(facts.includes(want), `the call's page does not show ${want}: ${facts}`);
+  } finally {
+    await tokyo.close();
+  }
+});
+
+test("the dashboard's range is the business's days, not UTC's", async (page, context) => {
+  // 22:30 in New York (the business) is already the next day in UTC, and later still on
+  // the owner's laptop in Tokyo: the server counts the business's days.
+  const tokyo = await context.browser().newContext({ viewport: DESKTOP, timezoneId: "Asia/Tokyo" });
+  const p = await tokyo.newPage();
+  try {
+    await p.clock.setFixedTime(new Date("2025-01-15T03:30:00Z"));
+    const asked = [];
+    p.on("request", (r) => {
+      if (r.url().includes("/api/analytics")) asked.push(new URL(r.url()).search);
+    });
+    await login(p);
+    await p.waitForSelector("#kpi-calls .value");
+    assert(asked[0] === "?from=2024-12-16&to=2025-01-14", `the last 30 days asked as ${asked[0]}`);
+    await p.selectOption("#range", "7");
+    for (let waited = 0; asked.length < 2 && waited < 3000; waited += 100) await p.waitForTimeout(100);
+    assert(asked[1] === "?from=2025-01-08&to=2025-01-14", `the last 7 days asked as ${asked[1]}`);
   } finally {
     await tokyo.close();
   }
@@ -374,6 +552,30 @@ test("going back in the wizard keeps what the owner entered", async (page) => {
   assert(name === "Sump pump check", `the services step shows "${name}" after Back and Next`);
 });
 
+test("a document typed in the wizard is kept on Next and on Back", async (page) => {
+  await login(page);
+  const titles = async () => (await api(page, "GET", "/kb")).items.map((d) => d.title);
+  const stamp = String(Date.now()).slice(-6);
+  for (const [button, title] of [["#onb-next", `Typed then Next ${stamp}`], ["#onb-back", `Typed then Back ${stamp}`]]) {
+    await page.goto(`${base}/#/dashboard`); // the wizard keeps its URL from step to step
+    await page.goto(`${base}/#/onboarding/kb`);
+    await page.getByLabel("Title").fill(title);
+    await page.getByLabel("Content").fill("Every water heater install includes haul-away of the old one.");
+    await page.click(button);
+    await page.waitForFunction(() => !document.querySelector("form[aria-label='New document']"));
+    for (let waited = 0; !(await titles()).includes(title) && waited < 2000; waited += 200) await page.waitForTimeout(200);
+    assert((await titles()).includes(title), `"${title}" was lost`);
+  }
+  // nothing typed: Next adds nothing
+  const before = (await titles()).length;
+  await page.goto(`${base}/#/dashboard`);
+  await page.goto(`${base}/#/onboarding/kb`);
+  await page.getByLabel("Title").waitFor();
+  await page.click("#onb-next");
+  await page.waitForSelector("#preview");
+  assert((await titles()).length === before, "an empty step added a document");
+});
+
 test("no console errors on any page; screenshots at desktop and phone widths", async (page, context) => {
   await login(page);
   for (const viewport of [DESKTOP, PHONE]) {
@@ -399,6 +601,35 @@ test("no console errors on any page; screenshots at desktop and phone widths", a
     await p.screenshot({ path: join(artifacts, `${name}-390.png`) });
   }
   await anon.close();
+});
+
+test("no page scrolls sideways on a phone", async (page) => {
+  await login(page);
+  await page.setViewportSize(PHONE);
+  const calls = (await api(page, "GET", "/calls?limit=100")).items;
+  const call = calls.find((c) => c.from_number === "+13125550888") || calls[0];
+  const wide = [];
+  for (const name of [...PAGES, `calls/${call.id}`, "onboarding/hours", "onboarding/services",
+                      "onboarding/personality"]) {
+    await page.goto(`${base}/#/${name}`);
+    await page.waitForSelector("main h1");
+    await page.waitForLoadState("networkidle").catch(() => {});
+    await page.waitForTimeout(300);
+    const over = await page.evaluate(() => {
+      const width = document.scrollingElement.scrollWidth - window.innerWidth;
+      // the widest element, to say where
+      let worst = null;
+      for (const el of document.querySelectorAll("main *")) {
+        const r = el.getBoundingClientRect();
+        if (r.right > window.innerWidth + 1 && (!worst || r.right > worst.right)) {
+          worst = { right: Math.round(r.right), what: `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${el.className}` };
+        }
+      }
+      return width > 0 ? `${width}px (${worst ? worst.what + " ends at " + worst.right : "?"})` : null;
+    });
+    if (over) wide.push(`${name}: ${over}`);
+  }
+  assert(wide.length === 0, `wider than a 390 px phone: ${wide.join("; ")}`);
 });
 
 test("switch the interface to Spanish", async (page) => {

@@ -49,6 +49,26 @@ def test_the_dashboard_in_chromium(httpd_factory, pg):
         "SELECT business_id, id, 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1', 34, "
         "'Please call me back about the water heater' FROM call_logs "
         "WHERE business_id = %s AND from_number = '+13125550777'", (owner.me["business"]["id"],))
+    # an emergency call with everything a call's page shows: sentiment, an acknowledged
+    # dispatch, a delivered text and a confirmed appointment
+    pg.execute(
+        "WITH a AS (INSERT INTO appointments (business_id, customer_name, customer_phone, "
+        "customer_address, problem, service, starts_at, ends_at, status) VALUES (%(b)s, "
+        "'Robin Vega', '+13125550888', '42 Lake Shore Dr', 'Water under the sink', "
+        "'Leak repair', date_trunc('day', now()) + interval '1 day 10 hours', "
+        "date_trunc('day', now()) + interval '1 day 11 hours', 'confirmed') RETURNING id), "
+        "c AS (INSERT INTO call_logs (business_id, call_sid, from_number, to_number, "
+        "started_at, status, duration_s, disposition, language, emergency, sentiment, "
+        "booked_appointment_id) SELECT %(b)s, 'CA' || md5(random()::text), '+13125550888', "
+        "'+13125550001', now() - interval '30 hours', 'completed', 130, 'booked', 'en', true, "
+        "'negative', id FROM a RETURNING id), "
+        "d AS (INSERT INTO dispatches (business_id, call_log_id, category, status, "
+        "notified_phone, notified_at, ack_at) SELECT %(b)s, id, 'flooding', 'acknowledged', "
+        "'+13125550199', now() - interval '1798 minutes', now() - interval '1795 minutes' FROM c "
+        "RETURNING id) "
+        "INSERT INTO sms_messages (business_id, direction, to_number, from_number, body, status, "
+        "call_log_id) SELECT %(b)s, 'outbound', '+13125550199', '+13125550001', "
+        "'Emergency at 42 Lake Shore Dr: call +13125550888', 'delivered', id FROM c", {"b": owner.me["business"]["id"]})
     env = dict(os.environ, CORTANA_URL=web.url, CORTANA_EMAIL=email,
                CORTANA_PASSWORD="correct horse battery",
                ARTIFACTS=str(SRCDIR / "tests" / "browser" / "artifacts"))

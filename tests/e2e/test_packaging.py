@@ -20,7 +20,10 @@ def shipped(folder, patterns):
 
 
 def test_every_dashboard_file_is_installed():
-    missing = shipped("htdocs", ["*.html", "*.css", "*.js", "*.svg"]) - installed_data()
+    # htdocs/vendor/ is Chart.js, copied from node_modules by `make vendor` (gitignored) and
+    # installed and distributed by its own rules (VENDOR_CHART in Makefile.am), not listed.
+    missing = {f for f in shipped("htdocs", ["*.html", "*.css", "*.js", "*.svg"])
+               if not f.startswith("htdocs/vendor/")} - installed_data()
     assert not missing, f"not in Makefile.am's nobase_dist_ctndata_DATA: {sorted(missing)}"
 
 

@@ -2,11 +2,12 @@
 // (/api/transcripts through live.js, which keeps the feed connected; after a
 // reconnection the server may replay recent calls, merged here by call id and line seq),
 // the call log with filters and paging, and one call's detail (#/calls/<id>).
-import { get, post } from "../api.js";
+import { del, get, post } from "../api.js";
 import { go } from "../app.js";
 import { t } from "../i18n.js";
 import { liveFeed } from "../live.js";
-import { button, card, disposition, duration, field, h, panel, select, toast, when } from "../ui.js";
+import { button, card, confirmAction, disposition, duration, field, h, panel, select, showError, toast,
+  when } from "../ui.js";
 
 const DISPOSITIONS = ["emergency_dispatched", "booked", "message_taken", "question_answered",
                       "transferred", "spam", "abandoned"];
@@ -42,7 +43,10 @@ function livePanel() {
     if (d.emergency) c.emergency = true;
     if (c.language) b.push(h("span", { class: "badge" }, c.language.toUpperCase()));
     if (d.engine) c.engine = d.engine;
-    if (c.engine) b.push(h("span", { class: "badge" }, c.engine));
+    if (c.engine) {
+      const name = t(`engine.${c.engine}`);
+      b.push(h("span", { class: "badge" }, name === `engine.${c.engine}` ? c.engine : name));
+    }
     if (c.emergency) {
       b.push(h("span", { class: "badge emergency" }, t("calls.emergency")));
       c.el.classList.add("emergency");
@@ -168,28 +172,76 @@ function voiceEngine(c) {
 async function detail(main, id) {
   const d = await get(`/calls/${id}`);
   const c = d.call;
-  const block = button(d.blocked ? t("call.blocked") : t("call.block"), async () => {
-    await post(`/calls/${id}/block`);
-    block.textContent = t("call.blocked");
+  // Blocking refuses every later call from this number: asked first, and undone here.
+  let blockedId = null;
+  const block = button("", async () => {
     block.disabled = true;
+    try {
+      if (blocked) {
+        if (!blockedId) {
+          const { items } = await get("/blocked-numbers");
+          const row = items.find((b) => b.phone === c.from_number);
+          blockedId = row ? row.id : null;
+        }
+        if (blockedId) await del(`/blocked-numbers/${blockedId}`);
+        blockedId = null;
+        blocked = false;
+        toast(t("call.unblocked").replace("{phone}", c.from_number));
+      } else {
+        if (!(await confirmAction(t("call.block_confirm").replace("{phone}", c.from_number), t("call.block")))) {
+          return;
+        }
+        blockedId = (await post(`/calls/${id}/block`)).id;
+        blocked = true;
+        toast(t("call.blocked_toast").replace("{phone}", c.from_number));
+      }
+    } catch (e) {
+      showError(e);
+    } finally {
+      block.disabled = false;
+      showBlock();
+    }
   }, "danger");
-  block.disabled = d.blocked;
+  block.id = "block";
+  let blocked = d.blocked;
+  function showBlock() {
+    block.textContent = blocked ? t("call.unblock") : t("call.block");
+    block.className = `glass-button ${blocked ? "secondary" : "danger"}`;
+  }
+  showBlock();
   const facts = h("dl", {},
     h("dt", {}, t("calls.started")), h("dd", {}, when(c.started_at)),
     h("dt", {}, t("calls.caller")), h("dd", {}, c.from_number),
     h("dt", {}, t("calls.disposition")), h("dd", {}, disposition(c.disposition)),
     h("dt", {}, t("calls.language")), h("dd", {}, c.language.toUpperCase()),
     h("dt", {}, t("calls.duration")), h("dd", {}, duration(c.duration_s)),
-    h("dt", {}, t("call.sentiment")), h("dd", {}, c.sentiment || "—"),
-    h("dt", {}, t("calls.engine")), h("dd", {}, c.engine));
-  const dispatch = d.dispatch
-    ? h("p", {}, `${d.dispatch.status} · ${d.dispatch.technician || d.dispatch.notified_phone || ""} · ${d.dispatch.category || ""}`)
+    h("dt", {}, t("call.sentiment")), h("dd", {}, c.sentiment ? t(`sentiment.${c.sentiment}`) : "—"),
+    h("dt", {}, t("calls.engine")), h("dd", {}, t(`engine.${c.engine}`) === `engine.${c.engine}` ? c.engine
+      : t(`engine.${c.engine}`)));
+  // Codes (statuses, categories) are said in words; a code this page does not know yet
+  // is shown as it is rather than hidden.
+  const word = (prefix, code) => (code ? (t(`${prefix}.${code}`) === `${prefix}.${code}` ? code
+    : t(`${prefix}.${code}`)) : "—");
+  const list = (...pairs) => h("dl", {}, ...pairs.filter(([, v]) => v !== null && v !== undefined && v !== "")
+    .flatMap(([k, v]) => [h("dt", {}, t(k)), h("dd", {}, v)]));
+  const x = d.dispatch;
+  const dispatch = x
+    ? list(["call.status", word("dispatch", x.status)],
+        ["call.category", x.category ? word("category", x.category) : null],
+        ["call.notified", x.technician || x.notified_phone
+          ? `${[x.technician, x.notified_phone].filter(Boolean).join(" · ")}${x.notified_at ? ` — ${when(x.notified_at)}` : ""}`
+          : null],
+        ["call.acknowledged", x.ack_at ? when(x.ack_at) : null])
     : h("p", { class: "dim" }, t("call.none"));
   const sms = d.sms.length
-    ? h("ul", {}, ...d.sms.map((s) => h("li", {}, `${when(s.created_at)} → ${s.to_number} [${s.status}]: ${s.body}`)))
+    ? h("ul", {}, ...d.sms.map((m) => h("li", {},
+      h("div", { class: "dim" }, `${when(m.created_at)} → ${m.to_number} · ${word("sms", m.status)}`), m.body)))
     : h("p", { class: "dim" }, t("call.none"));
-  const appt = d.appointment
-    ? h("p", {}, `${when(d.appointment.starts_at)} · ${d.appointment.customer_name || ""} · ${d.appointment.status}`)
+  const a = d.appointment;
+  const appt = a
+    ? list(["call.when", when(a.starts_at)], ["call.status", word("appointment", a.status)],
+        ["call.customer", [a.customer_name, a.customer_phone].filter(Boolean).join(" · ")],
+        ["call.service", a.service], ["call.problem", a.problem], ["call.address", a.customer_address])
     : h("p", { class: "dim" }, t("call.none"));
   // What the caller left after the beep: the owner's reason to call back.
   const voicemails = d.voicemails && d.voicemails.length
@@ -211,9 +263,9 @@ async function detail(main, id) {
       card({}, h("h2", {}, t("call.transcript")),
         h("div", { class: "transcript", id: "detail-transcript" }, ...d.transcript.map(line)))),
     h("div", { class: "grid two", style: "margin-top:1rem" },
-      card({}, h("h2", {}, t("call.dispatch")), dispatch),
-      card({}, h("h2", {}, t("call.appointment")), appt),
-      card({}, h("h2", {}, t("call.sms")), sms),
+      card({ id: "dispatch" }, h("h2", {}, t("call.dispatch")), dispatch),
+      card({ id: "appointment" }, h("h2", {}, t("call.appointment")), appt),
+      card({ id: "sms" }, h("h2", {}, t("call.sms")), sms),
       voicemails,
       voiceEngine(c)));
 }

@@ -2,13 +2,9 @@
 // Charts are Chart.js (vendored from npm); without it the page says so.
 import { get } from "../api.js";
 import { locale, t } from "../i18n.js";
-import { card, h, select } from "../ui.js";
+import { businessDay, card, h, select } from "../ui.js";
 
 const charts = [];
-
-function isoDay(d) {
-  return d.toISOString().slice(0, 10);
-}
 
 function kpi(label, value, id) {
   return card({ class: "kpi", id }, h("div", { class: "value" }, value), h("div", { class: "label" }, label));
@@ -73,9 +69,9 @@ export async function render(main) {
   let generation = 0;
   async function load() {
     const mine = ++generation;
-    const to = new Date();
-    const from = new Date(Date.now() - (Number(range.input.value) - 1) * 86400000);
-    const data = await get(`/analytics?from=${isoDay(from)}&to=${isoDay(to)}`);
+    // The business's days, as the server counts them (not UTC, not this browser's zone).
+    const to = businessDay(0), from = businessDay(Number(range.input.value) - 1);
+    const data = await get(`/analytics?from=${from}&to=${to}`);
     // While the figures were on their way the owner may have picked another range (a newer
     // load draws) or left the page, e.g. switched language (this page is no longer shown):
     // drawing into a detached canvas is what Chart.js refuses.

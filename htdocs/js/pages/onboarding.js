@@ -4,7 +4,7 @@
 import { get, patch, post } from "../api.js";
 import { t } from "../i18n.js";
 import { liveFeed } from "../live.js";
-import { button, card, field, h, panel, setTimeZone, showError, toast } from "../ui.js";
+import { button, card, field, h, panel, setTimeZone, showError } from "../ui.js";
 import { documentForm } from "./kb.js";
 import { personalityForm } from "./personality.js";
 import { DAYS, servicesEditor } from "./settings.js";
@@ -71,7 +71,9 @@ export async function render(main, { args }) {
       body.append(technicianForm(refresh), list);
       await refresh();
     } else if (name === "kb") {
-      body.append(documentForm(async () => toast(t("common.saved"))));
+      const doc = documentForm(async () => {});
+      body.append(doc);
+      save = async () => doc.saveTyped(); // typed but not saved: kept, as the other steps are
     } else if (name === "personality") {
       const p = personalityForm(await get("/personality"));
       p.form.querySelector('button[type="submit"]').remove();

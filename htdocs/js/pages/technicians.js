@@ -1,7 +1,7 @@
 // technicians.js: the team and its on-call order (PUT /api/technicians/order).
 import { del, get, patch, post, put } from "../api.js";
 import { t } from "../i18n.js";
-import { button, card, clearErrors, field, h, panel, showError, toast, E164 } from "../ui.js";
+import { button, card, clearErrors, confirmAction, field, h, panel, showError, toast, E164 } from "../ui.js";
 
 export function technicianForm(onSaved) {
   const fields = {
@@ -68,19 +68,31 @@ export async function render(main) {
 
   async function refresh() {
     const { items } = await get("/technicians");
-    const move = async (i, delta) => {
+    // A refused change (the server away, a technician removed in another tab) is
+    // said, and the list redrawn from what the server holds.
+    const attempt = async (change) => {
+      try {
+        await change();
+      } catch (e) {
+        showError(e);
+      }
+      try {
+        await refresh();
+      } catch (e) {
+        showError(e);
+      }
+    };
+    const move = (i, delta) => attempt(async () => {
       const ids = items.map((x) => x.id);
       [ids[i], ids[i + delta]] = [ids[i + delta], ids[i]];
       await put("/technicians/order", { ids });
-      await refresh();
-    };
+    });
     list.replaceChildren(...(items.length ? items.map((tech, i) => {
       const active = h("input", { type: "checkbox", id: `active-${tech.id}`, checked: tech.active,
-        onchange: async () => {
+        onchange: () => attempt(async () => {
           await patch(`/technicians/${tech.id}`, { active: active.checked });
           toast(t("common.saved"));
-          await refresh();
-        } });
+        }) });
       const info = h("div", {}, h("strong", { class: "tech-name" }, tech.name), h("div", { class: "dim" },
         `${tech.phone} · ${tech.role}`));
       const edit = button(t("kb.edit"), () => info.replaceWith(editForm(tech, refresh)), "secondary small");
@@ -91,8 +103,13 @@ export async function render(main) {
           edit,
           button("↑", () => move(i, -1), "secondary small"),
           button("↓", () => move(i, 1), "secondary small"),
-          button(t("tech.remove"), async () => { await del(`/technicians/${tech.id}`); await refresh(); },
-                 "danger small"))));
+          button(t("tech.remove"), async () => {
+            if (!(await confirmAction(t("tech.remove_confirm").replace("{name}", tech.name), t("tech.remove")))) return;
+            await attempt(async () => {
+              await del(`/technicians/${tech.id}`);
+              toast(t("common.deleted"));
+            });
+          }, "danger small"))));
     }) : [h("p", { class: "dim" }, t("tech.empty"))]));
     list.querySelectorAll("button").forEach((b) => {
       if (b.textContent === "↑") b.setAttribute("aria-label", t("tech.up"));
