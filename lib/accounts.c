@@ -106,6 +106,25 @@ apr_status_t ctn_accounts_session_create(const char **token, const char **csrf, 
     return rv;
 }
 
+apr_status_t ctn_accounts_session_rotate(const char **token, PGconn *conn, apr_pool_t *pool,
+                                         const char *session_id)
+{
+    const char *t = random_token(pool);
+    const char *params[2] = {session_id, token_hash_param(pool, t)};
+    PGresult *res = PQexecParams(conn, "UPDATE sessions SET token_hash = $2::bytea WHERE id = $1",
+                                 2, NULL, params, NULL, NULL, 0);
+    apr_status_t rv = APR_EGENERAL;
+
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        ctn_log_err(NULL, "rotating a session's token failed: %s", PQresultErrorMessage(res));
+    } else {
+        rv = strcmp(PQcmdTuples(res), "1") == 0 ? APR_SUCCESS : APR_ENOENT;
+    }
+    PQclear(res);
+    *token = t;
+    return rv;
+}
+
 static apr_status_t clear_result(void *res)
 {
     PQclear(res);

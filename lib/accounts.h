@@ -35,6 +35,13 @@ apr_status_t ctn_accounts_session_create(const char **token, const char **csrf, 
                                          apr_pool_t *pool, const char *user_id,
                                          const char *business_id, const char *ip, long lifetime_s);
 
+/* A new token for the session `session_id` (the connection's tenant must be
+ * its business): the old token stops working, the CSRF token and the expiry
+ * stay. `*token` is the new cookie value. APR_ENOENT when the session is
+ * gone. */
+apr_status_t ctn_accounts_session_rotate(const char **token, PGconn *conn, apr_pool_t *pool,
+                                         const char *session_id);
+
 /* The live session of `token`, with the connection's tenant set to its
  * business in the same round trip (one prepared statement); APR_ENOENT
  * when unknown or expired, also for a token of the wrong shape, and then

@@ -201,7 +201,11 @@ int ctn_api_crud_delete(ctn_api_ctx_t *c, const ctn_api_table_t *t, const char *
 /* All routes, for the dispatcher and the OpenAPI document; `*n` gets the count. */
 const ctn_api_route_t *ctn_api_routes(int *n);
 
-/* The OpenAPI 3 document of every route, as JSON text. */
+/* The OpenAPI 3 document of every route, as JSON text. The first call
+ * builds it in `pool`, and later calls return that one until `pool` is
+ * cleared (then the next call builds anew): so make the first call with a
+ * pool that lives as long as the configuration (httpd: pconf, in
+ * post_config), before any thread starts — the build is not thread-safe. */
 const char *ctn_api_openapi(apr_pool_t *pool);
 
 /* Route tables of each part (lib/api_*.c), NULL-method terminated. */

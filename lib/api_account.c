@@ -328,11 +328,18 @@ static int on_me_patch(ctn_api_ctx_t *c)
     return err ? err : on_me(c);
 }
 
+/* A new password ends every other session and gives this one a new token
+ * (a new cookie; the CSRF token stays): a copy of the cookie taken before
+ * the change — what a changed password is meant to shut out — is dead. The
+ * live feed opened with the old cookie ends at its next session check, and
+ * the browser's EventSource comes back with the new one and Last-Event-ID.
+ * Both in one transaction, so the answer never leaves half of it done. */
 static int on_password(ctn_api_ctx_t *c)
 {
     const char *params[3] = {c->session->user_id, NULL, c->session->session_id};
-    const char *current = NULL, *hash;
-    int err;
+    const char *current = NULL, *hash, *token = NULL;
+    apr_status_t rv;
+    int err, done;
 
     if ((err = ctn_api_query_json(c, &current, "SELECT password_hash FROM users WHERE id = $1", 1,
                                   params)) != 0) {
@@ -347,11 +354,33 @@ static int on_password(ctn_api_ctx_t *c)
         return ctn_api_error(c, 503, "unavailable", "out of memory", NULL);
     }
     params[1] = hash;
-    err = ctn_api_exec(c, NULL,
-                       "WITH other AS (DELETE FROM sessions WHERE user_id = $1 AND id <> $3) "
-                       "UPDATE users SET password_hash = $2 WHERE id = $1",
-                       3, params);
-    return err ? err : ctn_api_json(c, 204, NULL);
+    if ((err = ctn_api_exec(c, NULL, "BEGIN", 0, NULL)) != 0) {
+        return err;
+    }
+    if ((err = ctn_api_exec(c, NULL,
+                            "WITH other AS (DELETE FROM sessions WHERE user_id = $1 AND id <> $3) "
+                            "UPDATE users SET password_hash = $2 WHERE id = $1",
+                            3, params)) != 0) {
+        goto leave;
+    }
+    if ((rv = ctn_accounts_session_rotate(&token, c->conn, c->pool, c->session->session_id)) !=
+        APR_SUCCESS) {
+        err = rv == APR_ENOENT
+                  ? ctn_api_error(c, 401, "unauthenticated", "log in first", NULL)
+                  : ctn_api_error(c, 503, "unavailable", "the session could not be stored", NULL);
+    }
+leave:
+    /* A failed COMMIT or ROLLBACK leaves the transaction open: the pool
+     * then drops the connection rather than reuse it (lib/db.c). */
+    done = ctn_api_exec(c, NULL, err == 0 ? "COMMIT" : "ROLLBACK", 0, NULL);
+    if (err == 0 && done != 0) {
+        return done;
+    }
+    if (err != 0) {
+        return err;
+    }
+    set_cookie(c, token, c->env->session_lifetime_s);
+    return ctn_api_json(c, 204, NULL);
 }
 
 const ctn_api_route_t ctn_api_account_routes[] = {
@@ -366,5 +395,5 @@ const ctn_api_route_t ctn_api_account_routes[] = {
     {"GET", "/me", on_me, 0, NULL, &me, 200, "The logged-in owner and the CSRF token", NULL},
     {"PATCH", "/me", on_me_patch, 0, &me_patch, &me, 200, "Change the interface language", NULL},
     {"POST", "/password", on_password, CTN_API_CREATE, &password_body, NULL, 204,
-     "Change the password (ends every other session)", NULL},
+     "Change the password (ends every other session; this one gets a new cookie)", NULL},
     {NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL}};

@@ -171,17 +171,35 @@ static const ctn_api_field_t preview_fields[] = {
     {NULL, NULL, 0}};
 static const ctn_api_schema_t preview_body = {
     .name = "PreviewRequest", .type = CTN_SCHEMA_OBJECT, .fields = preview_fields};
-static const ctn_api_field_t preview_out_fields[] = {
-    {"greeting", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &ctn_schema_text},
-     CTN_FIELD_READONLY},
+static const ctn_api_schema_t said = {.type = CTN_SCHEMA_ARRAY, .items = &ctn_schema_text};
+static const ctn_api_field_t preview_language_fields[] = {
+    {"language", &ctn_schema_lang, CTN_FIELD_READONLY},
+    {"greeting", &said, CTN_FIELD_READONLY},
     {"voice", &ctn_schema_text, CTN_FIELD_READONLY},
     {"caller", &ctn_schema_text, CTN_FIELD_READONLY},
-    {"reply", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &ctn_schema_text},
-     CTN_FIELD_READONLY},
+    {"reply", &said, CTN_FIELD_READONLY},
     {"sign_off", &ctn_schema_text, CTN_FIELD_READONLY},
     {NULL, NULL, 0}};
+static const ctn_api_schema_t preview_language = {
+    .name = "PreviewLanguage",
+    .type = CTN_SCHEMA_OBJECT,
+    .fields = preview_language_fields,
+    .description = "The greeting and a sample turn in one language"};
+static const ctn_api_field_t preview_out_fields[] = {
+    {"greeting", &said, CTN_FIELD_READONLY},
+    {"voice", &ctn_schema_text, CTN_FIELD_READONLY},
+    {"caller", &ctn_schema_text, CTN_FIELD_READONLY},
+    {"reply", &said, CTN_FIELD_READONLY},
+    {"sign_off", &ctn_schema_text, CTN_FIELD_READONLY},
+    {"languages", &(ctn_api_schema_t){.type = CTN_SCHEMA_ARRAY, .items = &preview_language},
+     CTN_FIELD_READONLY},
+    {NULL, NULL, 0}};
 static const ctn_api_schema_t preview = {
-    .name = "Preview", .type = CTN_SCHEMA_OBJECT, .fields = preview_out_fields};
+    .name = "Preview",
+    .type = CTN_SCHEMA_OBJECT,
+    .fields = preview_out_fields,
+    .description = "The greeting and sample turn in `language` (default: the first language "
+                   "offered), and in `languages` the same for every language offered, in order"};
 
 /* ----------------------------------------------------------- handlers --- */
 
@@ -294,20 +312,45 @@ static json_object *lines_json(const ctn_dialog_reply_t *r)
     return a;
 }
 
+/* The greeting and one turn of a fresh call in `lang`, as a JSON object. */
+static json_object *preview_turn(ctn_api_ctx_t *c, ctn_dialog_context_t *ctx,
+                                 const ctn_personality_t *pers, ctn_lang_e lang, const char *caller)
+{
+    ctn_dialog_state_t st;
+    ctn_dialog_reply_t greeting, reply;
+    json_object *out = json_object_new_object();
+
+    if (caller == NULL) {
+        caller = lang == CTN_LANG_ES ? "¿Cuánto cobran por destapar un drenaje?"
+                                     : "How much do you charge to unclog a drain?";
+    }
+    ctn_dialog_state_init(&st, lang);
+    ctn_dialog_start(&greeting, c->pool, &st, ctx);
+    ctn_dialog_turn(&reply, c->pool, &st, ctx, caller);
+    json_object_object_add(out, "language", json_object_new_string(ctn_language_code(lang)));
+    json_object_object_add(out, "greeting", lines_json(&greeting));
+    json_object_object_add(out, "voice",
+                           json_object_new_string(greeting.voice ? greeting.voice : ""));
+    json_object_object_add(out, "caller", json_object_new_string(caller));
+    json_object_object_add(out, "reply", lines_json(&reply));
+    json_object_object_add(out, "sign_off",
+                           json_object_new_string(ctn_personality_sign_off(pers, c->pool, lang)));
+    return out;
+}
+
+/* The body was validated against the same Personality schema as PATCH
+ * /personality, so a member is refused here exactly when saving it would
+ * be (named under "personality."). */
 static int on_preview(ctn_api_ctx_t *c)
 {
-    const char *lang_code = ctn_json_get_string(c->body, "language", "en"), *why = NULL;
-    const char *caller = ctn_json_get_string(c->body, "caller_says",
-                                             strcmp(lang_code, "es") == 0
-                                                 ? "¿Cuánto cobran por destapar un drenaje?"
-                                                 : "How much do you charge to unclog a drain?");
+    const char *code = ctn_json_get_string(c->body, "language", NULL), *why = NULL;
+    const char *caller = ctn_json_get_string(c->body, "caller_says", NULL);
     ctn_business_t *b = NULL;
     ctn_personality_t *pers = NULL;
     ctn_tools_t tools;
     ctn_dialog_context_t ctx;
-    ctn_dialog_state_t st;
-    ctn_dialog_reply_t greeting, reply;
-    json_object *out;
+    ctn_lang_e asked, order[2];
+    json_object *out, *langs;
 
     if (ctn_business_load(&b, c->conn, c->pool, c->session->business_id) != APR_SUCCESS) {
         return ctn_api_error(c, 503, "unavailable", "the database is unavailable", NULL);
@@ -329,19 +372,21 @@ static int on_preview(ctn_api_ctx_t *c)
     ctx.owner_phone = b->owner_phone;
     ctx.tools = &tools.ops;
     ctn_personality_parse(&pers, c->pool, ctx.personality, b->name, &why);
-    ctn_dialog_state_init(&st, ctn_language_from_code(lang_code));
-    ctn_dialog_start(&greeting, c->pool, &st, &ctx);
-    ctn_dialog_turn(&reply, c->pool, &st, &ctx, caller);
+    asked = code ? ctn_language_from_code(code) : pers->default_lang;
 
-    out = ctn_json_pool_own(c->pool, json_object_new_object());
-    json_object_object_add(out, "greeting", lines_json(&greeting));
-    json_object_object_add(out, "voice",
-                           json_object_new_string(greeting.voice ? greeting.voice : ""));
-    json_object_object_add(out, "caller", json_object_new_string(caller));
-    json_object_object_add(out, "reply", lines_json(&reply));
-    json_object_object_add(out, "sign_off",
-                           json_object_new_string(ctn_personality_sign_off(
-                               pers, c->pool, ctn_language_from_code(lang_code))));
+    /* The members of old: the asked language, with the caller's words. */
+    out = ctn_json_pool_own(c->pool, preview_turn(c, &ctx, pers, asked, caller));
+    json_object_object_del(out, "language");
+    langs = json_object_new_array();
+    order[0] = pers->default_lang;
+    order[1] = pers->default_lang == CTN_LANG_EN ? CTN_LANG_ES : CTN_LANG_EN;
+    for (int i = 0; i < 2; i++) {
+        if (ctn_personality_speaks(pers, order[i])) {
+            json_object_array_add(
+                langs, preview_turn(c, &ctx, pers, order[i], order[i] == asked ? caller : NULL));
+        }
+    }
+    json_object_object_add(out, "languages", langs);
     return ctn_api_json(c, 200, ctn_json_serialize(c->pool, out));
 }
 
@@ -354,5 +399,7 @@ const ctn_api_route_t ctn_api_business_routes[] = {
     {"PATCH", "/personality", on_personality_patch, 0, &personality, &personality, 200,
      "Change the personality (members given replace)", NULL},
     {"POST", "/personality/preview", on_preview, 0, &preview_body, &preview, 200,
-     "Render the greeting and a sample turn, optionally with unsaved changes", NULL},
+     "Render the greeting and a sample turn in each language offered, optionally with unsaved "
+     "changes (validated as PATCH /personality validates them; nothing is saved)",
+     NULL},
     {NULL, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL}};

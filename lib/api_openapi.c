@@ -151,9 +151,16 @@ static const ctn_api_query_param_t sse_params[] = {{"last_event_id", &event_id, 
 static const ctn_api_route_t sse_route = {
     .method = "GET", .pattern = "/transcripts", .status = 200, .query_params = sse_params};
 
+static const char *document; /* built once per configuration; the routes never change */
+
+static apr_status_t forget_document(void *unused)
+{
+    document = NULL;
+    return APR_SUCCESS;
+}
+
 const char *ctn_api_openapi(apr_pool_t *pool)
 {
-    static const char *document; /* built once; the routes never change */
     json_object *doc, *info, *paths, *components, *schemas, *security, *scheme, *servers, *server;
     const ctn_api_route_t *routes;
     int n;
@@ -243,8 +250,9 @@ const char *ctn_api_openapi(apr_pool_t *pool)
         json_object_array_add(req, s);
         json_object_object_add(doc, "security", req);
     }
-    document = strdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
-                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+    document = apr_pstrdup(pool, json_object_to_json_string_ext(
+                                     doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    apr_pool_cleanup_register(pool, NULL, forget_document, apr_pool_cleanup_null);
     json_object_put(doc);
     return document;
 }

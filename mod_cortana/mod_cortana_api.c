@@ -71,7 +71,7 @@ static int api_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    ctn_api_openapi(pconf); /* built once, before any thread can race for it */
+    ctn_api_openapi(pconf); /* built with the configuration, before any thread can race for it */
     if ((rv = apr_shm_create(&shm, bytes, NULL, pconf)) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "cannot create the log-in limits' memory");
         return HTTP_INTERNAL_SERVER_ERROR;

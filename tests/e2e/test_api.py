@@ -317,6 +317,31 @@ def test_password_change_ends_other_sessions(httpd):
     assert Owner(httpd).login(email, "a new long one").status == 200
 
 
+def test_a_password_change_rotates_the_session_token(httpd):
+    """The session that changed the password gets a new token: a copy of the
+    cookie taken before the change (the reason to change a password) is dead;
+    the new cookie works with the same CSRF token."""
+    email = new_email()
+    a = Owner(httpd)
+    assert a.signup(email).status == 201
+    old, csrf = a.cookie, a.csrf
+    ok = a.post("/password", {"current_password": "correct horse battery",
+                              "new_password": "a new long one"})
+    assert ok.status == 204 and ok.body == b"", ok.text
+    cookie = ok.header("Set-Cookie")
+    assert cookie and cookie.startswith("cortana_session="), cookie
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    assert a.cookie and a.cookie != old
+    me = a.get("/me")
+    assert me.status == 200 and me.json()["csrf_token"] == csrf
+    assert a.patch("/me", {"locale": "es"}).status == 200
+    thief = Owner(httpd)
+    thief.cookie, thief.csrf = old, csrf
+    assert thief.get("/me").status == 401
+    assert thief.patch("/me", {"locale": "en"}).status == 401
+    assert a.post("/logout").status == 204 and a.get("/me").status == 401
+
+
 def test_interface_language_is_the_owners_choice(owner):
     resp = owner.patch("/me", {"locale": "es"})
     assert resp.status == 200 and resp.json()["user"]["locale"] == "es"

@@ -114,6 +114,41 @@ def test_personality_and_preview(owner):
     assert bad.status == 400 and error_of(bad)["field"] == "tone"
 
 
+def test_the_preview_renders_every_offered_language_and_validates_like_patch(owner):
+    """The preview shows the greeting and a sample turn in each language the
+    (unsaved) personality offers, takes a personality exactly as PATCH
+    /personality does (the same error for the same member, named where it is
+    in the body), and saves nothing."""
+    saved = owner.get("/personality").json()
+    p = owner.post("/personality/preview", {"language": "en", "personality": {
+        "languages": ["es", "en"], "assistant_name": "Ava",
+        "greeting": {"en": "Thanks for calling {business}.",
+                     "es": "Gracias por llamar a {business}."}}})
+    assert p.status == 200, p.text
+    langs = p.json()["languages"]
+    assert [x["language"] for x in langs] == ["es", "en"]
+    assert "Gracias por llamar a Test Plumbing" in " ".join(langs[0]["greeting"])
+    assert "Thanks for calling Test Plumbing" in " ".join(langs[1]["greeting"])
+    for x in langs:
+        assert x["caller"] and x["reply"] and x["sign_off"] and x["voice"]
+    assert "drenaje" in langs[0]["caller"] and "drain" in langs[1]["caller"]
+    # the members the dashboard reads are still those of the asked language
+    assert p.json()["greeting"] == langs[1]["greeting"]
+    only = owner.post("/personality/preview", {"personality": {"languages": ["es"]}}).json()
+    assert [x["language"] for x in only["languages"]] == ["es"]
+    assert only["greeting"] == only["languages"][0]["greeting"]  # no language: the first
+    for bad in ({"tone": "sarcastic"}, {"languages": []}, {"languages": ["fr"]},
+                {"greeting": {"de": "Hallo"}}, {"rules": [""]}, {"assistant_name": ""},
+                {"disclose_ai": "yes"}, {"voice": {"en": 3}}, {"colour": "blue"}):
+        put = owner.patch("/personality", bad)
+        pre = owner.post("/personality/preview", {"personality": bad})
+        assert put.status == pre.status == 400, (bad, put.text, pre.text)
+        e_put, e_pre = error_of(put), error_of(pre)
+        assert (e_pre["code"], e_pre["message"]) == (e_put["code"], e_put["message"]), bad
+        assert e_pre["field"] == "personality." + e_put["field"], (bad, e_pre, e_put)
+    assert owner.get("/personality").json() == saved
+
+
 # --------------------------------------------------------------- technicians
 
 def test_technicians_crud_and_on_call_order(owner):

@@ -192,13 +192,52 @@ def test_a_password_change_ends_the_other_sessions_feeds(httpd):
     assert owner.signup(email).status == 201
     intruder = Owner(httpd)
     assert intruder.login(email).status == 200
-    theirs, mine = EventStream(intruder), EventStream(owner)
+    theirs = EventStream(intruder)
     assert owner.post("/password", {"current_password": "correct horse battery",
                                     "new_password": "a brand new passphrase"}).status == 204
     assert closed_within(theirs, 10)
     theirs.close()
-    assert not closed_within(mine, 1)  # the session that changed it stays
+    assert EventStream(intruder).status == 401
+
+
+def test_the_feed_of_the_session_that_changed_the_password_resumes_with_the_new_cookie(httpd, pg):
+    """The password change rotates the session's token, so the feed opened
+    with the old cookie ends at its next session check, as the old cookie is
+    dead; the dashboard's EventSource comes back with the new cookie and
+    Last-Event-ID and misses none of the call it was watching."""
+    owner = signed_up(httpd)
+    old = owner.cookie
+    mine = EventStream(owner)
+    sid = owner.post("/test-calls", {"scenario": "booking"}).json()["call_sid"]
+    seen = [mine.next_event(timeout=10)]
+    assert seen[0] and seen[0]["event"] == "call.started"
+    assert owner.post("/password", {"current_password": "correct horse battery",
+                                    "new_password": "a brand new passphrase"}).status == 204
+    assert owner.cookie != old
+    deadline = time.time() + 10
+    try:
+        while time.time() < deadline:
+            ev = mine.next_event(timeout=deadline - time.time())
+            if ev:
+                seen.append(ev)
+    except (EOFError, ConnectionResetError):
+        pass
+    else:
+        raise AssertionError("the feed of the old cookie did not end")
     mine.close()
+    stale = Owner(httpd)
+    stale.cookie = old
+    assert EventStream(stale).status == 401
+    resumed = EventStream(owner, last_event_id=seen[-1]["id"])
+    assert resumed.status == 200
+    if seen[-1]["event"] != "call.ended":
+        seen += collect_call(resumed, sid, timeout=60)
+    resumed.close()
+    ids = [int(e["id"]) for e in seen]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    lines = [e["data"] for e in seen if e["event"] == "transcript"]
+    assert [(l["seq"], l["text"]) for l in lines] == [
+        (seq, text[:600]) for seq, _, text in db_lines(pg, sid)]
 
 
 def test_the_feed_needs_a_session(httpd):
