@@ -329,12 +329,80 @@ static void book(dlg_t *d)
 
 /* ----------------------------------------------------------- questions --- */
 
+/* Spanish trade words and the English words of service names they stand
+ * for: owners name their services in English ("Drain cleaning"), so a
+ * Spanish caller's "destapar un drenaje" must count as "drain". Matched on
+ * the word's prefix (normalised, accents folded); an entry may give two
+ * English words ("calentador" is the heater of "water heater"). */
+static const struct {
+    const char *es, *en, *en2;
+} trade_words[] = {
+    {"destap", "drain", "clean"},
+    {"drenaj", "drain", NULL},
+    {"desagu", "drain", NULL},
+    {"coladera", "drain", NULL},
+    {"limpi", "clean", NULL},
+    {"calentador", "heater", "water"},
+    {"agua", "water", NULL},
+    {"instal", "install", NULL},
+    {"inodoro", "toilet", NULL},
+    {"excusado", "toilet", NULL},
+    {"tuberi", "pipe", NULL},
+    {"tubo", "pipe", NULL},
+    {"cano", "pipe", NULL},
+    {"fuga", "leak", NULL},
+    {"gotea", "leak", NULL},
+    {"repar", "repair", NULL},
+    {"arregl", "repair", NULL},
+    {"reemplaz", "replace", NULL},
+    {"cambi", "replace", NULL},
+    {"fregadero", "sink", NULL},
+    {"lavabo", "sink", NULL},
+    {"lavamanos", "sink", NULL},
+    {"triturador", "disposal", NULL},
+    {"alcantarill", "sewer", NULL},
+    {"mantenimiento", "maintenance", NULL},
+    {"inspecc", "inspection", NULL},
+    {"revision", "inspection", NULL},
+    {"visita", "service", "call"},
+    {"bomba", "pump", NULL},
+    {"sumidero", "sump", NULL},
+    {"calefaccion", "heating", NULL},
+    {"horno", "furnace", NULL},
+    {"caldera", "boiler", NULL},
+    {"aire", "air", NULL},
+    {"acondicionado", "conditioning", NULL},
+    {"cerradur", "lock", NULL},
+    {"linea", "line", NULL},
+};
+
+/* `said` with the English words its Spanish trade words stand for added. */
+static apr_array_header_t *with_trade_words(apr_array_header_t *said)
+{
+    int n = said->nelts;
+
+    for (int k = 0; k < n; k++) {
+        const char *w = APR_ARRAY_IDX(said, k, const char *);
+        for (size_t t = 0; t < sizeof(trade_words) / sizeof(trade_words[0]); t++) {
+            if (strncmp(w, trade_words[t].es, strlen(trade_words[t].es)) == 0) {
+                APR_ARRAY_PUSH(said, const char *) = trade_words[t].en;
+                if (trade_words[t].en2) {
+                    APR_ARRAY_PUSH(said, const char *) = trade_words[t].en2;
+                }
+            }
+        }
+    }
+    return said;
+}
+
 /* The service the caller asks about: the one with most name words (four
  * letters or more, compared on their first five, so "install" finds
- * "installation") in the utterance. */
+ * "installation") in the utterance, Spanish trade words counting as their
+ * English names. */
 static json_object *service_asked(dlg_t *d)
 {
-    apr_array_header_t *said = ctn_text_words(d->pool, ctn_text_normalize(d->pool, d->text));
+    apr_array_header_t *said =
+        with_trade_words(ctn_text_words(d->pool, ctn_text_normalize(d->pool, d->text)));
     json_object *services = d->ctx->services, *best = NULL;
     int best_score = 0;
 
