@@ -1415,8 +1415,10 @@ const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st,
         APR_ARRAY_PUSH(parts, const char *) =
             /* The summary is written in English ("Caller:", "Callback:"),
              * whatever the call's language: so is the category. */
-            apr_psprintf(pool, "Emergency: %s%s.",
-                         ctn_emergency_category_say(st->emergency_category, CTN_LANG_EN),
+            apr_psprintf(pool, "Emergency%s%s%s.", st->emergency_category ? ": " : "",
+                         st->emergency_category
+                             ? ctn_emergency_category_say(st->emergency_category, CTN_LANG_EN)
+                             : "",
                          st->dispatched       ? ", on-call technician alerted"
                          : st->dispatch_tried ? ", nobody on call could be alerted: call back"
                                               : "");

@@ -1041,6 +1041,19 @@ START_TEST(summary_tells_the_owner_what_happened)
     summary = ctn_dialog_summary(unit_pool, &c.st, NULL);
     ck_assert_msg(strstr(summary, "Emergency: gas leak, on-call technician alerted.") != NULL, "%s",
                   summary);
+    /* A state that knows of an emergency but not its kind (read back from
+     * a call log's JSON) still reads as words. */
+    start(&c, 0, NULL);
+    c.st.emergency = c.st.dispatch_tried = c.st.dispatched = 1;
+    c.st.emergency_category = NULL;
+    summary = ctn_dialog_summary(unit_pool, &c.st, NULL);
+    ck_assert_msg(strstr(summary, "Emergency, on-call technician alerted.") != NULL &&
+                      strstr(summary, "(null)") == NULL,
+                  "%s", summary);
+    c.st.dispatch_tried = c.st.dispatched = 0;
+    summary = ctn_dialog_summary(unit_pool, &c.st, NULL);
+    ck_assert_msg(strstr(summary, "Emergency.") != NULL && strstr(summary, "(null)") == NULL, "%s",
+                  summary);
 }
 END_TEST
 
