@@ -704,6 +704,18 @@ def test_hours_split_days_overnight_and_free_form(pg, web):
     assert "Wednesday, 8 AM to 5 PM" in call(web, number, "what are your hours", "no")
 
 
+def test_the_small_hours_are_said_as_people_say_them_in_spanish(pg, web):
+    # 1 to 5 AM is "de la madrugada" ("las 3 de la mañana" is not how it is
+    # said); 12:30 AM is "12:30 de la noche", not "de la mañana".
+    small_hours = [{"open": "00:30", "close": "01:00"}, {"open": "02:00", "close": "05:30"}]
+    bid, number = make_business(pg, hours={"monday": small_hours})
+    out = call(web, number, "what are your hours", "no")
+    assert "Monday, 12:30 AM to 1 AM;Monday, 2 AM to 5:30 AM" in out, out
+    out = call(web, number, "Hola, ¿cuál es su horario?", "no, gracias")
+    assert "de 12:30 de la noche a 1 de la madrugada" in out, out
+    assert "de 2 de la madrugada a 5:30 de la madrugada" in out, out
+
+
 def test_midnight_and_noon_are_said_as_such(pg, web):
     # "12 de la mañana" is no way to say midnight, nor "12 de la tarde" noon.
     night_and_noon = [{"open": "00:00", "close": "06:00"}, {"open": "12:00", "close": "17:00"}]
