@@ -41,6 +41,13 @@ static const struct {
     {"do you guys come out to Evanston", CTN_INTENT_SERVICE_AREA},
     {"do you go to Oak Park?", CTN_INTENT_SERVICE_AREA},
     {"¿vienen hasta Evanston?", CTN_INTENT_SERVICE_AREA},
+    /* "van a" + a verb is the future ("are you going to come"), not a place */
+    {"¿van a venir hoy?", CTN_INTENT_BOOK},
+    {"¿van a poder venir mañana?", CTN_INTENT_BOOK},
+    {"¿cuándo va a venir el técnico?", CTN_INTENT_BOOK},
+    {"¿van a mandar a alguien?", CTN_INTENT_BOOK},
+    {"¿van a Evanston?", CTN_INTENT_SERVICE_AREA},
+    {"¿van a Oak Park?", CTN_INTENT_SERVICE_AREA},
     {"can you come out tomorrow", CTN_INTENT_BOOK},
     {"do you come out to fix water heaters", CTN_INTENT_BOOK},
     {"can someone come out to 1420 Oak Street today", CTN_INTENT_BOOK},
