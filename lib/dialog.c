@@ -40,6 +40,7 @@ typedef struct dlg_t {
     const char *text; /* this turn's words, NULL for silence */
     int reprompted;   /* this turn asked again instead of moving on */
     int new_number;   /* this turn's words gave a callback number */
+    int new_address;  /* this turn's words corrected the address */
 } dlg_t;
 
 static ctn_lang_e lang_of(const dlg_t *d)
@@ -799,6 +800,13 @@ static void on_collect(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
         anything_else(d);
         return;
     }
+    if (d->new_address) {
+        /* "No wait, it's 1430 Oak Street": the address corrected (not a
+         * "no" to the number read back), read back, then on. */
+        sayf(d, CTN_PH_ADDRESS_NOTE, st->slots.address);
+        advance(d);
+        return;
+    }
     if (what == CTN_EXPECT_TIME && !answered(d, what) && yn == CTN_INTENT_NO &&
         st->slots.callback_number && d->ctx->caller_number &&
         strcmp(st->slots.callback_number, d->ctx->caller_number) == 0) {
@@ -842,6 +850,17 @@ static void on_offer(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn, int new_tim
 {
     ctn_dialog_state_t *st = d->st;
 
+    if (d->new_address && yn != CTN_INTENT_YES) {
+        /* "No, sorry, it's 310 Clark": the address corrected, not the slot
+         * declined; the same slot offered again. */
+        sayf(d, CTN_PH_ADDRESS_NOTE, st->slots.address);
+        if (new_time) {
+            offer(d, 0);
+        } else {
+            sayf(d, CTN_PH_OFFER_AGAIN, say_slot(d, st->offered.start));
+        }
+        return;
+    }
     /* "No, do you have anything Thursday?": a new preference, search again. */
     if (yn != CTN_INTENT_YES && new_time) {
         offer(d, 0);
@@ -1069,6 +1088,7 @@ static void extract(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
 {
     ctn_expect_e expecting = d->st->expecting;
     const char *number = d->st->slots.callback_number;
+    const char *address = d->st->slots.address;
 
     if (d->st->stage != CTN_STAGE_COLLECT) {
         expecting = CTN_EXPECT_NONE;
@@ -1084,6 +1104,7 @@ static void extract(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
     }
     ctn_slots_extract(&d->st->slots, d->pool, d->text, expecting);
     d->new_number = d->st->slots.callback_number != number;
+    d->new_address = address && d->st->slots.address != address;
 }
 
 apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,

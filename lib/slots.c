@@ -388,6 +388,23 @@ static const char *extract_address(apr_pool_t *pool, const apr_array_header_t *w
     return NULL;
 }
 
+/* Whether the caller corrects something said before ("no wait, it's…",
+ * "actually", "perdón, es el…"): only then does a second address replace
+ * the first (one named in passing, "next to 12 Elm Street", does not). */
+static int correcting(const apr_array_header_t *words)
+{
+    static const char *const cues[] = {"no",          "wait",         "actually",    "sorry",
+                                       "i mean",      "i meant",      "correction",  "not",
+                                       "perdon",      "disculpe",     "mejor dicho", "en realidad",
+                                       "quise decir", "me equivoque", NULL};
+    for (int i = 0; cues[i]; i++) {
+        if (ctn_text_find(words, cues[i], 0) >= 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static const char *extract_zip(apr_pool_t *pool, const apr_array_header_t *words)
 {
     for (int i = 0; i < words->nelts; i++) {
@@ -588,6 +605,10 @@ void ctn_slots_extract(ctn_slots_t *slots, apr_pool_t *pool, const char *text,
     }
     if (!slots->address && (v = extract_address(pool, words, expecting, text))) {
         slots->address = v;
+    } else if (slots->address && correcting(words) &&
+               (v = extract_address(pool, words, CTN_EXPECT_NONE, text)) != NULL &&
+               strcmp(v, slots->address) != 0) {
+        slots->address = v; /* "no wait, it's 310 Clark Street" */
     }
     if (!slots->zip && (v = extract_zip(pool, words))) {
         slots->zip = v;
