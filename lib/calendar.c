@@ -127,7 +127,8 @@ static const char *const es_months[] = {"enero",      "febrero", "marzo",     "a
                                         "septiembre", "octubre", "noviembre", "diciembre"};
 
 /* "9 AM", "2:30 PM", "noon", "midnight"; "9 de la mañana", "2:30 de la
- * tarde", "mediodía", "medianoche" (nobody says "12 de la mañana"). */
+ * tarde", "3 de la madrugada", "mediodía", "medianoche" (nobody says "12
+ * de la mañana"). */
 static const char *clock_time(apr_pool_t *pool, int hour, int minute, int es)
 {
     int h12 = hour % 12 == 0 ? 12 : hour % 12;
@@ -139,8 +140,12 @@ static const char *clock_time(apr_pool_t *pool, int hour, int minute, int es)
     if (!es) {
         return apr_psprintf(pool, "%d%s %s", h12, mins, hour < 12 ? "AM" : "PM");
     }
+    /* 1 to 5 is "de la madrugada" (nobody says "las 3 de la mañana"), the
+     * half hour after midnight "de la noche" ("12:30 de la noche"). */
     return apr_psprintf(pool, "%d%s %s", h12, mins,
-                        hour < 12   ? "de la mañana"
+                        hour < 1    ? "de la noche"
+                        : hour < 6  ? "de la madrugada"
+                        : hour < 12 ? "de la mañana"
                         : hour < 19 ? "de la tarde"
                                     : "de la noche");
 }

@@ -40,6 +40,7 @@ typedef struct dlg_t {
     const char *text; /* this turn's words, NULL for silence */
     int reprompted;   /* this turn asked again instead of moving on */
     int new_number;   /* this turn's words gave a callback number */
+    int new_address;  /* this turn's words corrected the address */
 } dlg_t;
 
 static ctn_lang_e lang_of(const dlg_t *d)
@@ -329,12 +330,80 @@ static void book(dlg_t *d)
 
 /* ----------------------------------------------------------- questions --- */
 
+/* Spanish trade words and the English words of service names they stand
+ * for: owners name their services in English ("Drain cleaning"), so a
+ * Spanish caller's "destapar un drenaje" must count as "drain". Matched on
+ * the word's prefix (normalised, accents folded); an entry may give two
+ * English words ("calentador" is the heater of "water heater"). */
+static const struct {
+    const char *es, *en, *en2;
+} trade_words[] = {
+    {"destap", "drain", "clean"},
+    {"drenaj", "drain", NULL},
+    {"desagu", "drain", NULL},
+    {"coladera", "drain", NULL},
+    {"limpi", "clean", NULL},
+    {"calentador", "heater", "water"},
+    {"agua", "water", NULL},
+    {"instal", "install", NULL},
+    {"inodoro", "toilet", NULL},
+    {"excusado", "toilet", NULL},
+    {"tuberi", "pipe", NULL},
+    {"tubo", "pipe", NULL},
+    {"cano", "pipe", NULL},
+    {"fuga", "leak", NULL},
+    {"gotea", "leak", NULL},
+    {"repar", "repair", NULL},
+    {"arregl", "repair", NULL},
+    {"reemplaz", "replace", NULL},
+    {"cambi", "replace", NULL},
+    {"fregadero", "sink", NULL},
+    {"lavabo", "sink", NULL},
+    {"lavamanos", "sink", NULL},
+    {"triturador", "disposal", NULL},
+    {"alcantarill", "sewer", NULL},
+    {"mantenimiento", "maintenance", NULL},
+    {"inspecc", "inspection", NULL},
+    {"revision", "inspection", NULL},
+    {"visita", "service", "call"},
+    {"bomba", "pump", NULL},
+    {"sumidero", "sump", NULL},
+    {"calefaccion", "heating", NULL},
+    {"horno", "furnace", NULL},
+    {"caldera", "boiler", NULL},
+    {"aire", "air", NULL},
+    {"acondicionado", "conditioning", NULL},
+    {"cerradur", "lock", NULL},
+    {"linea", "line", NULL},
+};
+
+/* `said` with the English words its Spanish trade words stand for added. */
+static apr_array_header_t *with_trade_words(apr_array_header_t *said)
+{
+    int n = said->nelts;
+
+    for (int k = 0; k < n; k++) {
+        const char *w = APR_ARRAY_IDX(said, k, const char *);
+        for (size_t t = 0; t < sizeof(trade_words) / sizeof(trade_words[0]); t++) {
+            if (strncmp(w, trade_words[t].es, strlen(trade_words[t].es)) == 0) {
+                APR_ARRAY_PUSH(said, const char *) = trade_words[t].en;
+                if (trade_words[t].en2) {
+                    APR_ARRAY_PUSH(said, const char *) = trade_words[t].en2;
+                }
+            }
+        }
+    }
+    return said;
+}
+
 /* The service the caller asks about: the one with most name words (four
  * letters or more, compared on their first five, so "install" finds
- * "installation") in the utterance. */
+ * "installation") in the utterance, Spanish trade words counting as their
+ * English names. */
 static json_object *service_asked(dlg_t *d)
 {
-    apr_array_header_t *said = ctn_text_words(d->pool, ctn_text_normalize(d->pool, d->text));
+    apr_array_header_t *said =
+        with_trade_words(ctn_text_words(d->pool, ctn_text_normalize(d->pool, d->text)));
     json_object *services = d->ctx->services, *best = NULL;
     int best_score = 0;
 
@@ -731,6 +800,13 @@ static void on_collect(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
         anything_else(d);
         return;
     }
+    if (d->new_address) {
+        /* "No wait, it's 1430 Oak Street": the address corrected (not a
+         * "no" to the number read back), read back, then on. */
+        sayf(d, CTN_PH_ADDRESS_NOTE, st->slots.address);
+        advance(d);
+        return;
+    }
     if (what == CTN_EXPECT_TIME && !answered(d, what) && yn == CTN_INTENT_NO &&
         st->slots.callback_number && d->ctx->caller_number &&
         strcmp(st->slots.callback_number, d->ctx->caller_number) == 0) {
@@ -774,6 +850,17 @@ static void on_offer(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn, int new_tim
 {
     ctn_dialog_state_t *st = d->st;
 
+    if (d->new_address && yn != CTN_INTENT_YES) {
+        /* "No, sorry, it's 310 Clark": the address corrected, not the slot
+         * declined; the same slot offered again. */
+        sayf(d, CTN_PH_ADDRESS_NOTE, st->slots.address);
+        if (new_time) {
+            offer(d, 0);
+        } else {
+            sayf(d, CTN_PH_OFFER_AGAIN, say_slot(d, st->offered.start));
+        }
+        return;
+    }
     /* "No, do you have anything Thursday?": a new preference, search again. */
     if (yn != CTN_INTENT_YES && new_time) {
         offer(d, 0);
@@ -1001,6 +1088,7 @@ static void extract(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
 {
     ctn_expect_e expecting = d->st->expecting;
     const char *number = d->st->slots.callback_number;
+    const char *address = d->st->slots.address;
 
     if (d->st->stage != CTN_STAGE_COLLECT) {
         expecting = CTN_EXPECT_NONE;
@@ -1016,6 +1104,7 @@ static void extract(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
     }
     ctn_slots_extract(&d->st->slots, d->pool, d->text, expecting);
     d->new_number = d->st->slots.callback_number != number;
+    d->new_address = address && d->st->slots.address != address;
 }
 
 apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_dialog_state_t *st,
@@ -1347,8 +1436,10 @@ const char *ctn_dialog_summary(apr_pool_t *pool, const ctn_dialog_state_t *st,
         APR_ARRAY_PUSH(parts, const char *) =
             /* The summary is written in English ("Caller:", "Callback:"),
              * whatever the call's language: so is the category. */
-            apr_psprintf(pool, "Emergency: %s%s.",
-                         ctn_emergency_category_say(st->emergency_category, CTN_LANG_EN),
+            apr_psprintf(pool, "Emergency%s%s%s.", st->emergency_category ? ": " : "",
+                         st->emergency_category
+                             ? ctn_emergency_category_say(st->emergency_category, CTN_LANG_EN)
+                             : "",
                          st->dispatched       ? ", on-call technician alerted"
                          : st->dispatch_tried ? ", nobody on call could be alerted: call back"
                                               : "");

@@ -50,6 +50,8 @@ static const char *const phrases[CTN_PH__COUNT][2] = {
                                       "¿Cuál es la dirección a donde debe ir el técnico?"},
     [CTN_PH_CALLBACK_NOTE] = {"I have %s as your callback number.",
                               "Tengo el %s como su número de contacto."},
+    [CTN_PH_ADDRESS_NOTE] = {"Thanks, I have %s as the address.",
+                             "Gracias, tengo %s como la dirección."},
     [CTN_PH_ASK_PHONE] = {"What's the best number to reach you?",
                           "¿A qué número le podemos llamar?"},
     [CTN_PH_ASK_TIME] = {"When would you like us to come? I can look for the soonest opening.",

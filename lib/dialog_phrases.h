@@ -34,6 +34,7 @@ typedef enum {
     CTN_PH_ASK_ADDRESS,
     CTN_PH_ASK_ADDRESS_EMERGENCY,
     CTN_PH_CALLBACK_NOTE, /* %s: the caller's number, spoken */
+    CTN_PH_ADDRESS_NOTE,  /* %s: the address, as corrected */
     CTN_PH_ASK_PHONE,
     CTN_PH_ASK_TIME,
     CTN_PH_AFTER_HOURS_BOOK,

@@ -148,8 +148,8 @@ static apr_status_t advance(PGconn *conn, apr_pool_t *pool, const ctn_sms_client
     return notify(conn, pool, sms, dispatch_id, step + 1, &next);
 }
 
-apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
-                                  const ctn_dispatch_request_t *req, const char **dispatch_id)
+static apr_status_t start(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
+                          const ctn_dispatch_request_t *req, const char **dispatch_id)
 {
     /* One dispatch per call: the unique index on call_log_id makes a retried
      * or repeated start return the existing row without texting again. */
@@ -229,6 +229,33 @@ apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_
         return rv;
     }
     return notify(conn, pool, sms, apr_pstrdup(pool, PQgetvalue(res, 0, 0)), 1, &first);
+}
+
+apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
+                                  const ctn_dispatch_request_t *req, const char **dispatch_id)
+{
+    /* All or nothing: a dispatch row left 'pending' by a failure after its
+     * INSERT (the first text never queued, no due_at) is never escalated,
+     * and a later start would find it and text nobody. Inside a caller's
+     * transaction the caller commits or rolls back. */
+    int own = PQtransactionStatus(conn) == PQTRANS_IDLE;
+    apr_status_t rv;
+
+    if (own && (rv = ctn_calls_exec(NULL, conn, NULL, "BEGIN", PGRES_COMMAND_OK, "BEGIN", 0,
+                                    NULL)) != APR_SUCCESS) {
+        return rv;
+    }
+    rv = start(conn, pool, sms, req, dispatch_id);
+    if (own) {
+        /* APR_ENOENT: recorded (exhausted, or the existing dispatch read). */
+        int keep = rv == APR_SUCCESS || rv == APR_ENOENT;
+        if (ctn_calls_exec(NULL, conn, NULL, "ending the dispatch transaction", PGRES_COMMAND_OK,
+                           keep ? "COMMIT" : "ROLLBACK", 0, NULL) != APR_SUCCESS &&
+            keep) {
+            rv = APR_EGENERAL;
+        }
+    }
+    return rv;
 }
 
 static apr_status_t set_tenant(PGconn *conn, const char *business_id)

@@ -42,7 +42,9 @@ typedef struct ctn_dispatch_request_t {
  * connection's tenant must be the business. APR_ENOENT when nobody was
  * alerted: the business has nobody to text (no active technician, no owner
  * phone; the dispatch is recorded, exhausted), or the call's existing
- * dispatch never texted anyone. */
+ * dispatch never texted anyone. Atomic: outside a transaction it runs in
+ * its own, so any other failure leaves no dispatch and a later start tries
+ * afresh; inside the caller's, the caller rolls back on failure. */
 apr_status_t ctn_dispatcher_start(PGconn *conn, apr_pool_t *pool, const ctn_sms_client_t *sms,
                                   const ctn_dispatch_request_t *req, const char **dispatch_id);
 

@@ -77,6 +77,10 @@ static const char *const book[] = {"book",
                                    "que venga",
                                    "pueden venir",
                                    "puede venir",
+                                   "van a venir",
+                                   "va a venir",
+                                   "van a * venir",
+                                   "va a * venir",
                                    "manden a alguien",
                                    "mandar a alguien",
                                    "reparar",
@@ -88,18 +92,39 @@ static const char *const book[] = {"book",
                                    "no funciona",
                                    "se descompuso",
                                    NULL};
-static const char *const price[] = {
-    "how much",      "cost",         "price",  "prices", "pricing", "charge",
-    "estimate",      "quote",        "fee",    "rate",   "rates",   "cuanto cuesta",
-    "cuanto cobran", "cuanto cobra", "precio", "costo",  NULL};
+static const char *const price[] = {"how much",
+                                    "cost",
+                                    "price",
+                                    "prices",
+                                    "pricing",
+                                    "charge",
+                                    "estimate",
+                                    "quote",
+                                    "fee",
+                                    "rate",
+                                    "rates",
+                                    "cuanto cuesta",
+                                    "cuanto cobran",
+                                    "cuanto cobra",
+                                    "precio",
+                                    "costo",
+                                    "cuanto me cobr*",
+                                    "cuanto cobrarian",
+                                    "cuanto sale",
+                                    "cuanto me sale",
+                                    "cuanto vale",
+                                    "cuanto me cuesta",
+                                    "cuanto costaria",
+                                    "cuanto me costaria",
+                                    NULL};
 static const char *const hours[] = {"hours",    "open",          "close",   "closing",  "what time",
                                     "weekend",  "saturday",      "sunday",  "horario",  "abren",
                                     "cierran",  "a que hora",    "abierto", "abiertos", "sabado*",
                                     "domingo*", "fin de semana", NULL};
 static const char *const area[] = {
-    "service area", "do you service", "do you cover", "come to",     "serve", "zip",
-    "area",         "near",           "llegan",       "trabajan en", "zona",  "van a",
-    "dan servicio", "servicio en",    "cubren",       NULL};
+    "service area", "do you service", "do you cover", "come to", "serve",
+    "zip",          "area",           "near",         "llegan",  "trabajan en",
+    "zona",         "dan servicio",   "servicio en",  "cubren",  NULL};
 /* "Do you come out to 60610?" asks where the business goes, though "come
  * out" is a booking cue: the service area, unless the caller also names
  * work or a day ("do you come out to fix water heaters", "… today"). */
@@ -140,6 +165,24 @@ static int any(const apr_array_header_t *words, const char *const *cues)
         }
     }
     return 0;
+}
+
+/* "¿van a Evanston?" asks where the business goes; "van a" before a verb
+ * ("¿van a venir hoy?", "van a llamar") is the future tense, not a place. */
+static int going_to_a_place(const apr_array_header_t *words)
+{
+    int at = ctn_text_find(words, "van a", 0);
+    const char *next;
+    apr_size_t n;
+
+    if (at < 0 || at + 2 >= words->nelts) {
+        return 0;
+    }
+    next = APR_ARRAY_IDX(words, at + 2, const char *);
+    n = strlen(next);
+    return strcmp(next, CTN_TEXT_CLAUSE) != 0 &&
+           !(n > 2 && (strcmp(next + n - 2, "ar") == 0 || strcmp(next + n - 2, "er") == 0 ||
+                       strcmp(next + n - 2, "ir") == 0));
 }
 
 static int starts_with(const apr_array_header_t *words, const char *const *cues)
@@ -214,7 +257,7 @@ ctn_intent_e ctn_intent_classify(apr_pool_t *pool, const char *text)
     if (any(words, hours)) {
         return CTN_INTENT_HOURS;
     }
-    if (any(words, area)) {
+    if (any(words, area) || going_to_a_place(words)) {
         return CTN_INTENT_SERVICE_AREA;
     }
     if (words->nelts <= 6 && any(words, goodbye)) {

@@ -153,6 +153,55 @@ static int is_filler(const char *w)
     return 0;
 }
 
+/* Words that follow "I'm", "this is" or "soy" when no name does: how the
+ * caller is ("this is urgent", "I'm worried", "soy nueva") or who ("soy
+ * cliente"). A name stops before one ("Maria calling about…"). */
+static int is_no_name(const char *w)
+{
+    static const char *const words[] = {
+        "urgent",    "important", "serious",   "worried",     "concerned",   "interested",
+        "new",       "out",       "really",    "bad",         "terrible",    "sure",
+        "glad",      "happy",     "afraid",    "ready",       "done",        "home",
+        "back",      "still",     "also",      "only",        "actually",    "going",
+        "gonna",     "stuck",     "available", "busy",        "free",        "frustrated",
+        "desperate", "confused",  "ok",        "okay",        "fine",        "good",
+        "all",       "too",       "on",        "of",          "to",          "for",
+        "that",      "what",      "because",   "if",          "your",        "his",
+        "her",       "their",     "our",       "this",        "customer",    "client",
+        "tenant",    "owner",     "landlord",  "homeowner",   "neighbor",    "emergency",
+        "cliente",   "nuevo",     "nueva",     "vecino",      "vecina",      "inquilino",
+        "inquilina", "dueno",     "duena",     "propietario", "propietaria", "yo",
+        "muy",       "su",        "del",       "los",         "las",         "tu",
+        "urgente",   NULL};
+
+    if (is_stopword(w)) {
+        return 1;
+    }
+    for (int i = 0; words[i]; i++) {
+        if (strcmp(w, words[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The particles of Spanish names ("María del Carmen", "José de la Cruz"). */
+static int is_particle(const char *w)
+{
+    return strcmp(w, "de") == 0 || strcmp(w, "del") == 0 || strcmp(w, "la") == 0 ||
+           strcmp(w, "las") == 0 || strcmp(w, "los") == 0;
+}
+
+/* Whether `w` reads as a verb in -ing ("wondering", "hoping", "asking"):
+ * after "I'm" that is what the caller is doing, not who they are (a name
+ * such as Irving is lost there; "my name is Irving" still works). */
+static int is_gerund(const char *w)
+{
+    apr_size_t n = strlen(w);
+
+    return n >= 6 && strcmp(w + n - 3, "ing") == 0;
+}
+
 /* Up to `max_words` words from word `from` to the end of the clause, after
  * the hesitations that open it ("um, John Smith" → "john smith"); NULL
  * when nothing is left. */
@@ -169,7 +218,8 @@ static const char *name_words(apr_pool_t *pool, const apr_array_header_t *words,
     out = apr_array_make(pool, 4, sizeof(const char *));
     for (; i < words->nelts && out->nelts < max_words; i++) {
         if (strcmp(w[i], CTN_TEXT_CLAUSE) == 0 || strcmp(w[i], "and") == 0 ||
-            strcmp(w[i], "y") == 0 || is_filler(w[i])) {
+            strcmp(w[i], "y") == 0 || is_filler(w[i]) ||
+            (out->nelts > 0 && is_no_name(w[i]) && !is_particle(w[i]))) {
             break;
         }
         APR_ARRAY_PUSH(out, const char *) = w[i];
@@ -197,9 +247,12 @@ static const char *extract_name(apr_pool_t *pool, const apr_array_header_t *word
 {
     const char *name = NULL;
 
-    static const char *const cues[] = {"my name is",   "name is", "this is", "me llamo",
-                                       "mi nombre es", "habla",   "i am",    "im",
-                                       "soy",          NULL};
+    /* The cues from "this is" on also say other things ("this is urgent",
+     * "I'm wondering if…", "soy cliente"): they open a name only when
+     * what follows looks like one. */
+    static const char *const cues[] = {"my name is", "name is", "me llamo", "mi nombre es", "habla",
+                                       "this is",    "i am",    "im",       "soy",          NULL};
+    static const int first_weak = 5;
     for (int i = 0; cues[i] && !name; i++) {
         int at = ctn_text_find(words, cues[i], 0);
         const char *raw;
@@ -210,6 +263,14 @@ static const char *extract_name(apr_pool_t *pool, const apr_array_header_t *word
             at += *c == ' ';
         }
         raw = name_words(pool, words, at + 1, 3);
+        if (raw && i >= first_weak) {
+            char first[32];
+            apr_cpystrn(first, raw, sizeof(first));
+            first[strcspn(first, " ")] = '\0';
+            if (is_no_name(first) || is_gerund(first)) {
+                continue;
+            }
+        }
         if (name_of(pool, raw)) {
             name = raw;
         }
@@ -325,6 +386,23 @@ static const char *extract_address(apr_pool_t *pool, const apr_array_header_t *w
         return original;
     }
     return NULL;
+}
+
+/* Whether the caller corrects something said before ("no wait, it's…",
+ * "actually", "perdón, es el…"): only then does a second address replace
+ * the first (one named in passing, "next to 12 Elm Street", does not). */
+static int correcting(const apr_array_header_t *words)
+{
+    static const char *const cues[] = {"no",          "wait",         "actually",    "sorry",
+                                       "i mean",      "i meant",      "correction",  "not",
+                                       "perdon",      "disculpe",     "mejor dicho", "en realidad",
+                                       "quise decir", "me equivoque", NULL};
+    for (int i = 0; cues[i]; i++) {
+        if (ctn_text_find(words, cues[i], 0) >= 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static const char *extract_zip(apr_pool_t *pool, const apr_array_header_t *words)
@@ -527,6 +605,10 @@ void ctn_slots_extract(ctn_slots_t *slots, apr_pool_t *pool, const char *text,
     }
     if (!slots->address && (v = extract_address(pool, words, expecting, text))) {
         slots->address = v;
+    } else if (slots->address && correcting(words) &&
+               (v = extract_address(pool, words, CTN_EXPECT_NONE, text)) != NULL &&
+               strcmp(v, slots->address) != 0) {
+        slots->address = v; /* "no wait, it's 310 Clark Street" */
     }
     if (!slots->zip && (v = extract_zip(pool, words))) {
         slots->zip = v;

@@ -468,6 +468,44 @@ def test_a_second_dispatch_of_an_emergency_nobody_was_alerted_to_is_not_a_succes
                     (bid,)) == [("exhausted", None)]
 
 
+@pytest.mark.allow_log_errors  # "updating the dispatch": the refusal injected below
+def test_a_dispatch_cut_short_by_the_database_is_not_left_pending(pg, web, fake_twilio):
+    # The database refuses the dispatch's first text once, after the dispatch
+    # row was created (a dropped connection, a failover). That half-made
+    # dispatch must not stay 'pending' with nobody texted and no due time —
+    # the escalation tick never picks it up, and a later try (here the
+    # voicemail's referee) must text the technician, not find it and give up.
+    bid, number = make_business(pg)
+    tag = bid.replace("-", "_")
+    pg.execute(f"CREATE SEQUENCE fail_{tag}")
+    pg.execute(f"""CREATE FUNCTION fail_{tag}() RETURNS trigger LANGUAGE plpgsql
+                   SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+                   BEGIN
+                     IF NEW.business_id = '{bid}' AND nextval('fail_{tag}') = 1 THEN
+                       RAISE EXCEPTION 'injected: the database went away';
+                     END IF;
+                     RETURN NEW;
+                   END $$""")
+    pg.execute(f"CREATE TRIGGER fail_{tag} BEFORE UPDATE ON dispatches FOR EACH ROW "
+               f"EXECUTE FUNCTION fail_{tag}()")
+    try:
+        out = call(web, number, "I smell gas in the kitchen", "<silence>", "<silence>",
+                   "<silence>", "record: there is a gas smell in the basement please hurry")
+    finally:
+        pg.execute(f"DROP TRIGGER fail_{tag} ON dispatches")
+        pg.execute(f"DROP FUNCTION fail_{tag}()")
+        pg.execute(f"DROP SEQUENCE fail_{tag}")
+    assert "couldn't reach anyone" in out
+    assert pg.query("SELECT count(*) FROM dispatches WHERE business_id = %s AND status = "
+                    "'pending'", (bid,))[0][0] == 0
+    (status, due) = pg.query("SELECT status, due_at IS NOT NULL FROM dispatches "
+                             "WHERE business_id = %s", (bid,))[0]
+    assert status == "notified" and due
+    tech1, _ = TECHS[bid]
+    assert [r for r in sms_rows(pg, bid) if r[2] == "dispatch" and r[0] == tech1]
+    assert last_call(pg, bid)["disposition"] == "emergency_dispatched"
+
+
 def test_negated_emergency_does_not_dispatch(pg, web):
     bid, number = make_business(pg)
     call(web, number, "no, nothing is leaking, I just have a question about financing", "no")
@@ -702,6 +740,18 @@ def test_hours_split_days_overnight_and_free_form(pg, web):
     # A form only PostgreSQL's time input reads is left to it.
     bid, number = make_business(pg, hours={"wednesday": [{"open": "8:00 AM", "close": "5:00 PM"}]})
     assert "Wednesday, 8 AM to 5 PM" in call(web, number, "what are your hours", "no")
+
+
+def test_the_small_hours_are_said_as_people_say_them_in_spanish(pg, web):
+    # 1 to 5 AM is "de la madrugada" ("las 3 de la mañana" is not how it is
+    # said); 12:30 AM is "12:30 de la noche", not "de la mañana".
+    small_hours = [{"open": "00:30", "close": "01:00"}, {"open": "02:00", "close": "05:30"}]
+    bid, number = make_business(pg, hours={"monday": small_hours})
+    out = call(web, number, "what are your hours", "no")
+    assert "Monday, 12:30 AM to 1 AM;Monday, 2 AM to 5:30 AM" in out, out
+    out = call(web, number, "Hola, ¿cuál es su horario?", "no, gracias")
+    assert "de 12:30 de la noche a 1 de la madrugada" in out, out
+    assert "de 2 de la madrugada a 5:30 de la madrugada" in out, out
 
 
 def test_midnight_and_noon_are_said_as_such(pg, web):

@@ -321,6 +321,37 @@ static const script_t scripts[] = {
      1,
      0,
      CTN_LANG_EN},
+    {"a corrected address replaces the first and is read back",
+     0,
+     NULL,
+     {{"I need someone to look at my sink", "name", GATHER},
+      {"Ana Ruiz", "address", GATHER},
+      {"1420 Oak Street", "When would you like us to come", GATHER},
+      {"no wait, it's 1430 Oak Street", "I have 1430 Oak Street as the address", GATHER},
+      {"as soon as possible", "slot 0", GATHER},
+      {"yes", "for slot 0 at 1430 Oak Street", GATHER},
+      END},
+     "booked",
+     0,
+     1,
+     0,
+     CTN_LANG_EN},
+    {"an address corrected while a slot is offered, in Spanish",
+     0,
+     NULL,
+     {{"Hola, quiero una cita, el fregadero está tapado", "nombre", GATHER},
+      {"Me llamo Ana Ruiz", "dirección", GATHER},
+      {"Vivo en 300 calle Clark", "número de contacto", GATHER},
+      {"lo antes posible", "espacio 0", GATHER},
+      {"no, perdón, es el 310 calle Clark",
+       "tengo 310 Calle Clark como la dirección. ¿Le funciona espacio 0?", GATHER},
+      {"sí", "quedó agendado para espacio 0 en 310 Calle Clark", GATHER},
+      END},
+     "booked",
+     0,
+     1,
+     0,
+     CTN_LANG_ES},
     {"booking in Spanish",
      0,
      NULL,
@@ -543,6 +574,37 @@ static const script_t scripts[] = {
      0,
      0,
      CTN_LANG_EN},
+    {"a Spanish price question hears the service's range",
+     0,
+     NULL,
+     {{"¿cuánto cobran por destapar un drenaje?", "entre 129 y 249 dólares", GATHER},
+      {"no, gracias", NULL, HANGUP},
+      END},
+     "question_answered",
+     0,
+     0,
+     0,
+     CTN_LANG_ES},
+    {"a Spanish price question names the service it means",
+     0,
+     NULL,
+     {{"¿cuánto cuesta la instalación de un calentador de agua?", "entre 1200 y 2400 dólares",
+       GATHER},
+      END},
+     "question_answered",
+     0,
+     0,
+     0,
+     CTN_LANG_ES},
+    {"a Spanish price question under an exact policy hears where it starts",
+     0,
+     "{\"price_policy\": \"exact\"}",
+     {{"¿cuánto cuesta la limpieza del drenaje?", "empieza en 129 dólares", GATHER}, END},
+     "question_answered",
+     0,
+     0,
+     0,
+     CTN_LANG_ES},
     {"a rule against quoting prices is a never policy",
      0,
      "{\"rules\": [\"Never promise a technician arrival time\", \"Never quote prices on the "
@@ -1009,6 +1071,19 @@ START_TEST(summary_tells_the_owner_what_happened)
     turn(&c, "I smell gas in my kitchen");
     summary = ctn_dialog_summary(unit_pool, &c.st, NULL);
     ck_assert_msg(strstr(summary, "Emergency: gas leak, on-call technician alerted.") != NULL, "%s",
+                  summary);
+    /* A state that knows of an emergency but not its kind (read back from
+     * a call log's JSON) still reads as words. */
+    start(&c, 0, NULL);
+    c.st.emergency = c.st.dispatch_tried = c.st.dispatched = 1;
+    c.st.emergency_category = NULL;
+    summary = ctn_dialog_summary(unit_pool, &c.st, NULL);
+    ck_assert_msg(strstr(summary, "Emergency, on-call technician alerted.") != NULL &&
+                      strstr(summary, "(null)") == NULL,
+                  "%s", summary);
+    c.st.dispatch_tried = c.st.dispatched = 0;
+    summary = ctn_dialog_summary(unit_pool, &c.st, NULL);
+    ck_assert_msg(strstr(summary, "Emergency.") != NULL && strstr(summary, "(null)") == NULL, "%s",
                   summary);
 }
 END_TEST
