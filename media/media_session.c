@@ -150,9 +150,9 @@ static void replay(relay_call_t *c)
     }
     ctn_log_info(c->call_sid, "OpenAI Realtime session %u: %" APR_SIZE_T_FMT " lines replayed",
                  c->session_no, lines);
-    relay_send_openai_text(c, "{\"type\":\"response.create\",\"response\":{\"instructions\":"
-                              "\"The line dropped for a moment. Go on with the call from where "
-                              "it was, briefly, without greeting again.\"}}");
+    relay_response_create(c, "{\"type\":\"response.create\",\"response\":{\"instructions\":"
+                             "\"The line dropped for a moment. Go on with the call from where "
+                             "it was, briefly, without greeting again.\"}}");
 }
 
 /* ------------------------------------------------------------- renewal --- */
@@ -227,8 +227,9 @@ int relay_session_lost(relay_call_t *c, const char *why)
     }
     c->renewing = 0;
     c->session_ready = 0;
-    c->response_active = 0;
-    c->note_unsaid = 0; /* the replay ends with a response */
+    c->response_active = c->response_asked = 0;
+    c->response_wanted = 0; /* the replay ends with a response */
+    c->caller_speaking = 0; /* the new session's VAD starts afresh */
     c->pending_len = 0;
     lws_sul_cancel(&c->renew_sul);
     relay_frames_drop_openai(c); /* written for the old session: meaningless to the new */

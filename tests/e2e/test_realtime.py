@@ -520,6 +520,42 @@ def test_tools_run_on_the_database_and_their_results_go_back(web, pg, fake):
     assert len(fake.events("response.create")) >= 3  # greeting + after each tool
 
 
+def function_call_outputs(fake):
+    return [e for e in fake.events("conversation.item.create")
+            if e["item"].get("type") == "function_call_output"]
+
+
+def test_the_tools_of_one_response_are_followed_by_one_response(web, pg, fake):
+    # The model calls two tools in one response. The worker asked for a response
+    # after each output, and OpenAI has one response at a time: it refused the
+    # second (or, with a tool quicker than the response's end, the first) with
+    # conversation_already_has_active_response. One response.create must follow,
+    # once the tools' response is done and both outputs are in.
+    bid, number, sid, twiml = answer(web, pg)
+    fake.utterances = ["I want to book a visit"]
+    fake.tool_calls = {"book": [("check_availability", {}),
+                                ("check_availability", {"duration_minutes": 90})]}
+    fake.parallel_tool_calls = True
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.3)
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: len(function_call_outputs(fake)) >= 2, timeout=15)
+            assert await call.until(lambda: len(fake.events("response.create")) >= 2, timeout=5)
+            await asyncio.sleep(1.0)  # what a second request would take to come and be refused
+
+    run(scenario())
+    assert fake.errors_sent == [], fake.errors_sent
+    events = [e for _, e in fake.received]
+    first = events.index(function_call_outputs(fake)[0])
+    last = events.index(function_call_outputs(fake)[1])
+    creates = [i for i, e in enumerate(events) if e.get("type") == "response.create" and i > first]
+    assert len(creates) == 1 and creates[0] > last, [e.get("type") for e in events[first:]]
+    assert len(fake.events("response.create")) == 2  # the greeting's, and this one
+
+
 def test_the_emergency_referee_dispatches_what_the_model_did_not(web, pg, fake):
     bid, number, sid, twiml = answer(web, pg)
     fake.utterances = ["there is a strong gas smell in my kitchen"]
