@@ -40,7 +40,7 @@ apr_status_t relay_tools_init(relay_t *r)
 
     sms.api_base = getenv("CORTANA_TWILIO_API_BASE");
     sms.account_sid = getenv("CORTANA_TWILIO_ACCOUNT_SID");
-    sms.auth_token = getenv("CORTANA_TWILIO_AUTH_TOKEN");
+    sms.auth_token = r->m->twilio_auth_token;
     public_url = getenv("CORTANA_PUBLIC_URL");
     if (r->m->database == NULL) {
         ctn_log_warning(NULL, "no CORTANA_DATABASE: realtime calls will not be logged");

@@ -726,6 +726,32 @@ def memory_holds(pid, needle):
     return found
 
 
+def test_the_twilio_token_and_database_password_are_wiped_from_the_workers_environment(
+        web_twilio, pg, fake, twilio):
+    # The worker gets Twilio's auth token (texts, call updates) and the database's
+    # conninfo, which holds its password, in its environment, and read them with
+    # getenv for its whole life: both stayed readable in /proc/PID/environ to
+    # anything running as the httpd user, and in every core dump.
+    import conftest
+    web = web_twilio
+    pid = worker_stats(web)["pid"]
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        env = f.read()
+    token = conftest.TWILIO_AUTH_TOKEN.encode()
+    assert token not in env, "Twilio's auth token is in /proc/PID/environ"
+    assert pg.app_password.encode() not in env, "the database password is in /proc/PID/environ"
+    for entry in env.split(b"\0"):
+        for name in (b"CORTANA_TWILIO_AUTH_TOKEN=", b"CORTANA_DATABASE="):
+            assert not entry.startswith(name) or entry == name, entry[:len(name) + 4]
+    # the worker still texts, updates calls and logs them with its own copies
+    bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199")
+    realtime_tool_call(web, pg, fake, "can I talk to a person",
+                       [("transfer_to_human", {"reason": "asked for a person"})],
+                       sid_twiml=(bid, number, sid, twiml))
+    assert [u for u in twilio.call_updates if u["call_sid"] == sid]
+    assert pg.query("SELECT 1 FROM call_logs WHERE call_sid = %s", (sid,))
+
+
 def test_the_api_keys_bearer_header_is_not_kept_per_connection(web, pg, fake):
     # STYLE.md: secrets are wiped. The Authorization header's "Bearer <key>" was
     # copied into the call's pool on every connect and reconnect and left there
