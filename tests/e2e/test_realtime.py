@@ -1227,6 +1227,43 @@ def test_a_referee_dispatch_is_told_to_the_model_and_its_details_follow_to_the_t
     assert "1420 Oak Street" in message, message
 
 
+def test_a_name_the_first_dispatch_text_lacked_follows_even_when_its_words_hold_it(
+        web, pg, fake):
+    # Whether the first text had the caller's name or address was a substring
+    # search in the dispatch's message, which holds the business's name and the
+    # caller's raw words too: a caller named Maria calling Maria's Heating never
+    # had her name texted to the technician. What the dispatch texted is recorded.
+    bid, number, sid, twiml = answer(web, pg, name="Maria's Heating")
+    fake.utterances = ["there is a strong gas smell in my kitchen",
+                       "I am at 1420 Oak Street, my name is Maria"]
+    fake.tool_calls = {"oak": [("dispatch_technician", {
+        "problem": "gas smell in the kitchen", "category": "gas_leak",
+        "address": "1420 Oak Street", "name": "Maria"})]}
+
+    def texts():
+        return pg.query("SELECT s.purpose, s.body FROM sms_messages s JOIN call_logs c "
+                        "ON c.id = s.call_log_id WHERE c.call_sid = %s ORDER BY s.created_at",
+                        (sid,))
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.2)
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: len(texts()) == 1, timeout=10), "no dispatch"
+            await asyncio.sleep(1.0)
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: function_call_outputs(fake), timeout=10)
+            await asyncio.sleep(0.3)
+
+    run(scenario())
+    sent = texts()
+    assert [p for p, _ in sent] == ["dispatch", "dispatch_update"], sent
+    assert "Maria's Heating" in sent[0][1] and "address: unknown" in sent[0][1], sent[0][1]
+    update = sent[1][1]
+    assert "caller Maria" in update and "1420 Oak Street" in update, update
+
+
 @pytest.mark.allow_log_errors  # "emergency with no technician and no owner phone to text"
 def test_a_referee_dispatch_that_reached_nobody_is_told_to_the_model(web, pg, fake):
     # Nobody on call: the model must hear that nobody could be reached, else it
