@@ -54,10 +54,9 @@ int relay_session_connect(relay_call_t *c)
 
 /* ------------------------------------------------------------- history --- */
 
-/* One transcript line as the conversation.item.create event that replays
- * it, appended to the call's history (the oldest lines go to make room). */
-/* Append one event (a line without its newline) to the history; the oldest
- * lines go to make room. */
+/* Append one conversation.item.create event (a transcript line, a note or a
+ * tool's result, without its newline) to the history that a new session
+ * replays; the oldest lines go to make room. */
 static void remember_event(relay_call_t *c, const char *event)
 {
     apr_size_t n = strlen(event) + 1; /* with its newline */
