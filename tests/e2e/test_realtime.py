@@ -752,6 +752,35 @@ def test_the_twilio_token_and_database_password_are_wiped_from_the_workers_envir
     assert pg.query("SELECT 1 FROM call_logs WHERE call_sid = %s", (sid,))
 
 
+def test_a_message_cut_off_by_a_drop_spoils_nothing_of_the_next_session(web, pg, fake):
+    # OpenAI's socket breaks halfway through a large message. The half already
+    # joined stayed in the call's reassembly buffer, and the reopened session's
+    # first large message (received in pieces) was appended to it: read as the
+    # dead message's type, not JSON, lost — the reply's first audio never played.
+    fake.drop_at_turn = 1
+    fake.cut_mid_message = True
+    fake.greeting_bytes = fake.reply_bytes = 16000  # 8000-byte deltas: > lws's 8 KiB buffer
+    fake.delta_bytes = 8000
+    bid, number, sid, twiml = answer(web, pg)
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 16000)
+            await asyncio.sleep(0.3)
+            heard = sum(map(len, call.media))
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: fake.events("response.create", conn=2), timeout=10)
+            await call.until(lambda: sum(map(len, call.media)) >= heard + 16000, timeout=5)
+            await asyncio.sleep(0.3)
+            return sum(map(len, call.media)) - heard
+
+    after = run(scenario())
+    assert fake.dropped == [1], fake.dropped
+    assert after >= 16000, f"{after} bytes of the reply after the drop reached the caller"
+    spoilt = [line for line in web.error_log().splitlines() if sid in line and "not JSON" in line]
+    assert spoilt == [], spoilt
+
+
 def test_the_api_keys_bearer_header_is_not_kept_per_connection(web, pg, fake):
     # STYLE.md: secrets are wiped. The Authorization header's "Bearer <key>" was
     # copied into the call's pool on every connect and reconnect and left there

@@ -24,6 +24,8 @@ Failure injection and load (all off by default):
 
     fake.drop_at_turn = 1     # close the socket (1011) when the caller's Nth turn ends
     fake.drop_after = 2.0     # close the socket (1011) this many seconds after it opened
+    fake.cut_mid_message = True  # with drop_at_turn: the connection breaks halfway through
+                                 # a large message (a transcript), no close frame
     fake.kill()               # abort every connection (no close frame) and stop listening
     fake.hang = True          # accept the WebSocket, record what comes, answer nothing
     fake.parallel_tool_calls = True  # a tool_calls list in one response, as OpenAI may
@@ -74,6 +76,7 @@ class FakeRealtime:
         self._open = set()          # the sessions' sockets, for drop()
         self.drop_at_turn = None
         self.fatal_error = False    # with drop_at_turn: an error event, then the close
+        self.cut_mid_message = False  # with drop_at_turn: half a message, then the break
         self.drop_after = None
         self.drop_after_tool_call = False  # close the socket right after asking for a tool
         self.tool_speech_bytes = 0  # audio the model says in the response that calls a tool
@@ -212,6 +215,19 @@ class FakeRealtime:
         self.dropped.append(conn_no)
         await ws.close(code=1011, reason="fake: dropped")
 
+    async def _cut(self, ws, conn_no):
+        """The connection breaks with a message half sent: the frame's header
+        promises its whole length, half of it comes, then nothing (no close)."""
+        self.dropped.append(conn_no)
+        body = json.dumps({"type": "response.output_audio_transcript.done",
+                           "event_id": self._id("event"), "response_id": self._id("resp"),
+                           "item_id": self._id("item"), "output_index": 0, "content_index": 0,
+                           "transcript": "word " * 4000}).encode()
+        header = bytes([0x81, 127]) + len(body).to_bytes(8, "big")  # text, final, unmasked
+        ws.transport.write(header + body[:len(body) // 2])
+        await asyncio.sleep(0.1)
+        ws.transport.abort()
+
     async def _drop_later(self, ws, conn_no):
         await asyncio.sleep(self.drop_after)
         await self._drop(ws, conn_no)
@@ -311,6 +327,9 @@ class FakeRealtime:
                 await self._send(ws, {"type": "error", "error": {
                     "type": "insufficient_quota", "code": "insufficient_quota",
                     "message": "You exceeded your current quota.", "param": None}})
+            if self.cut_mid_message:
+                await self._cut(ws, self._conn_of(ws))
+                return
             await self._drop(ws, self._conn_of(ws))
             return
         await self._send(ws, {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 0,
