@@ -8,6 +8,7 @@
 #include <apr_thread_mutex.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <string.h>
 #include <time.h>
 
@@ -216,6 +217,13 @@ static apr_status_t db_destruct(void *resource, void *params, apr_pool_t *pool)
     return APR_SUCCESS;
 }
 
+/* The pool's copy of the conninfo holds the database password, if any. */
+static apr_status_t conninfo_wipe(void *conninfo)
+{
+    sodium_memzero(conninfo, strlen(conninfo));
+    return APR_SUCCESS;
+}
+
 apr_status_t ctn_db_pool_create(ctn_db_pool_t **out, apr_pool_t *pool, const char *conninfo,
                                 int min, int smax, int hmax, apr_interval_time_t ttl)
 {
@@ -232,6 +240,7 @@ apr_status_t ctn_db_pool_create(ctn_db_pool_t **out, apr_pool_t *pool, const cha
     PQconninfoFree(opts);
     p->pool = pool;
     p->conninfo = apr_pstrdup(pool, conninfo);
+    apr_pool_cleanup_register(pool, (void *)p->conninfo, conninfo_wipe, apr_pool_cleanup_null);
     if ((rv = apr_thread_mutex_create(&p->lock, APR_THREAD_MUTEX_DEFAULT, pool)) != APR_SUCCESS ||
         (rv = line_init(&p->line, hmax, pool)) != APR_SUCCESS) {
         return rv;

@@ -24,7 +24,8 @@ typedef struct media_t {
     const char *stream_socket;
     const char *control_socket;
     const char *ring_shm;
-    const char *database; /* from CORTANA_DATABASE; may be NULL */
+    const char *database;          /* from CORTANA_DATABASE; may be NULL */
+    const char *twilio_auth_token; /* from CORTANA_TWILIO_AUTH_TOKEN; may be NULL */
     int tick_seconds;
     int chunk_ms;             /* caller audio per append to OpenAI (20-200, whole frames) */
     int session_max_s;        /* seconds an OpenAI session lasts before it is renewed */

@@ -56,7 +56,7 @@ static void *APR_THREAD_FUNC jobs_main(apr_thread_t *thread, void *data)
     memset(&sms, 0, sizeof(sms));
     sms.api_base = getenv("CORTANA_TWILIO_API_BASE");
     sms.account_sid = getenv("CORTANA_TWILIO_ACCOUNT_SID");
-    sms.auth_token = getenv("CORTANA_TWILIO_AUTH_TOKEN");
+    sms.auth_token = m->twilio_auth_token;
     sms.timeout_ms = 10000;
     apr_pool_create(&pool, NULL);
     apr_pool_create(&m->jobs_conn_pool, NULL);

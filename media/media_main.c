@@ -30,6 +30,7 @@
 #include <apr_strings.h>
 #include <errno.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,30 @@ static void usage(void)
 }
 
 /* Options, or MEDIA_EXIT_BAD_CONFIG with the reason on stderr. */
+static apr_status_t wipe_secret(void *secret)
+{
+    sodium_memzero(secret, strlen(secret));
+    return APR_SUCCESS;
+}
+
+/* A secret the worker gets in its environment (mod_cortana_worker.c), as
+ * its one copy in m->pool, wiped when that pool goes (at exit). unsetenv
+ * only unlinks a variable: its string stays in the environment block, which
+ * /proc/PID/environ shows to the same user for the worker's whole life, so
+ * the value is wiped in place. NULL when it is not set. */
+static const char *take_secret(media_t *m, const char *name)
+{
+    char *value = getenv(name), *copy = NULL;
+
+    if (value != NULL) {
+        copy = apr_pstrdup(m->pool, value);
+        apr_pool_cleanup_register(m->pool, copy, wipe_secret, apr_pool_cleanup_null);
+        sodium_memzero(value, strlen(value));
+    }
+    unsetenv(name);
+    return copy;
+}
+
 static int parse_options(media_t *m, int argc, const char *const *argv)
 {
     static const apr_getopt_option_t opts[] = {
@@ -145,7 +170,8 @@ static int parse_options(media_t *m, int argc, const char *const *argv)
         fputs("cortana-media: --tick wants whole seconds from 1 to 60\n", stderr);
         return MEDIA_EXIT_BAD_CONFIG;
     }
-    m->database = getenv("CORTANA_DATABASE");
+    m->database = take_secret(m, "CORTANA_DATABASE"); /* its password, if it has one */
+    m->twilio_auth_token = take_secret(m, "CORTANA_TWILIO_AUTH_TOKEN");
     return 0;
 }
 

@@ -125,6 +125,9 @@ static int openai_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
             c->openai_closed = 1;
             c->openai_established = 0;
             c->openai = NULL;
+            /* a message it broke off in the middle: never to be completed,
+             * and the next session's first pieces must not join it */
+            relay_rx_free(&c->rx_openai);
             lws_set_opaque_user_data(wsi, NULL);
             relay_openai_gone(c, why);
             relay_call_release(c);

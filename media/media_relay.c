@@ -284,6 +284,33 @@ static void line(relay_call_t *c, const char *speaker, const char *text)
     }
 }
 
+void relay_response_create(relay_call_t *c, const char *json)
+{
+    c->response_asked = 1;
+    c->response_wanted = 0; /* this one hears whatever it was wanted for */
+    relay_send_openai_text(c, json);
+}
+
+/* OpenAI runs one response at a time and refuses a response.create while
+ * one is in progress (conversation_already_has_active_response): the model
+ * calling two tools in one response, or a note coming while it speaks,
+ * would each ask for one. What wants a response sets response_wanted; one
+ * response.create goes at the next idle point — no response in progress or
+ * asked for, and every tool of the model answered (response.done, or the
+ * last tool's output). A caller who is speaking gets a response at the end
+ * of the turn, which hears it all. */
+static void respond_when_idle(relay_call_t *c)
+{
+    if (!c->response_wanted || !c->session_ready || c->response_active || c->response_asked ||
+        c->tools_running > 0) {
+        return;
+    }
+    c->response_wanted = 0;
+    if (!c->caller_speaking) {
+        relay_response_create(c, "{\"type\":\"response.create\"}");
+    }
+}
+
 /* A tool's result goes back to the session that called it as the call's
  * output. When that session was replaced while the tool ran (a drop, a
  * renewal), the new one never saw the call_id: it is told the result as a
@@ -295,7 +322,6 @@ static void tool_done(relay_job_t *job)
     int same_session = job->session_no == c->session_no && c->session_ready;
 
     c->tools_running--;
-    c->note_unsaid = 0; /* the response below hears it */
     if (strcmp(job->name, "dispatch_technician") == 0 && job->flag) {
         c->dispatch_tried = 1; /* texted or exhausted: the referee has nothing left to do */
     }
@@ -309,7 +335,8 @@ static void tool_done(relay_job_t *job)
                             ctn_json_quote(job->pool, result)));
     }
     if (c->session_ready) {
-        relay_send_openai_text(c, "{\"type\":\"response.create\"}");
+        c->response_wanted = 1;
+        respond_when_idle(c);
     }
 }
 
@@ -319,11 +346,8 @@ void relay_tell_model(relay_call_t *c, const char *note)
     if (!c->session_ready) {
         return; /* the new session hears it replayed, and responds */
     }
-    if (c->response_active || c->tools_running > 0) {
-        c->note_unsaid = 1; /* a response.create now would be refused */
-        return;
-    }
-    relay_send_openai_text(c, "{\"type\":\"response.create\"}");
+    c->response_wanted = 1;
+    respond_when_idle(c);
 }
 
 /* Hanging up or transferring ends the stream where Twilio is in its
@@ -404,9 +428,9 @@ static void greet(relay_call_t *c)
 {
     if (!c->greeted && c->session_ready && c->twilio != NULL && !c->twilio_closed) {
         c->greeted = 1;
-        relay_send_openai_text(c, "{\"type\":\"response.create\",\"response\":{\"instructions\":"
-                                  "\"The caller has just heard the greeting. Ask briefly how you "
-                                  "can help.\"}}");
+        relay_response_create(c, "{\"type\":\"response.create\",\"response\":{\"instructions\":"
+                                 "\"The caller has just heard the greeting. Ask briefly how you "
+                                 "can help.\"}}");
     }
 }
 
@@ -420,17 +444,13 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
     } else if (strcmp(type, "response.created") == 0) {
         json_object *resp = NULL;
         c->response_active = 1;
+        c->response_asked = 0; /* ours, or server VAD's (then ours is refused) */
         json_object_object_get_ex(o, "response", &resp);
         apr_cpystrn(c->response_id, ctn_json_get_string(resp, "id", ""), sizeof(c->response_id));
     } else if (strcmp(type, "response.done") == 0) {
         c->response_active = 0;
         relay_record_usage(c, o);
-        if (c->note_unsaid && c->tools_running == 0) {
-            c->note_unsaid = 0; /* a caller speaking gets a response with it anyway */
-            if (!c->caller_speaking) {
-                relay_send_openai_text(c, "{\"type\":\"response.create\"}");
-            }
-        }
+        respond_when_idle(c);
     } else if (strcmp(type, "rate_limits.updated") == 0) {
         relay_record_rate_limits(c, o);
     } else if (strcmp(type, "input_audio_buffer.speech_started") == 0) {
@@ -466,6 +486,17 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
     } else if (strcmp(type, "error") == 0) {
         json_object *err = NULL;
         json_object_object_get_ex(o, "error", &err);
+        if (strcmp(ctn_json_get_string(err, "code", ""),
+                   "conversation_already_has_active_response") == 0) {
+            /* Our response.create met one server VAD started: the session
+             * goes on, and ours is asked for again once that one is done. */
+            ctn_log_info(c->call_sid, "OpenAI Realtime: a response was in progress; asking again "
+                                      "when it is done");
+            c->response_asked = 0;
+            c->response_wanted = 1;
+            respond_when_idle(c);
+            return;
+        }
         ctn_log_warning(c->call_sid, "OpenAI Realtime error: %s",
                         ctn_json_get_string(err, "message", "(no message)"));
         c->error_at = apr_time_now(); /* if the session ends now, the error ended it */

@@ -91,7 +91,9 @@ typedef struct relay_call_t {
     apr_size_t b64_cap;
     mark_t marks[RELAY_MARKS];
     apr_uint32_t mark_next, mark_oldest;
-    int response_active;
+    int response_active; /* between response.created and response.done */
+    int response_asked;  /* a response.create sent, its response.created not yet come */
+    int response_wanted; /* a response is due at the next idle point (relay_respond) */
     char response_id[64];
     /* measurements */
     apr_time_t started_at, first_audio_at, speech_stopped_at;
@@ -106,7 +108,6 @@ typedef struct relay_call_t {
     int greeted, emergency_pending;
     int dispatch_tried; /* by the model or the referee, reaching someone or not: never again */
     int tools_running;  /* the model's function calls not yet answered */
-    int note_unsaid;    /* a note waits for the response in progress to end */
     int session_ready;  /* session.updated received */
     /* the OpenAI session's life (media_session.c) */
     unsigned session_no; /* 0: the first; one more per reconnect or renewal */
@@ -184,6 +185,9 @@ void relay_played_out(relay_call_t *c);
 /* Tell the model what it did not do itself (media_relay_jobs.c), and have
  * it say so as soon as it is not speaking or waiting for a tool. */
 void relay_tell_model(relay_call_t *c, const char *note);
+/* Ask for a response now (`json`: a whole response.create event), when the
+ * call is known to be idle: a new session's greeting or replay. */
+void relay_response_create(relay_call_t *c, const char *json);
 relay_call_t *relay_prewarmed(media_t *m, const char *call_sid, const char *business_id);
 relay_call_t *relay_attach(relay_call_t *provisional, relay_call_t *prewarmed);
 

@@ -54,10 +54,9 @@ int relay_session_connect(relay_call_t *c)
 
 /* ------------------------------------------------------------- history --- */
 
-/* One transcript line as the conversation.item.create event that replays
- * it, appended to the call's history (the oldest lines go to make room). */
-/* Append one event (a line without its newline) to the history; the oldest
- * lines go to make room. */
+/* Append one conversation.item.create event (a transcript line, a note or a
+ * tool's result, without its newline) to the history that a new session
+ * replays; the oldest lines go to make room. */
 static void remember_event(relay_call_t *c, const char *event)
 {
     apr_size_t n = strlen(event) + 1; /* with its newline */
@@ -150,9 +149,9 @@ static void replay(relay_call_t *c)
     }
     ctn_log_info(c->call_sid, "OpenAI Realtime session %u: %" APR_SIZE_T_FMT " lines replayed",
                  c->session_no, lines);
-    relay_send_openai_text(c, "{\"type\":\"response.create\",\"response\":{\"instructions\":"
-                              "\"The line dropped for a moment. Go on with the call from where "
-                              "it was, briefly, without greeting again.\"}}");
+    relay_response_create(c, "{\"type\":\"response.create\",\"response\":{\"instructions\":"
+                             "\"The line dropped for a moment. Go on with the call from where "
+                             "it was, briefly, without greeting again.\"}}");
 }
 
 /* ------------------------------------------------------------- renewal --- */
@@ -227,8 +226,9 @@ int relay_session_lost(relay_call_t *c, const char *why)
     }
     c->renewing = 0;
     c->session_ready = 0;
-    c->response_active = 0;
-    c->note_unsaid = 0; /* the replay ends with a response */
+    c->response_active = c->response_asked = 0;
+    c->response_wanted = 0; /* the replay ends with a response */
+    c->caller_speaking = 0; /* the new session's VAD starts afresh */
     c->pending_len = 0;
     lws_sul_cancel(&c->renew_sul);
     relay_frames_drop_openai(c); /* written for the old session: meaningless to the new */

@@ -40,7 +40,7 @@ apr_status_t relay_tools_init(relay_t *r)
 
     sms.api_base = getenv("CORTANA_TWILIO_API_BASE");
     sms.account_sid = getenv("CORTANA_TWILIO_ACCOUNT_SID");
-    sms.auth_token = getenv("CORTANA_TWILIO_AUTH_TOKEN");
+    sms.auth_token = r->m->twilio_auth_token;
     public_url = getenv("CORTANA_PUBLIC_URL");
     if (r->m->database == NULL) {
         ctn_log_warning(NULL, "no CORTANA_DATABASE: realtime calls will not be logged");
@@ -294,6 +294,17 @@ static const char *rfc3339(apr_pool_t *pool, apr_time_t t)
                         e.tm_mday, e.tm_hour, e.tm_min, e.tm_sec);
 }
 
+/* Which of the caller's details a text carries (dispatches.texted_details). */
+static const char *texted_details(const char *name, const char *address)
+{
+    int has_name = name && *name, has_address = address && *address;
+
+    return has_name && has_address ? "{name,address}"
+           : has_name              ? "{name}"
+           : has_address           ? "{address}"
+                                   : "{}";
+}
+
 /* The details the model gathered after the dispatch's text went out (the
  * referee's has the caller's words only), texted once to whoever the
  * dispatch has texted last and added to its message, which escalations
@@ -301,7 +312,7 @@ static const char *rfc3339(apr_pool_t *pool, apr_time_t t)
 static int follow_up(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *name,
                      const char *problem, const char *address)
 {
-    const char *params[2] = {t->call->id, NULL}, *message, *body;
+    const char *params[3] = {t->call->id, NULL, NULL}, *body;
     PGresult *res = NULL;
     ctn_personality_t *pers = NULL;
     const char *why = NULL;
@@ -309,19 +320,19 @@ static int follow_up(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char 
     int es;
 
     if (ctn_calls_exec(&res, conn, job->pool, "reading the dispatch", PGRES_TUPLES_OK,
-                       "SELECT d.id, d.notified_phone, coalesce(d.message, ''), EXISTS (SELECT 1 "
-                       "FROM sms_messages s WHERE s.dispatch_id = d.id AND s.purpose = "
-                       "'dispatch_update') FROM dispatches d WHERE d.call_log_id = $1 AND "
-                       "d.status IN ('notified', 'acknowledged') AND d.notified_phone IS NOT NULL",
+                       "SELECT d.id, d.notified_phone, 'name' = ANY (d.texted_details), "
+                       "'address' = ANY (d.texted_details), EXISTS (SELECT 1 FROM sms_messages "
+                       "s WHERE s.dispatch_id = d.id AND s.purpose = 'dispatch_update') FROM "
+                       "dispatches d WHERE d.call_log_id = $1 AND d.status IN ('notified', "
+                       "'acknowledged') AND d.notified_phone IS NOT NULL",
                        1, params) != APR_SUCCESS ||
-        PQntuples(res) != 1 || PQgetvalue(res, 0, 3)[0] == 't') {
+        PQntuples(res) != 1 || PQgetvalue(res, 0, 4)[0] == 't') {
         return 0; /* nobody texted, or they were sent what the model added once already */
     }
-    message = PQgetvalue(res, 0, 2);
-    if (name && (!*name || strstr(message, name))) {
+    if (name && (!*name || PQgetvalue(res, 0, 2)[0] == 't')) {
         name = NULL;
     }
-    if (address && (!*address || strstr(message, address))) {
+    if (address && (!*address || PQgetvalue(res, 0, 3)[0] == 't')) {
         address = NULL;
     }
     if (name == NULL && address == NULL) {
@@ -345,10 +356,12 @@ static int follow_up(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char 
     text.purpose = "dispatch_update";
     params[0] = text.dispatch_id;
     params[1] = body;
+    params[2] = texted_details(name, address);
     if (ctn_sms_enqueue(conn, job->pool, t->sms, &text, NULL) != APR_SUCCESS ||
         ctn_calls_exec(NULL, conn, NULL, "adding to the dispatch", PGRES_COMMAND_OK,
-                       "UPDATE dispatches SET message = message || ' ' || $2 WHERE id = $1", 2,
-                       params) != APR_SUCCESS) {
+                       "UPDATE dispatches SET message = message || ' ' || $2, texted_details = "
+                       "texted_details || $3::text[] WHERE id = $1",
+                       3, params) != APR_SUCCESS) {
         return 0;
     }
     ctn_log_notice(job->call_sid, "dispatch %s: the caller's details texted to the technician",
@@ -406,6 +419,14 @@ static int dispatch(relay_job_t *job, PGconn *conn, ctn_tools_t *t, const char *
     slots.callback_number = t->call->from_number;
     dispatched = t->ops.dispatch(t->ops.baton, job->pool, &slots, category ? category : "custom") ==
                  APR_SUCCESS;
+    if (dispatched) { /* what follow_up must not text again; failing, it rolls back below */
+        const char *details[2] = {t->call->id, texted_details(name, address)};
+        dispatched =
+            ctn_calls_exec(NULL, conn, NULL, "recording the dispatch's details", PGRES_COMMAND_OK,
+                           "UPDATE dispatches SET texted_details = $2::text[] WHERE "
+                           "call_log_id = $1",
+                           2, details) == APR_SUCCESS;
+    }
     if (PQtransactionStatus(conn) == PQTRANS_INERROR) {
         /* a database error: nothing of the dispatch is kept, the call log
          * still says the caller waits for a call back */

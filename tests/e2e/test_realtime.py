@@ -520,6 +520,42 @@ def test_tools_run_on_the_database_and_their_results_go_back(web, pg, fake):
     assert len(fake.events("response.create")) >= 3  # greeting + after each tool
 
 
+def function_call_outputs(fake):
+    return [e for e in fake.events("conversation.item.create")
+            if e["item"].get("type") == "function_call_output"]
+
+
+def test_the_tools_of_one_response_are_followed_by_one_response(web, pg, fake):
+    # The model calls two tools in one response. The worker asked for a response
+    # after each output, and OpenAI has one response at a time: it refused the
+    # second (or, with a tool quicker than the response's end, the first) with
+    # conversation_already_has_active_response. One response.create must follow,
+    # once the tools' response is done and both outputs are in.
+    bid, number, sid, twiml = answer(web, pg)
+    fake.utterances = ["I want to book a visit"]
+    fake.tool_calls = {"book": [("check_availability", {}),
+                                ("check_availability", {"duration_minutes": 90})]}
+    fake.parallel_tool_calls = True
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.3)
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: len(function_call_outputs(fake)) >= 2, timeout=15)
+            assert await call.until(lambda: len(fake.events("response.create")) >= 2, timeout=5)
+            await asyncio.sleep(1.0)  # what a second request would take to come and be refused
+
+    run(scenario())
+    assert fake.errors_sent == [], fake.errors_sent
+    events = [e for _, e in fake.received]
+    first = events.index(function_call_outputs(fake)[0])
+    last = events.index(function_call_outputs(fake)[1])
+    creates = [i for i, e in enumerate(events) if e.get("type") == "response.create" and i > first]
+    assert len(creates) == 1 and creates[0] > last, [e.get("type") for e in events[first:]]
+    assert len(fake.events("response.create")) == 2  # the greeting's, and this one
+
+
 def test_the_emergency_referee_dispatches_what_the_model_did_not(web, pg, fake):
     bid, number, sid, twiml = answer(web, pg)
     fake.utterances = ["there is a strong gas smell in my kitchen"]
@@ -695,6 +731,61 @@ def memory_holds(pid, needle):
             except (OSError, ValueError, OverflowError):
                 pass
     return found
+
+
+def test_the_twilio_token_and_database_password_are_wiped_from_the_workers_environment(
+        web_twilio, pg, fake, twilio):
+    # The worker gets Twilio's auth token (texts, call updates) and the database's
+    # conninfo, which holds its password, in its environment, and read them with
+    # getenv for its whole life: both stayed readable in /proc/PID/environ to
+    # anything running as the httpd user, and in every core dump.
+    import conftest
+    web = web_twilio
+    pid = worker_stats(web)["pid"]
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        env = f.read()
+    token = conftest.TWILIO_AUTH_TOKEN.encode()
+    assert token not in env, "Twilio's auth token is in /proc/PID/environ"
+    assert pg.app_password.encode() not in env, "the database password is in /proc/PID/environ"
+    for entry in env.split(b"\0"):
+        for name in (b"CORTANA_TWILIO_AUTH_TOKEN=", b"CORTANA_DATABASE="):
+            assert not entry.startswith(name) or entry == name, entry[:len(name) + 4]
+    # the worker still texts, updates calls and logs them with its own copies
+    bid, number, sid, twiml = answer(web, pg, owner_phone="+13125550199")
+    realtime_tool_call(web, pg, fake, "can I talk to a person",
+                       [("transfer_to_human", {"reason": "asked for a person"})],
+                       sid_twiml=(bid, number, sid, twiml))
+    assert [u for u in twilio.call_updates if u["call_sid"] == sid]
+    assert pg.query("SELECT 1 FROM call_logs WHERE call_sid = %s", (sid,))
+
+
+def test_a_message_cut_off_by_a_drop_spoils_nothing_of_the_next_session(web, pg, fake):
+    # OpenAI's socket breaks halfway through a large message. The half already
+    # joined stayed in the call's reassembly buffer, and the reopened session's
+    # first large message (received in pieces) was appended to it: read as the
+    # dead message's type, not JSON, lost — the reply's first audio never played.
+    fake.drop_at_turn = 1
+    fake.cut_mid_message = True
+    fake.greeting_bytes = fake.reply_bytes = 16000  # 8000-byte deltas: > lws's 8 KiB buffer
+    fake.delta_bytes = 8000
+    bid, number, sid, twiml = answer(web, pg)
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 16000)
+            await asyncio.sleep(0.3)
+            heard = sum(map(len, call.media))
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: fake.events("response.create", conn=2), timeout=10)
+            await call.until(lambda: sum(map(len, call.media)) >= heard + 16000, timeout=5)
+            await asyncio.sleep(0.3)
+            return sum(map(len, call.media)) - heard
+
+    after = run(scenario())
+    assert fake.dropped == [1], fake.dropped
+    assert after >= 16000, f"{after} bytes of the reply after the drop reached the caller"
+    spoilt = [line for line in web.error_log().splitlines() if sid in line and "not JSON" in line]
+    assert spoilt == [], spoilt
 
 
 def test_the_api_keys_bearer_header_is_not_kept_per_connection(web, pg, fake):
@@ -1170,6 +1261,43 @@ def test_a_referee_dispatch_is_told_to_the_model_and_its_details_follow_to_the_t
     (message,) = pg.query("SELECT d.message FROM dispatches d JOIN call_logs c ON "
                           "c.id = d.call_log_id WHERE c.call_sid = %s", (sid,))[0]
     assert "1420 Oak Street" in message, message
+
+
+def test_a_name_the_first_dispatch_text_lacked_follows_even_when_its_words_hold_it(
+        web, pg, fake):
+    # Whether the first text had the caller's name or address was a substring
+    # search in the dispatch's message, which holds the business's name and the
+    # caller's raw words too: a caller named Maria calling Maria's Heating never
+    # had her name texted to the technician. What the dispatch texted is recorded.
+    bid, number, sid, twiml = answer(web, pg, name="Maria's Heating")
+    fake.utterances = ["there is a strong gas smell in my kitchen",
+                       "I am at 1420 Oak Street, my name is Maria"]
+    fake.tool_calls = {"oak": [("dispatch_technician", {
+        "problem": "gas smell in the kitchen", "category": "gas_leak",
+        "address": "1420 Oak Street", "name": "Maria"})]}
+
+    def texts():
+        return pg.query("SELECT s.purpose, s.body FROM sms_messages s JOIN call_logs c "
+                        "ON c.id = s.call_log_id WHERE c.call_sid = %s ORDER BY s.created_at",
+                        (sid,))
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: fake.events("session.update"))
+            await asyncio.sleep(0.2)
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: len(texts()) == 1, timeout=10), "no dispatch"
+            await asyncio.sleep(1.0)
+            await call.say(frames=8, silence=8)
+            assert await call.until(lambda: function_call_outputs(fake), timeout=10)
+            await asyncio.sleep(0.3)
+
+    run(scenario())
+    sent = texts()
+    assert [p for p, _ in sent] == ["dispatch", "dispatch_update"], sent
+    assert "Maria's Heating" in sent[0][1] and "address: unknown" in sent[0][1], sent[0][1]
+    update = sent[1][1]
+    assert "caller Maria" in update and "1420 Oak Street" in update, update
 
 
 @pytest.mark.allow_log_errors  # "emergency with no technician and no owner phone to text"

@@ -7,7 +7,11 @@ SILENCE_FRAMES frames of 0xFF after speech end a turn), input
 transcription from a script, responses made of `response.output_audio.delta`
 events (base64 mu-law, paced like a real model), transcripts, function calls,
 `response.cancel`, `conversation.item.truncate` (refused like OpenAI when
-audio_end_ms exceeds the audio sent for the item). It records every client
+audio_end_ms exceeds the audio sent for the item), and one response at a time:
+a `response.create` while a response is in progress (from an accepted
+response.create, or server VAD's at a turn's end, until its response.done) is
+refused as OpenAI refuses it (an `error` event with code
+conversation_already_has_active_response; the session stays open). It records every client
 event and the handshake (path, Authorization) so tests can assert on them.
 
     fake = FakeRealtime(); fake.start()   # fake.url -> ws://127.0.0.1:PORT/v1/realtime
@@ -20,6 +24,8 @@ Failure injection and load (all off by default):
 
     fake.drop_at_turn = 1     # close the socket (1011) when the caller's Nth turn ends
     fake.drop_after = 2.0     # close the socket (1011) this many seconds after it opened
+    fake.cut_mid_message = True  # with drop_at_turn: the connection breaks halfway through
+                                 # a large message (a transcript), no close frame
     fake.kill()               # abort every connection (no close frame) and stop listening
     fake.hang = True          # accept the WebSocket, record what comes, answer nothing
     fake.parallel_tool_calls = True  # a tool_calls list in one response, as OpenAI may
@@ -70,6 +76,7 @@ class FakeRealtime:
         self._open = set()          # the sessions' sockets, for drop()
         self.drop_at_turn = None
         self.fatal_error = False    # with drop_at_turn: an error event, then the close
+        self.cut_mid_message = False  # with drop_at_turn: half a message, then the break
         self.drop_after = None
         self.drop_after_tool_call = False  # close the socket right after asking for a tool
         self.tool_speech_bytes = 0  # audio the model says in the response that calls a tool
@@ -180,7 +187,8 @@ class FakeRealtime:
         headers = ws.request_headers
         self.handshakes.append({"path": ws.path, "authorization": headers.get("Authorization")})
         state = {"speech": False, "silence": 0, "item": None, "response": None,
-                 "cancelled": set(), "sent": {}, "turn": 0, "task": None}
+                 "cancelled": set(), "sent": {}, "turn": 0, "task": None,
+                 "active": None}  # the response in progress, from its creation to its done
         self._open.add(ws)
         self._live[conn_no] = ws
         if self.drop_after is not None:
@@ -207,6 +215,19 @@ class FakeRealtime:
         self.dropped.append(conn_no)
         await ws.close(code=1011, reason="fake: dropped")
 
+    async def _cut(self, ws, conn_no):
+        """The connection breaks with a message half sent: the frame's header
+        promises its whole length, half of it comes, then nothing (no close)."""
+        self.dropped.append(conn_no)
+        body = json.dumps({"type": "response.output_audio_transcript.done",
+                           "event_id": self._id("event"), "response_id": self._id("resp"),
+                           "item_id": self._id("item"), "output_index": 0, "content_index": 0,
+                           "transcript": "word " * 4000}).encode()
+        header = bytes([0x81, 127]) + len(body).to_bytes(8, "big")  # text, final, unmasked
+        ws.transport.write(header + body[:len(body) // 2])
+        await asyncio.sleep(0.1)
+        ws.transport.abort()
+
     async def _drop_later(self, ws, conn_no):
         await asyncio.sleep(self.drop_after)
         await self._drop(ws, conn_no)
@@ -226,12 +247,25 @@ class FakeRealtime:
             self.session_ready_at.append(time.time())
             await self._send(ws, {"type": "session.updated", "session": ev.get("session", {})})
         elif kind == "response.create":
+            if st["active"]:
+                # what OpenAI answers: one response at a time per conversation
+                err = {"type": "error", "error": {
+                    "type": "invalid_request_error",
+                    "code": "conversation_already_has_active_response",
+                    "message": f"Conversation already has an active response in progress: "
+                               f"{st['active']}. Wait until the response is finished before "
+                               "creating a new one.", "param": None,
+                    "event_id": ev.get("event_id")}}
+                self.errors_sent.append(err)
+                await self._send(ws, err)
+                return
+            resp = st["active"] = self._id("resp")
             if st.get("pending_calls"):
                 calls, st["pending_calls"] = st["pending_calls"], []
-                st["task"] = asyncio.ensure_future(self._function_calls(ws, st, calls))
+                st["task"] = asyncio.ensure_future(self._function_calls(ws, st, calls, resp))
             else:
                 st["task"] = asyncio.ensure_future(self._respond(
-                    ws, st, self.greeting_bytes if st["turn"] == 0 else self.reply_bytes))
+                    ws, st, self.greeting_bytes if st["turn"] == 0 else self.reply_bytes, resp))
         elif kind == "conversation.item.create":
             item = ev.get("item", {})
             if item.get("type") == "function_call_output":
@@ -293,6 +327,9 @@ class FakeRealtime:
                 await self._send(ws, {"type": "error", "error": {
                     "type": "insufficient_quota", "code": "insufficient_quota",
                     "message": "You exceeded your current quota.", "param": None}})
+            if self.cut_mid_message:
+                await self._cut(ws, self._conn_of(ws))
+                return
             await self._drop(ws, self._conn_of(ws))
             return
         await self._send(ws, {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": 0,
@@ -304,14 +341,18 @@ class FakeRealtime:
         await self._send(ws, {"type": "conversation.item.input_audio_transcription.completed",
                               "item_id": item, "content_index": 0, "transcript": text})
         calls = next((v for k, v in self.tool_calls.items() if k in text.lower()), None)
+        resp = st["active"] = self._id("resp")  # server VAD's response for the turn
         if calls:
-            st["task"] = asyncio.ensure_future(self._function_calls(ws, st, list(calls)))
+            st["task"] = asyncio.ensure_future(self._function_calls(ws, st, list(calls), resp))
         else:
-            st["task"] = asyncio.ensure_future(self._respond(ws, st, self.reply_bytes))
+            st["task"] = asyncio.ensure_future(self._respond(ws, st, self.reply_bytes, resp))
 
-    async def _function_calls(self, ws, st, calls):
+    def _response_done(self, st, resp):
+        if st["active"] == resp:
+            st["active"] = None
+
+    async def _function_calls(self, ws, st, calls, resp):
         batch = calls if self.parallel_tool_calls else calls[:1]
-        resp = self._id("resp")
         await self._send(ws, {"type": "response.created",
                               "response": {"id": resp, "status": "in_progress"}})
         if self.tool_speech_bytes:  # e.g. a goodbye, then end_call, in one response
@@ -338,9 +379,10 @@ class FakeRealtime:
                                   "response_id": resp, "item_id": item, "output_index": index,
                                   "call_id": call_id, "name": name,
                                   "arguments": json.dumps(args)})
+        st["pending_calls"] = calls[len(batch):]
+        self._response_done(st, resp)
         await self._send(ws, {"type": "response.done", "response": {"id": resp,
                               "status": "completed", "output": []}})
-        st["pending_calls"] = calls[len(batch):]
         if self.drop_after_tool_call:
             self.drop_after_tool_call = False
             await self._drop(ws, self._conn_of(ws))
@@ -350,8 +392,8 @@ class FakeRealtime:
             return self.replies.pop(0)
         return f"Reply {st['turn']} from the fake model."
 
-    async def _respond(self, ws, st, nbytes):
-        resp, item = self._id("resp"), self._id("item")
+    async def _respond(self, ws, st, nbytes, resp):
+        item = self._id("item")
         st["response"] = resp
         st["sent"][item] = 0
         await self._send(ws, {"type": "response.created",
@@ -389,9 +431,10 @@ class FakeRealtime:
                                   "response_id": resp, "item_id": item, "output_index": 0,
                                   "content_index": 0,
                                   "transcript": self._reply_text(st)})
+        st["response"] = None
+        self._response_done(st, resp)
         await self._send(ws, {"type": "response.done", "response": {
             "id": resp, "status": status, "output": [], "usage": self.USAGE}})
-        st["response"] = None
         st["responses"] = st.get("responses", 0) + 1
         if self.drop_after_responses is not None and st["responses"] >= self.drop_after_responses:
             await ws.close(code=1011, reason="the fake dropped the session")
