@@ -696,6 +696,24 @@ test("figures that arrive after the dashboard was left draw nothing", async (pag
   await page.waitForSelector("nav.sidebar a:text('Calls')");
 });
 
+test("the call log's rows are links a keyboard can open and a screen reader names", async (page) => {
+  await login(page);
+  const call = (await api(page, "GET", "/calls?limit=100")).items.find((c) => c.from_number === "+13125550888");
+  await page.goto(`${base}/#/calls`);
+  await page.waitForSelector("tbody tr.clickable");
+  // every focusable thing in the log has a role and a name
+  const nameless = await page.$$eval("tbody [tabindex], tbody a, tbody button", (els) => els
+    .filter((e) => !(e.tagName === "A" && e.getAttribute("href")) && e.tagName !== "BUTTON" && !e.getAttribute("role"))
+    .map((e) => e.outerHTML.slice(0, 60)));
+  assert(nameless.length === 0, `focusable without a role: ${nameless[0]}`);
+  const link = page.getByRole("link", { name: new RegExp(`${call.from_number.replace("+", "\\+")}`) }).first();
+  await link.waitFor({ timeout: 3000 }).catch(() => { throw new Error("no link names the caller in the call log"); });
+  await link.focus();
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#detail-transcript", { state: "attached" });
+  assert(page.url().includes(`#/calls/${call.id}`) || /#\/calls\/[0-9a-f-]{36}$/.test(page.url()), `Enter went to ${page.url()}`);
+});
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-dev-shm-usage"],
