@@ -714,6 +714,39 @@ test("the call log's rows are links a keyboard can open and a screen reader name
   assert(page.url().includes(`#/calls/${call.id}`) || /#\/calls\/[0-9a-f-]{36}$/.test(page.url()), `Enter went to ${page.url()}`);
 });
 
+test("a refused value is said in the interface's language, with a field the owner knows", async (page) => {
+  page.expectConsoleError(/status of 400/);
+  await login(page);
+  await page.click("#lang-switch");
+  await page.waitForSelector("nav.sidebar a:text('Llamadas')");
+  try {
+    await page.goto(`${base}/#/settings`);
+    await page.waitForSelector("#save-settings");
+    const zone = page.getByLabel("Zona horaria");
+    const was = await zone.inputValue();
+    await zone.fill("Mars/Olympus_Mons");
+    await page.click("#save-settings");
+    await page.waitForFunction(() => document.querySelector("[aria-invalid=true]"), null, { timeout: 5000 });
+    const why = await zone.evaluate((el) => document.getElementById(el.getAttribute("aria-describedby")).textContent);
+    assert(why.length > 0 && !/\b(is|must|not|valid|the|value)\b/.test(why), `the Spanish page says: ${why}`);
+    await zone.fill(was);
+    // a field the page has no input for: said in words, not as a path
+    await page.route("**/api/business", (route) => route.request().method() === "PATCH"
+      ? route.fulfill({ status: 400, contentType: "application/json",
+        body: JSON.stringify({ error: { code: "invalid", message: "must be between 60 and 3600", field: "settings.ack_retry_seconds" } }) })
+      : route.continue());
+    await page.evaluate(() => document.querySelectorAll(".toast").forEach((e) => e.remove()));
+    await page.click("#save-settings");
+    await page.waitForSelector(".toast");
+    const said = await page.textContent(".toast");
+    assert(!/settings\.|ack_retry|must|between/.test(said) && /60/.test(said) && /3600/.test(said), `the toast says: ${said}`);
+    await page.unroute("**/api/business");
+  } finally {
+    await page.click("#lang-switch");
+    await page.waitForSelector("nav.sidebar a:text('Calls')");
+  }
+});
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-dev-shm-usage"],
