@@ -747,6 +747,72 @@ test("a refused value is said in the interface's language, with a field the owne
   }
 });
 
+// WCAG 2 contrast of a text colour over the colours under it: each ancestor's background
+// colour laid over the lightest colour of the page's own gradient (the worst case for light text).
+const CONTRAST = (scope) => {
+  const parse = (c) => { const m = c.match(/[\d.]+/g).map(Number); return { r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1 }; };
+  const over = (top, under) => ({ r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a),
+                                  b: top.b * top.a + under.b * (1 - top.a), a: 1 });
+  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+                       return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const page = getComputedStyle(document.documentElement);
+  const stops = ["--bg-1", "--bg-2", "--bg-3"].map((v) => { const x = page.getPropertyValue(v).trim();
+    return { r: parseInt(x.slice(1, 3), 16), g: parseInt(x.slice(3, 5), 16), b: parseInt(x.slice(5, 7), 16), a: 1 }; });
+  const floor = stops.reduce((a, b) => (lum(a) > lum(b) ? a : b));
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e && e.nodeType === 1; e = e.parentElement) {
+      if (e === document.body || e === document.documentElement) break;
+      const bg = parse(getComputedStyle(e).backgroundColor);
+      if (bg.a > 0) layers.push(bg);
+    }
+    return layers.reverse().reduce((under, top) => over(top, under), floor);
+  };
+  const ratio = (fg, bg) => { const c = over(fg, bg); const [a, b] = [lum(c), lum(bg)].sort((x, y) => y - x); return (a + 0.05) / (b + 0.05); };
+  const bad = [];
+  const seen = new Set();
+  for (const el of document.querySelectorAll(scope)) {
+    const st = getComputedStyle(el);
+    if (st.visibility === "hidden" || st.display === "none" || el.closest("[disabled], canvas, .sr-only")) continue;
+    const placeholder = (el.tagName === "INPUT" || el.tagName === "TEXTAREA") && el.placeholder;
+    const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!text && !placeholder) continue;
+    if (st.color === "rgba(0, 0, 0, 0)" || st.webkitTextFillColor === "rgba(0, 0, 0, 0)") continue; // gradient text
+    const bg = background(el);
+    const checks = [];
+    if (text) checks.push(["text", st.color]);
+    if (placeholder) checks.push(["placeholder", getComputedStyle(el, "::placeholder").color]);
+    for (const [what, color] of checks) {
+      const r = ratio(parse(color), bg);
+      const key = `${el.className}|${what}|${color}`;
+      if (r < 4.5 && !seen.has(key)) {
+        seen.add(key);
+        bad.push(`${el.tagName.toLowerCase()}.${el.className || ""} ${what} ${color} = ${r.toFixed(2)}:1`);
+      }
+    }
+  }
+  return bad;
+};
+
+test("text, secondary text and placeholders reach AA contrast on the glass", async (page) => {
+  await login(page);
+  const bad = [];
+  const call = (await api(page, "GET", "/calls?limit=100")).items.find((c) => c.from_number === "+13125550888");
+  for (const name of [...PAGES, `calls/${call.id}`, "onboarding/services"]) {
+    await page.goto(`${base}/#/${name}`);
+    await page.waitForSelector("main h1");
+    await page.waitForLoadState("networkidle").catch(() => {});
+    for (const b of await page.evaluate(CONTRAST, "main *, nav *")) bad.push(`${name}: ${b}`);
+  }
+  const anon = await page.context().browser().newContext({ viewport: DESKTOP });
+  const p = await anon.newPage();
+  await p.goto(`${base}/#/signup`);
+  await p.waitForSelector("form");
+  for (const b of await p.evaluate(CONTRAST, "#app *")) bad.push(`signup: ${b}`);
+  await anon.close();
+  assert(bad.length === 0, `below 4.5:1: ${bad.join("; ")}`);
+});
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-dev-shm-usage"],
