@@ -813,6 +813,19 @@ test("text, secondary text and placeholders reach AA contrast on the glass", asy
   assert(bad.length === 0, `below 4.5:1: ${bad.join("; ")}`);
 });
 
+test("the wizard's step pills each carry their own number", async (page) => {
+  await login(page);
+  await page.goto(`${base}/#/onboarding/business`);
+  await page.waitForSelector("ol.steps li");
+  const wrong = await page.$$eval("ol.steps li", (lis) => lis.map((li) => {
+    const st = getComputedStyle(li);
+    const before = getComputedStyle(li, "::before").content;
+    const inside = st.listStylePosition === "inside" || (st.listStyleType === "none" && /counter|\d/.test(before));
+    return inside ? null : `${li.textContent}: its number (${st.listStyleType}, ${st.listStylePosition}) sits outside the pill`;
+  }).filter(Boolean));
+  assert(wrong.length === 0, wrong.join("; "));
+});
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-dev-shm-usage"],
