@@ -826,6 +826,22 @@ test("the wizard's step pills each carry their own number", async (page) => {
   assert(wrong.length === 0, wrong.join("; "));
 });
 
+test("the wizard's step is in the address, so a reload stays on it", async (page) => {
+  await login(page);
+  await page.goto(`${base}/#/onboarding/hours`);
+  await page.waitForSelector("#wk-open");
+  await page.click("#onb-next");
+  await page.getByRole("button", { name: "Add service" }).waitFor();
+  assert(page.url().endsWith("#/onboarding/services"), `on the services step the address is ${page.url()}`);
+  await page.reload();
+  await page.waitForSelector("#step-title");
+  const title = await page.textContent("#step-title");
+  assert(title === "Services", `a reload on the services step shows ${title}`);
+  await page.click("#onb-back");
+  await page.waitForSelector("#wk-open");
+  assert(page.url().endsWith("#/onboarding/hours"), `Back leaves the address at ${page.url()}`);
+});
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-dev-shm-usage"],
