@@ -842,6 +842,18 @@ test("the wizard's step is in the address, so a reload stays on it", async (page
   assert(page.url().endsWith("#/onboarding/hours"), `Back leaves the address at ${page.url()}`);
 });
 
+test("the dispatch card names the acknowledgement time apart from the status", async (page) => {
+  await login(page);
+  const call = (await api(page, "GET", "/calls?limit=100")).items.find((c) => c.from_number === "+13125550888");
+  await page.goto(`${base}/#/calls/${call.id}`);
+  await page.waitForSelector("#dispatch dt");
+  const labels = await page.$$eval("#dispatch dt", (els) => els.map((e) => e.textContent));
+  const values = await page.$$eval("#dispatch dd", (els) => els.map((e) => e.textContent));
+  const twice = labels.filter((l) => values.includes(l));
+  assert(twice.length === 0, `"${twice[0]}" is both a label and a value on the dispatch card`);
+  assert(labels.includes("Acknowledged at"), `dispatch labels: ${labels}`);
+});
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-dev-shm-usage"],
