@@ -55,9 +55,14 @@ export function toast(message, kind = "") {
 export function confirmAction(question, action, kind = "danger") {
   return new Promise((resolve) => {
     const dialog = h("dialog", { class: "glass-panel confirm", "aria-labelledby": "confirm-q" });
+    // The focus goes back to what asked (a keyboard user is not sent to the top of the
+    // page), or to <main> when that is gone (a removed row's button).
+    const opener = document.activeElement;
     const answer = (yes) => {
       dialog.close();
       dialog.remove();
+      if (opener && opener.isConnected && opener !== document.body) opener.focus();
+      else document.getElementById("main")?.focus();
       resolve(yes);
     };
     dialog.addEventListener("cancel", (ev) => {

@@ -857,6 +857,116 @@ test("the dispatch card names the acknowledgement time apart from the status", a
   assert(labels.includes("Acknowledged at"), `dispatch labels: ${labels}`);
 });
 
+// Tab through a page: every stop is on screen and shows where the focus is.
+async function tabWalk(page, stops = 40) {
+  const bad = [];
+  await page.evaluate(() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); });
+  const seen = new Set();
+  for (let i = 0; i < stops; i++) {
+    await page.keyboard.press("Tab");
+    const at = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const st = getComputedStyle(el);
+      const r = el.getBoundingClientRect();
+      const ring = (st.outlineStyle !== "none" && parseFloat(st.outlineWidth) > 0) || st.boxShadow !== "none";
+      const what = `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} "${(el.getAttribute("aria-label") || el.textContent || "").trim().slice(0, 30)}"`;
+      return { what, ring, visible: r.width > 0 && r.height > 0 && st.visibility !== "hidden",
+               key: el.id || what + Math.round(r.top) + ":" + Math.round(r.left) };
+    });
+    if (!at) continue;
+    if (seen.has(at.key)) break; // went round
+    seen.add(at.key);
+    if (!at.visible) bad.push(`${at.what} has the focus but is not on screen`);
+    else if (!at.ring) bad.push(`${at.what} shows no focus ring`);
+  }
+  return bad;
+}
+
+test("every page can be walked with Tab and shows where the focus is", async (page) => {
+  await login(page);
+  const bad = [];
+  const call = (await api(page, "GET", "/calls?limit=100")).items.find((c) => c.from_number === "+13125550888");
+  for (const name of [...PAGES, `calls/${call.id}`, "onboarding/hours", "onboarding/services"]) {
+    await page.goto(`${base}/#/${name}`);
+    await page.waitForSelector("main h1");
+    await page.waitForLoadState("networkidle").catch(() => {});
+    for (const b of await tabWalk(page, 60)) bad.push(`${name}: ${b}`);
+  }
+  assert(bad.length === 0, bad.join("; "));
+});
+
+test("Escape closes a question and the focus goes back to what asked it", async (page) => {
+  await login(page);
+  const call = (await api(page, "GET", "/calls?limit=100")).items.find((c) => c.from_number === "+13125550888");
+  for (const b of (await api(page, "GET", "/blocked-numbers")).items) {
+    if (b.phone === call.from_number) await api(page, "DELETE", `/blocked-numbers/${b.id}`);
+  }
+  await page.goto(`${base}/#/calls/${call.id}`);
+  await page.waitForSelector("#block");
+  await page.focus("#block");
+  await page.keyboard.press("Enter");
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor({ timeout: 2000 });
+  assert(await page.evaluate(() => !!document.activeElement.closest("dialog")), "the focus is not in the question");
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "detached", timeout: 2000 }).catch(() => { throw new Error("Escape left the question open"); });
+  await page.waitForTimeout(100);
+  const focus = await page.evaluate(() => document.activeElement.id || document.activeElement.tagName);
+  assert(focus === "block", `after the question the focus is on ${focus}`);
+  // the same from the knowledge base's Delete
+  const stamp = String(Date.now()).slice(-6);
+  await api(page, "POST", "/kb", { title: `Escape note ${stamp}`, content: "Kept.", language: "en" });
+  await page.goto(`${base}/#/kb`);
+  const del = page.locator("#kb-list .glass-card", { hasText: `Escape note ${stamp}` }).getByRole("button", { name: "Delete" });
+  await del.focus();
+  await page.keyboard.press("Enter");
+  await dialog.waitFor({ timeout: 2000 });
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "detached", timeout: 2000 });
+  await page.waitForTimeout(100);
+  assert(await del.evaluate((el) => el === document.activeElement), "after Delete's question the focus is lost");
+  const doc = (await api(page, "GET", "/kb")).items.find((d) => d.title === `Escape note ${stamp}`);
+  await api(page, "DELETE", `/kb/${doc.id}`);
+});
+
+test("with reduced motion nothing moves: no transition, animation or hover lift", async (page, context) => {
+  const still = await context.browser().newContext({ viewport: DESKTOP, reducedMotion: "reduce" });
+  const p = await still.newPage();
+  try {
+    await login(p);
+    const bad = [];
+    for (const name of PAGES) {
+      await p.goto(`${base}/#/${name}`);
+      await p.waitForSelector("main h1");
+      await p.waitForLoadState("networkidle").catch(() => {});
+      const moving = await p.evaluate(() => {
+        const out = [];
+        for (const el of document.querySelectorAll("*")) {
+          for (const pseudo of [null, "::before", "::after"]) {
+            const st = getComputedStyle(el, pseudo);
+            const t = st.transitionDuration.split(",").some((d) => parseFloat(d) > 0);
+            const a = st.animationName !== "none" && st.animationDuration.split(",").some((d) => parseFloat(d) > 0);
+            if (t || a) out.push(`${el.tagName.toLowerCase()}.${el.className}${pseudo || ""} ${t ? "transition " + st.transitionProperty : "animation " + st.animationName}`);
+          }
+          if (getComputedStyle(el).scrollBehavior === "smooth") out.push(`${el.tagName.toLowerCase()} scrolls smoothly`);
+        }
+        return out;
+      });
+      bad.push(...moving.slice(0, 3).map((m) => `${name}: ${m}`));
+      const hovered = p.locator("main .glass-card, main .glass-button").first();
+      if (await hovered.count()) {
+        await hovered.hover();
+        const tf = await hovered.evaluate((el) => getComputedStyle(el).transform);
+        if (tf !== "none") bad.push(`${name}: hover lifts a card (${tf})`);
+      }
+    }
+    assert(bad.length === 0, bad.join("; "));
+  } finally {
+    await still.close();
+  }
+});
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-dev-shm-usage"],

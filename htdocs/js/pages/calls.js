@@ -178,9 +178,9 @@ async function detail(main, id) {
   // Blocking refuses every later call from this number: asked first, and undone here.
   let blockedId = null;
   const block = button("", async () => {
-    block.disabled = true;
     try {
       if (blocked) {
+        block.disabled = true;
         if (!blockedId) {
           const { items } = await get("/blocked-numbers");
           const row = items.find((b) => b.phone === c.from_number);
@@ -194,6 +194,7 @@ async function detail(main, id) {
         if (!(await confirmAction(t("call.block_confirm").replace("{phone}", c.from_number), t("call.block")))) {
           return;
         }
+        block.disabled = true; // only now: a disabled button cannot take the focus back
         blockedId = (await post(`/calls/${id}/block`)).id;
         blocked = true;
         toast(t("call.blocked_toast").replace("{phone}", c.from_number));
