@@ -55,9 +55,14 @@ export function toast(message, kind = "") {
 export function confirmAction(question, action, kind = "danger") {
   return new Promise((resolve) => {
     const dialog = h("dialog", { class: "glass-panel confirm", "aria-labelledby": "confirm-q" });
+    // The focus goes back to what asked (a keyboard user is not sent to the top of the
+    // page), or to <main> when that is gone (a removed row's button).
+    const opener = document.activeElement;
     const answer = (yes) => {
       dialog.close();
       dialog.remove();
+      if (opener && opener.isConnected && opener !== document.body) opener.focus();
+      else document.getElementById("main")?.focus();
       resolve(yes);
     };
     dialog.addEventListener("cancel", (ev) => {
@@ -90,8 +95,32 @@ export function showError(err, fields = {}, scope = null) {
     f.error.textContent = `${err.message}`;
     f.input.focus();
   } else {
-    toast(err.field ? `${err.field}: ${err.message}` : err.message, "emergency");
+    const label = err.field && fieldLabel(err.field);
+    toast(label ? `${label}: ${err.message}` : err.message, "emergency");
   }
+}
+
+// The owner's word for a field the page has no input for (the API names it by its
+// path, "settings.ack_window_seconds", which means nothing to an owner): the longest
+// known prefix of the path, else nothing.
+const FIELD_LABELS = {
+  name: "set.name", address: "set.address", timezone: "set.timezone", owner_phone: "set.ownerphone",
+  hours: "set.hours", holidays: "set.holidays", services: "set.services", pricing: "set.services",
+  "pricing.service_call_fee": "set.fee", "pricing.notes.en": "set.notes_en", "pricing.notes.es": "set.notes_es",
+  service_area: "set.area", "service_area.zips": "set.zips", "service_area.radius_miles": "set.radius",
+  settings: "set.title", "settings.ack_window_seconds": "set.ack", emergency_rules: "set.emergency",
+  phone: "tech.phone", role: "tech.role", email: "login.email",
+  password: "login.password", business_name: "signup.business", phone_number: "signup.phone",
+  title: "kb.doctitle", content: "kb.content", language: "kb.language", q: "calls.search",
+};
+
+export function fieldLabel(path) {
+  const parts = path.replace(/\[\d+\]/g, "").split(".");
+  for (let n = parts.length; n > 0; n--) {
+    const key = FIELD_LABELS[parts.slice(0, n).join(".")];
+    if (key) return t(key);
+  }
+  return null;
 }
 
 // The error line under a row input (created on first use, tied to it by aria-describedby).

@@ -114,9 +114,12 @@ function callLog() {
     const page = await get(`/calls?${params}`);
     if (fresh) body.replaceChildren();
     for (const c of page.items) {
-      const row = h("tr", { class: "clickable", tabindex: "0", onclick: () => go(`calls/${c.id}`),
-                            onkeydown: (e) => e.key === "Enter" && go(`calls/${c.id}`) },
-        h("td", {}, when(c.started_at)), h("td", {}, c.from_number),
+      // The row opens the call on a click anywhere; the keyboard and screen readers get a
+      // real link in its first cell (a focusable <tr> has no role and no name to announce).
+      const row = h("tr", { class: "clickable", onclick: (e) => e.target.closest("a") || go(`calls/${c.id}`) },
+        h("td", {}, h("a", { href: `#/calls/${c.id}`, class: "row-link",
+          "aria-label": `${t("call.title")} ${c.from_number}, ${when(c.started_at)}` }, when(c.started_at))),
+        h("td", {}, c.from_number),
         h("td", {}, disposition(c.disposition), " ", c.emergency ? h("span", { class: "badge emergency" }, "!") : null),
         h("td", {}, c.language.toUpperCase()), h("td", {}, duration(c.duration_s)),
         h("td", {}, c.is_test ? t("calls.test") : ""));
@@ -175,9 +178,9 @@ async function detail(main, id) {
   // Blocking refuses every later call from this number: asked first, and undone here.
   let blockedId = null;
   const block = button("", async () => {
-    block.disabled = true;
     try {
       if (blocked) {
+        block.disabled = true;
         if (!blockedId) {
           const { items } = await get("/blocked-numbers");
           const row = items.find((b) => b.phone === c.from_number);
@@ -191,6 +194,7 @@ async function detail(main, id) {
         if (!(await confirmAction(t("call.block_confirm").replace("{phone}", c.from_number), t("call.block")))) {
           return;
         }
+        block.disabled = true; // only now: a disabled button cannot take the focus back
         blockedId = (await post(`/calls/${id}/block`)).id;
         blocked = true;
         toast(t("call.blocked_toast").replace("{phone}", c.from_number));

@@ -19,6 +19,9 @@ export async function render(main, { args }) {
   async function show() {
     const b = await get("/business");
     const name = STEPS[step];
+    // The step the owner is on is the address: a reload or a shared link comes back to it.
+    // replaceState, not location.hash: a hashchange would draw the whole page again.
+    if (location.hash !== `#/onboarding/${name}`) history.replaceState(null, "", `#/onboarding/${name}`);
     const steps = h("ol", { class: "steps", "aria-label": t("onb.title") },
       ...STEPS.map((s, i) => h("li", { class: "step", "aria-current": i === step ? "step" : null }, t(`onb.${s}`))));
     const body = h("div", { class: "stack" });
