@@ -285,9 +285,10 @@ static const ctn_api_schema_t page_limit = {.type = CTN_SCHEMA_INTEGER,
 static const ctn_api_query_param_t list_params[] = {
     {"from", &local_bound, 0}, {"to", &local_bound, 0},   {"status", &status, 0},
     {"cursor", &cursor, 0},    {"limit", &page_limit, 0}, {NULL, NULL, 0}};
-static const ctn_api_schema_t not_before = {.type = CTN_SCHEMA_STRING,
-                                            .format = CTN_FORMAT_DATE_TIME,
-                                            .description = "no slot before this time"};
+static const ctn_api_schema_t not_before = {
+    .type = CTN_SCHEMA_STRING,
+    .format = CTN_FORMAT_DATE_TIME,
+    .description = "no slot before this time; the 21 days searched start on its local day"};
 static const ctn_api_schema_t duration = {.type = CTN_SCHEMA_INTEGER, .min = 15, .max = 1440};
 static const ctn_api_schema_t count = {.type = CTN_SCHEMA_INTEGER, .min = 1, .max = 50};
 static const ctn_api_query_param_t availability_params[] = {{"from", &not_before, 0},

@@ -267,6 +267,36 @@ def test_availability_booking_conflict_and_cancel(owner):
     assert owner.get("/appointments?from=nope").status == 400
 
 
+def test_availability_and_booking_across_dst_days_in_the_business_zone(owner):
+    owner.patch("/business", {"hours": {d: [{"open": "00:00", "close": "24:00"}] for d in (
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}})
+
+    def starts(frm, count):
+        resp = owner.get(f"/availability?from={frm}&count={count}&duration_minutes=60")
+        assert resp.status == 200, resp.text
+        return [s["starts_at"] for s in resp.json()["slots"]]
+
+    # Chicago springs forward on 2027-03-14: 01:30 CST (07:30Z), then 03:00 CDT (08:00Z).
+    assert starts("2027-03-14T00:00:00-06:00", 5) == [
+        "2027-03-14T06:00:00Z", "2027-03-14T06:30:00Z", "2027-03-14T07:00:00Z",
+        "2027-03-14T07:30:00Z", "2027-03-14T08:00:00Z"]
+    # ... and falls back on 2027-11-07: 01:00 and 01:30 come as CDT (06:xxZ) and CST (07:xxZ).
+    assert starts("2027-11-07T00:30:00-05:00", 5) == [
+        "2027-11-07T05:30:00Z", "2027-11-07T06:00:00Z", "2027-11-07T06:30:00Z",
+        "2027-11-07T07:00:00Z", "2027-11-07T07:30:00Z"]
+    body = {"customer_name": "Pat", "customer_phone": "+13125550177", "duration_minutes": 30}
+    first = owner.post("/book", {**body, "starts_at": "2027-11-07T01:30:00-05:00"})
+    second = owner.post("/book", {**body, "starts_at": "2027-11-07T01:30:00-06:00"})
+    assert first.status == 201 and second.status == 201, (first.text, second.text)
+    assert first.json()["starts_at"].startswith("2027-11-07T06:30:00")
+    assert second.json()["starts_at"].startswith("2027-11-07T07:30:00")
+    taken = starts("2027-11-07T01:00:00-05:00", 8)
+    assert "2027-11-07T06:30:00Z" not in taken and "2027-11-07T07:30:00Z" not in taken
+    assert owner.post(f"/appointments/{second.json()['id']}/cancel").status == 200
+    listed = owner.get("/appointments?from=2027-11-07&to=2027-11-07&status=booked").json()
+    assert [a["id"] for a in listed["items"]] == [first.json()["id"]]
+
+
 def test_availability_takes_only_a_language_cortana_speaks(owner):
     assert owner.get("/availability?count=1&language=es").status == 200
     for bad in ("fr", "EN", "english"):

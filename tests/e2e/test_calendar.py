@@ -1,7 +1,7 @@
-"""Free slots in the business's local time, across DST (sql/002_free_slots.sql),
+"""Free slots in the business's local time, across DST (sql/002_free_slots.sql, 008, 011),
 as the RLS-bound application role."""
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import psycopg2
 import pytest
@@ -67,6 +67,43 @@ def test_fall_back_day_offers_each_local_time_once(pg, business):
     starts = [s for s, _ in slots(pg, bid, utc("2026-11-01 05:00"), horizon=0)]
     assert len(starts) == len(set(starts))
     assert starts == sorted(starts)
+
+
+def test_fall_back_day_offers_each_instant_of_the_repeated_hour(pg, business):
+    bid = business({"sunday": [{"open": "00:00", "close": "04:00"}]})
+    got = slots(pg, bid, utc("2026-11-01 05:00"), horizon=0)  # midnight CDT
+    # 00:00 CDT .. 04:00 CST is five real hours: 01:00 and 01:30 come twice, as
+    # 01:00 CDT (06:00Z) and 01:00 CST (07:00Z); every slot is an hour long.
+    assert [s for s, _ in got] == [utc("2026-11-01 05:00") + timedelta(minutes=30 * i)
+                                   for i in range(9)]
+    assert all(e - s == timedelta(hours=1) for s, e in got)
+    # the same with opening in the repeated hour: it opens at its first 01:00
+    late = business({"sunday": [{"open": "01:00", "close": "03:00"}]})
+    starts = [s for s, _ in slots(pg, late, utc("2026-11-01 05:00"), horizon=0)]
+    assert starts[0] == utc("2026-11-01 06:00") and starts[-1] == utc("2026-11-01 08:00")
+    assert len(starts) == 5
+    # a slot in the second 01:30 is on the same local day and in the morning
+    assert utc("2026-11-01 07:30") in [s for s, _ in slots(pg, bid, utc("2026-11-01 05:00"),
+                                                          horizon=1, day_offset=0, part=1)]
+
+
+def test_spring_forward_slots_end_by_closing_time(pg, business):
+    bid = business({"sunday": [{"open": "00:00", "close": "03:00"}]})
+    got = slots(pg, bid, utc("2026-03-08 06:00"), horizon=0)
+    # 00:00 CST .. 03:00 CDT is two real hours: 01:30 CST + 1 h would be 03:30 CDT.
+    assert got == [(utc("2026-03-08 06:00"), utc("2026-03-08 07:00")),
+                   (utc("2026-03-08 06:30"), utc("2026-03-08 07:30")),
+                   (utc("2026-03-08 07:00"), utc("2026-03-08 08:00"))]
+
+
+@pytest.mark.parametrize("day,start,end", [("2026-03-08", "2026-03-08 06:00", "2026-03-09 05:00"),
+                                           ("2026-11-01", "2026-11-01 05:00", "2026-11-02 06:00")])
+def test_a_holiday_on_a_dst_day_closes_that_whole_local_day(pg, business, day, start, end):
+    bid = business(ALL_DAY, holidays=[day])
+    got = [s for s, _ in slots(pg, bid, utc(start) - timedelta(hours=2), horizon=2,
+                               max_slots=200)]
+    assert not [s for s in got if utc(start) <= s < utc(end)]
+    assert utc(start) - timedelta(hours=1) in got and utc(end) in got
 
 
 def test_holidays_lead_time_buffer_and_preferences(pg, business):
