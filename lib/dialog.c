@@ -536,6 +536,14 @@ static int answer_question(dlg_t *d, ctn_intent_e intent, int side)
     case CTN_INTENT_PRICE:
         answer_price(d);
         break;
+    case CTN_INTENT_ARRIVAL:
+        /* The visit this call arranged, not the opening hours. */
+        if (d->st->appointment_id && d->st->offered.start) {
+            sayf(d, CTN_PH_ARRIVAL_BOOKED, say_slot(d, d->st->offered.start));
+        } else {
+            say(d, CTN_PH_ARRIVAL_DISPATCHED);
+        }
+        break;
     case CTN_INTENT_HOURS:
         sayf(d, CTN_PH_HOURS, tools->say_hours(tools->baton, d->pool, lang_of(d)));
         break;
@@ -578,7 +586,8 @@ static int answer_question(dlg_t *d, ctn_intent_e intent, int side)
 static int is_question(ctn_intent_e intent)
 {
     return intent == CTN_INTENT_PRICE || intent == CTN_INTENT_HOURS ||
-           intent == CTN_INTENT_SERVICE_AREA || intent == CTN_INTENT_QUESTION;
+           intent == CTN_INTENT_SERVICE_AREA || intent == CTN_INTENT_QUESTION ||
+           intent == CTN_INTENT_ARRIVAL;
 }
 
 /* --------------------------------------------------------- emergencies --- */
@@ -741,6 +750,7 @@ static void open_request(dlg_t *d, ctn_intent_e intent)
     case CTN_INTENT_HOURS:
     case CTN_INTENT_SERVICE_AREA:
     case CTN_INTENT_QUESTION:
+    case CTN_INTENT_ARRIVAL:
         if (answer_question(d, intent, 0)) {
             anything_else(d);
         }
@@ -1145,7 +1155,8 @@ apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_di
             goto leave;
         }
     }
-    intent = ctn_intent_classify(pool, utterance);
+    intent =
+        ctn_intent_classify_arranged(pool, utterance, st->appointment_id != NULL || st->dispatched);
     yn = ctn_intent_yes_no(pool, utterance);
     reply->intent = ctn_intent_name(intent);
     when_before = st->slots.when;
