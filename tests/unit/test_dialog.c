@@ -1093,6 +1093,37 @@ START_TEST(hints_follow_what_is_expected)
 }
 END_TEST
 
+/* Two questions in one breath are both answered, briefly, in either
+ * order and language; one question with a day in it is one question. */
+START_TEST(two_questions_at_once_are_both_answered)
+{
+    static const struct {
+        const char *text, *first, *second;
+    } cases[] = {
+        {"how much is drain cleaning and are you open saturday?", "$129 and $249",
+         "Monday to Friday"},
+        {"are you open on saturday? and how much is drain cleaning", "Monday to Friday",
+         "$129 and $249"},
+        {"¿cuánto cuesta destapar el drenaje y abren el sábado?", "129 y 249",
+         "de lunes a viernes"},
+    };
+    convo_t c;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *a, *b;
+        start(&c, 0, NULL);
+        turn(&c, cases[i].text);
+        a = strstr(c.said, cases[i].first);
+        b = strstr(c.said, cases[i].second);
+        ck_assert_msg(a && b && a < b, "'%s': got '%s'", cases[i].text, c.said);
+    }
+    start(&c, 0, NULL);
+    turn(&c, "how much is drain cleaning on saturday?");
+    ck_assert_msg(strstr(c.said, "$129") && !strstr(c.said, "Monday to Friday"), "got '%s'",
+                  c.said);
+}
+END_TEST
+
 START_TEST(summary_tells_the_owner_what_happened)
 {
     convo_t c;
@@ -1551,6 +1582,7 @@ static Suite *suite(void)
     tcase_add_test(tc, language_switch_changes_voice_and_stt_language);
     tcase_add_test(tc, tone_reaches_engine_lines);
     tcase_add_test(tc, greeting_discloses_ai_and_after_hours);
+    tcase_add_test(tc, two_questions_at_once_are_both_answered);
     tcase_add_test(tc, hints_follow_what_is_expected);
     tcase_add_test(tc, summary_tells_the_owner_what_happened);
     tcase_add_loop_test(tc, what_a_question_asks_for, 0,
