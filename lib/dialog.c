@@ -25,6 +25,7 @@
 #include <apr_strings.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_REPROMPTS    2 /* then a voicemail */
 #define DECLINES_ALLOWED 2 /* offers declined before a message is taken */
@@ -536,6 +537,14 @@ static int answer_question(dlg_t *d, ctn_intent_e intent, int side)
     case CTN_INTENT_PRICE:
         answer_price(d);
         break;
+    case CTN_INTENT_ARRIVAL:
+        /* The visit this call arranged, not the opening hours. */
+        if (d->st->appointment_id && d->st->offered.start) {
+            sayf(d, CTN_PH_ARRIVAL_BOOKED, say_slot(d, d->st->offered.start));
+        } else {
+            say(d, CTN_PH_ARRIVAL_DISPATCHED);
+        }
+        break;
     case CTN_INTENT_HOURS:
         sayf(d, CTN_PH_HOURS, tools->say_hours(tools->baton, d->pool, lang_of(d)));
         break;
@@ -578,7 +587,72 @@ static int answer_question(dlg_t *d, ctn_intent_e intent, int side)
 static int is_question(ctn_intent_e intent)
 {
     return intent == CTN_INTENT_PRICE || intent == CTN_INTENT_HOURS ||
-           intent == CTN_INTENT_SERVICE_AREA || intent == CTN_INTENT_QUESTION;
+           intent == CTN_INTENT_SERVICE_AREA || intent == CTN_INTENT_QUESTION ||
+           intent == CTN_INTENT_ARRIVAL;
+}
+
+/* Where a second question may start in `text` at `s` ("… and are you open
+ * Saturday?", "…? ¿Y abren…"): the length of the separator, 0: none. */
+static apr_size_t question_break(const char *text, const char *s)
+{
+    static const char *const joins[] = {"and", "y", "also", "tambien", NULL};
+
+    if (*s == '?' || *s == ';' || *s == '.') {
+        return 1;
+    }
+    if (s == text || s[-1] != ' ') {
+        return 0;
+    }
+    for (int i = 0; joins[i]; i++) {
+        apr_size_t n = strlen(joins[i]);
+        if (strncasecmp(s, joins[i], n) == 0 && s[n] == ' ') {
+            return n;
+        }
+    }
+    return 0;
+}
+
+/* Answer the question(s) of this turn: two different questions in one
+ * utterance ("how much is drain cleaning and are you open Saturday?") are
+ * both answered, each from its own part, in order. Only question turns
+ * are split, at the first break whose two sides ask different questions
+ * (a few cue scans); one question with a day in it stays one. `priced`:
+ * a price was asked (a booking is offered after). Returns as
+ * answer_question. */
+static int answer_questions(dlg_t *d, ctn_intent_e intent, int side, int *priced)
+{
+    int arranged = d->st->appointment_id != NULL || d->st->dispatched;
+    const char *text = d->text;
+    int breaks = 0;
+
+    *priced = intent == CTN_INTENT_PRICE;
+    for (const char *s = text; *s && breaks < 4; s++) {
+        apr_size_t n = question_break(text, s);
+        const char *first, *second;
+        ctn_intent_e i1, i2;
+        int ok;
+
+        if (n == 0) {
+            continue;
+        }
+        breaks++;
+        first = apr_pstrmemdup(d->pool, text, (apr_size_t)(s - text));
+        second = s + n;
+        i1 = ctn_intent_classify_arranged(d->pool, first, arranged);
+        i2 = ctn_intent_classify_arranged(d->pool, second, arranged);
+        if (!is_question(i1) || !is_question(i2) || i1 == i2) {
+            s += n - 1;
+            continue;
+        }
+        d->text = first;
+        ok = answer_question(d, i1, side);
+        d->text = second;
+        ok = ok && answer_question(d, i2, side);
+        d->text = text;
+        *priced = i1 == CTN_INTENT_PRICE || i2 == CTN_INTENT_PRICE;
+        return ok;
+    }
+    return answer_question(d, intent, side);
 }
 
 /* --------------------------------------------------------- emergencies --- */
@@ -735,16 +809,21 @@ static void open_request(dlg_t *d, ctn_intent_e intent)
         start_booking(d);
         return;
     case CTN_INTENT_PRICE:
-        answer_question(d, intent, 0);
-        propose(d, CTN_GOAL_BOOK, CTN_PH_OFFER_BOOK);
-        return;
     case CTN_INTENT_HOURS:
     case CTN_INTENT_SERVICE_AREA:
     case CTN_INTENT_QUESTION:
-        if (answer_question(d, intent, 0)) {
-            anything_else(d);
+    case CTN_INTENT_ARRIVAL: {
+        /* A price asked is followed by the offer of a booking. */
+        int priced;
+        if (answer_questions(d, intent, 0, &priced)) {
+            if (priced) {
+                propose(d, CTN_GOAL_BOOK, CTN_PH_OFFER_BOOK);
+            } else {
+                anything_else(d);
+            }
         }
         return;
+    }
     default:
         break;
     }
@@ -833,7 +912,8 @@ static void on_collect(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn)
     if (!answered(d, what)) {
         if (is_question(intent)) {
             /* A question in the middle: answer it, then ask again. */
-            answer_question(d, intent, 1);
+            int priced;
+            answer_questions(d, intent, 1, &priced);
             ask_pending(d, 0);
             return;
         }
@@ -884,7 +964,8 @@ static void on_offer(dlg_t *d, ctn_intent_e intent, ctn_intent_e yn, int new_tim
         return;
     }
     if (is_question(intent)) {
-        answer_question(d, intent, 1);
+        int priced;
+        answer_questions(d, intent, 1, &priced);
         ask_pending(d, 0);
         return;
     }
@@ -1145,7 +1226,8 @@ apr_status_t ctn_dialog_turn(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_di
             goto leave;
         }
     }
-    intent = ctn_intent_classify(pool, utterance);
+    intent =
+        ctn_intent_classify_arranged(pool, utterance, st->appointment_id != NULL || st->dispatched);
     yn = ctn_intent_yes_no(pool, utterance);
     reply->intent = ctn_intent_name(intent);
     when_before = st->slots.when;

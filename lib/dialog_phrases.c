@@ -163,6 +163,13 @@ static const char *const phrases[CTN_PH__COUNT][2] = {
     [CTN_PH_RECORDED] = {"{thanks} We got your message and will call you back soon. Goodbye.",
                          "{thanks} Recibimos su mensaje y le devolveremos la llamada pronto. "
                          "Adiós."},
+    [CTN_PH_ARRIVAL_BOOKED] = {"Your visit is set for %s. The technician will call you if "
+                               "anything changes.",
+                               "Su visita quedó para %s. El técnico le llamará si algo cambia."},
+    [CTN_PH_ARRIVAL_DISPATCHED] = {"The on-call technician has your number and will text or call "
+                                   "you as soon as they're on the way.",
+                                   "El técnico de guardia tiene su número y le escribirá o "
+                                   "llamará en cuanto vaya en camino."},
 };
 
 const char *ctn_dialog_phrase(ctn_phrase_e id, ctn_lang_e lang)

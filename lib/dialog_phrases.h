@@ -79,6 +79,8 @@ typedef enum {
     CTN_PH_LINES_BUSY,          /* routing: over the concurrent-call limit, voicemail */
     CTN_PH_RECORDED,            /* the caller's recorded message arrived */
     CTN_PH_TRANSFER_UNANSWERED, /* the person the call was passed to did not answer */
+    CTN_PH_ARRIVAL_BOOKED,      /* %s: the booked slot */
+    CTN_PH_ARRIVAL_DISPATCHED,  /* the on-call technician was texted */
     CTN_PH__COUNT
 } ctn_phrase_e;
 

@@ -157,6 +157,16 @@ static const char *const no[] = {"no",         "nope",        "nah",         "no
                                  "dont",       "doesnt work", "that doesnt", "negative",
                                  "todavia no", "mejor no",    NULL};
 
+/* A question about when someone arrives: one of each list ("what time
+ * will the technician arrive", "¿a qué hora van a llegar?", "cuánto
+ * tardan"). */
+static const char *const arrival_when[] = {"when",   "what time",  "how long",      "how soon",
+                                           "cuando", "a que hora", "cuanto tiempo", "cuanto tard*",
+                                           "eta",    NULL};
+static const char *const arrival_verb[] = {"arriv*", "get here",   "be here", "show up",   "come",
+                                           "coming", "on the way", "eta",     "llega*",    "vienen",
+                                           "viene",  "venir",      "tard*",   "en camino", NULL};
+
 static int any(const apr_array_header_t *words, const char *const *cues)
 {
     for (int i = 0; cues[i]; i++) {
@@ -197,10 +207,10 @@ static int starts_with(const apr_array_header_t *words, const char *const *cues)
 
 const char *ctn_intent_name(ctn_intent_e intent)
 {
-    static const char *const names[] = {"unknown",      "spam",     "goodbye", "human",
-                                        "message",      "book",     "price",   "hours",
-                                        "service_area", "question", "yes",     "no"};
-    return intent <= CTN_INTENT_NO ? names[intent] : "unknown";
+    static const char *const names[] = {"unknown", "spam",  "goodbye", "human",        "message",
+                                        "book",    "price", "hours",   "service_area", "question",
+                                        "yes",     "no",    "arrival"};
+    return intent <= CTN_INTENT_ARRIVAL ? names[intent] : "unknown";
 }
 
 ctn_intent_e ctn_intent_yes_no(apr_pool_t *pool, const char *text)
@@ -232,6 +242,11 @@ int ctn_intent_wrong_number(apr_pool_t *pool, const char *text)
 
 ctn_intent_e ctn_intent_classify(apr_pool_t *pool, const char *text)
 {
+    return ctn_intent_classify_arranged(pool, text, 0);
+}
+
+ctn_intent_e ctn_intent_classify_arranged(apr_pool_t *pool, const char *text, int arranged)
+{
     apr_array_header_t *words = ctn_text_words(pool, ctn_text_normalize(pool, text));
 
     if (any(words, spam) || any(words, wrong_number)) {
@@ -247,6 +262,9 @@ ctn_intent_e ctn_intent_classify(apr_pool_t *pool, const char *text)
      * to book ("how much to install a water heater?"). */
     if (any(words, price)) {
         return CTN_INTENT_PRICE;
+    }
+    if (arranged && any(words, arrival_when) && any(words, arrival_verb)) {
+        return CTN_INTENT_ARRIVAL;
     }
     if (any(words, area_asked) && !any(words, work)) {
         return CTN_INTENT_SERVICE_AREA;

@@ -25,15 +25,22 @@ typedef enum {
     CTN_INTENT_SERVICE_AREA,
     CTN_INTENT_QUESTION,
     CTN_INTENT_YES,
-    CTN_INTENT_NO
+    CTN_INTENT_NO,
+    CTN_INTENT_ARRIVAL /* when the visit booked or dispatched this call arrives */
 } ctn_intent_e;
 
 /* "spam", "goodbye", "human", "message", "book", "price", "hours",
- * "service_area", "question", "yes", "no", "unknown". */
+ * "service_area", "question", "yes", "no", "arrival", "unknown". */
 const char *ctn_intent_name(ctn_intent_e intent);
 
 /* The caller's primary intent in `text`. */
 ctn_intent_e ctn_intent_classify(apr_pool_t *pool, const char *text);
+
+/* As ctn_intent_classify, in a call where a visit is `arranged` (booked or
+ * dispatched): then "when will you arrive?", "¿a qué hora van a llegar?"
+ * ask about that visit (CTN_INTENT_ARRIVAL, ahead of price and hours);
+ * before, "¿a qué hora vienen?" is still a booking or hours question. */
+ctn_intent_e ctn_intent_classify_arranged(apr_pool_t *pool, const char *text, int arranged);
 
 /* 1 when `text` says the caller dialled the wrong number (classified as
  * spam, but answered kindly). */

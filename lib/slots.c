@@ -6,6 +6,7 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <string.h>
+#include <strings.h>
 
 #define NAME_MAX_WORDS 4
 
@@ -520,22 +521,94 @@ static int described_job(const apr_array_header_t *words)
     return 0;
 }
 
-static const char *extract_problem(apr_pool_t *pool, const char *original,
-                                   const apr_array_header_t *words, ctn_expect_e expecting)
+/* Whether `words` name a problem: a fixture, or a described job. */
+static int names_problem(const apr_array_header_t *words)
 {
     for (int i = 0; fixtures[i]; i++) {
         if (ctn_text_find(words, fixtures[i], 0) >= 0) {
-            return original;
+            return 1;
         }
     }
-    if (described_job(words)) {
+    return described_job(words);
+}
+
+/* The length of the clause separator at `s` in `text` (a sentence mark, or
+ * a conjunction on word boundaries: "and", "y", "but", "pero"); 0: none. */
+static apr_size_t separator_at(const char *text, const char *s)
+{
+    static const char *const conjunctions[] = {"and", "but", "y", "pero", NULL};
+
+    if (strchr(",.;:?!", *s)) {
+        return 1;
+    }
+    if ((unsigned char)s[0] == 0xC2 &&
+        ((unsigned char)s[1] == 0xBF || (unsigned char)s[1] == 0xA1)) {
+        return 2; /* ¿ ¡ */
+    }
+    if (s > text && s[-1] != ' ') {
+        return 0;
+    }
+    for (int i = 0; conjunctions[i]; i++) {
+        apr_size_t n = strlen(conjunctions[i]);
+        if (strncasecmp(s, conjunctions[i], n) == 0 && (s[n] == ' ' || s[n] == '\0')) {
+            return n;
+        }
+    }
+    return 0;
+}
+
+/* The part of `original` that says what is wrong: from the first to the
+ * last clause that names a problem ("Hi this is Ana, I'm at 300 Clark St
+ * and my water heater is leaking, can you come tomorrow?" → "my water
+ * heater is leaking"). `original` itself when no clause does alone. */
+static const char *problem_clause(apr_pool_t *pool, const char *original)
+{
+    const char *piece = original, *first = NULL, *last = NULL;
+
+    for (const char *s = original;; s++) {
+        apr_size_t sep = *s ? separator_at(original, s) : 1;
+        if (sep == 0) {
+            continue;
+        }
+        if (s > piece) {
+            const char *norm = ctn_text_normalize(pool, apr_pstrmemdup(pool, piece, s - piece));
+            if (names_problem(ctn_text_words(pool, norm))) {
+                first = first ? first : piece;
+                last = s;
+            }
+        }
+        if (*s == '\0') {
+            break;
+        }
+        s += sep - 1;
+        piece = s + 1;
+    }
+    if (first == NULL) {
         return original;
+    }
+    while (first < last && apr_isspace(*first)) {
+        first++;
+    }
+    while (last > first && apr_isspace(last[-1])) {
+        last--;
+    }
+    return last > first ? apr_pstrmemdup(pool, first, last - first) : original;
+}
+
+/* The problem the caller describes; `others`: the utterance also gave
+ * other slots (name, address, number, time), which are kept out of it. */
+static const char *extract_problem(apr_pool_t *pool, const char *original,
+                                   const apr_array_header_t *words, ctn_expect_e expecting,
+                                   int others)
+{
+    if (names_problem(words)) {
+        return others ? problem_clause(pool, original) : original;
     }
     return expecting == CTN_EXPECT_PROBLEM && words->nelts > 0 ? original : NULL;
 }
 
-static void extract_time(ctn_slots_t *slots, const apr_array_header_t *words,
-                         ctn_expect_e expecting)
+/* Returns whether `words` name a time. */
+static int extract_time(ctn_slots_t *slots, const apr_array_header_t *words, ctn_expect_e expecting)
 {
     static const char *const days[][2] = {{"sunday", "domingo"},  {"monday", "lunes"},
                                           {"tuesday", "martes"},  {"wednesday", "miercoles"},
@@ -577,6 +650,7 @@ static void extract_time(ctn_slots_t *slots, const apr_array_header_t *words,
     if (given || expecting == CTN_EXPECT_TIME) {
         slots->when_given = 1;
     }
+    return given;
 }
 
 void ctn_slots_extract(ctn_slots_t *slots, apr_pool_t *pool, const char *text,
@@ -585,6 +659,7 @@ void ctn_slots_extract(ctn_slots_t *slots, apr_pool_t *pool, const char *text,
     const char *norm = ctn_text_normalize(pool, text ? text : "");
     apr_array_header_t *words = ctn_text_words(pool, norm);
     const char *v;
+    int others = 0;
 
     if (words->nelts == 0) {
         return;
@@ -594,6 +669,7 @@ void ctn_slots_extract(ctn_slots_t *slots, apr_pool_t *pool, const char *text,
     }
     if ((v = ctn_slots_phone(pool, text)) != NULL) {
         slots->callback_number = v;
+        others = 1;
         /* "My number is 312…" answering another question answers only the
          * number: not the address, nor the time (the soonest). */
         if (expecting != CTN_EXPECT_PHONE) {
@@ -602,19 +678,22 @@ void ctn_slots_extract(ctn_slots_t *slots, apr_pool_t *pool, const char *text,
     }
     if (!slots->name && (v = extract_name(pool, words, expecting, text))) {
         slots->name = v;
+        others = 1;
     }
     if (!slots->address && (v = extract_address(pool, words, expecting, text))) {
         slots->address = v;
+        others = 1;
     } else if (slots->address && correcting(words) &&
                (v = extract_address(pool, words, CTN_EXPECT_NONE, text)) != NULL &&
                strcmp(v, slots->address) != 0) {
         slots->address = v; /* "no wait, it's 310 Clark Street" */
+        others = 1;
     }
     if (!slots->zip && (v = extract_zip(pool, words))) {
         slots->zip = v;
     }
-    if (!slots->problem && (v = extract_problem(pool, text, words, expecting))) {
+    others |= extract_time(slots, words, expecting);
+    if (!slots->problem && (v = extract_problem(pool, text, words, expecting, others))) {
         slots->problem = apr_pstrdup(pool, v);
     }
-    extract_time(slots, words, expecting);
 }

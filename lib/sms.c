@@ -75,13 +75,22 @@ apr_status_t ctn_sms_record_inbound(PGconn *conn, apr_pool_t *pool, const char *
     return rv;
 }
 
-/* Record the outcome of one attempt. */
+/* Record the outcome of one attempt. A dispatch text that failed for good
+ * (a 4xx, or retries used up) reached nobody: the dispatch waiting on that
+ * number is made due now, so the escalation tick texts the next link at
+ * once instead of after the whole acknowledgement window. Only while the
+ * dispatch still waits on the number the text went to: an escalation or an
+ * acknowledgement since then is left alone. */
 static apr_status_t record_attempt(PGconn *conn, const char *id, int attempts,
                                    const ctn_twilio_result_t *result, apr_status_t rv)
 {
     static const char sql[] =
-        "UPDATE sms_messages SET attempts = $2::int, status = $3, provider_sid = $4, "
-        "error = $5, next_attempt_at = now() + make_interval(secs => $6::int) WHERE id = $1";
+        "WITH s AS (UPDATE sms_messages SET attempts = $2::int, status = $3, provider_sid = $4, "
+        "error = $5, next_attempt_at = now() + make_interval(secs => $6::int) WHERE id = $1 "
+        "RETURNING status, purpose, dispatch_id, to_number) "
+        "UPDATE dispatches d SET due_at = now() FROM s WHERE s.status = 'failed' "
+        "AND s.purpose = 'dispatch' AND d.id = s.dispatch_id AND d.status = 'notified' "
+        "AND d.notified_phone = s.to_number AND d.due_at > now()";
     char attempts_s[12], delay_s[12];
     const char *status, *error = NULL;
     int delay = 0;

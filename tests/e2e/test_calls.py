@@ -257,6 +257,21 @@ def test_spanish_flooded_basement_at_night_dispatches_and_escalates(pg, web, fak
     assert all(r[1] == "sent" for r in rows if r[2] == "dispatch")
 
 
+def test_a_text_refused_for_good_escalates_without_waiting_the_window(pg, web, fake_twilio):
+    # Twilio refuses the first technician's number (400: no retry can fix
+    # it). Nobody was reached, so the next one is texted at the next tick,
+    # not after the 5-minute acknowledgement window.
+    bid, number = make_business(pg, hours=CLOSED)
+    tech1, tech2 = TECHS[bid]
+    fake_twilio.refuse(tech1)
+    call(web, number, "I smell gas in the kitchen", "<hangup>")
+    assert wait_for(lambda: [r for r in sms_rows(pg, bid) if r[0] == tech1 and r[1] == "failed"])
+    second = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech2], timeout=8)
+    assert second and "EMERGENCY" in second[0]["body"]
+    assert pg.query("SELECT status, step FROM dispatches WHERE business_id = %s",
+                    (bid,)) == [("notified", 2)]
+
+
 def test_a_test_call_never_texts_a_real_technician(pg, web, fake_twilio):
     """The owner's test call (POST /api/test-calls) goes through dispatch and
     escalation like any emergency, but its texts stay simulated."""

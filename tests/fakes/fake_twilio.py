@@ -7,6 +7,8 @@ for bad credentials and bad parameters. It records every request so tests
 can assert on what Cortana sent, and it can be told to fail:
 
     POST /_fake/fail    {"status": 500, "count": 2}  next 2 requests get 500
+    POST /_fake/refuse  {"to": "+1312…"}             texts to that number get a
+                                                     400 (21610, unsubscribed), always
     GET  /_fake/messages                             what was received
     POST /_fake/reset
 
@@ -41,6 +43,7 @@ class FakeTwilio:
         self.call_updates = []
         self.requests = 0
         self.failures = []  # statuses to answer with, in order
+        self.refused = set()  # numbers whose texts are refused for good (400)
         self.lock = threading.Lock()
         fake = self
 
@@ -106,6 +109,11 @@ class FakeTwilio:
                     return self.reply(*twilio_error(400, 21603, "A 'From' phone number is required."))
                 if not body:
                     return self.reply(*twilio_error(400, 21602, "Message body is required."))
+                with fake.lock:
+                    refused = to in fake.refused
+                if refused:
+                    return self.reply(*twilio_error(400, 21610,
+                                                    "Attempt to send to unsubscribed recipient"))
                 if not E164.match(to):
                     return self.reply(*twilio_error(400, 21211,
                                                     f"The 'To' number {to} is not a valid phone number."))
@@ -125,8 +133,14 @@ class FakeTwilio:
                     with fake.lock:
                         fake.failures.extend([doc.get("status", 500)] * doc.get("count", 1))
                     return self.reply(200, {"ok": True})
+                if self.path == "/_fake/refuse":
+                    doc = json.loads(raw or "{}")
+                    with fake.lock:
+                        fake.refused.add(doc["to"])
+                    return self.reply(200, {"ok": True})
                 if self.path == "/_fake/reset":
                     with fake.lock:
+                        fake.refused.clear()
                         fake.messages.clear()
                         fake.call_updates.clear()
                         fake.failures.clear()
@@ -144,6 +158,12 @@ class FakeTwilio:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+    def refuse(self, number):
+        """Refuse every text to `number` with a 400, as Twilio does for an
+        unsubscribed or unreachable recipient: a failure no retry fixes."""
+        with self.lock:
+            self.refused.add(number)
 
     def fail_next(self, status=500, count=1):
         with self.lock:

@@ -321,6 +321,47 @@ static const script_t scripts[] = {
      1,
      0,
      CTN_LANG_EN},
+    {"an arrival question after a booking is answered with the booked time, not the hours",
+     0,
+     NULL,
+     {{"Hi, my kitchen drain is clogged, can someone come out?", "name", GATHER},
+      {"My name is Maria Lopez", "address", GATHER},
+      {"1420 Oak Street", "312-555-0142", GATHER},
+      {"as soon as possible", "slot 0", GATHER},
+      {"yes", "booked", GATHER},
+      {"what time will the technician arrive?", "slot 0", GATHER},
+      END},
+     "booked",
+     0,
+     1,
+     0,
+     CTN_LANG_EN},
+    {"¿a qué hora van a llegar? after a booking: the booked time, in Spanish",
+     0,
+     NULL,
+     {{"Se me tapó el fregadero de la cocina, ¿pueden venir?", "nombre", GATHER},
+      {"Me llamo Rosa Peña", "dirección", GATHER},
+      {"Vivo en 2200 calle Milwaukee", "312-555-0142", GATHER},
+      {"lo antes posible", "espacio 0", GATHER},
+      {"sí", "quedó agendado", GATHER},
+      {"¿a qué hora van a llegar?", "Su visita quedó para espacio 0", GATHER},
+      END},
+     "booked",
+     0,
+     1,
+     0,
+     CTN_LANG_ES},
+    {"¿a qué hora van a llegar? after a dispatch: the technician will text or call",
+     0,
+     NULL,
+     {{"Hola, se está inundando mi sótano", "técnico de guardia", GATHER},
+      {"¿a qué hora van a llegar?", "le escribirá o llamará", GATHER},
+      END},
+     "emergency_dispatched",
+     1,
+     0,
+     0,
+     CTN_LANG_ES},
     {"a corrected address replaces the first and is read back",
      0,
      NULL,
@@ -1052,6 +1093,37 @@ START_TEST(hints_follow_what_is_expected)
 }
 END_TEST
 
+/* Two questions in one breath are both answered, briefly, in either
+ * order and language; one question with a day in it is one question. */
+START_TEST(two_questions_at_once_are_both_answered)
+{
+    static const struct {
+        const char *text, *first, *second;
+    } cases[] = {
+        {"how much is drain cleaning and are you open saturday?", "$129 and $249",
+         "Monday to Friday"},
+        {"are you open on saturday? and how much is drain cleaning", "Monday to Friday",
+         "$129 and $249"},
+        {"¿cuánto cuesta destapar el drenaje y abren el sábado?", "129 y 249",
+         "de lunes a viernes"},
+    };
+    convo_t c;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *a, *b;
+        start(&c, 0, NULL);
+        turn(&c, cases[i].text);
+        a = strstr(c.said, cases[i].first);
+        b = strstr(c.said, cases[i].second);
+        ck_assert_msg(a && b && a < b, "'%s': got '%s'", cases[i].text, c.said);
+    }
+    start(&c, 0, NULL);
+    turn(&c, "how much is drain cleaning on saturday?");
+    ck_assert_msg(strstr(c.said, "$129") && !strstr(c.said, "Monday to Friday"), "got '%s'",
+                  c.said);
+}
+END_TEST
+
 START_TEST(summary_tells_the_owner_what_happened)
 {
     convo_t c;
@@ -1510,6 +1582,7 @@ static Suite *suite(void)
     tcase_add_test(tc, language_switch_changes_voice_and_stt_language);
     tcase_add_test(tc, tone_reaches_engine_lines);
     tcase_add_test(tc, greeting_discloses_ai_and_after_hours);
+    tcase_add_test(tc, two_questions_at_once_are_both_answered);
     tcase_add_test(tc, hints_follow_what_is_expected);
     tcase_add_test(tc, summary_tells_the_owner_what_happened);
     tcase_add_loop_test(tc, what_a_question_asks_for, 0,

@@ -216,6 +216,36 @@ START_TEST(a_described_job_is_the_problem)
 }
 END_TEST
 
+/* The problem is what is wrong, not the whole sentence: the caller's name,
+ * address and time go in their own slots, not again in the technician's
+ * text. A sentence with nothing else in it is kept whole. */
+static const struct {
+    const char *text;
+    const char *problem;
+} problems[] = {
+    {"Hi this is Ana, I'm at 300 Clark St and my water heater is leaking, can you come tomorrow "
+     "morning?",
+     "my water heater is leaking"},
+    {"My sink is clogged. I live at 1420 Oak Street", "My sink is clogged"},
+    {"Me llamo Rosa, vivo en 2200 calle Milwaukee y el inodoro está tapado, ¿pueden venir hoy?",
+     "el inodoro está tapado"},
+    {"This is Tom, the toilet and the sink are clogged", "the toilet and the sink are clogged"},
+    {"I'm calling about my water heater, it's leaking",
+     "I'm calling about my water heater, it's leaking"},
+    {"the sink is clogged and it smells", "the sink is clogged and it smells"},
+};
+
+START_TEST(the_problem_is_the_clause_that_says_it)
+{
+    ctn_slots_t s;
+
+    ctn_slots_init(&s);
+    ctn_slots_extract(&s, unit_pool, problems[_i].text, CTN_EXPECT_NONE);
+    ck_assert_msg(s.problem && strcmp(s.problem, problems[_i].problem) == 0, "'%s': got '%s'",
+                  problems[_i].text, s.problem ? s.problem : "(none)");
+}
+END_TEST
+
 START_TEST(fillers_and_topics_are_no_names)
 {
     ctn_slots_t s;
@@ -302,6 +332,8 @@ static Suite *suite(void)
     tcase_add_test(tc, extracts_names_addresses_and_problems);
     tcase_add_loop_test(tc, a_described_job_is_the_problem, 0,
                         (int)(sizeof(jobs) / sizeof(jobs[0])));
+    tcase_add_loop_test(tc, the_problem_is_the_clause_that_says_it, 0,
+                        (int)(sizeof(problems) / sizeof(problems[0])));
     tcase_add_loop_test(tc, fillers_and_topics_are_no_names, 0,
                         (int)(sizeof(names) / sizeof(names[0])));
     tcase_add_loop_test(tc, addresses_keep_their_unit, 0,
