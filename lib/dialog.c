@@ -22,6 +22,7 @@
 #include "personality.h"
 #include "text.h"
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <stdarg.h>
 #include <string.h>
@@ -335,47 +336,49 @@ static void book(dlg_t *d)
  * for: owners name their services in English ("Drain cleaning"), so a
  * Spanish caller's "destapar un drenaje" must count as "drain". Matched on
  * the word's prefix (normalised, accents folded); an entry may give two
- * English words ("calentador" is the heater of "water heater"). */
+ * English words ("calentador" is the heater of "water heater"). `say`, when
+ * set, is how a Spanish line names `en` (or, for a two-word entry, the two
+ * English words side by side), with its article. */
 static const struct {
-    const char *es, *en, *en2;
+    const char *es, *en, *en2, *say;
 } trade_words[] = {
-    {"destap", "drain", "clean"},
-    {"drenaj", "drain", NULL},
-    {"desagu", "drain", NULL},
-    {"coladera", "drain", NULL},
-    {"limpi", "clean", NULL},
-    {"calentador", "heater", "water"},
-    {"agua", "water", NULL},
-    {"instal", "install", NULL},
-    {"inodoro", "toilet", NULL},
-    {"excusado", "toilet", NULL},
-    {"tuberi", "pipe", NULL},
-    {"tubo", "pipe", NULL},
-    {"cano", "pipe", NULL},
-    {"fuga", "leak", NULL},
-    {"gotea", "leak", NULL},
-    {"repar", "repair", NULL},
-    {"arregl", "repair", NULL},
-    {"reemplaz", "replace", NULL},
-    {"cambi", "replace", NULL},
-    {"fregadero", "sink", NULL},
-    {"lavabo", "sink", NULL},
-    {"lavamanos", "sink", NULL},
-    {"triturador", "disposal", NULL},
-    {"alcantarill", "sewer", NULL},
-    {"mantenimiento", "maintenance", NULL},
-    {"inspecc", "inspection", NULL},
-    {"revision", "inspection", NULL},
-    {"visita", "service", "call"},
-    {"bomba", "pump", NULL},
-    {"sumidero", "sump", NULL},
-    {"calefaccion", "heating", NULL},
-    {"horno", "furnace", NULL},
-    {"caldera", "boiler", NULL},
-    {"aire", "air", NULL},
-    {"acondicionado", "conditioning", NULL},
-    {"cerradur", "lock", NULL},
-    {"linea", "line", NULL},
+    {"destap", "drain", "clean", NULL},
+    {"drenaj", "drain", NULL, "el drenaje"},
+    {"desagu", "drain", NULL, NULL},
+    {"coladera", "drain", NULL, NULL},
+    {"limpi", "clean", NULL, "la limpieza"},
+    {"calentador", "heater", "water", "el calentador de agua"},
+    {"agua", "water", NULL, "el agua"},
+    {"instal", "install", NULL, "la instalación"},
+    {"inodoro", "toilet", NULL, "el inodoro"},
+    {"excusado", "toilet", NULL, NULL},
+    {"tuberi", "pipe", NULL, "la tubería"},
+    {"tubo", "pipe", NULL, NULL},
+    {"cano", "pipe", NULL, NULL},
+    {"fuga", "leak", NULL, "la fuga"},
+    {"gotea", "leak", NULL, NULL},
+    {"repar", "repair", NULL, "la reparación"},
+    {"arregl", "repair", NULL, NULL},
+    {"reemplaz", "replace", NULL, "el reemplazo"},
+    {"cambi", "replace", NULL, NULL},
+    {"fregadero", "sink", NULL, "el fregadero"},
+    {"lavabo", "sink", NULL, NULL},
+    {"lavamanos", "sink", NULL, NULL},
+    {"triturador", "disposal", NULL, "el triturador"},
+    {"alcantarill", "sewer", NULL, "el alcantarillado"},
+    {"mantenimiento", "maintenance", NULL, "el mantenimiento"},
+    {"inspecc", "inspection", NULL, "la inspección"},
+    {"revision", "inspection", NULL, NULL},
+    {"visita", "service", "call", "la visita"},
+    {"bomba", "pump", NULL, "la bomba"},
+    {"sumidero", "sump", NULL, "el sumidero"},
+    {"calefaccion", "heating", NULL, "la calefacción"},
+    {"horno", "furnace", NULL, "el horno"},
+    {"caldera", "boiler", NULL, "la caldera"},
+    {"aire", "air", NULL, NULL},
+    {"acondicionado", "conditioning", "air", "el aire acondicionado"},
+    {"cerradur", "lock", NULL, "la cerradura"},
+    {"linea", "line", NULL, "la línea"},
 };
 
 /* `said` with the English words its Spanish trade words stand for added. */
@@ -394,6 +397,73 @@ static apr_array_header_t *with_trade_words(apr_array_header_t *said)
             }
         }
     }
+    return said;
+}
+
+/* Whether the service-name word `word` is the English word `en` (compared
+ * on up to five letters, as service_asked does: "cleaning" is "clean"). */
+static int is_en_word(const char *word, const char *en)
+{
+    size_t n = strlen(en);
+
+    return strncmp(word, en, n < 5 ? n : 5) == 0;
+}
+
+/* The Spanish for one unit of a service name ending at words[i]: a two-word
+ * entry for words[i-1..i] ("service call"), else a one-word entry. NULL
+ * when none; *used is how many words it took. */
+static const char *spanish_unit(apr_array_header_t *words, int i, int *used)
+{
+    const char *w = APR_ARRAY_IDX(words, i, const char *);
+    const char *prev = i > 0 ? APR_ARRAY_IDX(words, i - 1, const char *) : NULL;
+
+    for (size_t t = 0; t < sizeof(trade_words) / sizeof(trade_words[0]); t++) {
+        const char *en = trade_words[t].en, *en2 = trade_words[t].en2;
+        if (!trade_words[t].say) {
+            continue;
+        }
+        if (!en2 && is_en_word(w, en)) {
+            *used = 1;
+            return trade_words[t].say;
+        }
+        if (en2 && prev &&
+            ((is_en_word(prev, en) && is_en_word(w, en2)) ||
+             (is_en_word(prev, en2) && is_en_word(w, en)))) {
+            *used = 2;
+            return trade_words[t].say;
+        }
+    }
+    return NULL;
+}
+
+/* How a Spanish line names a service the owner named in English: the
+ * English compound read from its head ("Drain cleaning" is "La limpieza de
+ * drenaje"), the head with its article and capitalised, as it starts the
+ * sentence. The owner's name as written when a word has no entry. */
+static const char *service_name_es(apr_pool_t *pool, const char *name)
+{
+    apr_array_header_t *words = ctn_text_words(pool, ctn_text_normalize(pool, name));
+    const char *out = NULL;
+    char *said;
+
+    for (int i = words->nelts - 1; i >= 0;) {
+        int used = 0;
+        const char *unit = spanish_unit(words, i, &used);
+        if (!unit) {
+            return name;
+        }
+        if (!out) {
+            out = unit;
+        } else {
+            out = apr_pstrcat(pool, out, " de ", strchr(unit, ' ') + 1, NULL);
+        }
+        i -= used;
+    }
+    if (!out) {
+        return name;
+    }
+    said = apr_pstrdup(pool, out);
+    said[0] = (char)apr_toupper(said[0]);
     return said;
 }
 
@@ -466,6 +536,9 @@ static void answer_price(dlg_t *d)
     has_hi = member_int(svc, "price_max", &hi);
     if (svc && has_lo && json_object_object_get_ex(svc, "name", &name)) {
         const char *what = json_object_get_string(name);
+        if (lang_of(d) == CTN_LANG_ES) {
+            what = service_name_es(d->pool, what);
+        }
         if (!has_hi || hi == lo) {
             sayf(d, CTN_PH_PRICE_EXACT, what, lo);
         } else if (d->pers->price_policy == CTN_PRICE_EXACT) {

@@ -646,6 +646,17 @@ static const script_t scripts[] = {
      0,
      0,
      CTN_LANG_ES},
+    {"a Spanish price answer names the service in Spanish",
+     0,
+     NULL,
+     {{"¿cuánto cobran por destapar un drenaje?",
+       "La limpieza de drenaje normalmente cuesta entre 129 y 249 dólares", GATHER},
+      END},
+     "question_answered",
+     0,
+     0,
+     0,
+     CTN_LANG_ES},
     {"a rule against quoting prices is a never policy",
      0,
      "{\"rules\": [\"Never promise a technician arrival time\", \"Never quote prices on the "
@@ -1095,6 +1106,35 @@ END_TEST
 
 /* Two questions in one breath are both answered, briefly, in either
  * order and language; one question with a day in it is one question. */
+START_TEST(spanish_price_answers_say_the_service_in_spanish)
+{
+    static const struct {
+        const char *text, *expect;
+    } cases[] = {
+        {"¿cuánto cuesta la instalación de un calentador de agua?",
+         "La instalación de calentador de agua normalmente cuesta entre 1200 y 2400"},
+        {"¿cuánto cuesta la visita?", "La visita cuesta 89 dólares"},
+        /* no Spanish for "garbage": the owner's name as written */
+        {"¿cuánto cuesta arreglar el triturador de basura?",
+         "Garbage disposal repair normalmente cuesta entre 150 y 300"},
+        {"¿cuánto cuesta reparar el aire acondicionado?",
+         "La reparación de aire acondicionado normalmente cuesta entre 200 y 900"},
+    };
+    convo_t c;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        start(&c, 0, NULL);
+        c.ctx.services =
+            owned("[{\"name\":\"Water heater installation\",\"price_min\":1200,\"price_max\":2400},"
+                  "{\"name\":\"Service call\",\"price_min\":89},"
+                  "{\"name\":\"Garbage disposal repair\",\"price_min\":150,\"price_max\":300},"
+                  "{\"name\":\"Air conditioning repair\",\"price_min\":200,\"price_max\":900}]");
+        turn(&c, cases[i].text);
+        ck_assert_msg(strstr(c.said, cases[i].expect), "'%s': got '%s'", cases[i].text, c.said);
+    }
+}
+END_TEST
+
 START_TEST(two_questions_at_once_are_both_answered)
 {
     static const struct {
@@ -1582,6 +1622,7 @@ static Suite *suite(void)
     tcase_add_test(tc, language_switch_changes_voice_and_stt_language);
     tcase_add_test(tc, tone_reaches_engine_lines);
     tcase_add_test(tc, greeting_discloses_ai_and_after_hours);
+    tcase_add_test(tc, spanish_price_answers_say_the_service_in_spanish);
     tcase_add_test(tc, two_questions_at_once_are_both_answered);
     tcase_add_test(tc, hints_follow_what_is_expected);
     tcase_add_test(tc, summary_tells_the_owner_what_happened);
