@@ -263,8 +263,12 @@ ctn_intent_e ctn_intent_classify_arranged(apr_pool_t *pool, const char *text, in
     if (any(words, price)) {
         return CTN_INTENT_PRICE;
     }
-    if (arranged && any(words, arrival_when) && any(words, arrival_verb)) {
-        return CTN_INTENT_ARRIVAL;
+    /* "¿Cuándo llegan?", "when can you get here?": with a visit arranged,
+     * when it comes; before one, the caller asks for one (the slots read
+     * it as the soonest), not where the business goes ("llegan" is an area
+     * cue only with a place: "¿llegan hasta Evanston?"). */
+    if (any(words, arrival_when) && any(words, arrival_verb)) {
+        return arranged ? CTN_INTENT_ARRIVAL : CTN_INTENT_BOOK;
     }
     if (any(words, area_asked) && !any(words, work)) {
         return CTN_INTENT_SERVICE_AREA;

@@ -607,6 +607,27 @@ static const char *extract_problem(apr_pool_t *pool, const char *original,
     return expecting == CTN_EXPECT_PROBLEM && words->nelts > 0 ? original : NULL;
 }
 
+/* "When can you get here?", "¿cuándo llegan?": with no day or time named,
+ * the caller wants the soonest visit. */
+static int asks_when_someone_comes(const apr_array_header_t *words)
+{
+    static const char *const when[] = {"when",   "how soon",   "what time",
+                                       "cuando", "a que hora", NULL};
+    static const char *const come[] = {"come",  "get here", "be here", "arriv*", "llega*",
+                                       "venir", "vienen",   "vengan",  NULL};
+    int asked = 0;
+
+    for (int i = 0; when[i] && !asked; i++) {
+        asked = ctn_text_find(words, when[i], 0) >= 0;
+    }
+    for (int i = 0; come[i] && asked; i++) {
+        if (ctn_text_find(words, come[i], 0) >= 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Returns whether `words` name a time. */
 static int extract_time(ctn_slots_t *slots, const apr_array_header_t *words, ctn_expect_e expecting)
 {
@@ -646,6 +667,9 @@ static int extract_time(ctn_slots_t *slots, const apr_array_header_t *words, ctn
         t->part = CTN_DAYPART_AFTERNOON, given = 1;
     } else if (ctn_text_find(words, "evening", 0) >= 0 || ctn_text_find(words, "noche", 0) >= 0) {
         t->part = CTN_DAYPART_EVENING, given = 1;
+    }
+    if (!given && asks_when_someone_comes(words)) {
+        t->asap = 1, given = 1;
     }
     if (given || expecting == CTN_EXPECT_TIME) {
         slots->when_given = 1;
