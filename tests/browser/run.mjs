@@ -422,6 +422,44 @@ test("blocking a caller is asked first, can be undone, and a failure says so", a
   assert(await page.getByRole("button", { name: "Block this caller", exact: true }).isEnabled(), "the button stays stuck");
 });
 
+test("the block button keeps the keyboard focus while its request runs", async (page) => {
+  await login(page);
+  const call = (await api(page, "GET", "/calls?limit=100")).items.find((c) => c.from_number === "+13125550888");
+  for (const b of (await api(page, "GET", "/blocked-numbers")).items) {
+    if (b.phone === call.from_number) await api(page, "DELETE", `/blocked-numbers/${b.id}`);
+  }
+  await page.goto(`${base}/#/calls/${call.id}`);
+  await page.waitForSelector("#block");
+  // the request is held until the test lets it go
+  let release, posts = 0;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route("**/api/calls/*/block", async (route) => { posts++; await held; await route.continue(); });
+  await page.focus("#block");
+  await page.keyboard.press("Enter");
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor({ timeout: 2000 });
+  await page.keyboard.press("Shift+Tab"); // from Cancel to the action
+  await page.keyboard.press("Enter");
+  await dialog.waitFor({ state: "detached", timeout: 2000 });
+  await page.waitForFunction(() => document.getElementById("block").getAttribute("aria-disabled") === "true",
+    null, { timeout: 2000 }).catch(() => { throw new Error("a busy button does not say it is busy"); });
+  let focus = await page.evaluate(() => document.activeElement.id || document.activeElement.tagName);
+  assert(focus === "block", `while blocking, the focus is on ${focus}`);
+  await page.keyboard.press("Enter"); // a second press while busy does nothing
+  await page.waitForTimeout(200);
+  assert(!(await dialog.isVisible()), "a busy button asked again");
+  release();
+  await page.getByRole("button", { name: "Unblock this caller", exact: true }).waitFor();
+  assert(posts === 1, `${posts} block requests were sent`);
+  focus = await page.evaluate(() => document.activeElement.id || document.activeElement.tagName);
+  assert(focus === "block", `after blocking, the focus is on ${focus}`);
+  assert(await page.evaluate(() => !document.getElementById("block").hasAttribute("aria-disabled")
+    || document.getElementById("block").getAttribute("aria-disabled") === "false"), "the button stays busy");
+  await page.unroute("**/api/calls/*/block");
+  await page.keyboard.press("Enter"); // unblock, by keyboard, from where the focus is
+  await page.getByRole("button", { name: "Block this caller", exact: true }).waitFor();
+});
+
 test("call times are shown in the business's time zone, not the browser's", async (page, context) => {
   // The owner's laptop is in Tokyo; the business (signed up without a zone) is in New York.
   const tokyo = await context.browser().newContext({ viewport: DESKTOP, timezoneId: "Asia/Tokyo" });
