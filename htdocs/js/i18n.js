@@ -123,6 +123,7 @@ const en = {
   "srv.phone_taken": "This phone number already has an account.",
   "srv.password_wrong": "The current password is wrong.", "srv.future": "Must be in the future.",
   "srv.language": "Choose English or Spanish.", "srv.order": "The list changed elsewhere; reload the page.",
+  "srv.on_call_taken": "{1} already has this place in the on-call order; move technicians up or down in the list to change the order.",
 };
 
 const es = {
@@ -249,6 +250,7 @@ const es = {
   "srv.phone_taken": "Este número de teléfono ya tiene una cuenta.",
   "srv.password_wrong": "La contraseña actual es incorrecta.", "srv.future": "Debe ser en el futuro.",
   "srv.language": "Elija inglés o español.", "srv.order": "La lista cambió en otra parte; recargue la página.",
+  "srv.on_call_taken": "{1} ya tiene este lugar en el orden de guardia; suba o baje a los técnicos en la lista para cambiar el orden.",
 };
 
 let current = "en";
