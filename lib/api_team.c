@@ -61,7 +61,8 @@ static int on_list(ctn_api_ctx_t *c)
  * list (an advisory lock: nothing else waits on it), so that two writes at
  * the same moment read positions one after the other: a new technician
  * goes to the end of the on-call list unless told, and a position given
- * explicitly may not be another technician's (409 naming on_call_order;
+ * explicitly may not be another technician's (409 naming on_call_order,
+ * said for an owner: who holds it, and that the list is reordered;
  * PUT /technicians/order reorders). Returns `write`'s status, `ok` on
  * success. */
 static int locked_write(ctn_api_ctx_t *c, const char *id, int ok,
@@ -91,7 +92,9 @@ static int locked_write(ctn_api_ctx_t *c, const char *id, int ok,
         if (found) {
             err = ctn_api_error(
                 c, 409, "conflict",
-                apr_psprintf(c->pool, "is %s's position: PUT /technicians/order changes the order",
+                apr_psprintf(c->pool,
+                             "%s already has this place in the on-call order; move technicians "
+                             "up or down in the list to change the order",
                              found),
                 "on_call_order");
             goto leave;

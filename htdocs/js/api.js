@@ -50,6 +50,7 @@ const SERVER_MESSAGES = [
   [/^must be in the future$/, "srv.future"],
   [/^must be en or es$/, "srv.language"],
   [/^must list every technician of the business exactly once$/, "srv.order"],
+  [/^(.+) already has this place in the on-call order; /, "srv.on_call_taken"],
   [/^the request could not be completed$/, "common.error"],
 ];
 

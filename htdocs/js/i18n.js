@@ -97,7 +97,7 @@ const en = {
   "disposition.message_taken": "Message taken", "disposition.question_answered": "Question answered",
   "disposition.transferred": "Transferred", "disposition.spam": "Spam", "disposition.abandoned": "Abandoned",
   "speaker.caller": "Caller", "speaker.cortana": "Cortana", "speaker.system": "System",
-  "common.saved": "Saved", "common.deleted": "Deleted", "common.error": "Something went wrong",
+  "common.dismiss": "Dismiss", "common.saved": "Saved", "common.deleted": "Deleted", "common.error": "Something went wrong",
   "common.loading": "Loading…", "common.yes": "Yes", "common.no": "No",
   "error.busy": "Too many attempts. Please wait a moment and try again.",
   "error.busy_seconds": "Too many attempts. Try again in {n} seconds.",
@@ -123,6 +123,7 @@ const en = {
   "srv.phone_taken": "This phone number already has an account.",
   "srv.password_wrong": "The current password is wrong.", "srv.future": "Must be in the future.",
   "srv.language": "Choose English or Spanish.", "srv.order": "The list changed elsewhere; reload the page.",
+  "srv.on_call_taken": "{1} already has this place in the on-call order; move technicians up or down in the list to change the order.",
 };
 
 const es = {
@@ -223,7 +224,7 @@ const es = {
   "disposition.message_taken": "Mensaje tomado", "disposition.question_answered": "Pregunta respondida",
   "disposition.transferred": "Transferida", "disposition.spam": "Spam", "disposition.abandoned": "Abandonada",
   "speaker.caller": "Cliente", "speaker.cortana": "Cortana", "speaker.system": "Sistema",
-  "common.saved": "Guardado", "common.deleted": "Eliminado", "common.error": "Algo salió mal",
+  "common.dismiss": "Cerrar", "common.saved": "Guardado", "common.deleted": "Eliminado", "common.error": "Algo salió mal",
   "common.loading": "Cargando…", "common.yes": "Sí", "common.no": "No",
   "error.busy": "Demasiados intentos. Espere un momento y vuelva a intentarlo.",
   "error.busy_seconds": "Demasiados intentos. Vuelva a intentarlo en {n} segundos.",
@@ -249,6 +250,7 @@ const es = {
   "srv.phone_taken": "Este número de teléfono ya tiene una cuenta.",
   "srv.password_wrong": "La contraseña actual es incorrecta.", "srv.future": "Debe ser en el futuro.",
   "srv.language": "Elija inglés o español.", "srv.order": "La lista cambió en otra parte; recargue la página.",
+  "srv.on_call_taken": "{1} ya tiene este lugar en el orden de guardia; suba o baje a los técnicos en la lista para cambiar el orden.",
 };
 
 let current = "en";

@@ -43,10 +43,65 @@ export function select(label, options, value, attrs = {}) {
   return f;
 }
 
+// How long a notice stays: long enough to read it (about 60 ms a character, a slow
+// reader's pace, above a floor of 4 s), so a long Spanish sentence is not gone half
+// read (WCAG 2.2.1). An error stays until it is closed. Under the pointer or the focus
+// a notice waits. Each toast has a close button, reachable with Tab; Escape closes too.
+export const toastMs = (text) => Math.max(4000, 2000 + 60 * String(text).length);
+
 export function toast(message, kind = "") {
-  const el = h("div", { class: `toast glass-card ${kind}`, role: "status" }, message);
-  document.body.append(el);
-  setTimeout(() => el.remove(), 3500);
+  const error = kind === "emergency";
+  let region = document.getElementById("toasts");
+  if (!region) {
+    region = h("div", { id: "toasts", class: "toasts" });
+    document.body.append(region);
+  }
+  // The close button's "×" is drawn by CSS: the toast's text is the message alone,
+  // its own text (not wrapped), as before.
+  const close = h("button", { type: "button", class: "toast-close", "aria-label": t("common.dismiss") });
+  const el = h("div", { class: `toast glass-card ${kind}`, role: error ? "alert" : "status" }, message, close);
+  let left = error ? Infinity : toastMs(message);
+  let timer = null, since = 0, hovered = false, focused = false, cameFrom = null;
+  const dismiss = () => {
+    clearTimeout(timer);
+    const hadFocus = el.contains(document.activeElement);
+    el.remove();
+    // the focus goes back to where it was before Tab reached the toast
+    if (hadFocus) {
+      if (cameFrom && cameFrom.isConnected) cameFrom.focus();
+      else document.getElementById("main")?.focus();
+    }
+  };
+  const run = () => {
+    if (left === Infinity || timer || hovered || focused) return;
+    since = Date.now();
+    timer = setTimeout(dismiss, left);
+  };
+  const pause = () => {
+    if (!timer) return;
+    clearTimeout(timer);
+    timer = null;
+    left = Math.max(left - (Date.now() - since), 1500); // time to move on to it again
+  };
+  el.addEventListener("mouseenter", () => { hovered = true; pause(); });
+  el.addEventListener("mouseleave", () => { hovered = false; run(); });
+  el.addEventListener("focusin", (ev) => {
+    if (!focused && ev.relatedTarget && !el.contains(ev.relatedTarget)) cameFrom = ev.relatedTarget;
+    focused = true;
+    pause();
+  });
+  el.addEventListener("focusout", (ev) => {
+    if (el.contains(ev.relatedTarget)) return;
+    focused = false;
+    run();
+  });
+  el.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") dismiss();
+  });
+  close.addEventListener("click", dismiss);
+  region.append(el);
+  while (region.children.length > 4) region.firstElementChild.remove(); // the oldest make room
+  run();
 }
 
 // Ask before something the owner cannot take back with one tap: a modal <dialog>

@@ -422,6 +422,91 @@ test("blocking a caller is asked first, can be undone, and a failure says so", a
   assert(await page.getByRole("button", { name: "Block this caller", exact: true }).isEnabled(), "the button stays stuck");
 });
 
+test("the block button keeps the keyboard focus while its request runs", async (page) => {
+  await login(page);
+  const call = (await api(page, "GET", "/calls?limit=100")).items.find((c) => c.from_number === "+13125550888");
+  for (const b of (await api(page, "GET", "/blocked-numbers")).items) {
+    if (b.phone === call.from_number) await api(page, "DELETE", `/blocked-numbers/${b.id}`);
+  }
+  await page.goto(`${base}/#/calls/${call.id}`);
+  await page.waitForSelector("#block");
+  // the request is held until the test lets it go
+  let release, posts = 0;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route("**/api/calls/*/block", async (route) => { posts++; await held; await route.continue(); });
+  await page.focus("#block");
+  await page.keyboard.press("Enter");
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor({ timeout: 2000 });
+  await page.keyboard.press("Shift+Tab"); // from Cancel to the action
+  await page.keyboard.press("Enter");
+  await dialog.waitFor({ state: "detached", timeout: 2000 });
+  await page.waitForFunction(() => document.getElementById("block").getAttribute("aria-disabled") === "true",
+    null, { timeout: 2000 }).catch(() => { throw new Error("a busy button does not say it is busy"); });
+  let focus = await page.evaluate(() => document.activeElement.id || document.activeElement.tagName);
+  assert(focus === "block", `while blocking, the focus is on ${focus}`);
+  await page.keyboard.press("Enter"); // a second press while busy does nothing
+  await page.waitForTimeout(200);
+  assert(!(await dialog.isVisible()), "a busy button asked again");
+  release();
+  await page.getByRole("button", { name: "Unblock this caller", exact: true }).waitFor();
+  assert(posts === 1, `${posts} block requests were sent`);
+  focus = await page.evaluate(() => document.activeElement.id || document.activeElement.tagName);
+  assert(focus === "block", `after blocking, the focus is on ${focus}`);
+  assert(await page.evaluate(() => !document.getElementById("block").hasAttribute("aria-disabled")
+    || document.getElementById("block").getAttribute("aria-disabled") === "false"), "the button stays busy");
+  await page.unroute("**/api/calls/*/block");
+  await page.keyboard.press("Enter"); // unblock, by keyboard, from where the focus is
+  await page.getByRole("button", { name: "Block this caller", exact: true }).waitFor();
+});
+
+test("a long toast stays until it can be read, waits under the pointer, and an error waits to be closed", async (page) => {
+  page.expectConsoleError(/status of 500/);
+  await login(page);
+  const call = (await api(page, "GET", "/calls?limit=100")).items.find((c) => c.from_number === "+13125550888");
+  for (const b of (await api(page, "GET", "/blocked-numbers")).items) {
+    if (b.phone === call.from_number) await api(page, "DELETE", `/blocked-numbers/${b.id}`);
+  }
+  await page.goto(`${base}/#/calls/${call.id}`);
+  const long = "No se pudo bloquear este número porque la base de datos no respondió a tiempo; no se guardó nada. "
+    + "Vuelva a intentarlo en unos minutos o llame a soporte si el problema continúa.";
+  await page.route("**/api/calls/*/block", (route) => route.fulfill({ status: 500, contentType: "application/json",
+    body: JSON.stringify({ error: { code: "internal", message: long, field: null } }) }));
+  await page.getByRole("button", { name: "Block this caller", exact: true }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Block this caller", exact: true }).click();
+  const error = page.locator(".toast", { hasText: "No se pudo bloquear" });
+  await error.waitFor({ timeout: 3000 });
+  const say = (text) => page.evaluate(async (text) => (await import("/js/ui.js")).toast(text), text);
+  await say("Se guardaron los cambios del horario. Cortana usará el nuevo horario desde la próxima llamada "
+    + "y avisará a los técnicos de guardia según el nuevo orden.");
+  const notice = page.locator(".toast", { hasText: "Se guardaron" });
+  await page.waitForTimeout(4500);
+  assert(await error.isVisible(), "a long error toast went before it could be read");
+  assert(await notice.isVisible(), "a long notice went after 4.5 s, before it could be read");
+  // under the pointer a notice waits, and goes once the pointer leaves
+  await say("Guardado. Los cambios se aplican a la próxima llamada.");
+  const mid = page.locator(".toast", { hasText: "Guardado. Los cambios" });
+  await mid.hover();
+  await page.waitForTimeout(6500);
+  assert(await mid.isVisible(), "a toast under the pointer went");
+  await page.mouse.move(5, 5);
+  await mid.waitFor({ state: "detached", timeout: 6000 }).catch(() => { throw new Error("a notice never goes"); });
+  // the error is still there and is closed from the keyboard
+  assert(await error.isVisible(), "an error toast went by itself");
+  await page.focus("#block");
+  let inToast = false;
+  for (let i = 0; i < 80 && !inToast; i++) {
+    await page.keyboard.press("Tab");
+    inToast = await page.evaluate(() => !!document.activeElement.closest(".toast.emergency"));
+  }
+  assert(inToast, "the error toast cannot be reached with Tab");
+  const name = await page.evaluate(() => document.activeElement.getAttribute("aria-label") || document.activeElement.textContent);
+  assert(/Dismiss/.test(name), `the toast's button is called "${name}"`);
+  await page.keyboard.press("Enter");
+  await error.waitFor({ state: "detached", timeout: 2000 }).catch(() => { throw new Error("the close button left the toast"); });
+  assert(await page.evaluate(() => document.activeElement !== document.body), "closing the toast lost the focus");
+});
+
 test("call times are shown in the business's time zone, not the browser's", async (page, context) => {
   // The owner's laptop is in Tokyo; the business (signed up without a zone) is in New York.
   const tokyo = await context.browser().newContext({ viewport: DESKTOP, timezoneId: "Asia/Tokyo" });

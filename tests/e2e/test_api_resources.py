@@ -188,6 +188,9 @@ def test_an_on_call_position_belongs_to_one_technician(owner):
                                         "on_call_order": 1})
     assert taken.status == 409, taken.text
     assert error_of(taken)["field"] == "on_call_order", taken.text
+    # said for an owner: who holds the place, and how to change the order, not an API path
+    said = error_of(taken)["message"]
+    assert "A" in said and "on-call order" in said and "/" not in said and "PUT" not in said, said
     moved = owner.patch(f"/technicians/{second['id']}", {"on_call_order": 1})
     assert moved.status == 409 and error_of(moved)["field"] == "on_call_order", moved.text
     assert owner.patch(f"/technicians/{second['id']}", {"on_call_order": 2}).status == 200

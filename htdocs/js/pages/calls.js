@@ -177,10 +177,19 @@ async function detail(main, id) {
   const c = d.call;
   // Blocking refuses every later call from this number: asked first, and undone here.
   let blockedId = null;
+  // While its request runs the button is only aria-disabled: a disabled control loses
+  // the keyboard focus in Chromium (to <body>), so a keyboard user would be sent back
+  // to the top of the page. Clicks (and Enter) while busy are ignored.
+  let busy = false;
+  const setBusy = (on) => {
+    busy = on;
+    block.setAttribute("aria-disabled", on ? "true" : "false");
+  };
   const block = button("", async () => {
+    if (busy) return;
     try {
       if (blocked) {
-        block.disabled = true;
+        setBusy(true);
         if (!blockedId) {
           const { items } = await get("/blocked-numbers");
           const row = items.find((b) => b.phone === c.from_number);
@@ -194,7 +203,7 @@ async function detail(main, id) {
         if (!(await confirmAction(t("call.block_confirm").replace("{phone}", c.from_number), t("call.block")))) {
           return;
         }
-        block.disabled = true; // only now: a disabled button cannot take the focus back
+        setBusy(true); // only now: the question is not asked twice, Cancel leaves it idle
         blockedId = (await post(`/calls/${id}/block`)).id;
         blocked = true;
         toast(t("call.blocked_toast").replace("{phone}", c.from_number));
@@ -202,7 +211,7 @@ async function detail(main, id) {
     } catch (e) {
       showError(e);
     } finally {
-      block.disabled = false;
+      setBusy(false);
       showBlock();
     }
   }, "danger");
