@@ -716,6 +716,29 @@ def test_a_dropped_session_is_reopened_with_the_conversation_replayed(web, pg, f
     assert ("caller", "thanks") in db_lines(pg, sid)
 
 
+def test_a_drop_right_after_a_harmless_error_is_still_reopened(web, pg, fake):
+    # A barge-in racing the end of a response makes OpenAI answer the cancel with
+    # response_cancel_not_active, and the session goes on. Every error event was
+    # taken as the one that ended the session, so a drop within 2 s of it handed
+    # the call to the built-in engine instead of reopening the session.
+    fake.utterances = ["my sink leaks", "thanks"]
+    fake.drop_at_turn = 1
+    fake.harmless_error = True
+    bid, number, sid, twiml = answer(web, pg)
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1000)
+            await call.say(frames=12, silence=8)
+            assert await call.until(lambda: len(fake.handshakes) >= 2, timeout=10), \
+                "the session was not reopened after the drop"
+            assert await call.until(lambda: replayed(fake, 2))
+            assert not call.closed, "the call left the realtime engine"
+
+    run(scenario())
+    assert fake.dropped == [1], fake.dropped
+
+
 def memory_holds(pid, needle):
     """How many times `needle` is in the writable memory of process `pid`."""
     found = 0

@@ -79,6 +79,8 @@ class FakeRealtime:
         self._open = set()          # the sessions' sockets, for drop()
         self.drop_at_turn = None
         self.fatal_error = False    # with drop_at_turn: an error event, then the close
+        self.harmless_error = False  # with drop_at_turn: a response_cancel_not_active error
+                                     # (a barge-in racing a response's end), then the close
         self.oversized_at_turn = None
         self.oversized_sent = []    # connection numbers an oversized event went to
         self.cut_mid_message = False  # with drop_at_turn: half a message, then the break
@@ -340,6 +342,10 @@ class FakeRealtime:
                 await self._send(ws, {"type": "error", "error": {
                     "type": "insufficient_quota", "code": "insufficient_quota",
                     "message": "You exceeded your current quota.", "param": None}})
+            if self.harmless_error:  # OpenAI's answer to a late response.cancel
+                await self._send(ws, {"type": "error", "error": {
+                    "type": "invalid_request_error", "code": "response_cancel_not_active",
+                    "message": "Cancellation failed: no active response found", "param": None}})
             if self.cut_mid_message:
                 await self._cut(ws, self._conn_of(ws))
                 return
