@@ -1492,3 +1492,20 @@ def test_an_oversized_openai_event_is_a_dropped_session_and_reopened(web, pg, fa
     run(scenario())
     assert fake.oversized_sent == [1]
     assert re.search(rf"{sid}.*OpenAI Realtime sent a message over \d+ bytes", web.error_log())
+
+
+def test_the_workers_usage_names_every_environment_variable_it_reads(srcdir, builddir):
+    # The usage text named CORTANA_DATABASE and CORTANA_MEDIA_DEBUG only: someone
+    # running the worker by hand learnt of the Twilio token, the keys and the
+    # URLs it reads only from the source.
+    import subprocess
+    read = set()
+    for c_file in (srcdir / "media").glob("*.c"):
+        read |= set(re.findall(r'(?:getenv|take_secret\(m,)\s*\(?\s*"(CORTANA_[A-Z_]+)"',
+                               c_file.read_text()))
+    assert {"CORTANA_DATABASE", "CORTANA_TWILIO_AUTH_TOKEN", "CORTANA_OPENAI_KEY"} <= read, read
+    proc = subprocess.run([str(builddir / "media" / "cortana-media"), "--no-such-option"],
+                          capture_output=True, text=True, timeout=10)
+    assert proc.returncode == 78
+    missing = sorted(name for name in read if name not in proc.stderr)
+    assert missing == [], f"not in the usage text: {missing}\n{proc.stderr}"
