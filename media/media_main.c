@@ -68,7 +68,18 @@ static void usage(void)
           "                     [--ring-shm PATH] [--tick SECONDS]\n"
           "                     [--chunk-ms MS] [--session-max SECONDS]\n"
           "                     [--peer-events HOST_ID] [--foreground]\n"
-          "environment: CORTANA_DATABASE (libpq conninfo), CORTANA_MEDIA_DEBUG (any value)\n",
+          "environment (set by mod_cortana; secrets are wiped once read):\n"
+          "  CORTANA_DATABASE               libpq conninfo (secret: its password)\n"
+          "  CORTANA_OPENAI_KEY             OpenAI API key (secret); unset: realtime engine off\n"
+          "  CORTANA_STREAM_KEY             hex key that signs stream tokens (secret)\n"
+          "  CORTANA_OPENAI_REALTIME_URL    default wss://api.openai.com/v1/realtime\n"
+          "  CORTANA_OPENAI_REALTIME_MODEL  default gpt-realtime\n"
+          "  CORTANA_OPENAI_CA_FILE         PEM CAs for wss:// instead of the system store\n"
+          "  CORTANA_TWILIO_API_BASE        Twilio's REST API base URL\n"
+          "  CORTANA_TWILIO_ACCOUNT_SID     Twilio account (texts, call updates)\n"
+          "  CORTANA_TWILIO_AUTH_TOKEN      Twilio auth token (secret)\n"
+          "  CORTANA_PUBLIC_URL             this site's public base URL\n"
+          "  CORTANA_MEDIA_DEBUG            any value: debug logging\n",
           stderr);
 }
 

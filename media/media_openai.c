@@ -93,10 +93,24 @@ static int openai_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
         }
         break;
     case LWS_CALLBACK_CLIENT_RECEIVE:
+        if (c == NULL || c->rx_openai.refused) {
+            break; /* the socket is being closed */
+        }
         if (lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi)) {
             relay_on_openai(c, in, len);
         } else {
-            if (relay_rx_append(&c->rx_openai, in, len) != 0) {
+            int rv = relay_rx_append(&c->rx_openai, in, len, RELAY_RX_OPENAI_MAX);
+            if (rv == APR_ENOSPC) {
+                /* A session that sends this is broken: its socket is closed
+                 * and reopened (CLIENT_CLOSED), as after a drop. Not by
+                 * returning -1: with the rest of the message still in its
+                 * read buffer, lws 4.1.6 crashed then (the e2e test). */
+                ctn_log_warning(c->call_sid, "OpenAI Realtime sent a message over %d bytes",
+                                RELAY_RX_OPENAI_MAX);
+                lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+                break;
+            }
+            if (rv != 0) {
                 return -1;
             }
             if (lws_is_final_fragment(wsi)) {

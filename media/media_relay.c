@@ -499,7 +499,16 @@ static void on_event(relay_call_t *c, const char *type, json_object *o)
         }
         ctn_log_warning(c->call_sid, "OpenAI Realtime error: %s",
                         ctn_json_get_string(err, "message", "(no message)"));
-        c->error_at = apr_time_now(); /* if the session ends now, the error ended it */
+        /* An invalid_request_error answers one event of ours that OpenAI
+         * could not act on (response_cancel_not_active: a barge-in racing
+         * the end of a response; a truncate past the audio; an unknown
+         * call_id) and the session goes on; session_expired is one too, and
+         * a new session would not meet it again. Only the others (quota,
+         * server, rate limit) may end the session: a drop right after one
+         * is no drop, and a new session would meet it again. */
+        if (strcmp(ctn_json_get_string(err, "type", ""), "invalid_request_error") != 0) {
+            c->error_at = apr_time_now();
+        }
     }
 }
 

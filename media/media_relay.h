@@ -30,6 +30,14 @@
  * relay_rx_append() joins. Both are resident for the whole call. */
 #define RELAY_RX_TWILIO 2048
 #define RELAY_RX_OPENAI 8192
+/* The largest whole message joined per socket. Twilio's are small (a media
+ * message ~300 bytes, `start` with its custom parameters a few KiB), and its
+ * socket is open to anyone through httpd before the token is checked: a
+ * bigger message closes the stream. OpenAI's can be large (session events
+ * echo the instructions and tools, long deltas): a bigger one ends the
+ * session, which is reopened as after a drop. */
+#define RELAY_RX_TWILIO_MAX (64 * 1024)
+#define RELAY_RX_OPENAI_MAX (4 * 1024 * 1024)
 
 typedef struct frame_t {
     struct frame_t *next;
@@ -49,6 +57,7 @@ typedef struct frame_queue_t {
 typedef struct relay_rx_t {
     char *buf;
     apr_size_t len, cap;
+    int refused; /* over its cap: the socket is closing, the rest is ignored */
 } relay_rx_t;
 
 typedef struct mark_t {
@@ -213,8 +222,10 @@ void relay_send_openai_text(relay_call_t *c, const char *json);
 void relay_send_twilio_text(relay_call_t *c, const char *json);
 /* Write what is queued while the socket takes it; -1 to close the socket. */
 int relay_write_next(relay_call_t *c, struct lws *wsi, frame_queue_t *q);
-/* Join one more fragment; 0 on success, -1 when memory is short. */
-int relay_rx_append(relay_rx_t *rx, const void *in, apr_size_t n);
+/* Join one more fragment; 0 on success, APR_ENOSPC when the message would
+ * pass `max` bytes (the buffer is freed and `refused` set: the caller closes
+ * the socket), -1 when memory is short. */
+int relay_rx_append(relay_rx_t *rx, const void *in, apr_size_t n, apr_size_t max);
 void relay_rx_free(relay_rx_t *rx);
 /* The raw string value of the first "key":"…" in `msg`; 0 when absent or
  * escaped (then the caller parses the message with json-c). */

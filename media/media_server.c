@@ -37,7 +37,16 @@ static int stream_callback(struct lws *wsi, enum lws_callback_reasons reason, vo
         if (lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi)) {
             relay_on_twilio(c, in, len);
         } else {
-            if (relay_rx_append(&c->rx_twilio, in, len) != 0) {
+            int rv = relay_rx_append(&c->rx_twilio, in, len, RELAY_RX_TWILIO_MAX);
+            if (rv == APR_ENOSPC) {
+                /* not Twilio: whoever it is gets no more of our memory */
+                ctn_log_warning(c->call_sid[0] ? c->call_sid : NULL,
+                                "media stream closed: a message over %d bytes",
+                                RELAY_RX_TWILIO_MAX);
+                lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
+                return -1;
+            }
+            if (rv != 0) {
                 return -1;
             }
             if (lws_is_final_fragment(wsi)) {

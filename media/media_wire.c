@@ -204,13 +204,21 @@ int relay_write_next(relay_call_t *c, struct lws *wsi, frame_queue_t *q)
     return 0;
 }
 
-int relay_rx_append(relay_rx_t *rx, const void *in, apr_size_t n)
+int relay_rx_append(relay_rx_t *rx, const void *in, apr_size_t n, apr_size_t max)
 {
+    if (n > max - rx->len) { /* rx->len <= max always: no overflow */
+        relay_rx_free(rx);   /* give the memory back now, not when the socket goes */
+        rx->refused = 1;
+        return APR_ENOSPC;
+    }
     if (rx->len + n + 1 > rx->cap) {
         apr_size_t want = rx->cap ? rx->cap : 16384;
         char *grown;
         while (want < rx->len + n + 1) {
             want *= 2;
+        }
+        if (want > max + 1) {
+            want = max + 1;
         }
         if ((grown = realloc(rx->buf, want)) == NULL) {
             return -1;
@@ -229,6 +237,7 @@ void relay_rx_free(relay_rx_t *rx)
     free(rx->buf);
     rx->buf = NULL;
     rx->len = rx->cap = 0;
+    rx->refused = 0;
 }
 
 /* ---------------------------------------------------------- JSON peeking --- */

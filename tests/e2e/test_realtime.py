@@ -716,6 +716,29 @@ def test_a_dropped_session_is_reopened_with_the_conversation_replayed(web, pg, f
     assert ("caller", "thanks") in db_lines(pg, sid)
 
 
+def test_a_drop_right_after_a_harmless_error_is_still_reopened(web, pg, fake):
+    # A barge-in racing the end of a response makes OpenAI answer the cancel with
+    # response_cancel_not_active, and the session goes on. Every error event was
+    # taken as the one that ended the session, so a drop within 2 s of it handed
+    # the call to the built-in engine instead of reopening the session.
+    fake.utterances = ["my sink leaks", "thanks"]
+    fake.drop_at_turn = 1
+    fake.harmless_error = True
+    bid, number, sid, twiml = answer(web, pg)
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1000)
+            await call.say(frames=12, silence=8)
+            assert await call.until(lambda: len(fake.handshakes) >= 2, timeout=10), \
+                "the session was not reopened after the drop"
+            assert await call.until(lambda: replayed(fake, 2))
+            assert not call.closed, "the call left the realtime engine"
+
+    run(scenario())
+    assert fake.dropped == [1], fake.dropped
+
+
 def memory_holds(pid, needle):
     """How many times `needle` is in the writable memory of process `pid`."""
     found = 0
@@ -1412,3 +1435,77 @@ def test_the_workers_keys_are_wiped_from_its_environment(web, pg, fake):
             assert not entry.startswith(name) or entry == name, entry[:len(name) + 4]
     # one copy of the key is kept, the one the worker uses
     assert memory_holds(pid, b"sk-test-0123456789") == 1
+
+
+def peak_rss_kib(pid):
+    """The highest resident set process `pid` has had (VmHWM), in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+
+
+def test_an_oversized_message_before_start_closes_the_stream_without_buffering_it(web, pg):
+    # The stream socket is open to anyone through httpd's proxy, and messages are
+    # joined before the start event's token is checked: one huge message (or an
+    # endless fragmented one) made the worker buffer all of it, without limit.
+    pid = worker_stats(web)["pid"]
+    before = peak_rss_kib(pid)
+    size = 16 * 1024 * 1024
+
+    async def scenario():
+        ws = await websockets.connect(f"ws://127.0.0.1:{web.port}/twilio/media", max_size=None)
+        await ws.send(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"}))
+        try:
+            await asyncio.wait_for(ws.send('{"event":"media","pad":"' + "a" * size + '"}'), 20)
+        except (websockets.ConnectionClosed, OSError, asyncio.TimeoutError):
+            pass
+        try:
+            await asyncio.wait_for(ws.wait_closed(), 10)
+        except asyncio.TimeoutError:
+            return None
+        return ws.close_code
+
+    code = run(scenario())
+    assert code is not None, "the worker kept a stream that sent a 16 MiB message"
+    grown = peak_rss_kib(pid) - before
+    assert grown < size // 1024 // 4, f"the worker's peak memory grew by {grown} KiB"
+    assert re.search(r"media stream closed: a message over \d+ bytes", web.error_log())
+    # the worker is still there and serving
+    assert worker_stats(web)["pid"] == pid
+
+
+def test_an_oversized_openai_event_is_a_dropped_session_and_reopened(web, pg, fake):
+    # OpenAI's socket had no limit either: a runaway event was joined whole.
+    # One over the cap ends that session, which is reopened like any drop.
+    fake.utterances = ["my sink leaks", "thanks"]
+    fake.oversized_at_turn = 1
+    bid, number, sid, twiml = answer(web, pg)
+
+    async def scenario():
+        async with TwilioStream(web, sid, token_of(twiml)) as call:
+            assert await call.until(lambda: sum(map(len, call.media)) >= 1000)
+            await call.say(frames=12, silence=8)
+            assert await call.until(lambda: len(fake.handshakes) >= 2, timeout=15), \
+                "the oversized event did not end the session"
+            assert await call.until(lambda: replayed(fake, 2))
+            assert not call.closed, "the call left the realtime engine"
+
+    run(scenario())
+    assert fake.oversized_sent == [1]
+    assert re.search(rf"{sid}.*OpenAI Realtime sent a message over \d+ bytes", web.error_log())
+
+
+def test_the_workers_usage_names_every_environment_variable_it_reads(srcdir, builddir):
+    # The usage text named CORTANA_DATABASE and CORTANA_MEDIA_DEBUG only: someone
+    # running the worker by hand learnt of the Twilio token, the keys and the
+    # URLs it reads only from the source.
+    import subprocess
+    read = set()
+    for c_file in (srcdir / "media").glob("*.c"):
+        read |= set(re.findall(r'(?:getenv|take_secret\(m,)\s*\(?\s*"(CORTANA_[A-Z_]+)"',
+                               c_file.read_text()))
+    assert {"CORTANA_DATABASE", "CORTANA_TWILIO_AUTH_TOKEN", "CORTANA_OPENAI_KEY"} <= read, read
+    proc = subprocess.run([str(builddir / "media" / "cortana-media"), "--no-such-option"],
+                          capture_output=True, text=True, timeout=10)
+    assert proc.returncode == 78
+    missing = sorted(name for name in read if name not in proc.stderr)
+    assert missing == [], f"not in the usage text: {missing}\n{proc.stderr}"

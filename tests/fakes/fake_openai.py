@@ -26,6 +26,9 @@ Failure injection and load (all off by default):
     fake.drop_after = 2.0     # close the socket (1011) this many seconds after it opened
     fake.cut_mid_message = True  # with drop_at_turn: the connection breaks halfway through
                                  # a large message (a transcript), no close frame
+    fake.oversized_at_turn = 1  # when the caller's Nth turn ends, one 5 MiB event (a
+                                # transcript) instead of the turn's events; the session
+                                # stays open as far as the fake is concerned
     fake.kill()               # abort every connection (no close frame) and stop listening
     fake.hang = True          # accept the WebSocket, record what comes, answer nothing
     fake.parallel_tool_calls = True  # a tool_calls list in one response, as OpenAI may
@@ -76,6 +79,10 @@ class FakeRealtime:
         self._open = set()          # the sessions' sockets, for drop()
         self.drop_at_turn = None
         self.fatal_error = False    # with drop_at_turn: an error event, then the close
+        self.harmless_error = False  # with drop_at_turn: a response_cancel_not_active error
+                                     # (a barge-in racing a response's end), then the close
+        self.oversized_at_turn = None
+        self.oversized_sent = []    # connection numbers an oversized event went to
         self.cut_mid_message = False  # with drop_at_turn: half a message, then the break
         self.drop_after = None
         self.drop_after_tool_call = False  # close the socket right after asking for a tool
@@ -322,11 +329,23 @@ class FakeRealtime:
 
     async def _end_turn(self, ws, st):
         item = st["item"]
+        if self.oversized_at_turn is not None and st["turn"] + 1 == self.oversized_at_turn:
+            self.oversized_at_turn = None
+            self.oversized_sent.append(self._conn_of(ws))
+            await self._send(ws, {"type": "response.output_audio_transcript.done",
+                                  "response_id": self._id("resp"), "item_id": item,
+                                  "output_index": 0, "content_index": 0,
+                                  "transcript": "word " * (1024 * 1024)})
+            return
         if self.drop_at_turn is not None and st["turn"] + 1 >= self.drop_at_turn:
             if self.fatal_error:  # what OpenAI does when it ends a session on an error
                 await self._send(ws, {"type": "error", "error": {
                     "type": "insufficient_quota", "code": "insufficient_quota",
                     "message": "You exceeded your current quota.", "param": None}})
+            if self.harmless_error:  # OpenAI's answer to a late response.cancel
+                await self._send(ws, {"type": "error", "error": {
+                    "type": "invalid_request_error", "code": "response_cancel_not_active",
+                    "message": "Cancellation failed: no active response found", "param": None}})
             if self.cut_mid_message:
                 await self._cut(ws, self._conn_of(ws))
                 return
