@@ -34,11 +34,21 @@ static void run_jobs(media_t *m, apr_pool_t *pool, PGconn **conn, const ctn_sms_
             return;
         }
     }
+    /* Texts first: one that fails for good makes its dispatch due at once,
+     * so the escalation below texts the next person in this same tick. */
+    if (ctn_sms_send_due(*conn, pool, sms, JOBS_BATCH, &sent) != APR_SUCCESS) {
+        ctn_log_err(NULL, "sending queued SMS failed");
+    }
     if (ctn_dispatcher_escalate_due(*conn, pool, sms, JOBS_BATCH, &escalated) != APR_SUCCESS) {
         ctn_log_err(NULL, "dispatch escalation failed");
     }
-    if (ctn_sms_send_due(*conn, pool, sms, JOBS_BATCH, &sent) != APR_SUCCESS) {
-        ctn_log_err(NULL, "sending queued SMS failed");
+    if (escalated > 0) {
+        int more = 0;
+
+        if (ctn_sms_send_due(*conn, pool, sms, JOBS_BATCH, &more) != APR_SUCCESS) {
+            ctn_log_err(NULL, "sending queued SMS failed");
+        }
+        sent += more;
     }
     if (escalated || sent) {
         ctn_log_info(NULL, "background jobs: %d escalations, %d texts sent", escalated, sent);

@@ -272,6 +272,23 @@ def test_a_text_refused_for_good_escalates_without_waiting_the_window(pg, web, f
                     (bid,)) == [("notified", 2)]
 
 
+def test_a_text_refused_for_good_is_escalated_in_the_same_tick(pg, httpd_factory, fake_twilio):
+    # With a 6 s tick: the worker sends the due texts, escalates what a refused
+    # text made due, and sends the next technician's text, all in one tick.
+    # (Escalating before sending left the next text for the tick after: 6 s.)
+    web = httpd_factory(f"CortanaTwilioAccountSID {ACCOUNT_SID}\n"
+                        f"CortanaTwilioAPIBase {fake_twilio.url}\nCortanaWorkerTick 6")
+    bid, number = make_business(pg, hours=CLOSED)
+    tech1, tech2 = TECHS[bid]
+    fake_twilio.refuse(tech1)
+    call(web, number, "I smell gas in the kitchen", "<hangup>")
+    second = wait_for(lambda: [m for m in fake_twilio.sent() if m["to"] == tech2], timeout=20)
+    assert second
+    refused_at = [r["at"] for r in fake_twilio.refusals if r["to"] == tech1]
+    assert len(refused_at) == 1
+    assert fake_twilio.received_at[second[0]["sid"]] - refused_at[0] < 3
+
+
 def test_a_test_call_never_texts_a_real_technician(pg, web, fake_twilio):
     """The owner's test call (POST /api/test-calls) goes through dispatch and
     escalation like any emergency, but its texts stay simulated."""

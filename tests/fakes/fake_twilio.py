@@ -21,6 +21,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
@@ -44,6 +45,8 @@ class FakeTwilio:
         self.requests = 0
         self.failures = []  # statuses to answer with, in order
         self.refused = set()  # numbers whose texts are refused for good (400)
+        self.refusals = []  # {"to", "at"}: each text refused that way, when
+        self.received_at = {}  # message sid -> when it was received (time.time())
         self.lock = threading.Lock()
         fake = self
 
@@ -111,6 +114,8 @@ class FakeTwilio:
                     return self.reply(*twilio_error(400, 21602, "Message body is required."))
                 with fake.lock:
                     refused = to in fake.refused
+                    if refused:
+                        fake.refusals.append({"to": to, "at": time.time()})
                 if refused:
                     return self.reply(*twilio_error(400, 21610,
                                                     "Attempt to send to unsubscribed recipient"))
@@ -125,6 +130,7 @@ class FakeTwilio:
                           "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json"}
                 with fake.lock:
                     fake.messages.append(record)
+                    fake.received_at[sid] = time.time()
                 self.reply(201, record)
 
             def control(self, raw):
