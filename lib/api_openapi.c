@@ -191,7 +191,8 @@ const char *ctn_api_openapi(apr_pool_t *pool)
     json_object_object_add(doc, "servers", servers);
 
     routes = ctn_api_routes(&n);
-    ctn_api_schema_render(&ctn_schema_error, schemas, 0);
+    /* Rendered for its component; the reference it returns is not used. */
+    json_object_put(ctn_api_schema_render(&ctn_schema_error, schemas, 0));
     for (int i = 0; i < n; i++) {
         json_object *item = NULL;
         char method[8];
