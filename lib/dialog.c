@@ -99,6 +99,16 @@ static void end_call(dlg_t *d)
     d->st->expecting = CTN_EXPECT_NONE;
 }
 
+/* Say `why` and end the call (no sign-off: a refusal, or thanks after a
+ * recording). */
+static void hang_up_after(dlg_t *d, ctn_phrase_e why)
+{
+    say(d, why);
+    d->r->action = CTN_DIALOG_HANGUP;
+    d->st->stage = CTN_STAGE_DONE;
+    d->st->expecting = CTN_EXPECT_NONE;
+}
+
 /* Record a voicemail: the last resort that never loses a caller. The
  * module marks the call message_taken when the recording arrives. */
 static void voicemail(dlg_t *d, ctn_phrase_e why)
@@ -1172,10 +1182,7 @@ apr_status_t ctn_dialog_routed(ctn_dialog_reply_t *reply, apr_pool_t *pool, ctn_
     } else {
         reply->intent = "spam";
         st->spam = 1;
-        say(&d, CTN_PH_BLOCKED);
-        reply->action = CTN_DIALOG_HANGUP;
-        st->stage = CTN_STAGE_DONE;
-        st->expecting = CTN_EXPECT_NONE;
+        hang_up_after(&d, CTN_PH_BLOCKED);
     }
     end(&d);
     return APR_SUCCESS;
@@ -1190,11 +1197,8 @@ apr_status_t ctn_dialog_recorded(ctn_dialog_reply_t *reply, apr_pool_t *pool,
         return APR_EINVAL;
     }
     begin(&d, reply, pool, st, ctx);
-    say(&d, CTN_PH_RECORDED);
-    reply->action = CTN_DIALOG_HANGUP;
     reply->intent = "message";
-    st->stage = CTN_STAGE_DONE;
-    st->expecting = CTN_EXPECT_NONE;
+    hang_up_after(&d, CTN_PH_RECORDED);
     end(&d);
     return APR_SUCCESS;
 }
